@@ -1,0 +1,95 @@
+import type { Clock } from '../clock';
+import { RotationContractError } from '../errors';
+import { rememberSecret } from '../redact';
+import { AWSCURRENT, AWSPENDING, versionWithStage, type SecretMetadata, type SecretsStore } from '../secrets-store';
+import { createRotationContext } from './context';
+import type { RotationRequest, RotationStep } from './request';
+import { resolveStrategy, type StrategyRegistry } from './resolve-strategy';
+import type { RotationContext, RotationStrategy } from './strategy';
+
+/** What the rotation contract needs from the outside world. */
+export interface RotationDeps {
+  store: SecretsStore;
+  clock: Clock;
+  strategies: StrategyRegistry;
+}
+
+/** What one step did; safe to log (names and ids only). */
+export interface StepOutcome {
+  step: RotationStep;
+  secret: string;
+  token: string;
+  /** `skipped` when the token is already AWSCURRENT: the rotation had finished before. */
+  result: 'done' | 'skipped' | 'already-created';
+  strategy?: string;
+}
+
+/**
+ * Runs one step of Secrets Manager's rotation contract. Every step re-reads the secret's
+ * metadata and checks that rotation is enabled and that the token is this secret's AWSPENDING
+ * version; a token that is already AWSCURRENT means the work is done, so the step returns at
+ * once. Each step is safe to run again after a failure or a retry.
+ */
+export async function runRotationStep(request: RotationRequest, deps: RotationDeps): Promise<StepOutcome> {
+  const metadata = await deps.store.describe(request.secretId);
+  const base = { step: request.step, secret: metadata.name, token: request.token };
+  if (isAlreadyCurrent(metadata, request.token)) return { ...base, result: 'skipped' };
+
+  const ctx = createRotationContext(request.secretId, request.token, metadata, deps.store, deps.clock);
+  const strategy = await resolveStrategy(ctx, deps.strategies);
+  const result = await STEPS[request.step](ctx, strategy, metadata, deps.store);
+  return { ...base, result, strategy: strategy.name };
+}
+
+/**
+ * The checks every step makes before touching anything. Throws when the step must not run;
+ * returns true when the token already is AWSCURRENT.
+ */
+export function isAlreadyCurrent(metadata: SecretMetadata, token: string): boolean {
+  if (!metadata.rotationEnabled) {
+    throw new RotationContractError(`rotation is not enabled for secret ${metadata.name}`);
+  }
+  const stages = metadata.versions[token];
+  if (!stages) {
+    throw new RotationContractError(`token ${token} is not a version of secret ${metadata.name}, or has no staging label left`);
+  }
+  if (stages.includes(AWSCURRENT)) return true;
+  if (!stages.includes(AWSPENDING)) {
+    throw new RotationContractError(
+      `version ${token} of secret ${metadata.name} is not AWSPENDING (its labels: ${stages.join(', ') || 'none'}); a newer rotation has replaced it`,
+    );
+  }
+  return false;
+}
+
+type StepRunner = (
+  ctx: RotationContext,
+  strategy: RotationStrategy,
+  metadata: SecretMetadata,
+  store: SecretsStore,
+) => Promise<StepOutcome['result']>;
+
+const STEPS: Record<RotationStep, StepRunner> = {
+  createSecret: async (ctx, strategy, _metadata, store) => {
+    const value = await strategy.create(ctx);
+    rememberSecret(value);
+    const stored = await store.putPendingValue(ctx.arn, ctx.token, value);
+    return stored === 'created' ? 'done' : 'already-created';
+  },
+  setSecret: async (ctx, strategy) => {
+    await strategy.set(ctx);
+    return 'done';
+  },
+  testSecret: async (ctx, strategy) => {
+    await strategy.test(ctx);
+    return 'done';
+  },
+  finishSecret: async (ctx, strategy, metadata, store) => {
+    await strategy.finish?.(ctx);
+    const currentId = versionWithStage(metadata, AWSCURRENT);
+    // AWSPENDING stays on the token: a label on the AWSCURRENT version is a finished rotation,
+    // and a label is on one version at most, so no other version can still hold it.
+    await store.moveStage(ctx.arn, AWSCURRENT, { toVersionId: ctx.token, fromVersionId: currentId });
+    return 'done';
+  },
+};

@@ -1,0 +1,56 @@
+import { InvalidRequestError } from '../errors';
+
+/** Secrets Manager's four rotation steps, in the order the service runs them. */
+export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
+export type RotationStep = (typeof ROTATION_STEPS)[number];
+
+/** One rotation step as Secrets Manager asks for it. */
+export interface RotationRequest {
+  step: RotationStep;
+  secretId: string;
+  token: string;
+}
+
+const SNAKE_SPELLINGS: Record<string, RotationStep> = {
+  create_secret: 'createSecret',
+  set_secret: 'setSecret',
+  test_secret: 'testSecret',
+  finish_secret: 'finishSecret',
+};
+
+/**
+ * Reads a rotation event. Accepts both spellings of a step (`createSecret`, `create_secret`),
+ * because the service documentation and older templates use both; refuses anything else with
+ * a message naming the field.
+ */
+export function parseRotationEvent(event: unknown): RotationRequest {
+  if (!event || typeof event !== 'object' || Array.isArray(event)) {
+    throw new InvalidRequestError('rotation event must be a JSON object with Step, SecretId and ClientRequestToken');
+  }
+  const fields = event as Record<string, unknown>;
+  const step = parseStep(fields.Step);
+  const secretId = requireString(fields, 'SecretId');
+  const token = requireString(fields, 'ClientRequestToken');
+  return { step, secretId, token };
+}
+
+function parseStep(value: unknown): RotationStep {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new InvalidRequestError('rotation event has no Step');
+  }
+  if ((ROTATION_STEPS as readonly string[]).includes(value)) return value as RotationStep;
+  const snake = SNAKE_SPELLINGS[value];
+  if (snake) return snake;
+  throw new InvalidRequestError(
+    `unknown rotation step "${value.slice(0, 40)}": expected one of ${ROTATION_STEPS.join(', ')}`,
+  );
+}
+
+function requireString(fields: Record<string, unknown>, name: string): string {
+  const value = fields[name];
+  if (typeof value !== 'string' || value.trim().length === 0) {
+    throw new InvalidRequestError(`rotation event has no ${name}`);
+  }
+  if (value.length > 2048) throw new InvalidRequestError(`rotation event's ${name} is longer than 2048 characters`);
+  return value;
+}

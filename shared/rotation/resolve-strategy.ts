@@ -1,0 +1,50 @@
+import { SecretFormatError, UnknownStrategyError } from '../errors';
+import type { RotationContext, RotationStrategy } from './strategy';
+
+/** The tag that names a strategy for secrets that are not database credentials. */
+export const STRATEGY_TAG = 'keywarden:strategy';
+
+/** Strategies by name; database strategies are registered under their `engine` values too. */
+export type StrategyRegistry = Readonly<Record<string, RotationStrategy>>;
+
+/**
+ * Picks the strategy for a secret: the `keywarden:strategy` tag when present (it costs no call),
+ * otherwise the `engine` field of the current value, AWS's convention for database secrets.
+ */
+export async function resolveStrategy(ctx: RotationContext, registry: StrategyRegistry): Promise<RotationStrategy> {
+  const tagged = ctx.tags[STRATEGY_TAG];
+  if (tagged !== undefined) return lookup(registry, tagged, `tag ${STRATEGY_TAG}`, ctx.name);
+  const engine = engineOf(await ctx.current(), ctx.name);
+  if (engine === undefined) {
+    throw new UnknownStrategyError(
+      `secret ${ctx.name} names no strategy: tag it ${STRATEGY_TAG}=<${known(registry)}> or give its JSON an "engine" field`,
+    );
+  }
+  return lookup(registry, engine, 'field "engine"', ctx.name);
+}
+
+function lookup(registry: StrategyRegistry, name: string, source: string, secretName: string): RotationStrategy {
+  const strategy = Object.hasOwn(registry, name) ? registry[name] : undefined;
+  if (!strategy) {
+    throw new UnknownStrategyError(
+      `secret ${secretName} names unknown strategy "${name.slice(0, 40)}" in its ${source}; known: ${known(registry)}`,
+    );
+  }
+  return strategy;
+}
+
+function engineOf(value: string, secretName: string): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new SecretFormatError(`secret ${secretName} is not JSON and has no ${STRATEGY_TAG} tag`);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+  const engine = (parsed as Record<string, unknown>).engine;
+  return typeof engine === 'string' ? engine : undefined;
+}
+
+function known(registry: StrategyRegistry): string {
+  return Object.keys(registry).sort().join(', ');
+}
