@@ -17,6 +17,8 @@ await Promise.all(
       outfile: join(root, 'dist', 'functions', name, 'index.mjs'),
       bundle: true,
       platform: 'node',
+      // The SDK's ES module builds tree-shake far better than its CommonJS ones.
+      mainFields: ['module', 'main'],
       target: 'node20',
       format: 'esm',
       minify: true,

@@ -1,0 +1,64 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Context } from 'aws-lambda';
+import { ConfigError } from '../shared/errors';
+
+type BundleHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+const PROJECT_ROOT = join(import.meta.dirname, '..');
+const loaded = new Map<string, Promise<BundleHandler>>();
+
+/** Where `npm run build` writes a function's bundle: the file serverless.yml packages. */
+export function bundlePath(name: string, root = PROJECT_ROOT): string {
+  return join(root, 'dist', 'functions', name, 'index.mjs');
+}
+
+/**
+ * Invokes a built function bundle in this process, as Lambda would: the module is loaded once
+ * (a warm container) and each call gets a fresh context. The function's log lines go to stderr,
+ * where Lambda's would go to CloudWatch, so stdout carries only the command's own results.
+ */
+export async function invokeBundle(name: string, event: unknown): Promise<unknown> {
+  const handler = await loadHandler(name);
+  const stdoutWrite = process.stdout.write;
+  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+  try {
+    return await handler(event, lambdaContext(name));
+  } finally {
+    process.stdout.write = stdoutWrite;
+  }
+}
+
+function loadHandler(name: string): Promise<BundleHandler> {
+  let handler = loaded.get(name);
+  if (!handler) {
+    const path = bundlePath(name);
+    if (!existsSync(path)) throw new ConfigError(`no bundle at ${path}: run \`npm run build\` first`);
+    handler = import(pathToFileURL(path).href).then((mod: { handler?: BundleHandler }) => {
+      if (typeof mod.handler !== 'function') throw new ConfigError(`${path} exports no handler`);
+      return mod.handler;
+    });
+    loaded.set(name, handler);
+  }
+  return handler;
+}
+
+function lambdaContext(name: string): Context {
+  const deadline = Date.now() + 60_000;
+  const functionName = `keywarden-local-${name}`;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: crypto.randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}

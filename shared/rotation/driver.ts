@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import { ROTATION_STEPS, type RotationStep } from './request';
+
+/** The event Secrets Manager sends the rotation function. */
+export interface RotationEvent {
+  Step: RotationStep;
+  SecretId: string;
+  ClientRequestToken: string;
+}
+
+/** Starts a rotation as RotateSecret does: stages `token` as an empty AWSPENDING version. */
+export type RotationStarter = (secretId: string, token: string) => Promise<void>;
+
+/** Runs one step of the rotation function (the built bundle, locally). */
+export type StepInvoker = (event: RotationEvent) => Promise<void>;
+
+/** One step's outcome; `error` is the function's redacted message. */
+export interface StepReport {
+  step: RotationStep;
+  ok: boolean;
+  durationMs: number;
+  error?: string;
+}
+
+/** A whole rotation as the service would record it. */
+export interface RotationReport {
+  secretId: string;
+  token: string;
+  ok: boolean;
+  failedStep?: RotationStep;
+  steps: StepReport[];
+}
+
+/**
+ * Plays Secrets Manager's part in a rotation where no service is there to play it (the local
+ * AWS): stage a new AWSPENDING version, then invoke the four steps in order, stopping at the
+ * first that fails, as the service does. The failed rotation is left as the service would leave
+ * it, so a retry with the same token resumes it.
+ */
+export async function playRotation(
+  secretId: string,
+  deps: { start: RotationStarter; invoke: StepInvoker; token?: string; now?: () => number },
+): Promise<RotationReport> {
+  const token = deps.token ?? randomUUID();
+  const now = deps.now ?? (() => performance.now());
+  await deps.start(secretId, token);
+  const steps: StepReport[] = [];
+  for (const step of ROTATION_STEPS) {
+    const began = now();
+    try {
+      await deps.invoke({ Step: step, SecretId: secretId, ClientRequestToken: token });
+      steps.push({ step, ok: true, durationMs: Math.round(now() - began) });
+    } catch (error) {
+      steps.push({ step, ok: false, durationMs: Math.round(now() - began), error: messageOf(error) });
+      return { secretId, token, ok: false, failedStep: step, steps };
+    }
+  }
+  return { secretId, token, ok: true, steps };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

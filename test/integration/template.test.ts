@@ -1,0 +1,87 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { iamStatements, readPackagedTemplate, type TemplateResource } from '../support/template';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const { Resources } = readPackagedTemplate();
+const ofType = (type: string) => Object.entries(Resources).filter(([, r]) => r.Type === type);
+const functionNames = readdirSync(join(ROOT, 'functions')).filter((name) =>
+  statSync(join(ROOT, 'functions', name)).isDirectory(),
+);
+const logicalId = (name: string) => `${name[0]!.toUpperCase()}${name.slice(1)}LambdaFunction`;
+
+describe('the packaged CloudFormation template', () => {
+  it.each(functionNames)('declares function %s on nodejs22.x from its bundle', (name) => {
+    const fn = Resources[logicalId(name)];
+    expect(fn?.Type).toBe('AWS::Lambda::Function');
+    expect(fn?.Properties?.Runtime).toBe('nodejs22.x');
+    expect(fn?.Properties?.Handler).toBe(`dist/functions/${name}/index.handler`);
+  });
+
+  it.each(functionNames)('zips exactly the bundle that npm run build wrote for %s', (name) => {
+    const zip = join(ROOT, '.serverless', `${name}.zip`);
+    const listed = execFileSync('unzip', ['-Z1', zip], { encoding: 'utf8' }).trim().split('\n');
+    expect(listed).toEqual([`dist/functions/${name}/index.mjs`]);
+    const zipped = execFileSync('unzip', ['-p', zip, `dist/functions/${name}/index.mjs`]);
+    expect(zipped.equals(readFileSync(join(ROOT, 'dist', 'functions', name, 'index.mjs')))).toBe(true);
+  });
+
+  it('gives every SQS queue a dead-letter queue, or is one', () => {
+    const queues = ofType('AWS::SQS::Queue');
+    const deadLetterIds = new Set(
+      queues.flatMap(([, q]) => {
+        const target = (q.Properties?.RedrivePolicy as { deadLetterTargetArn?: { 'Fn::GetAtt'?: [string, string] } })
+          ?.deadLetterTargetArn;
+        return target?.['Fn::GetAtt'] ? [target['Fn::GetAtt'][0]] : [];
+      }),
+    );
+    for (const [id, queue] of queues) {
+      const hasDlq = Boolean((queue.Properties?.RedrivePolicy as { deadLetterTargetArn?: unknown })?.deadLetterTargetArn);
+      expect(hasDlq || deadLetterIds.has(id), `queue ${id} has no DLQ and is none`).toBe(true);
+    }
+  });
+
+  it('has no IAM statement that allows * or secretsmanager:* or any service wildcard', () => {
+    const statements = iamStatements(Resources).filter(({ statement }) => statement.Effect === 'Allow');
+    expect(statements.length).toBeGreaterThan(0);
+    for (const { where, statement } of statements) {
+      for (const action of [statement.Action].flat() as string[]) {
+        expect(action, `${where} allows ${action}`).not.toMatch(/(^\*$)|(:\*$)/);
+      }
+      for (const resource of [statement.Resource].flat()) {
+        if (resource === '*') expect(statement.Condition, `${where} allows every resource without a condition`).toBeDefined();
+      }
+    }
+  });
+
+  it('scopes Secrets Manager permissions to this stage', () => {
+    const secretStatements = iamStatements(Resources).filter(({ statement }) =>
+      ([statement.Action].flat() as string[]).some((a) => a.startsWith('secretsmanager:')),
+    );
+    expect(secretStatements.length).toBeGreaterThan(0);
+    for (const { where, statement } of secretStatements) {
+      expect(JSON.stringify(statement.Resource), where).toMatch(/secretsmanager:.*:secret:/);
+      expect(JSON.stringify(statement.Condition), where).toMatch(/keywarden:stage/);
+    }
+  });
+
+  it('lets Secrets Manager, and only it from this account, invoke the rotate function', () => {
+    const permissions = ofType('AWS::Lambda::Permission').map(([, p]) => p as TemplateResource);
+    const forRotate = permissions.filter(
+      (p) => JSON.stringify(p.Properties?.FunctionName).includes('RotateLambdaFunction'),
+    );
+    expect(forRotate).toHaveLength(1);
+    expect(forRotate[0]!.Properties).toMatchObject({
+      Action: 'lambda:InvokeFunction',
+      Principal: 'secretsmanager.amazonaws.com',
+    });
+    expect(forRotate[0]!.Properties?.SourceAccount).toBeDefined();
+  });
+
+  it('gives each function a role of its own', () => {
+    const roles = ofType('AWS::Lambda::Function').map(([, fn]) => JSON.stringify(fn.Properties?.Role));
+    expect(new Set(roles).size).toBe(roles.length);
+  });
+});

@@ -1,0 +1,23 @@
+/**
+ * Records everything written to stdout and stderr while `fn` runs (it still reaches the
+ * terminal), so a test can scan what a run printed for secrets.
+ */
+export async function captureOutput<T>(fn: () => Promise<T>): Promise<{ result?: T; error?: unknown; printed: string }> {
+  const chunks: string[] = [];
+  const originals = { out: process.stdout.write, err: process.stderr.write };
+  const tap = (original: typeof process.stdout.write) =>
+    function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]) {
+      chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+      return (original as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
+    } as typeof process.stdout.write;
+  process.stdout.write = tap(originals.out);
+  process.stderr.write = tap(originals.err);
+  try {
+    return { result: await fn(), printed: chunks.join('') };
+  } catch (error) {
+    return { error, printed: chunks.join('') };
+  } finally {
+    process.stdout.write = originals.out;
+    process.stderr.write = originals.err;
+  }
+}
