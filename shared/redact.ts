@@ -7,13 +7,19 @@
 const REPLACEMENT = '[REDACTED]';
 /** Shorter fragments would redact ordinary words; the whole value is always remembered. */
 const MIN_FRAGMENT = 6;
+/**
+ * JSON fields whose string values are secret: passwords, keys, tokens, and the private members
+ * of a JWK. Other fields (username, host, kid, fingerprint) stay readable in logs and findings,
+ * which on-call needs; a whole value is remembered regardless.
+ */
+const SECRET_FIELD = /pass|secret|token|credential|private|key$|^(k|d|p|q|dp|dq|qi)$/i;
 const remembered = new Set<string>();
 
-/** Remembers a secret value, and each string field of it when it is JSON. */
+/** Remembers a secret value, and each secret-looking string field of it when it is JSON. */
 export function rememberSecret(value: string | undefined): void {
   if (!value) return;
   remembered.add(value);
-  for (const fragment of stringFields(value)) {
+  for (const fragment of secretFields(value)) {
     if (fragment.length >= MIN_FRAGMENT) remembered.add(fragment);
   }
 }
@@ -37,7 +43,7 @@ function longestFirst(): string[] {
   return [...remembered].sort((a, b) => b.length - a.length);
 }
 
-function stringFields(value: string): string[] {
+function secretFields(value: string): string[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);
@@ -45,12 +51,16 @@ function stringFields(value: string): string[] {
     return [];
   }
   const out: string[] = [];
-  collectStrings(parsed, out);
+  collectSecretStrings(parsed, undefined, out);
   return out;
 }
 
-function collectStrings(node: unknown, out: string[]): void {
-  if (typeof node === 'string') out.push(node);
-  else if (Array.isArray(node)) node.forEach((item) => collectStrings(item, out));
-  else if (node && typeof node === 'object') Object.values(node).forEach((item) => collectStrings(item, out));
+function collectSecretStrings(node: unknown, key: string | undefined, out: string[]): void {
+  if (typeof node === 'string') {
+    if (key !== undefined && SECRET_FIELD.test(key)) out.push(node);
+  } else if (Array.isArray(node)) {
+    node.forEach((item) => collectSecretStrings(item, key, out));
+  } else if (node && typeof node === 'object') {
+    for (const [childKey, child] of Object.entries(node)) collectSecretStrings(child, childKey, out);
+  }
 }

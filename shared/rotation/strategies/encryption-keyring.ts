@@ -1,0 +1,195 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { SecretTestFailedError } from '../../errors';
+import { rememberSecret } from '../../redact';
+import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
+import {
+  asTestFailure,
+  describeJsonType,
+  isIsoInstant,
+  mergeOwnedFields,
+  parseSecretObject,
+  secretFormatError,
+  type SecretObject,
+  type ValueLabel,
+} from './json-secret';
+import { integerTag, type TaggedSecret } from './tag-options';
+
+/**
+ * How many keys the keyring holds, primary included: 2..100, default 3. Data encrypted under a key
+ * must be re-encrypted within this many rotations minus one, or it can no longer be decrypted.
+ */
+export const KEYRING_MAX_KEYS_TAG = 'keywarden:keyring-max-keys';
+
+/** `primary` encrypts new data; `decrypt-only` keys only open data written before a rotation. */
+export type KeyringKeyStatus = 'primary' | 'decrypt-only';
+
+/** One data key. Ciphertexts should carry `kid` so a reader knows which key opens them. */
+export interface KeyringKey {
+  kid: string;
+  alg: 'A256GCM';
+  /** 32 random bytes, standard base64. */
+  key: string;
+  createdAt: string;
+  status: KeyringKeyStatus;
+  /** Set by revoke: the key leaked; data under it must be re-encrypted with the primary. */
+  compromised?: boolean;
+  [member: string]: unknown;
+}
+
+const ALG = 'A256GCM';
+const KEY_BYTES = 32;
+const GCM_IV_BYTES = 12;
+const STATUSES: readonly KeyringKeyStatus[] = ['primary', 'decrypt-only'];
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** The keyring size, from the secret's tag. */
+export function keyringMaxKeys(secret: TaggedSecret): number {
+  return integerTag(secret, KEYRING_MAX_KEYS_TAG, { fallback: 3, min: 2, max: 100 });
+}
+
+/** A new primary key with a random kid; the key bytes are remembered for redaction at once. */
+export function generateKeyringKey(createdAt: Date): KeyringKey {
+  const key = randomBytes(KEY_BYTES).toString('base64');
+  rememberSecret(key);
+  return { kid: randomBytes(16).toString('base64url'), alg: ALG, key, createdAt: createdAt.toISOString(), status: 'primary' };
+}
+
+/**
+ * AES-256-GCM data keys for envelope or field encryption. Owns `keys` and `primaryKid`. Each
+ * rotation adds a primary key; the previous keys stay decrypt-only, newest first, and the oldest
+ * fall off beyond {@link KEYRING_MAX_KEYS_TAG}.
+ *
+ * Revoking cannot delete the previous keys: everything encrypted under them would become
+ * unreadable, which turns a leak into data loss. Instead revoke marks every non-primary key
+ * `compromised: true` and names their kids, so the owners of the data can find what was written
+ * under them, re-encrypt it with the new primary, and let the keys age out (or remove them by hand
+ * once nothing refers to them). It runs after an emergency rotation, so the leaked primary is by
+ * then decrypt-only; the primary is never marked, which makes a second revoke a no-op.
+ */
+export const encryptionKeyringStrategy: RotationStrategy = {
+  name: 'encryption-keyring',
+
+  async create(ctx: RotationContext): Promise<string> {
+    const maxKeys = keyringMaxKeys(ctx);
+    const current = parseSecretObject(await ctx.current(), ctx.name, 'current');
+    const keyring = readKeyring(current, ctx.name, 'current');
+    const previous = keyring.keys
+      .map((key): KeyringKey => (key.status === 'primary' ? { ...key, status: 'decrypt-only' } : key))
+      .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt))
+      .slice(0, maxKeys - 1);
+    const fresh = generateKeyringKey(ctx.clock.now());
+    return mergeOwnedFields(current, { keys: [fresh, ...previous], primaryKid: fresh.kid });
+  },
+
+  async set(): Promise<void> {
+    // No target: applications read the keyring from the secret.
+  },
+
+  async test(ctx: RotationContext): Promise<void> {
+    const maxKeys = keyringMaxKeys(ctx);
+    const pending = await asTestFailure(async () => readKeyringValue(await ctx.pending(), ctx.name, 'pending'));
+    const current = readKeyringValue(await ctx.current(), ctx.name, 'current');
+    const problem = primaryProblem(pending) ?? sizeProblem(pending, maxKeys) ?? continuityProblem(current, pending);
+    if (problem) throw new SecretTestFailedError(`secret ${ctx.name}: the pending keyring ${problem}`);
+  },
+
+  async revoke(ctx: RotationContext): Promise<RevokeOutcome> {
+    const current = parseSecretObject(await ctx.current(), ctx.name, 'current');
+    const keyring = readKeyring(current, ctx.name, 'current');
+    const toMark = keyring.keys.filter((key) => key.status === 'decrypt-only' && key.compromised !== true).map((key) => key.kid);
+    if (toMark.length === 0) {
+      return { revoked: true, detail: `secret ${ctx.name}: no decrypt-only key left to mark compromised` };
+    }
+    const keys = keyring.keys.map((key) => (toMark.includes(key.kid) ? { ...key, compromised: true } : key));
+    return {
+      revoked: true,
+      replacementValue: mergeOwnedFields(current, { keys }),
+      detail:
+        `secret ${ctx.name}: marked keys ${toMark.join(', ')} compromised; they still decrypt so no data is lost, ` +
+        `but everything encrypted under them must be re-encrypted with primary key ${keyring.primaryKid ?? '(none)'}`,
+    };
+  },
+};
+
+interface Keyring {
+  keys: KeyringKey[];
+  primaryKid?: string;
+}
+
+function readKeyringValue(value: string, secretName: string, label: ValueLabel): Keyring {
+  return readKeyring(parseSecretObject(value, secretName, label), secretName, label);
+}
+
+/** The owned fields, checked for shape; a fresh secret without them is an empty keyring. */
+function readKeyring(secret: SecretObject, secretName: string, label: ValueLabel): Keyring {
+  const fail = (problem: string) => secretFormatError(secretName, label, problem);
+  const rawKeys = secret.keys ?? [];
+  if (!Array.isArray(rawKeys)) throw fail(`has field "keys" of type ${describeJsonType(rawKeys)}, expected an array`);
+  const keys = rawKeys.map((raw: unknown, index) => {
+    const problem = keyShapeProblem(raw);
+    if (problem) throw fail(`has keys[${index}] that ${problem}`);
+    return raw as KeyringKey;
+  });
+  const duplicate = keys.findIndex((key, index) => keys.findIndex((other) => other.kid === key.kid) !== index);
+  if (duplicate >= 0) throw fail(`has keys[${duplicate}] whose kid repeats an earlier key's`);
+  const primaryKid = secret.primaryKid;
+  if (primaryKid !== undefined && typeof primaryKid !== 'string') throw fail('has field "primaryKid" that is not a string');
+  const primaries = keys.filter((key) => key.status === 'primary');
+  if (primaries.length > 1) throw fail(`has ${primaries.length} primary keys; at most one may encrypt`);
+  if (primaries[0]?.kid !== primaryKid) throw fail('has field "primaryKid" that does not name its primary key');
+  return primaryKid === undefined ? { keys } : { keys, primaryKid };
+}
+
+function keyShapeProblem(raw: unknown): string | undefined {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return 'is not a JSON object';
+  const key = raw as Record<string, unknown>;
+  if (typeof key.kid !== 'string' || key.kid.length === 0) return 'has no kid';
+  if (key.alg !== ALG) return `has an alg other than ${ALG}`;
+  if (typeof key.key !== 'string' || !BASE64.test(key.key) || Buffer.from(key.key, 'base64').length !== KEY_BYTES) {
+    return `has a key that is not ${KEY_BYTES} bytes of base64`;
+  }
+  if (!isIsoInstant(key.createdAt)) return 'has no ISO 8601 createdAt';
+  if (!(STATUSES as readonly unknown[]).includes(key.status)) return `has a status other than ${STATUSES.join(', ')}`;
+  if (key.compromised !== undefined && typeof key.compromised !== 'boolean') {
+    return 'has a compromised flag that is not a boolean';
+  }
+  return undefined;
+}
+
+function primaryProblem(keyring: Keyring): string | undefined {
+  const primary = keyring.keys.find((key) => key.status === 'primary');
+  if (!primary) return 'has no primary key';
+  if (primary.compromised === true) return 'encrypts with a key marked compromised';
+  return roundTrips(primary) ? undefined : 'has a primary key that does not decrypt what it encrypts';
+}
+
+function sizeProblem(keyring: Keyring, maxKeys: number): string | undefined {
+  if (keyring.keys.length <= maxKeys) return undefined;
+  return `holds ${keyring.keys.length} keys; tag ${KEYRING_MAX_KEYS_TAG} allows ${maxKeys}`;
+}
+
+/** Rotation must add a new primary and keep the one it replaces, or data written under it is lost. */
+function continuityProblem(current: Keyring, pending: Keyring): string | undefined {
+  if (current.primaryKid === undefined) return undefined;
+  if (pending.primaryKid === current.primaryKid) return 'encrypts with the same key as the current one';
+  const kept = pending.keys.find((key) => key.kid === current.primaryKid);
+  if (kept?.status !== 'decrypt-only') return 'dropped the current primary key, so data encrypted under it could not be read';
+  return undefined;
+}
+
+/** AES-256-GCM with the kid as associated data, the way ciphertexts are meant to be bound to keys. */
+function roundTrips(key: KeyringKey): boolean {
+  const plaintext = Buffer.from('keywarden rotation test', 'utf8');
+  const secret = Buffer.from(key.key, 'base64');
+  const iv = randomBytes(GCM_IV_BYTES);
+  const aad = Buffer.from(key.kid, 'utf8');
+  const cipher = createCipheriv('aes-256-gcm', secret, iv).setAAD(aad);
+  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  const decipher = createDecipheriv('aes-256-gcm', secret, iv).setAAD(aad);
+  decipher.setAuthTag(cipher.getAuthTag());
+  try {
+    return Buffer.concat([decipher.update(ciphertext), decipher.final()]).equals(plaintext);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { SecretFormatError, SecretTestFailedError } from '../../../../shared/errors';
+import {
+  asTestFailure,
+  isIsoInstant,
+  mergeOwnedFields,
+  optionalStringField,
+  parseSecretObject,
+} from '../../../../shared/rotation/strategies/json-secret';
+import { CANARY, errorOf, everythingPrinted, rejectionOf } from './context';
+
+describe('parseSecretObject', () => {
+  it('returns the members of a JSON object', () => {
+    expect(parseSecretObject('{"a":1,"b":"x"}', 'app/t/s', 'current')).toEqual({ a: 1, b: 'x' });
+  });
+
+  it.each([
+    ['not JSON', `password=${CANARY}`, /current value is not valid JSON/],
+    ['truncated JSON', `{"password":"${CANARY}`, /current value is not valid JSON/],
+    ['a JSON string', JSON.stringify(CANARY), /current value is JSON string, not a JSON object/],
+    ['a JSON array', JSON.stringify([CANARY]), /current value is JSON array, not a JSON object/],
+    ['JSON null', 'null', /current value is JSON null, not a JSON object/],
+  ])('refuses %s without quoting it', (_label, value, expected) => {
+    const error = errorOf(() => parseSecretObject(value, 'app/t/s', 'current'));
+    expect(error).toBeInstanceOf(SecretFormatError);
+    expect(error.message).toMatch(expected);
+    expect(error.message).toContain('secret app/t/s');
+    expect(everythingPrinted(error)).not.toContain(CANARY);
+    expect(everythingPrinted(error)).not.toContain('CANARY');
+  });
+});
+
+describe('mergeOwnedFields', () => {
+  it('replaces owned fields and keeps every other field in place', () => {
+    const merged = mergeOwnedFields({ host: 'db', password: 'old', port: 5432, nested: { a: [1] } }, { password: 'new', added: true });
+    expect(merged).toBe('{"host":"db","password":"new","port":5432,"nested":{"a":[1]},"added":true}');
+  });
+});
+
+describe('optionalStringField', () => {
+  const where = { secretName: 'app/t/s', label: 'current' as const };
+  it('returns a string, undefined when absent, and refuses other types without quoting them', () => {
+    expect(optionalStringField({ f: 'v' }, 'f', where)).toBe('v');
+    expect(optionalStringField({}, 'f', where)).toBeUndefined();
+    const error = errorOf(() => optionalStringField({ f: [CANARY] }, 'f', where));
+    expect(error).toBeInstanceOf(SecretFormatError);
+    expect(error.message).toContain('field "f" of type array, expected a string');
+    expect(error.message).not.toContain(CANARY);
+  });
+});
+
+describe('isIsoInstant', () => {
+  it('accepts toISOString output and refuses the rest', () => {
+    expect(isIsoInstant(new Date(0).toISOString())).toBe(true);
+    expect(isIsoInstant('2025-03-01T12:00:00Z')).toBe(true);
+    expect(isIsoInstant('2025-03-01')).toBe(false);
+    expect(isIsoInstant('2025-13-45T12:00:00Z')).toBe(false);
+    expect(isIsoInstant(12)).toBe(false);
+  });
+});
+
+describe('asTestFailure', () => {
+  it('turns a format error into a failed test and lets other errors through', async () => {
+    const failed = await rejectionOf(asTestFailure(() => parseSecretObject('[]', 'app/t/s', 'pending')));
+    expect(failed).toBeInstanceOf(SecretTestFailedError);
+    expect(failed.message).toContain('pending value is JSON array');
+    const other = await rejectionOf(asTestFailure(() => Promise.reject(new TypeError('boom'))));
+    expect(other).toBeInstanceOf(TypeError);
+    await expect(asTestFailure(async () => 5)).resolves.toBe(5);
+  });
+});
