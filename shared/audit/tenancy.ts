@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { ConfigError } from '../errors';
+import { listFromEnv, readEnv } from '../config';
+
+/**
+ * Who owns a secret and whom a principal acts for. Secrets are named `<app>/<tenant>/<name>`;
+ * scopes such as `shared` or `ai-providers` stand where a tenant would and belong to no tenant.
+ * A principal's tenant comes from its `tenant` principal or session tag, else from its role
+ * name matching a configured pattern (`<app>-<tenant>-role` by default). All of it is
+ * configuration: the patterns are regular expressions with a named group `tenant`.
+ */
+export interface TenancyConfig {
+  /** Matches a secret name; group `tenant` (and optionally `app`). */
+  secretNamePattern: RegExp;
+  /** Values of the tenant position that name a scope owned by no tenant. */
+  sharedScopes: string[];
+  /** Principal or session tag keys that carry a tenant, first match wins. */
+  tenantTagKeys: string[];
+  /** Matches a role (or user) name; group `tenant`. */
+  principalNamePattern: RegExp;
+}
+
+/** The defaults: `multitenant-ai-poc/tenant-1/database-password`, `multitenant-ai-poc-tenant-1-role`. */
+export const DEFAULT_TENANCY: TenancyConfig = {
+  secretNamePattern: /^(?<app>[^/]+)\/(?<tenant>[^/]+)\/.+$/,
+  sharedScopes: ['shared', 'ai-providers'],
+  tenantTagKeys: ['tenant'],
+  principalNamePattern: /^(?<app>.+?)-(?<tenant>tenant-[^-]+)-role$/,
+};
+
+/** The tenant that owns `secretName` (a name or an ARN), or undefined for shared scopes and other names. */
+export function secretTenant(secretName: string, config: TenancyConfig = DEFAULT_TENANCY): string | undefined {
+  const tenant = config.secretNamePattern.exec(nameFromArn(secretName))?.groups?.tenant;
+  return tenant && !config.sharedScopes.includes(tenant) ? tenant : undefined;
+}
+
+/** The application part of a secret name, when the pattern has an `app` group. */
+export function secretApp(secretName: string, config: TenancyConfig = DEFAULT_TENANCY): string | undefined {
+  return config.secretNamePattern.exec(nameFromArn(secretName))?.groups?.app;
+}
+
+/** What is known of a principal that can say its tenant. */
+export interface PrincipalTenancyFacts {
+  /** Principal tags and session tags, merged; session tags win. */
+  tags?: Record<string, string>;
+  /** The role name (for an assumed role) or user name. */
+  name?: string;
+}
+
+/** The tenant a principal acts for: a tenant tag first, else its name against the pattern. */
+export function principalTenant(facts: PrincipalTenancyFacts, config: TenancyConfig = DEFAULT_TENANCY): string | undefined {
+  for (const key of config.tenantTagKeys) {
+    const tagged = facts.tags?.[key];
+    if (tagged) return tagged;
+  }
+  return facts.name ? config.principalNamePattern.exec(facts.name)?.groups?.tenant : undefined;
+}
+
+/**
+ * Tenancy from the environment: `KEYWARDEN_SECRET_NAME_PATTERN`, `KEYWARDEN_SHARED_SCOPES`,
+ * `KEYWARDEN_TENANT_TAG_KEYS`, `KEYWARDEN_PRINCIPAL_NAME_PATTERN`; each falls back to the default.
+ */
+export function tenancyFromEnv(env: NodeJS.ProcessEnv = process.env): TenancyConfig {
+  const raw = readEnv(
+    z.object({
+      KEYWARDEN_SECRET_NAME_PATTERN: z.string().optional(),
+      KEYWARDEN_SHARED_SCOPES: listFromEnv(DEFAULT_TENANCY.sharedScopes),
+      KEYWARDEN_TENANT_TAG_KEYS: listFromEnv(DEFAULT_TENANCY.tenantTagKeys),
+      KEYWARDEN_PRINCIPAL_NAME_PATTERN: z.string().optional(),
+    }),
+    env,
+  );
+  return {
+    secretNamePattern: pattern('KEYWARDEN_SECRET_NAME_PATTERN', raw.KEYWARDEN_SECRET_NAME_PATTERN, DEFAULT_TENANCY.secretNamePattern),
+    sharedScopes: raw.KEYWARDEN_SHARED_SCOPES,
+    tenantTagKeys: raw.KEYWARDEN_TENANT_TAG_KEYS,
+    principalNamePattern: pattern('KEYWARDEN_PRINCIPAL_NAME_PATTERN', raw.KEYWARDEN_PRINCIPAL_NAME_PATTERN, DEFAULT_TENANCY.principalNamePattern),
+  };
+}
+
+function pattern(variable: string, source: string | undefined, fallback: RegExp): RegExp {
+  if (!source) return fallback;
+  let compiled: RegExp;
+  try {
+    compiled = new RegExp(source);
+  } catch (error) {
+    throw new ConfigError(`${variable} is not a valid regular expression`, { cause: error });
+  }
+  if (!source.includes('(?<tenant>')) throw new ConfigError(`${variable} needs a named group (?<tenant>...)`);
+  return compiled;
+}
+
+/** `arn:aws:secretsmanager:r:a:secret:app/t/name-AbCdEf` → `app/t/name`; a name passes through. */
+export function nameFromArn(secretId: string): string {
+  const match = /^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:(.+?)(-[A-Za-z0-9]{6})?$/.exec(secretId);
+  return match ? match[1]! : secretId;
+}
