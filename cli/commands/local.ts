@@ -1,0 +1,101 @@
+import type { Command } from 'commander';
+import { CliExit, ExitCode } from '../exit-codes';
+import { DEFAULT_LOCAL_STAGE, ensureLocalStack, exportLines, localEnv, localStackStatus, stopLocalStack } from '../local';
+import { serverStatus } from '../local/server';
+import { outputFor } from '../output';
+
+/**
+ * `keywarden local up|down|status|env`: the local AWS (moto) that the CLI and the tests share,
+ * holding the resources of the packaged serverless template.
+ */
+export function registerLocalCommand(program: Command): void {
+  const local = program
+    .command('local')
+    .description('run a local AWS (moto) with the resources serverless.yml declares')
+    .addHelpText('after', '\nExit codes: 0 ok (status: running), 1 failure, 2 bad usage, 3 not running.');
+
+  local
+    .command('up')
+    .description('start the local AWS if needed, package the template if stale, create its resources')
+    .option('--stage <stage>', 'serverless stage to package and create', DEFAULT_LOCAL_STAGE)
+    .action(async (options: { stage: string }, command: Command) => {
+      const out = outputFor(command);
+      const stack = await ensureLocalStack({
+        stage: options.stage,
+        onProgress: (message) => out.progress(message),
+        onSkip: (skipped) => out.debug(`skipped ${skipped.logicalId} (${skipped.type}): ${skipped.reason}`),
+      });
+      const { created, skipped } = stack.resources;
+      const skippedTypes = [...new Set(skipped.map((s) => s.type.split('::')[1]))].sort();
+      out.result(
+        [
+          `local AWS ${stack.started ? 'started' : 'already running'} at ${stack.endpoint} (pid ${stack.state.pid})`,
+          `${created.length} resource(s) of ${options.stage} created or already there:`,
+          ...created.map((r) => `  ${r.type.padEnd(28)} ${r.name}  (${r.logicalId})`),
+          ...(skipped.length ? [`skipped ${skipped.length} with no local counterpart (${skippedTypes.join(', ')}); --verbose lists them`] : []),
+          'point AWS tools at it with:',
+          ...exportLines(stack.env),
+        ],
+        {
+          event: 'up',
+          endpoint: stack.endpoint,
+          pid: stack.state.pid,
+          port: stack.state.port,
+          stage: options.stage,
+          started: stack.started,
+          packaged: stack.packaged,
+          created,
+          skipped,
+          env: stack.env,
+        },
+      );
+    });
+
+  local
+    .command('down')
+    .description('stop the local AWS and forget its state')
+    .action(async (_options: unknown, command: Command) => {
+      const out = outputFor(command);
+      const { stopped, state } = await stopLocalStack();
+      out.result(stopped && state ? `stopped the local AWS (pid ${state.pid}, ${state.endpoint})` : 'the local AWS was not running', {
+        event: 'down',
+        stopped,
+        pid: state?.pid,
+        endpoint: state?.endpoint,
+      });
+    });
+
+  local
+    .command('status')
+    .description('is the local AWS running? (exit 0 running, 3 not running)')
+    .action(async (_options: unknown, command: Command) => {
+      const out = outputFor(command);
+      const { running, state, counts } = await localStackStatus();
+      if (!running || !state) {
+        out.result(state ? `not running (state file names pid ${state.pid}, which is gone or not answering)` : 'not running', { running: false });
+        process.exitCode = ExitCode.NotFound;
+        return;
+      }
+      out.result(
+        [
+          `running at ${state.endpoint} (pid ${state.pid}, stage ${state.stage ?? 'none yet'}, since ${state.startedAt})`,
+          `resources: ${Object.entries(counts ?? {})
+            .map(([kind, n]) => `${n} ${kind}`)
+            .join(', ')}`,
+          `log: ${state.logFile}`,
+        ],
+        { running: true, endpoint: state.endpoint, pid: state.pid, port: state.port, stage: state.stage, startedAt: state.startedAt, counts, logFile: state.logFile },
+      );
+    });
+
+  local
+    .command('env')
+    .description('print `export` lines that point AWS tools at the local AWS (eval "$(keywarden local env)")')
+    .action(async (_options: unknown, command: Command) => {
+      const out = outputFor(command);
+      const { running, state } = await serverStatus();
+      if (!running || !state) throw new CliExit(ExitCode.NotFound, 'the local AWS is not running: start it with `keywarden local up`');
+      const env = localEnv(state.endpoint);
+      out.result(exportLines(env), env);
+    });
+}

@@ -1,0 +1,298 @@
+"""keywarden's local AWS: moto's server, with rotation staged and events delivered as AWS does.
+
+Usage: python moto_server.py --host 127.0.0.1 --port 5000   (the arguments of moto_server)
+
+keywarden's local driver plays the Secrets Manager service's part itself: it calls RotateSecret
+*without* a rotation Lambda ARN and then invokes the built rotate bundle step by step
+(createSecret, setSecret, testSecret, finishSecret). For that, RotateSecret must leave the secret
+exactly as AWS leaves it before it invokes the rotation function. moto 5.2.5 does not, so this
+launcher patches moto.secretsmanager.models (1-7) before starting the server; and since findings
+travel EventBridge -> SQS locally too, one gap in moto.events.models (8):
+
+1. rotate_secret without a Lambda ARN: moto promotes the new version to AWSCURRENT at once
+   (its `elif secret.versions:` branch). AWS stages the ClientRequestToken as a new version
+   labelled AWSPENDING with *no value* (moving AWSPENDING off any older version), leaves
+   AWSCURRENT where it was, and only then invokes the rotation function. Patched to stage only.
+   With RotateImmediately=false AWS stages nothing (it only tests the function): no version.
+2. The "rotation still in progress" check: moto refuses when AWSPENDING sits on the AWSCURRENT
+   version (the finished state). AWS refuses the opposite case, AWSPENDING on a version that is
+   not AWSCURRENT: "A previous rotation isn't complete." Patched to AWS's rule.
+3. Rotation settings: moto marks rotation enabled only when AutomaticallyAfterDays > 0 and drops
+   ScheduleExpression/Duration. AWS's RotateSecret always turns rotation on and keeps the rules.
+   Patched; DescribeSecret returns the rules as given and omits an empty RotationLambdaARN.
+   One deliberate leniency: AWS refuses RotateSecret on a secret that has no rotation function
+   configured; locally no function is ever configured (the driver is the function), so a secret
+   without one is accepted.
+   The RotateSecret response carries the new version's id (moto returns the current one).
+4. cancel_rotate_secret: moto refuses a secret with no Lambda ARN; with (1) every locally rotated
+   secret has none. Patched to refuse only a secret whose rotation was never configured; it
+   turns rotation off and, like AWS, leaves the staging labels alone.
+5. put_secret_value: moto lets any PutSecretValue overwrite a version labelled AWSPENDING, even
+   one that already has a value. AWS fills a RotateSecret-staged (empty) version once; after
+   that, the same token with the same value is a no-op and with another value is
+   ResourceExistsException. Patched; labels given are attached to the version and moved off
+   others (AWSCURRENT moves AWSPREVIOUS as usual).
+6. get_secret_value on a staged empty version: moto already answers ResourceNotFoundException,
+   but names the wrong label; patched to name the VersionId or stage asked for, as AWS does.
+7. update_secret_version_stage: moto moves the AWSCURRENT label but not the secret's default
+   version, so a later GetSecretValue without VersionStage still returns the *old* value (the
+   very call finishSecret's result is read with). It also attaches a label that is on another
+   version without RemoveFromVersionId naming it (two versions both AWSPENDING), and can attach
+   a label twice. AWS refuses the first with InvalidParameterException and never duplicates.
+   Patched: same refusal, no duplicates, the default version follows AWSCURRENT.
+8. EventBridge targets: moto applies a target's InputTransformer but ignores Input (a constant
+   JSON text) and InputPath (a JSONPath into the event), so an SQS target always receives the
+   whole event. AWS sends exactly the Input, or the part InputPath selects. Patched by handing
+   moto the equivalent InputTransformer. moto also turns a "time" field of what it sends to SQS
+   into a date, and fails when that field is not a number, as it is in a transformed payload;
+   patched to convert only the envelope's numeric time.
+
+Nothing else changes; every other call is moto's own.
+"""
+
+import sys
+import time
+
+from moto.events import models as events_models
+from moto.secretsmanager import models
+from moto.secretsmanager.exceptions import (
+    InvalidParameterException,
+    InvalidRequestException,
+    ResourceExistsException,
+    ResourceNotFoundException,
+    SecretNotFoundException,
+)
+
+Backend = models.SecretsManagerBackend
+FakeSecret = models.FakeSecret
+_original_rotate = Backend.rotate_secret
+_original_cancel = Backend.cancel_rotate_secret
+_original_put = Backend.put_secret_value
+_original_get = Backend.get_secret_value
+_original_update_stage = Backend.update_secret_version_stage
+_original_to_dict = FakeSecret.to_dict
+_original_send_to_targets = events_models.Rule.send_to_targets
+_original_send_to_sqs = events_models.Rule._send_to_sqs_queue
+
+
+def _has_value(version):
+    return "secret_string" in version or "secret_binary" in version
+
+
+def _primary(backend, secret_id):
+    """The secret, with moto's own not-found/replica/deleted refusals."""
+    if not backend._is_valid_identifier(secret_id):
+        raise SecretNotFoundException()
+    secret = backend.secrets[secret_id]
+    if isinstance(secret, models.ReplicaSecret):
+        raise models.OperationNotPermittedOnReplica
+    return secret
+
+
+def rotate_secret(self, secret_id, client_request_token=None, rotation_lambda_arn=None,
+                  rotation_rules=None, rotate_immediately=True):
+    # (1)-(3). With a Lambda ARN, moto invokes its own Lambda emulation: keep moto's behaviour.
+    if rotation_lambda_arn:
+        return _original_rotate(self, secret_id, client_request_token, rotation_lambda_arn,
+                                rotation_rules, rotate_immediately)
+    secret = _primary(self, secret_id)
+    if secret.is_deleted():
+        raise InvalidRequestException(
+            "You can't perform this operation on the secret because it was marked for deletion.")
+    rules = dict(rotation_rules or {})
+    days = rules.get("AutomaticallyAfterDays")
+    if days is not None and not 1 <= int(days) <= 1000:
+        raise InvalidParameterException("RotationRules.AutomaticallyAfterDays must be within 1-1000.")
+    for version in secret.versions.values():
+        stages = version["version_stages"]
+        if "AWSPENDING" in stages and "AWSCURRENT" not in stages:
+            raise InvalidRequestException(
+                "A previous rotation isn't complete. That rotation will be reattempted.")
+    token = self._from_client_request_token(client_request_token)
+    if rotate_immediately:
+        if token in secret.versions:
+            raise ResourceExistsException(
+                f"You can't use ClientRequestToken {token} because that value is already in use "
+                f"for a version of secret {secret.arn}.")
+        secret.remove_version_stages_from_old_versions(["AWSPENDING"])
+        secret.versions[token] = {
+            "createdate": int(time.time()),
+            "version_id": token,
+            "version_stages": ["AWSPENDING"],
+        }
+    secret.rotation_requested = True
+    secret.rotation_enabled = True
+    if rules:
+        secret.keywarden_rotation_rules = rules
+        secret.auto_rotate_after_days = int(days or 0)
+        if days:
+            secret.next_rotation_date = int(time.time()) + int(days) * 86400
+    secret.last_rotation_date = int(time.time())
+    return secret.to_short_dict(version_id=token if rotate_immediately else None)
+
+
+def cancel_rotate_secret(self, secret_id):
+    # (4)
+    secret = _primary(self, secret_id)
+    if secret.rotation_lambda_arn:
+        return _original_cancel(self, secret_id)
+    if secret.is_deleted():
+        raise InvalidRequestException(
+            "You tried to perform the operation on a secret that's currently marked deleted.")
+    if not secret.rotation_requested:
+        raise InvalidRequestException(
+            "You tried to cancel rotation on a secret that doesn't have rotation configured.")
+    secret.rotation_enabled = False
+    return secret.to_short_dict()
+
+
+def put_secret_value(self, secret_id, secret_string, secret_binary, client_request_token,
+                     version_stages):
+    # (5)
+    secret = _primary(self, secret_id)
+    version = secret.versions.get(client_request_token or "")
+    if version is None:
+        return _original_put(self, secret_id, secret_string, secret_binary,
+                             client_request_token, version_stages)
+    if _has_value(version):
+        if (version.get("secret_string") == secret_string
+                and version.get("secret_binary") == secret_binary):
+            return secret.to_short_dict(include_version_stages=True, version_id=version["version_id"])
+        raise ResourceExistsException(
+            f"You can't use ClientRequestToken {client_request_token} because that value is "
+            f"already in use for a version of secret {secret.arn}.")
+    # A version staged by RotateSecret: fill it in and attach the labels asked for.
+    if secret_string is not None:
+        version["secret_string"] = secret_string
+    if secret_binary is not None:
+        version["secret_binary"] = secret_binary
+    token = version["version_id"]
+    stages = list(version_stages or ["AWSCURRENT"])
+    if "AWSCURRENT" in stages and secret.default_version_id != token:
+        for other in secret.versions.values():
+            if "AWSPREVIOUS" in other["version_stages"]:
+                other["version_stages"].remove("AWSPREVIOUS")
+        old = secret.versions.get(secret.default_version_id or "")
+        if old is not None:
+            old["version_stages"] = [s for s in old["version_stages"] if s != "AWSCURRENT"]
+            old["version_stages"].append("AWSPREVIOUS")
+        secret.default_version_id = token
+    for label in stages:
+        for other_id, other in secret.versions.items():
+            if other_id != token and label in other["version_stages"]:
+                other["version_stages"].remove(label)
+        if label not in version["version_stages"]:
+            version["version_stages"].append(label)
+    secret.last_changed_date = int(time.time())
+    return secret.to_short_dict(include_version_stages=True, version_id=token)
+
+
+def get_secret_value(self, secret_id, version_id, version_stage):
+    # (6)
+    if self._is_valid_identifier(secret_id):
+        secret = self.secrets[secret_id]
+        chosen = version_id
+        if not chosen and version_stage:
+            chosen = next((vid for vid, v in secret.versions.items()
+                           if version_stage in v["version_stages"]), None)
+        version = secret.versions.get(chosen or "")
+        mismatch = version is not None and version_stage and version_stage not in version["version_stages"]
+        if version is not None and not _has_value(version) and not mismatch and not secret.is_deleted():
+            what = f"VersionId: {version_id}" if version_id else f"staging label: {version_stage}"
+            raise ResourceNotFoundException(f"Secrets Manager can't find the specified secret value for {what}")
+    return _original_get(self, secret_id, version_id, version_stage)
+
+
+def update_secret_version_stage(self, secret_id, version_stage, remove_from_version_id,
+                                move_to_version_id):
+    # (7)
+    if not self._is_valid_identifier(secret_id):
+        raise SecretNotFoundException()
+    secret = self.secrets[secret_id]
+    holder = next((vid for vid, v in secret.versions.items()
+                   if version_stage in v["version_stages"]), None)
+    if move_to_version_id and holder == move_to_version_id and not remove_from_version_id:
+        return secret.arn, secret.name  # already there
+    if (move_to_version_id and holder and holder != move_to_version_id
+            and remove_from_version_id != holder):
+        raise InvalidParameterException(
+            f"The parameter RemoveFromVersionId can't be empty. Staging label {version_stage} is "
+            f"currently attached to version {holder}, so you must explicitly reference that "
+            "version in RemoveFromVersionId.")
+    if move_to_version_id and move_to_version_id in secret.versions:
+        # moto appends unconditionally; drop the label first so it is never there twice.
+        stages = secret.versions[move_to_version_id]["version_stages"]
+        if version_stage in stages and remove_from_version_id != move_to_version_id:
+            stages.remove(version_stage)
+    result = _original_update_stage(self, secret_id, version_stage, remove_from_version_id,
+                                    move_to_version_id)
+    current = next((vid for vid, v in secret.versions.items()
+                    if "AWSCURRENT" in v["version_stages"]), None)
+    if current:
+        secret.default_version_id = current
+    return result
+
+
+def to_dict(self):
+    # (3) DescribeSecret/ListSecrets: the rules as given; no empty RotationLambdaARN.
+    out = _original_to_dict(self)
+    if self.rotation_requested:
+        rules = getattr(self, "keywarden_rotation_rules", None)
+        if rules:
+            out["RotationRules"] = rules
+        elif not self.auto_rotate_after_days:
+            out.pop("RotationRules", None)  # none given: AWS shows none, not {"...Days": 0}
+        if not self.rotation_lambda_arn:
+            out.pop("RotationLambdaARN", None)
+    return out
+
+
+class _TimeIsData(dict):
+    """A payload whose "time" is its own data: hidden from moto's envelope-time conversion."""
+
+    def __contains__(self, key):
+        return key != "time" and dict.__contains__(self, key)
+
+
+def _as_transformer(target):
+    if "InputTransformer" in target:
+        return target
+    if "Input" in target:  # the paths map must not be empty, or moto fills in its default one
+        return {**target, "InputTransformer": {"InputTemplate": target["Input"],
+                                               "InputPathsMap": {"keywarden_unused": "$.id"}}}
+    if "InputPath" in target:
+        return {**target, "InputTransformer": {"InputTemplate": "<keywarden_input>",
+                                               "InputPathsMap": {"keywarden_input": target["InputPath"]}}}
+    return target
+
+
+def send_to_targets(self, original_event, transform_input=True):
+    # (8)
+    saved = self.targets
+    self.targets = [_as_transformer(target) for target in saved]
+    try:
+        return _original_send_to_targets(self, original_event, transform_input)
+    finally:
+        self.targets = saved
+
+
+def _send_to_sqs_queue(self, resource_id, event, group_id=None):
+    # (8)
+    if isinstance(event, dict) and not isinstance(event.get("time", 0), (int, float)):
+        event = _TimeIsData(event)
+    return _original_send_to_sqs(self, resource_id, event, group_id)
+
+
+Backend.rotate_secret = rotate_secret
+Backend.cancel_rotate_secret = cancel_rotate_secret
+Backend.put_secret_value = put_secret_value
+Backend.get_secret_value = get_secret_value
+Backend.update_secret_version_stage = update_secret_version_stage
+FakeSecret.to_dict = to_dict
+events_models.Rule.send_to_targets = send_to_targets
+events_models.Rule._send_to_sqs_queue = _send_to_sqs_queue
+
+if __name__ == "__main__":
+    from moto.server import main
+
+    main(sys.argv[1:])

@@ -1,0 +1,76 @@
+/**
+ * One Secrets Manager call (or service event) as keywarden keeps it: normalised from a CloudTrail
+ * record, stored in the audit table, and read by every detector. Holds names, ids, addresses and
+ * outcomes; never a secret value (CloudTrail records none, and normalisation keeps it that way).
+ */
+
+/** What kind of touch a call is, for queries and detectors. */
+export const ACTION_CLASSES = ['read', 'write', 'delete', 'policy', 'rotation', 'list', 'other'] as const;
+export type ActionClass = (typeof ACTION_CLASSES)[number];
+
+/** Who made the call, from CloudTrail's userIdentity. */
+export interface AuditPrincipal {
+  /** The caller's ARN; for an assumed role, the role session ARN. */
+  arn?: string;
+  /** CloudTrail's userIdentity.type: IAMUser, AssumedRole, Root, AWSService, FederatedUser, ... */
+  type: string;
+  accountId?: string;
+  /** For assumed roles: the role's ARN and name (sessionContext.sessionIssuer). */
+  sessionIssuerArn?: string;
+  sessionIssuerName?: string;
+  /** The AWS service that acted, for AWSService callers (invokedBy or userIdentity.invokedBy). */
+  invokedBy?: string;
+  accessKeyId?: string;
+  mfaAuthenticated?: boolean;
+  /** How the call was made: through the console or programmatically. */
+  via: 'console' | 'programmatic' | 'service';
+  /** The tenant the principal acts for (see tenancy.ts), when known. */
+  tenant?: string;
+  /** Principal and session tags, merged, when CloudTrail carries them. */
+  tags?: Record<string, string>;
+  /** A stable key for "who": the session issuer ARN for roles, else the ARN, else the access key. */
+  key: string;
+}
+
+/** One secret the call named. */
+export interface AuditSecretRef {
+  /** As given: a name, a partial ARN or a full ARN. */
+  id: string;
+  /** The name, derived from the ARN when needed. */
+  name: string;
+  arn?: string;
+  /** The tenant that owns the secret (see tenancy.ts), when it has one. */
+  tenant?: string;
+}
+
+/** A normalised audit record. */
+export interface AuditRecord {
+  /** CloudTrail's eventID: the key that makes a redelivered event count once. */
+  eventId: string;
+  /** ISO 8601, from eventTime. */
+  time: string;
+  eventName: string;
+  /** `AwsApiCall` or `AwsServiceEvent`. */
+  eventType: string;
+  actionClass: ActionClass;
+  /** Whether the call read a secret value (GetSecretValue, BatchGetSecretValue). */
+  readsValue: boolean;
+  region: string;
+  accountId?: string;
+  /** Every secret the call named (one for most calls, several for BatchGetSecretValue). */
+  secrets: AuditSecretRef[];
+  /** BatchGetSecretValue filters, when the call used them instead of ids. */
+  filters?: Array<{ key: string; values: string[] }>;
+  /** The version stage or id a read asked for (AWSPREVIOUS, a version id...). */
+  versionStage?: string;
+  versionId?: string;
+  principal: AuditPrincipal;
+  sourceIp?: string;
+  userAgent?: string;
+  vpcEndpointId?: string;
+  /** Set when the call failed: AccessDenied, ResourceNotFoundException, ... */
+  errorCode?: string;
+  errorMessage?: string;
+  /** Request fields detectors need beyond the above (policy document, recovery window, ...). */
+  details: Record<string, unknown>;
+}

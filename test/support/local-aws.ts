@@ -1,0 +1,60 @@
+import { inject } from 'vitest';
+import { resetClients } from '../../shared/aws/clients';
+import { localEnv } from '../../cli/local/env';
+import { createResources, type CreateResourcesResult } from '../../cli/local/resources';
+import { resetServer } from '../../cli/local/server';
+import { loadPackagedTemplate, type CfnTemplate } from '../../cli/local/template';
+
+/**
+ * Helpers for integration tests that talk to the local AWS started by global-setup.ts. The
+ * environment already points every SDK client at it (AWS_ENDPOINT_URL and friends), and
+ * integration-setup.ts calls {@link resetLocalAws} before each test.
+ */
+
+/** `http://127.0.0.1:<port>` of this run's moto. */
+export function localAwsEndpoint(): string {
+  return inject('awsEndpoint');
+}
+
+/** The variables that point an AWS tool (a child process, say) at this run's moto. */
+export function localAwsEnv(): Record<string, string> {
+  return localEnv(localAwsEndpoint());
+}
+
+let template: CfnTemplate | undefined;
+let created: CreateResourcesResult | undefined;
+
+/** Empties moto: every resource of every service is gone. */
+export async function clearLocalAws(): Promise<void> {
+  await resetServer(localAwsEndpoint());
+  created = undefined;
+}
+
+/**
+ * Empties moto and creates the packaged template's resources again, so a test starts from what
+ * `serverless deploy` would have made, and nothing any other test left behind.
+ */
+export async function resetLocalAws(): Promise<CreateResourcesResult> {
+  await clearLocalAws();
+  template ??= loadPackagedTemplate(inject('awsTemplatePath')).template;
+  created = await createResources(template, { stackName: inject('awsStackName') });
+  return created;
+}
+
+/**
+ * What `Ref` gives for one of the template's resources in the local AWS (a queue's URL, a table's
+ * name, a topic's ARN), or `Fn::GetAtt` when `attribute` is given.
+ */
+export function templateResource(logicalId: string, attribute?: string): string {
+  const values = created?.values[logicalId];
+  if (!values) throw new Error(`${logicalId} was not created: is it in the template, and did resetLocalAws() run?`);
+  const value = attribute ? values.attributes[attribute] : values.ref;
+  if (value === undefined) throw new Error(`${logicalId} has no attribute ${attribute}`);
+  return value;
+}
+
+/** Points this worker's environment at this run's moto and drops cached SDK clients. */
+export function pointAtLocalAws(): void {
+  Object.assign(process.env, localAwsEnv());
+  resetClients();
+}
