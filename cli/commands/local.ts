@@ -3,6 +3,7 @@ import { CliExit, ExitCode } from '../exit-codes';
 import { DEFAULT_LOCAL_STAGE, ensureLocalStack, exportLines, localEnv, localStackStatus, stopLocalStack } from '../local';
 import { serverStatus } from '../local/server';
 import { outputFor } from '../output';
+import { runDemo } from '../demo/run';
 
 /**
  * `keywarden local up|down|status|env`: the local AWS (moto) that the CLI and the tests share,
@@ -86,6 +87,14 @@ export function registerLocalCommand(program: Command): void {
         ],
         { running: true, endpoint: state.endpoint, pid: state.pid, port: state.port, stage: state.stage, startedAt: state.startedAt, counts, logFile: state.logFile },
       );
+    });
+
+  local
+    .command('demo')
+    .description('keywarden end to end on this machine: local AWS, demo tenants\' secrets, rotations')
+    .option('--stage <stage>', 'serverless stage to package and create', DEFAULT_LOCAL_STAGE)
+    .action(async (options: { stage: string }, command: Command) => {
+      await runDemo(outputFor(command), options);
     });
 
   local
