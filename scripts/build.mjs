@@ -4,6 +4,7 @@ import { build } from 'esbuild';
 import { readdirSync, existsSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleStubs } from './bundle-stubs.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const functionsDir = join(root, 'functions');
@@ -15,6 +16,7 @@ await Promise.all(
     build({
       entryPoints: [join(functionsDir, name, 'handler.ts')],
       outfile: join(root, 'dist', 'functions', name, 'index.mjs'),
+      plugins: [bundleStubs],
       bundle: true,
       platform: 'node',
       // The SDK's ES module builds tree-shake far better than its CommonJS ones.

@@ -70,3 +70,47 @@ export class SecretsStoreError extends KeywardenError {
     this.code = code;
   }
 }
+
+/**
+ * An alert channel (Slack, PagerDuty, SNS) did not take an alert. `retryable` says whether
+ * trying again can help (a 429, a 5xx, a timeout) or not (a 400: the payload itself is refused).
+ * The message names the channel and the answer, never a webhook URL or routing key.
+ */
+export class ChannelDeliveryError extends KeywardenError {
+  readonly channel: string;
+  readonly retryable: boolean;
+  constructor(message: string, details: { channel: string; retryable: boolean; cause?: unknown }) {
+    super(message, { cause: details.cause });
+    this.name = 'ChannelDeliveryError';
+    this.channel = details.channel;
+    this.retryable = details.retryable;
+  }
+}
+
+/** What kind of failure a database or cache reported, so on-call knows where to look first. */
+export type DatabaseFailureKind = 'authentication' | 'network' | 'tls' | 'permission' | 'timeout' | 'other';
+
+/**
+ * A database or cache (PostgreSQL, MySQL/MariaDB, Redis) refused or failed an operation. The
+ * message keeps the server's own words (with any secret value scrubbed) after what keywarden was
+ * doing; `kind` classifies it.
+ */
+export class DatabaseError extends KeywardenError {
+  readonly kind: DatabaseFailureKind;
+  /** The engine's own error code (SQLSTATE, errno, Redis error prefix, Node's `E…` code), if any. */
+  readonly code?: string;
+  constructor(message: string, details: { kind: DatabaseFailureKind; code?: string }, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DatabaseError';
+    this.kind = details.kind;
+    this.code = details.code;
+  }
+}
+
+/** A rotation did not finish: a step failed, or the service did not finish it in time. */
+export class RotationFailedError extends KeywardenError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RotationFailedError';
+  }
+}

@@ -46,6 +46,11 @@ export interface SecretsStore {
    * already holds a value, which is how a repeated createSecret learns it has nothing to do.
    */
   putPendingValue(secretId: string, versionId: string, value: string): Promise<'created' | 'exists'>;
+  /**
+   * Stores `value` as a new version labelled AWSCURRENT (the service moves AWSPREVIOUS to the
+   * version it replaces). `versionId` makes a retry store it once.
+   */
+  putCurrentValue(secretId: string, versionId: string, value: string): Promise<void>;
   /** Moves a staging label to `toVersionId`, removing it from `fromVersionId`; either may be absent. */
   moveStage(secretId: string, stage: string, move: { toVersionId?: string; fromVersionId?: string }): Promise<void>;
 }

@@ -6,16 +6,27 @@ import { systemClock } from '../../shared/clock';
 import { log } from '../../shared/log';
 import { logFailures } from '../../shared/middleware/log-failures';
 import { runRotationStep, type StepOutcome } from '../../shared/rotation/contract';
-import { parseRotationEvent } from '../../shared/rotation/request';
+import { parseRotateFunctionEvent } from '../../shared/rotation/request';
+import { revokePrevious, type RevokeResult } from '../../shared/rotation/revoke';
 import { rotationStrategies } from '../../shared/rotation/strategies';
 
 const deps = { store: new SecretsManagerStore(secretsManager()), clock: systemClock, strategies: rotationStrategies };
 
-/** Secrets Manager's rotation function: one step of createSecret, setSecret, testSecret, finishSecret. */
-export const handler = middy(async (event: unknown): Promise<StepOutcome> => {
-  const outcome = await runRotationStep(parseRotationEvent(event), deps);
+/**
+ * Secrets Manager's rotation function: one step of createSecret, setSecret, testSecret,
+ * finishSecret. Also keywarden's emergency revocation (`{"Action": "revokePrevious", ...}`), so
+ * every piece of code that touches a database credential runs here, inside the rotation VPC.
+ */
+export const handler = middy(async (event: unknown): Promise<StepOutcome | RevokeResult> => {
+  const request = parseRotateFunctionEvent(event);
+  if (request.kind === 'revoke') {
+    const result = await revokePrevious(request.secretId, request.token, deps);
+    log.info('previous credential revoked', { ...result });
+    return result;
+  }
+  const outcome = await runRotationStep(request, deps);
   log.info('rotation step finished', { ...outcome });
   return outcome;
 })
   .use(injectLambdaContext(log))
-  .use(logFailures(log, 'rotation step failed'));
+  .use(logFailures(log, 'rotate function failed'));

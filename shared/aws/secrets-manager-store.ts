@@ -7,7 +7,7 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { SecretsStoreError } from '../errors';
-import { AWSPENDING, type SecretMetadata, type SecretsStore, type SecretVersion, type VersionSelector } from '../secrets-store';
+import { AWSCURRENT, AWSPENDING, type SecretMetadata, type SecretsStore, type SecretVersion, type VersionSelector } from '../secrets-store';
 
 /** {@link SecretsStore} over AWS Secrets Manager: one API call per method, errors classified. */
 export class SecretsManagerStore implements SecretsStore {
@@ -50,6 +50,14 @@ export class SecretsManagerStore implements SecretsStore {
       if (errorName(error) === 'ResourceExistsException') return 'exists';
       throw storeError('PutSecretValue', secretId, error);
     }
+  }
+
+  async putCurrentValue(secretId: string, versionId: string, value: string): Promise<void> {
+    await this.call('PutSecretValue', secretId, () =>
+      this.client.send(
+        new PutSecretValueCommand({ SecretId: secretId, ClientRequestToken: versionId, SecretString: value, VersionStages: [AWSCURRENT] }),
+      ),
+    );
   }
 
   async moveStage(secretId: string, stage: string, move: { toVersionId?: string; fromVersionId?: string }): Promise<void> {

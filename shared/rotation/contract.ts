@@ -36,7 +36,7 @@ export async function runRotationStep(request: RotationRequest, deps: RotationDe
   if (isAlreadyCurrent(metadata, request.token)) return { ...base, result: 'skipped' };
 
   const ctx = createRotationContext(request.secretId, request.token, metadata, deps.store, deps.clock);
-  const strategy = await resolveStrategy(ctx, deps.strategies);
+  const strategy = await resolveStrategy(ctx, deps.strategies, request.step === 'createSecret' ? 'current' : 'pending');
   const result = await STEPS[request.step](ctx, strategy, metadata, deps.store);
   return { ...base, result, strategy: strategy.name };
 }

@@ -54,3 +54,22 @@ function requireString(fields: Record<string, unknown>, name: string): string {
   if (value.length > 2048) throw new InvalidRequestError(`rotation event's ${name} is longer than 2048 characters`);
   return value;
 }
+
+/**
+ * keywarden's own request to the rotate function, sent by the emergency function after a
+ * rotation: revoke the credential that rotation `ClientRequestToken` replaced. Secrets Manager
+ * never sends it; only roles allowed to invoke the function can.
+ */
+export const REVOKE_ACTION = 'revokePrevious';
+
+/** What the rotate function is asked: a rotation step, or a revocation. */
+export type RotateFunctionRequest = ({ kind: 'step' } & RotationRequest) | { kind: 'revoke'; secretId: string; token: string };
+
+/** Reads an event for the rotate function: a rotation step, or `{"Action": "revokePrevious", ...}`. */
+export function parseRotateFunctionEvent(event: unknown): RotateFunctionRequest {
+  const action = event && typeof event === 'object' ? (event as Record<string, unknown>).Action : undefined;
+  if (action === undefined) return { kind: 'step', ...parseRotationEvent(event) };
+  if (action !== REVOKE_ACTION) throw new InvalidRequestError(`unknown Action "${String(action).slice(0, 40)}": expected ${REVOKE_ACTION}`);
+  const fields = event as Record<string, unknown>;
+  return { kind: 'revoke', secretId: requireString(fields, 'SecretId'), token: requireString(fields, 'ClientRequestToken') };
+}

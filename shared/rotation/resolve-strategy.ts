@@ -9,12 +9,18 @@ export type StrategyRegistry = Readonly<Record<string, RotationStrategy>>;
 
 /**
  * Picks the strategy for a secret: the `keywarden:strategy` tag when present (it costs no call),
- * otherwise the `engine` field of the current value, AWS's convention for database secrets.
+ * otherwise the `engine` field of a value, AWS's convention for database secrets. Steps after
+ * createSecret read it from the pending value, which they load anyway (createSecret copies
+ * `engine` into it), so an untagged database rotation pays no extra GetSecretValue per step.
  */
-export async function resolveStrategy(ctx: RotationContext, registry: StrategyRegistry): Promise<RotationStrategy> {
+export async function resolveStrategy(
+  ctx: RotationContext,
+  registry: StrategyRegistry,
+  valueToRead: 'current' | 'pending' = 'current',
+): Promise<RotationStrategy> {
   const tagged = ctx.tags[STRATEGY_TAG];
   if (tagged !== undefined) return lookup(registry, tagged, `tag ${STRATEGY_TAG}`, ctx.name);
-  const engine = engineOf(await ctx.current(), ctx.name);
+  const engine = engineOf(await (valueToRead === 'pending' ? ctx.pending() : ctx.current()), ctx.name);
   if (engine === undefined) {
     throw new UnknownStrategyError(
       `secret ${ctx.name} names no strategy: tag it ${STRATEGY_TAG}=<${known(registry)}> or give its JSON an "engine" field`,

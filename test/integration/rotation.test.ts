@@ -176,7 +176,7 @@ describe('rotation through the built bundle against the local AWS', () => {
     });
     expect(error).toBeUndefined();
     expect(printed).toContain('rotation step finished');
-    expect(printed).toContain('rotation step failed');
+    expect(printed).toContain('rotate function failed');
     expect(printed).not.toContain(canary);
     for (const name of names) {
       const current = await sm.send(new GetSecretValueCommand({ SecretId: name }));

@@ -100,6 +100,16 @@ export class MemoryStore implements SecretsStore {
     return 'created';
   }
 
+  async putCurrentValue(secretId: string, versionId: string, value: string): Promise<void> {
+    this.record('PutSecretValue');
+    const secret = this.secret(secretId);
+    if (secret.versions.get(versionId)?.value !== undefined) return;
+    const current = [...secret.versions.values()].find((v) => v.stages.includes(AWSCURRENT));
+    this.removeLabel(secret, AWSPREVIOUS);
+    if (current) current.stages = [...current.stages.filter((s) => s !== AWSCURRENT), AWSPREVIOUS];
+    secret.versions.set(versionId, { stages: [AWSCURRENT], value });
+  }
+
   async moveStage(secretId: string, stage: string, move: { toVersionId?: string; fromVersionId?: string }): Promise<void> {
     this.record('UpdateSecretVersionStage');
     const secret = this.secret(secretId);

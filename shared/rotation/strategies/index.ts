@@ -2,7 +2,10 @@ import type { RotationStrategy } from '../strategy';
 import { apiKeyStrategy } from './api-key';
 import { encryptionKeyringStrategy } from './encryption-keyring';
 import { jwtKeysetStrategy } from './jwt-keyset';
+import { mysqlStrategy } from './mysql';
 import { passwordStrategy } from './password';
+import { postgresStrategy } from './postgres';
+import { redisStrategy } from './redis';
 
 /**
  * Strategies whose new value keywarden generates itself, by the name the `keywarden:strategy` tag
@@ -16,11 +19,23 @@ export const generatedStrategies: Record<string, RotationStrategy> = {
 };
 
 /**
+ * Strategies that change a credential inside a database or cache, by the `engine` value of AWS's
+ * database secret JSON (which the `keywarden:strategy` tag may also name).
+ */
+export const databaseStrategies: Record<string, RotationStrategy> = {
+  postgres: postgresStrategy,
+  mysql: mysqlStrategy,
+  mariadb: mysqlStrategy,
+  redis: redisStrategy,
+};
+
+/**
  * Every strategy the rotate function can choose, by tag name or by the `engine` field of a
- * database secret. Database strategies (postgres, mysql/mariadb, redis) are added here by name.
+ * database secret.
  */
 export const rotationStrategies: Readonly<Record<string, RotationStrategy>> = {
   ...generatedStrategies,
+  ...databaseStrategies,
 };
 
 /** The strategy registered as `name`; own keys only, so `constructor` or `__proto__` find nothing. */

@@ -178,6 +178,15 @@ describe('rotation contract', () => {
     expect(outcome.strategy).toBe('counting');
   });
 
+  it('reads the engine from the value each step loads anyway: ten calls for an untagged secret', async () => {
+    store.create('db/tenant-1/untagged', JSON.stringify({ engine: 'counting', n: 1 }));
+    const token = store.startRotation('db/tenant-1/untagged');
+    store.calls.length = 0;
+    for (const step of ROTATION_STEPS) await runRotationStep({ step, secretId: 'db/tenant-1/untagged', token }, deps);
+    expect(store.calls.filter((c) => c === 'GetSecretValue')).toHaveLength(4);
+    expect(store.calls).toHaveLength(10);
+  });
+
   it('refuses a secret whose strategy is unknown, naming the known ones', async () => {
     store.create('x/tenant-1/y', '{"n":1}', { 'keywarden:strategy': 'carrier-pigeon' });
     const token = store.startRotation('x/tenant-1/y');

@@ -24,6 +24,7 @@ const storeThatMustNotBeUsed: SecretsStore = {
   describe: () => Promise.reject(new Error('strategy used the store: describe')),
   getValue: () => Promise.reject(new Error('strategy used the store: getValue')),
   putPendingValue: () => Promise.reject(new Error('strategy used the store: putPendingValue')),
+  putCurrentValue: () => Promise.reject(new Error('strategy used the store: putCurrentValue')),
   moveStage: () => Promise.reject(new Error('strategy used the store: moveStage')),
 };
 

@@ -1,0 +1,104 @@
+import { DatabaseError } from '../../errors';
+import { log } from '../../log';
+import { firstAccepted, logsIn, newDbPassword } from '../db/login';
+import { connectMysql, mysqlTarget, withMysql, type MysqlSession } from '../db/mysql-client';
+import { killSessionsOf, supportsDualPasswords, testMysqlLogin } from '../db/mysql-steps';
+import { parseDbSecret, withFields, type DbSecret } from '../db/secret';
+import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
+import { secretFormatError } from './json-secret';
+
+/**
+ * MySQL/MariaDB, one user changing its own password. Where the server keeps two passwords per
+ * account (MySQL 8.0.14+), the old one is retained (RETAIN CURRENT PASSWORD) until the next
+ * rotation replaces it, so consumers still holding it keep logging in; elsewhere (MariaDB) the
+ * old password stops working at setSecret, as with any single-user rotation.
+ */
+export const mysqlSingleUserStrategy: RotationStrategy = {
+  name: 'mysql-single-user',
+
+  async create(ctx) {
+    const current = parseDbSecret(await ctx.current(), { secretName: ctx.name, label: 'current' });
+    return withFields(current, { password: newDbPassword(ctx) });
+  },
+
+  async set(ctx) {
+    const pending = parseDbSecret(await ctx.pending(), { secretName: ctx.name, label: 'pending' });
+    const target = mysqlTarget(ctx, pending);
+    const secrets = [pending.password];
+    if (await logsIn(() => connectMysql(target, pending, secrets))) return;
+    const { session } = await firstAccepted(
+      [
+        { label: 'current', login: async () => sameUser(ctx, parseDbSecret(await ctx.current(), { secretName: ctx.name, label: 'current' }), pending) },
+        { label: 'previous', login: () => previousOf(ctx, pending) },
+      ],
+      (login) => {
+        secrets.push(login.password);
+        return connectMysql(target, login, secrets);
+      },
+    );
+    try {
+      await changeOwnPassword(session, pending.password, await supportsDualPasswords(session));
+    } finally {
+      await session.close();
+    }
+  },
+
+  async test(ctx) {
+    await testMysqlLogin(ctx);
+  },
+
+  async revoke(ctx): Promise<RevokeOutcome> {
+    const current = parseDbSecret(await ctx.current(), { secretName: ctx.name, label: 'current' });
+    return withMysql(mysqlTarget(ctx, current), current, [current.password], async (session) => {
+      const dual = await supportsDualPasswords(session);
+      if (dual) await session.query('ALTER USER CURRENT_USER() DISCARD OLD PASSWORD', [], 'discarding the retained password');
+      const ended = await killSessionsOf(session, current.username);
+      const passwords = dual
+        ? 'the retained previous password was discarded'
+        : 'the previous password stopped working when it was replaced (this server keeps one password per account)';
+      return { revoked: true, detail: `secret ${ctx.name}: ${passwords}; ended ${ended} other connection(s) of ${current.username}` };
+    });
+  },
+};
+
+/**
+ * Changes the logged-in account's password with the first statement the server allows: with
+ * RETAIN CURRENT PASSWORD where dual passwords exist; ALTER USER CURRENT_USER(), which MySQL
+ * allows any user for itself; SET PASSWORD = PASSWORD(…), which MariaDB allows any user for
+ * itself (its ALTER USER needs CREATE USER). Only a refusal for lack of privilege moves on.
+ */
+async function changeOwnPassword(session: MysqlSession, password: string, dual: boolean): Promise<void> {
+  const statements = [
+    ...(dual ? ['ALTER USER CURRENT_USER() IDENTIFIED BY ? RETAIN CURRENT PASSWORD'] : []),
+    'ALTER USER CURRENT_USER() IDENTIFIED BY ?',
+    'SET PASSWORD = PASSWORD(?)',
+  ];
+  let refusal: DatabaseError | undefined;
+  for (const [i, sql] of statements.entries()) {
+    try {
+      await session.query(sql, [password], 'changing its own password');
+      if (dual && i > 0) {
+        log.warn('the server has dual passwords but this user may not retain its old one (needs APPLICATION_PASSWORD_ADMIN); the old password stopped working now', { user: session.user });
+      }
+      return;
+    } catch (error) {
+      if (!(error instanceof DatabaseError && error.kind === 'permission')) throw error;
+      refusal = error;
+    }
+  }
+  throw refusal!;
+}
+
+function sameUser(ctx: RotationContext, current: DbSecret, pending: DbSecret): DbSecret {
+  if (current.username !== pending.username) {
+    throw secretFormatError(ctx.name, 'pending', `names user ${pending.username}, but single-user rotation keeps ${current.username}`);
+  }
+  return current;
+}
+
+async function previousOf(ctx: RotationContext, pending: DbSecret): Promise<DbSecret | undefined> {
+  const raw = await ctx.previous();
+  if (raw === undefined) return undefined;
+  const previous = parseDbSecret(raw, { secretName: ctx.name, label: 'previous' });
+  return previous.username === pending.username ? previous : undefined;
+}

@@ -1,0 +1,76 @@
+import { firstAccepted, logsIn, newDbPassword } from '../db/login';
+import { connectPostgres, postgresTarget, quoteIdent, withPostgres } from '../db/postgres-client';
+import { terminateSessionsOf, testPostgresLogin } from '../db/postgres-steps';
+import { scramSha256Verifier } from '../db/scram';
+import { parseDbSecret, withFields, type DbSecret } from '../db/secret';
+import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
+import { secretFormatError } from './json-secret';
+
+/**
+ * PostgreSQL, one user changing its own password. Between setSecret and finishSecret the server
+ * has the new password while consumers still read the old one: that window is the price of not
+ * having a second user (see postgres-alternating-users.ts).
+ */
+export const postgresSingleUserStrategy: RotationStrategy = {
+  name: 'postgres-single-user',
+
+  async create(ctx) {
+    const current = parseDbSecret(await ctx.current(), { secretName: ctx.name, label: 'current' });
+    return withFields(current, { password: newDbPassword(ctx) });
+  },
+
+  async set(ctx) {
+    const pending = parseDbSecret(await ctx.pending(), { secretName: ctx.name, label: 'pending' });
+    const target = postgresTarget(ctx, pending);
+    const secrets = [pending.password];
+    // A retry after the password changed but the step did not report back: nothing to do.
+    if (await logsIn(() => connectPostgres(target, pending, secrets))) return;
+    const { session } = await firstAccepted(
+      [
+        { label: 'current', login: async () => sameUser(ctx, parseDbSecret(await ctx.current(), { secretName: ctx.name, label: 'current' }), pending) },
+        { label: 'previous', login: () => previousOf(ctx, pending) },
+      ],
+      (login) => {
+        secrets.push(login.password);
+        return connectPostgres(target, login, secrets);
+      },
+    );
+    try {
+      const verifier = scramSha256Verifier(pending.password);
+      await session.query(`ALTER ROLE ${quoteIdent(pending.username)} PASSWORD '${verifier}'`, [], 'changing its own password');
+    } finally {
+      await session.close();
+    }
+  },
+
+  async test(ctx) {
+    await testPostgresLogin(ctx);
+  },
+
+  async revoke(ctx): Promise<RevokeOutcome> {
+    const current = parseDbSecret(await ctx.current(), { secretName: ctx.name, label: 'current' });
+    const ended = await withPostgres(postgresTarget(ctx, current), current, [current.password], (session) =>
+      terminateSessionsOf(session, current.username),
+    );
+    return {
+      revoked: true,
+      detail:
+        `secret ${ctx.name}: ${current.username} has one password, so the previous one stopped working when it was ` +
+        `replaced; ended ${ended} other session(s) of ${current.username} (they reconnect with the current password)`,
+    };
+  },
+};
+
+function sameUser(ctx: RotationContext, current: DbSecret, pending: DbSecret): DbSecret {
+  if (current.username !== pending.username) {
+    throw secretFormatError(ctx.name, 'pending', `names user ${pending.username}, but single-user rotation keeps ${current.username}`);
+  }
+  return current;
+}
+
+async function previousOf(ctx: RotationContext, pending: DbSecret): Promise<DbSecret | undefined> {
+  const raw = await ctx.previous();
+  if (raw === undefined) return undefined;
+  const previous = parseDbSecret(raw, { secretName: ctx.name, label: 'previous' });
+  return previous.username === pending.username ? previous : undefined;
+}
