@@ -15,6 +15,10 @@ export interface AuditPrincipal {
   /** CloudTrail's userIdentity.type: IAMUser, AssumedRole, Root, AWSService, FederatedUser, ... */
   type: string;
   accountId?: string;
+  /** The user name (IAM users) or role name (assumed roles): what tenancy patterns match. */
+  name?: string;
+  /** For assumed roles: the session name (the part after the role name in the session ARN). */
+  sessionName?: string;
   /** For assumed roles: the role's ARN and name (sessionContext.sessionIssuer). */
   sessionIssuerArn?: string;
   sessionIssuerName?: string;
@@ -52,6 +56,8 @@ export interface AuditRecord {
   eventName: string;
   /** `AwsApiCall` or `AwsServiceEvent`. */
   eventType: string;
+  /** CloudTrail's requestID, to match a record with the caller's own logs. */
+  requestId?: string;
   actionClass: ActionClass;
   /** Whether the call read a secret value (GetSecretValue, BatchGetSecretValue). */
   readsValue: boolean;

@@ -1,0 +1,61 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { dynamoDb, eventBridge, sqs } from '../../shared/aws/clients';
+import { DynamoDbAuditStore } from '../../shared/aws/dynamodb-audit-store';
+import { DynamoDbDetectorState } from '../../shared/aws/dynamodb-detector-state';
+import { EventBridgeFindingPublisher } from '../../shared/aws/eventbridge-finding-publisher';
+import { SqsDeadLetterSink } from '../../shared/aws/sqs-dead-letter-sink';
+import { processAuditBatch, type AuditPipelineDeps } from '../../shared/audit/process-batch';
+import { auditSettingsFromEnv } from '../../shared/audit/settings';
+import { systemClock } from '../../shared/clock';
+import { ConfigError } from '../../shared/errors';
+import { detectionConfigFromEnv } from '../../shared/detection/config';
+import { detectors } from '../../shared/detection/detectors';
+import { log } from '../../shared/log';
+import { logFailures } from '../../shared/middleware/log-failures';
+
+let deps: AuditPipelineDeps | undefined;
+
+/** Built on the first invocation, from the environment, then kept for the warm container. */
+function pipeline(): AuditPipelineDeps {
+  if (deps) return deps;
+  const settings = auditSettingsFromEnv();
+  if (!settings.deadLetterQueueUrl) throw new ConfigError('invalid configuration: KEYWARDEN_AUDIT_DLQ_URL is required by the audit function');
+  deps = {
+    store: new DynamoDbAuditStore(dynamoDb(), settings.auditTable, settings.retentionDays),
+    state: new DynamoDbDetectorState(dynamoDb(), settings.stateTable),
+    publisher: new EventBridgeFindingPublisher(eventBridge(), settings.findingsBus),
+    deadLetters: new SqsDeadLetterSink(sqs(), settings.deadLetterQueueUrl),
+    config: detectionConfigFromEnv(),
+    detectors,
+    clock: systemClock,
+  };
+  return deps;
+}
+
+/**
+ * The audit function: a batch of CloudTrail events from the audit queue → audit table,
+ * detectors, findings on the keywarden bus. Unreadable messages go to the DLQ with their reason;
+ * messages that failed for another cause come back in batchItemFailures for SQS to retry.
+ */
+export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  const result = await processAuditBatch(
+    event.Records.map((record) => ({ id: record.messageId, body: record.body })),
+    pipeline(),
+  );
+  for (const rejected of result.rejected) log.warn('audit record sent to the DLQ', { messageId: rejected.id, reason: rejected.reason });
+  if (result.error) log.error('audit batch failed; its messages will be retried', { error: result.error as Error, retried: result.failedIds.length });
+  log.info('audit batch processed', {
+    received: result.received,
+    stored: result.stored,
+    duplicates: result.duplicates,
+    skipped: result.skipped,
+    deadLettered: result.rejected.length,
+    retried: result.failedIds.length,
+    findings: result.findings.map((f) => ({ ruleId: f.ruleId, severity: f.severity, id: f.id })),
+  });
+  return { batchItemFailures: result.failedIds.map((itemIdentifier) => ({ itemIdentifier })) };
+})
+  .use(injectLambdaContext(log))
+  .use(logFailures(log, 'audit batch failed'));

@@ -1,0 +1,214 @@
+import type { AuditPrincipal, AuditRecord } from '../audit/record';
+import { MAX_WINDOW_MEMBERS, type DetectionConfig } from './config';
+import type { PrincipalActivity, WindowMeasure } from './detector';
+import { epochSeconds, hourStartMs, isoOf, shardOf, shortHash, stateKeys, timeMs, windowStartMs } from './keys';
+import { days, expiryAfter, numberAttribute, setAttribute, stringAttribute, type StatePhase } from './phase';
+import type { StateItem, StatePut, StateUpdate } from './state';
+
+const HOUR_MS = 3_600_000;
+/** Late events still find their window's counters this long after it closed. */
+const LATE_EVENTS_MS = HOUR_MS;
+
+interface Group {
+  principal: AuditPrincipal;
+  principalHash: string;
+  windowStartMs: number;
+  hourStartMs: number;
+  shard: number;
+  records: AuditRecord[];
+  /** Value reads that this batch stored for the first time. */
+  newValueReads: number;
+}
+
+/**
+ * Per-principal activity, aggregated per batch. Every principal's counters for one window live in
+ * a few shared items (`KEYWARDEN_STATE_SHARDS`, by a hash of the principal), with one attribute
+ * per principal and measure, so a batch costs one UpdateItem per shard and window touched, not
+ * one per event or per principal:
+ *
+ * - `win#<start>#<shard>`: for each measure a string set per principal (hashed members: secret
+ *   names read, event ids of denied reads...). Adding a member twice is a no-op, so a redelivered
+ *   or concurrently processed event never counts twice. Members already present (read first) are
+ *   not written again, so a principal reading the same secrets all day costs nothing here.
+ * - `hour#<start>#<shard>`: value reads per principal per hour, added atomically, only for events
+ *   this batch stored first; the hours before it are the principal's baseline.
+ * - `prin#<principal>`: when the principal was first seen, written once.
+ *
+ * A measure is reported over the current and the previous window together, so a burst that
+ * straddles a window boundary is still seen whole.
+ */
+export class ActivityPhase implements StatePhase {
+  /** Principal key → window start → group. */
+  private readonly byPrincipal = new Map<string, Map<number, Group>>();
+  private readonly groups: Group[] = [];
+  private readonly earliestByPrincipal = new Map<string, string>();
+  private result: PrincipalActivity[] = [];
+
+  constructor(
+    watched: readonly AuditRecord[],
+    newEventIds: ReadonlySet<string>,
+    private readonly measures: readonly WindowMeasure[],
+    private readonly config: DetectionConfig,
+    private readonly nowMs: number,
+  ) {
+    for (const record of watched) {
+      if (record.principal.type === 'AWSService') continue;
+      const ms = timeMs(record.time);
+      const start = windowStartMs(ms, config.windowMinutes);
+      let windows = this.byPrincipal.get(record.principal.key);
+      if (!windows) this.byPrincipal.set(record.principal.key, (windows = new Map()));
+      let group = windows.get(start);
+      if (!group) {
+        const principalHash = shortHash(record.principal.key);
+        group = { principal: record.principal, principalHash, windowStartMs: start, hourStartMs: hourStartMs(ms), shard: shardOf(principalHash, config.stateShards), records: [], newValueReads: 0 };
+        windows.set(start, group);
+        this.groups.push(group);
+      }
+      group.records.push(record);
+      group.principal = record.principal;
+      if (record.readsValue && newEventIds.has(record.eventId)) group.newValueReads += 1;
+      const earliest = this.earliestByPrincipal.get(group.principalHash);
+      if (earliest === undefined || record.time < earliest) this.earliestByPrincipal.set(group.principalHash, record.time);
+    }
+    for (const group of this.groups) group.records.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+  }
+
+  keys(): string[] {
+    const keys = new Set<string>();
+    const window = this.config.windowMinutes * 60_000;
+    const hours = new Set<string>();
+    for (const g of this.groups) {
+      if (this.measures.length > 0) {
+        keys.add(stateKeys.window(g.windowStartMs, g.shard));
+        keys.add(stateKeys.window(g.windowStartMs - window, g.shard));
+      }
+      // Principals share their hours and shards: each hour's counters are listed once.
+      const hourKey = stateKeys.hour(g.hourStartMs, g.shard);
+      if (!hours.has(hourKey)) {
+        hours.add(hourKey);
+        for (let h = 0; h <= this.config.rateBaselineHours; h += 1) keys.add(stateKeys.hour(g.hourStartMs - h * HOUR_MS, g.shard));
+      }
+      keys.add(stateKeys.principal(g.principalHash));
+    }
+    return [...keys];
+  }
+
+  updates(read: ReadonlyMap<string, StateItem>): StateUpdate[] {
+    const out: StateUpdate[] = [];
+    const window = this.config.windowMinutes * 60_000;
+    for (const g of this.groups) {
+      const windowKey = stateKeys.window(g.windowStartMs, g.shard);
+      const current = read.get(windowKey);
+      const add: Record<string, string[]> = {};
+      for (const measure of this.measures) {
+        const attribute = `${measure.tag}.${g.principalHash}`;
+        const known = setAttribute(current, attribute);
+        if (known.size >= MAX_WINDOW_MEMBERS) continue;
+        const fresh = new Set<string>();
+        for (const record of g.records) {
+          for (const value of measure.values(record, this.config)) {
+            const member = shortHash(value);
+            if (!known.has(member)) fresh.add(member);
+          }
+        }
+        if (fresh.size > 0) add[attribute] = [...fresh];
+      }
+      if (Object.keys(add).length > 0) out.push({ key: windowKey, add, expiresAt: expiryAfter(g.windowStartMs + 2 * window, LATE_EVENTS_MS, this.nowMs) });
+      if (g.newValueReads > 0) {
+        out.push({
+          key: stateKeys.hour(g.hourStartMs, g.shard),
+          add: { [`n.${g.principalHash}`]: g.newValueReads },
+          expiresAt: expiryAfter(g.hourStartMs + (this.config.rateBaselineHours + 1) * HOUR_MS, LATE_EVENTS_MS, this.nowMs),
+        });
+      }
+    }
+    const memory = days(this.config.firstReadMemoryDays);
+    for (const principalHash of this.earliestByPrincipal.keys()) {
+      const key = stateKeys.principal(principalHash);
+      const seen = numberAttribute(read.get(key), 'seen');
+      if (seen !== undefined && seen * 1000 < this.nowMs - memory / 2) out.push({ key, set: { seen: epochSeconds(this.nowMs) }, expiresAt: expiryAfter(this.nowMs, memory, this.nowMs) });
+    }
+    return out;
+  }
+
+  puts(read: ReadonlyMap<string, StateItem>): StatePut[] {
+    const expiresAt = expiryAfter(this.nowMs, days(this.config.firstReadMemoryDays), this.nowMs);
+    const out: StatePut[] = [];
+    for (const [principalHash, earliest] of this.earliestByPrincipal) {
+      const key = stateKeys.principal(principalHash);
+      if (!read.has(key)) out.push({ key, item: { first: earliest, seen: epochSeconds(this.nowMs) }, expiresAt });
+    }
+    return out;
+  }
+
+  finish(read: ReadonlyMap<string, StateItem>, updated: ReadonlyMap<string, StateItem>): void {
+    const window = this.config.windowMinutes * 60_000;
+    const baselineHours = this.config.rateBaselineHours;
+    // An item this batch updated is read as it is now: a batch can span two windows or hours.
+    const latestSet = (key: string, attribute: string) =>
+      updated.get(key)?.[attribute] instanceof Set ? setAttribute(updated.get(key), attribute) : setAttribute(read.get(key), attribute);
+    const latestNumber = (key: string, attribute: string) => numberAttribute(updated.get(key), attribute) ?? numberAttribute(read.get(key), attribute) ?? 0;
+    // The baseline hours' counter items, once per hour and shard, for every principal in them.
+    const pastHours = new Map<string, Array<StateItem | undefined>>();
+    const pastOf = (hourStart: number, shard: number) => {
+      const id = stateKeys.hour(hourStart, shard);
+      let items = pastHours.get(id);
+      if (!items) {
+        items = [];
+        for (let h = 1; h <= baselineHours; h += 1) {
+          const key = stateKeys.hour(hourStart - h * HOUR_MS, shard);
+          items.push(updated.get(key) ?? read.get(key));
+        }
+        pastHours.set(id, items);
+      }
+      return items;
+    };
+    this.result = this.groups.map((g) => {
+      const measures: Record<string, number> = {};
+      if (this.measures.length > 0) {
+        const windowKey = stateKeys.window(g.windowStartMs, g.shard);
+        const previousKey = stateKeys.window(g.windowStartMs - window, g.shard);
+        for (const measure of this.measures) {
+          const attribute = `${measure.tag}.${g.principalHash}`;
+          measures[measure.tag] = unionSize(latestSet(windowKey, attribute), latestSet(previousKey, attribute));
+        }
+      }
+      const attribute = `n.${g.principalHash}`;
+      const reads = latestNumber(stateKeys.hour(g.hourStartMs, g.shard), attribute);
+      let baseline: number | undefined;
+      const first = stringAttribute(read.get(stateKeys.principal(g.principalHash)), 'first') ?? this.earliestByPrincipal.get(g.principalHash)!;
+      return {
+        principal: g.principal,
+        windowStart: isoOf(g.windowStartMs),
+        records: g.records,
+        measures,
+        hour: {
+          start: isoOf(g.hourStartMs),
+          reads,
+          added: g.newValueReads,
+          // Worked out only when a detector asks: most principals are far below any rate limit.
+          get baseline() {
+            if (baseline === undefined) {
+              let past = 0;
+              for (const item of pastOf(g.hourStartMs, g.shard)) past += numberAttribute(item, attribute) ?? 0;
+              baseline = past / baselineHours;
+            }
+            return baseline;
+          },
+          hasHistory: timeMs(first) <= g.hourStartMs - baselineHours * HOUR_MS,
+        },
+      };
+    });
+  }
+
+  /** Every principal's activity in every window the batch touched. */
+  activities(): readonly PrincipalActivity[] {
+    return this.result;
+  }
+}
+
+function unionSize(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
+  let size = a.size;
+  for (const member of b) if (!a.has(member)) size += 1;
+  return size;
+}

@@ -1,0 +1,145 @@
+import type { Finding } from '../alerting/finding';
+import type { AuditRecord } from '../audit/record';
+import type { Clock } from '../clock';
+import { ConfigError } from '../errors';
+import { ActivityPhase } from './activity';
+import { principalIsOneOf, type DetectionConfig } from './config';
+import type { Detector, FindingDraft, PrincipalDetector, RecordContext, RecordDetector, WindowMeasure } from './detector';
+import { toFinding } from './findings';
+import { FirstReadPhase } from './first-reads';
+import { isoOf, stateKeys, timeMs, windowStartMs } from './keys';
+import { days, expiryAfter, type StatePhase } from './phase';
+import { SecretFactsPhase } from './secret-facts';
+import { mergeUpdates, type DetectorState, type StateItem } from './state';
+
+/** What the engine needs. */
+export interface DetectionDeps {
+  state: DetectorState;
+  config: DetectionConfig;
+  /** Usually the registry's list (detectors/index.ts). */
+  detectors: readonly Detector[];
+  clock: Clock;
+}
+
+/** The findings a batch raised, claimed so no other batch (or redelivery) raises them again. */
+export interface DetectionOutcome {
+  findings: Finding[];
+  /** Gives the claims back when the findings could not be published, so a retry raises them. */
+  release(): Promise<void>;
+}
+
+/**
+ * A claim outlives any redelivery: SQS keeps a message at most 14 days.
+ */
+const CLAIM_LIFETIME_MS = days(15);
+
+/** Detectors that need first-read tracking or secret facts, by name. */
+const USES_FIRST_READS = new Set(['first-read']);
+
+/**
+ * Runs every enabled detector over one batch of audit records. keywarden's own roles
+ * (`KEYWARDEN_OWN_ROLES`) raise nothing, though what they do still teaches the state (a rotation
+ * moving AWSCURRENT makes the old version "previous"). State is read once, written once (one
+ * write per item touched, merged across detectors) and findings are claimed with a put-if-absent
+ * on their id, so a redelivered or concurrently processed event raises a finding at most once.
+ *
+ * @param records the batch, each event once (the caller drops repeats within the batch).
+ * @param newEventIds the events the audit store saw for the first time; only these add to the
+ *   hourly read counts (the one counter that is a number, not a set).
+ */
+export async function detectAnomalies(records: readonly AuditRecord[], newEventIds: ReadonlySet<string>, deps: DetectionDeps): Promise<DetectionOutcome> {
+  const { config, state } = deps;
+  const nowMs = deps.clock.now().getTime();
+  const detectors = deps.detectors.filter((d) => !config.disabledDetectors.has(d.name));
+  if (records.length === 0 || detectors.length === 0) return nothing();
+
+  const own = new Map<string, boolean>();
+  const watched = records.filter((record) => {
+    let isOwn = own.get(record.principal.key);
+    if (isOwn === undefined) {
+      isOwn = principalIsOneOf(record.principal, config.ownRoles);
+      own.set(record.principal.key, isOwn);
+    }
+    return !isOwn;
+  });
+  const recordDetectors = detectors.filter((d): d is RecordDetector => d.kind === 'record');
+  const principalDetectors = detectors.filter((d): d is PrincipalDetector => d.kind === 'principal');
+  const measures = uniqueMeasures(principalDetectors);
+
+  const facts = new SecretFactsPhase(records, config, nowMs);
+  const firstReads = recordDetectors.some((d) => USES_FIRST_READS.has(d.name)) ? new FirstReadPhase(watched, config, nowMs) : undefined;
+  const activity = principalDetectors.length > 0 ? new ActivityPhase(watched, newEventIds, measures, config, nowMs) : undefined;
+  const phases: StatePhase[] = [facts];
+  if (firstReads) phases.push(firstReads);
+  if (activity) phases.push(activity);
+  await runPhases(phases, state);
+
+  const ctx: RecordContext = {
+    config,
+    secretFacts: (name) => facts.factsOf(name),
+    isFirstReadAfterLearning: (record, name) => firstReads?.isFirstReadAfterLearning(record, name) ?? false,
+    windowOf: (record) => isoOf(windowStartMs(timeMs(record.time), config.windowMinutes)),
+  };
+  const drafts: Array<[Detector, FindingDraft]> = [];
+  const byEvent = new Map<string, RecordDetector[]>();
+  for (const record of watched) {
+    let relevant = byEvent.get(record.eventName);
+    if (!relevant) byEvent.set(record.eventName, (relevant = recordDetectors.filter((d) => !d.events || d.events.includes(record.eventName))));
+    for (const detector of relevant) {
+      const out = detector.inspect(record, ctx);
+      if (out === undefined) continue;
+      for (const draft of Array.isArray(out) ? out : [out]) drafts.push([detector, draft]);
+    }
+  }
+  for (const act of activity?.activities() ?? []) {
+    for (const detector of principalDetectors) {
+      const draft = detector.evaluate(act, config);
+      if (draft) drafts.push([detector, draft]);
+    }
+  }
+  const byId = new Map<string, Finding>();
+  for (const [detector, draft] of drafts) {
+    const finding = toFinding(detector, draft);
+    if (!byId.has(finding.id)) byId.set(finding.id, finding);
+  }
+  return claim([...byId.values()], state, nowMs);
+}
+
+async function runPhases(phases: readonly StatePhase[], state: DetectorState): Promise<void> {
+  const keys = [...new Set(phases.flatMap((p) => p.keys()))];
+  const read: Map<string, StateItem> = keys.length > 0 ? await state.get(keys) : new Map();
+  const updates = mergeUpdates(phases.flatMap((p) => p.updates(read)));
+  const updated = updates.length > 0 ? await state.update(updates) : new Map<string, StateItem>();
+  const puts = phases.flatMap((p) => p.puts(read));
+  const created = puts.length > 0 ? await state.putIfAbsent(puts) : new Set<string>();
+  for (const phase of phases) phase.finish(read, updated, created);
+}
+
+/** Publishes each finding id once: a put-if-absent of its claim, after a read that skips known ones. */
+async function claim(findings: Finding[], state: DetectorState, nowMs: number): Promise<DetectionOutcome> {
+  if (findings.length === 0) return nothing();
+  const keys = findings.map((f) => stateKeys.fired(f.id));
+  const known = await state.get(keys);
+  const fresh = findings.filter((_, i) => !known.has(keys[i]!));
+  if (fresh.length === 0) return nothing();
+  const expiresAt = expiryAfter(nowMs, CLAIM_LIFETIME_MS, nowMs);
+  const created = await state.putIfAbsent(fresh.map((f) => ({ key: stateKeys.fired(f.id), item: { ruleId: f.ruleId, dedupKey: f.dedupKey, claimedAt: new Date(nowMs).toISOString() }, expiresAt })));
+  const claimed = fresh.filter((f) => created.has(stateKeys.fired(f.id)));
+  return { findings: claimed, release: () => state.delete(claimed.map((f) => stateKeys.fired(f.id))) };
+}
+
+function nothing(): DetectionOutcome {
+  return { findings: [], release: async () => undefined };
+}
+
+function uniqueMeasures(detectors: readonly PrincipalDetector[]): WindowMeasure[] {
+  const byTag = new Map<string, WindowMeasure>();
+  for (const detector of detectors) {
+    for (const measure of detector.measures) {
+      const known = byTag.get(measure.tag);
+      if (known && known !== measure) throw new ConfigError(`detectors ${detector.name} and another both use measure tag "${measure.tag}"`);
+      byTag.set(measure.tag, measure);
+    }
+  }
+  return [...byTag.values()];
+}

@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Names of things in the detector state. Principals, secrets and set members are stored as short
+ * hashes: item keys and attribute names stay small and bounded whatever an ARN's length, and a
+ * set of 1,000 members fits an item with room to spare. Evidence names come from the batch's own
+ * records, never from the hashes.
+ */
+
+const HASH_CACHE_LIMIT = 100_000;
+const hashes = new Map<string, string>();
+
+/** 12 hex characters (48 bits) of SHA-256: collisions are negligible among one principal's members. */
+export function shortHash(value: string): string {
+  let hash = hashes.get(value);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(value).digest('hex').slice(0, 12);
+    // A bounded cache: principals and secrets repeat, event ids do not.
+    if (hashes.size >= HASH_CACHE_LIMIT) hashes.clear();
+    hashes.set(value, hash);
+  }
+  return hash;
+}
+
+const msByTime = new Map<string, number>();
+
+/** Epoch ms of a record's ISO time; memoised, since a batch's events share their seconds. */
+export function timeMs(iso: string): number {
+  let ms = msByTime.get(iso);
+  if (ms === undefined) {
+    ms = Date.parse(iso);
+    if (msByTime.size >= 20_000) msByTime.clear();
+    msByTime.set(iso, ms);
+  }
+  return ms;
+}
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+
+/** Start (epoch ms) of the window of `minutes` holding `timeMs`. */
+export function windowStartMs(timeMs: number, minutes: number): number {
+  const size = minutes * MINUTE_MS;
+  return Math.floor(timeMs / size) * size;
+}
+
+/** Start (epoch ms) of the hour holding `timeMs`. */
+export function hourStartMs(timeMs: number): number {
+  return Math.floor(timeMs / HOUR_MS) * HOUR_MS;
+}
+
+/** The shard of a principal's window and hour counters. */
+export function shardOf(principalHash: string, shards: number): number {
+  return shards <= 1 ? 0 : Number.parseInt(principalHash.slice(0, 8), 16) % shards;
+}
+
+const isoTimes = new Map<number, string>();
+
+/** ISO 8601 of a window or hour start; memoised, since every batch asks for the same few dozen. */
+export function isoOf(ms: number): string {
+  let iso = isoTimes.get(ms);
+  if (iso === undefined) {
+    iso = new Date(ms).toISOString();
+    if (isoTimes.size >= 10_000) isoTimes.clear();
+    isoTimes.set(ms, iso);
+  }
+  return iso;
+}
+
+/** Item keys, one function per kind of item. */
+export const stateKeys = {
+  /** Distinct-count sets of every principal in one shard, for one burst window. */
+  window: (startMs: number, shard: number) => `win#${isoOf(startMs)}#${shard}`,
+  /** Value-read counters of every principal in one shard, for one hour. */
+  hour: (startMs: number, shard: number) => `hour#${isoOf(startMs)}#${shard}`,
+  /** When a principal was first seen. */
+  principal: (principalHash: string) => `prin#${principalHash}`,
+  /** The first successful read of a secret by a principal. */
+  pair: (principalHash: string, secretHash: string) => `pair#${principalHash}#${secretHash}`,
+  /** What the trail said about a secret: decoy tag, versions moved off AWSCURRENT. */
+  secret: (secretHash: string) => `secret#${secretHash}`,
+  /** When the first-read learning period started. */
+  learning: () => 'meta#learning',
+  /** A finding that was raised (its claim), so it is published once. */
+  fired: (findingId: string) => `fired#${findingId}`,
+};
+
+/** Epoch seconds for DynamoDB's TTL. */
+export function epochSeconds(ms: number): number {
+  return Math.ceil(ms / 1000);
+}

@@ -1,0 +1,142 @@
+import type { AuditRecord } from '../audit/record';
+import type { DetectionConfig } from './config';
+import type { SecretFacts } from './detector';
+import { shortHash, stateKeys } from './keys';
+import { days, expiryAfter, numberAttribute, type StatePhase } from './phase';
+import type { StateItem, StateUpdate } from './state';
+
+/** The tag that marks a secret as a decoy: nobody has a reason to touch it. */
+export const DECOY_TAG = 'keywarden:decoy';
+
+/** Secret facts live long: a decoy stays a decoy until its tag goes. Refreshed whenever touched. */
+const FACT_LIFETIME_MS = days(400);
+const REFRESH_AFTER_MS = days(30);
+const DEMOTED_PREFIX = 'o.';
+
+/**
+ * What the trail itself says about secrets, kept in the detector state: which carry the
+ * `keywarden:decoy` tag (seen on CreateSecret and TagResource, removed by UntagResource) and which
+ * versions were moved off AWSCURRENT (UpdateSecretVersionStage, as every rotation's finishSecret
+ * does). Learns from every record, keywarden's own rotations included, so a later read of the old
+ * version by anyone else is recognised.
+ *
+ * Decoys are known three ways, any of which suffices: `KEYWARDEN_DECOY_SECRETS` (names),
+ * `KEYWARDEN_DECOY_NAME_PATTERN`, or the tag as the trail reported it. The audit function makes no
+ * Secrets Manager calls (its bundle holds DynamoDB, EventBridge and SQS clients only), so a decoy
+ * tagged before the trail was watched must be listed in the configuration.
+ */
+export class SecretFactsPhase implements StatePhase {
+  private readonly names = new Map<string, string>();
+  private readonly changes = new Map<string, { decoy?: 0 | 1; wasDecoy?: boolean; demote: Map<string, number>; promote: Set<string> }>();
+  private readonly facts = new Map<string, SecretFacts>();
+  private read: ReadonlyMap<string, StateItem> = new Map();
+
+  constructor(
+    records: readonly AuditRecord[],
+    private readonly config: DetectionConfig,
+    private readonly nowMs: number,
+  ) {
+    for (const record of records) {
+      for (const secret of record.secrets) if (!this.names.has(secret.name)) this.names.set(secret.name, stateKeys.secret(shortHash(secret.name)));
+      if (!record.errorCode) this.learn(record);
+    }
+  }
+
+  keys(): string[] {
+    return [...this.names.values()];
+  }
+
+  updates(read: ReadonlyMap<string, StateItem>): StateUpdate[] {
+    const expiresAt = expiryAfter(this.nowMs, FACT_LIFETIME_MS, this.nowMs);
+    const out: StateUpdate[] = [];
+    for (const [name, key] of this.names) {
+      const change = this.changes.get(name);
+      const item = read.get(key);
+      if (change) {
+        const set: Record<string, number> = { seen: Math.floor(this.nowMs / 1000) };
+        if (change.decoy !== undefined) set.decoy = change.decoy;
+        const setIfAbsent: Record<string, number> = {};
+        for (const [version, at] of change.demote) setIfAbsent[`${DEMOTED_PREFIX}${version}`] = at;
+        out.push({ key, set, setIfAbsent, remove: [...change.promote].map((v) => `${DEMOTED_PREFIX}${v}`), expiresAt });
+      } else if (item && (numberAttribute(item, 'seen') ?? 0) * 1000 < this.nowMs - REFRESH_AFTER_MS) {
+        out.push({ key, set: { seen: Math.floor(this.nowMs / 1000) }, expiresAt });
+      }
+    }
+    return out;
+  }
+
+  puts(): [] {
+    return [];
+  }
+
+  finish(read: ReadonlyMap<string, StateItem>): void {
+    this.read = read;
+  }
+
+  /** Facts about a secret the batch named; worked out on first ask. */
+  factsOf(name: string): SecretFacts {
+    let facts = this.facts.get(name);
+    if (!facts) {
+      const key = this.names.get(name);
+      facts = key === undefined ? { decoy: this.configuredDecoy(name), demotedVersions: new Map() } : this.factsFrom(name, this.read.get(key));
+      this.facts.set(name, facts);
+    }
+    return facts;
+  }
+
+  private factsFrom(name: string, item: StateItem | undefined): SecretFacts {
+    const change = this.changes.get(name);
+    const taggedBefore = numberAttribute(item, 'decoy') === 1;
+    // Tagged at any point in the batch: untagging a decoy is itself a touch of a decoy.
+    const taggedNow = change?.wasDecoy === true;
+    let demoted: Map<string, number> | undefined;
+    return {
+      decoy: this.configuredDecoy(name) || taggedBefore || taggedNow,
+      // Only reads by version id ask, and they are rare.
+      get demotedVersions() {
+        if (!demoted) {
+          demoted = new Map();
+          for (const [attribute, value] of Object.entries(item ?? {})) {
+            if (attribute.startsWith(DEMOTED_PREFIX) && typeof value === 'number') demoted.set(attribute.slice(DEMOTED_PREFIX.length), value);
+          }
+          for (const [version, at] of change?.demote ?? []) if (!demoted.has(version)) demoted.set(version, at);
+          for (const version of change?.promote ?? []) demoted.delete(version);
+        }
+        return demoted;
+      },
+    };
+  }
+
+  private configuredDecoy(name: string): boolean {
+    return this.config.decoySecrets.has(name) || (this.config.decoyNamePattern?.test(name) ?? false);
+  }
+
+  private learn(record: AuditRecord): void {
+    const name = record.secrets[0]?.name;
+    if (!name) return;
+    const details = record.details;
+    const change = () => {
+      let c = this.changes.get(name);
+      if (!c) {
+        c = { demote: new Map(), promote: new Set() };
+        this.changes.set(name, c);
+      }
+      return c;
+    };
+    if (record.eventName === 'UpdateSecretVersionStage' && record.versionStage === 'AWSCURRENT') {
+      if (typeof details.removeFromVersionId === 'string') change().demote.set(details.removeFromVersionId, Date.parse(record.time));
+      if (typeof details.moveToVersionId === 'string') change().promote.add(details.moveToVersionId);
+    }
+    if ((record.eventName === 'CreateSecret' || record.eventName === 'TagResource') && isDecoyTagging(record)) {
+      change().decoy = 1;
+      change().wasDecoy = true;
+    }
+    if (record.eventName === 'UntagResource' && Array.isArray(details.tagKeys) && (details.tagKeys as string[]).includes(DECOY_TAG)) change().decoy = 0;
+  }
+}
+
+/** Whether the record puts the decoy tag on its secret (CreateSecret or TagResource). */
+export function isDecoyTagging(record: AuditRecord): boolean {
+  const tags = record.details.tags as Array<{ key: string; value: string }> | undefined;
+  return Array.isArray(tags) && tags.some((tag) => tag.key === DECOY_TAG && tag.value.toLowerCase() !== 'false');
+}

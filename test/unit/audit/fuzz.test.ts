@@ -1,0 +1,110 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { normaliseCloudTrail } from '../../../shared/audit/normalise';
+import { memoryPipeline } from '../detection/memory-pipeline';
+import { envelope } from './fixtures';
+
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+const STRATUS = join(ROOT, '..', 'shared', 'datasets', 'stratus-red-team');
+const SAMPLES = join(ROOT, 'test', 'unit', 'detection', 'samples');
+
+/** Every Secrets Manager record we have: Stratus detonations and the detector samples. */
+function seeds(): Array<Record<string, unknown>> {
+  const stratus = readdirSync(STRATUS)
+    .filter((f) => f.includes('secretsmanager'))
+    .flatMap((f) => JSON.parse(readFileSync(join(STRATUS, f), 'utf8')) as Array<Record<string, unknown>>);
+  const samples = readdirSync(SAMPLES).flatMap((f) =>
+    (JSON.parse(readFileSync(join(SAMPLES, f), 'utf8')) as { cases: Array<{ records: Array<Record<string, unknown>> }> }).cases.flatMap((c) => c.records),
+  );
+  return [...stratus, ...samples];
+}
+
+/** A small seeded PRNG (mulberry32), so a failure is reproducible. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ODD_VALUES: unknown[] = [null, 0, -1, 1e308, true, false, '', ' ', 'x'.repeat(70_000), '\u0000\ud800', [], [null], {}, { __proto__: { polluted: true } }, [[[[[]]]]], 'arn:aws:secretsmanager:::secret:', '2024-13-45T99:99:99Z', Number.NaN];
+
+function mutate(value: unknown, random: () => number): unknown {
+  const copy = JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+  const paths: Array<[Record<string, unknown> | unknown[], string | number]> = [];
+  const walk = (node: unknown) => {
+    if (Array.isArray(node)) {
+      node.forEach((child, i) => {
+        paths.push([node, i]);
+        walk(child);
+      });
+    } else if (node && typeof node === 'object') {
+      for (const [key, child] of Object.entries(node)) {
+        paths.push([node as Record<string, unknown>, key]);
+        walk(child);
+      }
+    }
+  };
+  walk(copy);
+  const edits = 1 + Math.floor(random() * 3);
+  for (let e = 0; e < edits && paths.length > 0; e += 1) {
+    const [parent, key] = paths[Math.floor(random() * paths.length)]!;
+    const roll = random();
+    if (roll < 0.3) delete (parent as Record<string, unknown>)[key as string];
+    else (parent as Record<string, unknown>)[key as string] = ODD_VALUES[Math.floor(random() * ODD_VALUES.length)];
+  }
+  return copy;
+}
+
+describe('fuzzed CloudTrail records', () => {
+  const all = seeds();
+
+  it('are each read or refused with a reason; nothing throws', () => {
+    const random = prng(20240501);
+    const kinds = { record: 0, skipped: 0, unreadable: 0 };
+    for (let i = 0; i < 5000; i += 1) {
+      const seed = all[Math.floor(random() * all.length)]!;
+      const roll = random();
+      let input: unknown;
+      if (roll < 0.7) input = mutate(envelope(seed), random);
+      else if (roll < 0.85) input = JSON.stringify(envelope(seed)).slice(0, Math.floor(random() * 400));
+      else input = Buffer.from(Array.from({ length: 64 }, () => Math.floor(random() * 256))).toString('latin1');
+      const result = normaliseCloudTrail(input);
+      kinds[result.kind] += 1;
+      if (result.kind === 'record') {
+        expect(typeof result.record.eventId).toBe('string');
+        expect(result.record.time).toMatch(/^2\d{3}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+        expect(typeof result.record.principal.key).toBe('string');
+        expect(Array.isArray(result.record.secrets)).toBe(true);
+      } else {
+        expect(result.reason.length).toBeGreaterThan(0);
+        expect(result.reason.length).toBeLessThan(200);
+        // Every oddity is named by the reader itself, not caught as an unexpected exception.
+        expect(result.reason).not.toMatch(/^could not be read/);
+      }
+    }
+    // The mutations must exercise every outcome, or the test proves little.
+    expect(kinds.record).toBeGreaterThan(500);
+    expect(kinds.unreadable).toBeGreaterThan(500);
+  });
+
+  it('go to the dead-letter sink with their reasons while the rest of the batch is stored', async () => {
+    const random = prng(7);
+    const pipeline = memoryPipeline();
+    const valid = all.slice(0, 40).map((r, i) => envelope({ ...r, eventID: `valid-${i}` }));
+    const broken = Array.from({ length: 200 }, () => JSON.stringify(envelope(all[Math.floor(random() * all.length)]!)).slice(0, 30 + Math.floor(random() * 200)));
+    const mixed = [...valid, ...broken].sort(() => random() - 0.5);
+    const result = await pipeline.run(mixed);
+    expect(result.error).toBeUndefined();
+    expect(result.rejected).toHaveLength(200);
+    expect(pipeline.deadLettered.map((r) => r.reason)).toEqual(result.rejected.map((r) => r.reason));
+    expect(new Set(result.rejected.map((r) => r.reason))).toEqual(new Set(['not JSON']));
+    expect(result.failedIds).toEqual([]);
+    expect(result.stored).toBe(40);
+  });
+});
