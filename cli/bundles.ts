@@ -18,13 +18,14 @@ export function bundlePath(name: string, root = PROJECT_ROOT): string {
  * Invokes a built function bundle in this process, as Lambda would: the module is loaded once
  * (a warm container) and each call gets a fresh context. The function's log lines go to stderr,
  * where Lambda's would go to CloudWatch, so stdout carries only the command's own results.
+ * `options.timeoutMs` is the function's timeout (its `timeout` in deploy/<part>.yml); 60 s unless given.
  */
-export async function invokeBundle(name: string, event: unknown): Promise<unknown> {
+export async function invokeBundle(name: string, event: unknown, options: { timeoutMs?: number } = {}): Promise<unknown> {
   const handler = await loadHandler(name);
   const stdoutWrite = process.stdout.write;
   process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
   try {
-    return await handler(event, lambdaContext(name));
+    return await handler(event, lambdaContext(name, options.timeoutMs));
   } finally {
     process.stdout.write = stdoutWrite;
   }
@@ -44,8 +45,9 @@ function loadHandler(name: string): Promise<BundleHandler> {
   return handler;
 }
 
-function lambdaContext(name: string): Context {
-  const deadline = Date.now() + 60_000;
+/** `timeoutMs` is the function's timeout as serverless.yml sets it; 60 s unless given. */
+function lambdaContext(name: string, timeoutMs = 60_000): Context {
+  const deadline = Date.now() + timeoutMs;
   const functionName = `keywarden-local-${name}`;
   return {
     callbackWaitsForEmptyEventLoop: false,

@@ -1,0 +1,66 @@
+import { nameFromArn } from '../audit/tenancy';
+import type { Alert } from './channel';
+import type { Finding, Severity } from './finding';
+
+/**
+ * What every channel says the same way: the headline, the secret's name and console link, the
+ * group's count in words, and the emergency-rotation command on-call can paste.
+ */
+
+const SEVERITY_ICON: Record<Severity, string> = { critical: '🔴', high: '🟠', medium: '🟡', low: '🔵', info: '⚪' };
+
+/** `CRITICAL`, `HIGH`, ... */
+export function severityLabel(severity: Severity): string {
+  return severity.toUpperCase();
+}
+
+/** A coloured dot for the severity, or a check mark once resolved. */
+export function statusIcon(finding: Pick<Finding, 'severity' | 'status'>): string {
+  return finding.status === 'resolved' ? '✅' : SEVERITY_ICON[finding.severity];
+}
+
+/** `[prod] HIGH: Rotation of app/t/db failed`, or `[prod] RESOLVED: ...`. */
+export function headline(alert: Alert): string {
+  const { finding } = alert;
+  const state = finding.status === 'resolved' ? 'RESOLVED' : severityLabel(finding.severity);
+  return `[${alert.stage}] ${state}: ${finding.title}`;
+}
+
+/** The secret's name, from the finding's name or its ARN. */
+export function secretNameOf(finding: Finding): string | undefined {
+  return finding.secret?.name ?? (finding.secret?.arn ? nameFromArn(finding.secret.arn) : undefined);
+}
+
+/** The secret's page in the AWS console, when the finding has its ARN (which names the region). */
+export function secretConsoleUrl(finding: Finding): string | undefined {
+  const arn = finding.secret?.arn;
+  const region = arn ? /^arn:[^:]+:secretsmanager:([^:]+):/.exec(arn)?.[1] : undefined;
+  const name = secretNameOf(finding);
+  if (!region || !name) return undefined;
+  return `https://${region}.console.aws.amazon.com/secretsmanager/secret?name=${encodeURIComponent(name)}&region=${region}`;
+}
+
+/**
+ * The exact command for an emergency rotation of the finding's secret, safe to paste into a
+ * shell: the reason holds only the rule id and the finding id, stripped to plain characters,
+ * and the name is quoted unless it is made of characters a shell leaves alone.
+ */
+export function emergencyCommand(finding: Finding): string | undefined {
+  const name = secretNameOf(finding);
+  if (!name || finding.status === 'resolved') return undefined;
+  const reason = `${finding.ruleId} finding ${finding.id}`.replace(/[^A-Za-z0-9 ._:/@+=-]/g, '-').slice(0, 200);
+  return `keywarden emergency --secret ${shellWord(name)} --reason "${reason}"`;
+}
+
+/** "Seen 38 times since ...; 36 repeats grouped since the last alert", or undefined for a first sighting. */
+export function groupSentence(alert: Alert): string | undefined {
+  const { occurrences, firstSeenAt, groupedSinceLastAlert } = alert.group;
+  if (occurrences <= 1 && groupedSinceLastAlert === 0) return undefined;
+  const seen = alert.finding.status === 'resolved' ? `Resolved after ${occurrences} occurrence(s)` : `Seen ${occurrences} times`;
+  const grouped = groupedSinceLastAlert > 0 ? `; ${groupedSinceLastAlert} repeat(s) were grouped into this alert instead of being sent` : '';
+  return `${seen} since ${firstSeenAt}${grouped}.`;
+}
+
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_./@+=:-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+}

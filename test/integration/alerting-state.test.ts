@@ -1,0 +1,114 @@
+import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import type { FindingState, GroupState } from '../../shared/alerting/alert-state';
+import { decideClaim } from '../../shared/alerting/grouping';
+import { dynamoDb } from '../../shared/aws/clients';
+import { DynamoDbAlertState } from '../../shared/aws/dynamodb-alert-state';
+import { DynamoDbPacer } from '../../shared/aws/dynamodb-pacer';
+import { templateResource } from '../support/local-aws';
+import { sampleFinding } from '../unit/alerting/support';
+
+// The DynamoDB adapters against the template's alert-state table in the local AWS.
+
+const db = () => DynamoDBDocumentClient.from(dynamoDb(), { marshallOptions: { removeUndefinedValues: true } });
+const store = () => new DynamoDbAlertState(db(), templateResource('AlertStateTable'), 30 * 86_400);
+const WINDOW = 15 * 60_000;
+
+function claimOf(id: string, group: GroupState | undefined, now = new Date('2025-11-20T10:00:00Z')) {
+  const finding = { ...sampleFinding('staleness'), id };
+  const decision = decideClaim(finding, group, now, WINDOW);
+  const state: FindingState = {
+    findingId: id,
+    dedupKey: finding.dedupKey,
+    status: 'open',
+    role: decision.role,
+    episode: decision.episode,
+    channels: ['slack', 'sns'],
+    summary: decision.summary,
+    deliveries: {},
+    claimedAt: now.toISOString(),
+  };
+  return { state, next: decision.next, expectedVersion: group?.version };
+}
+
+describe('the DynamoDB alert state', () => {
+  it('claims an occurrence once, with a TTL, and refuses the same id again', async () => {
+    const s = store();
+    const first = claimOf('f1', undefined);
+    expect(await s.claim(first.state, first)).toBe('claimed');
+    expect(await s.claim(first.state, { next: first.next, expectedVersion: 1 })).toBe('finding-exists');
+    expect(await s.getFinding('f1')).toEqual(first.state);
+    expect(await s.getGroup(first.state.dedupKey)).toEqual(first.next);
+    const raw = await db().send(new GetCommand({ TableName: templateResource('AlertStateTable'), Key: { pk: 'finding#f1' } }));
+    expect(raw.Item!.expiresAt).toBeGreaterThan(Date.now() / 1000 + 29 * 86_400);
+  });
+
+  it('lets one of two writers that read the same group win, and leaves no trace of the other', async () => {
+    const s = store();
+    const opening = claimOf('f1', undefined);
+    await s.claim(opening.state, opening);
+    const group = (await s.getGroup(opening.state.dedupKey))!;
+    const a = claimOf('a', group);
+    const b = claimOf('b', group);
+    expect(await s.claim(a.state, a)).toBe('claimed');
+    expect(await s.claim(b.state, b)).toBe('group-changed');
+    expect(await s.getFinding('b')).toBeUndefined();
+    expect(await s.getGroup(opening.state.dedupKey)).toMatchObject({ windowCount: 2, version: 2 });
+  });
+
+  it('records deliveries, the channels told, and the dead-letter mark', async () => {
+    const s = store();
+    const c = claimOf('f1', undefined);
+    await s.claim(c.state, c);
+    await s.recordDelivery('f1', 'slack', { outcome: 'sent', at: '2025-11-20T10:00:01.000Z', attempt: 1 });
+    await s.recordDelivery('f1', 'sns', { outcome: 'failed', at: '2025-11-20T10:00:01.000Z', attempt: 1, reason: 'sns: Throttling' });
+    await s.markTold(c.state.dedupKey, ['slack', 'pagerduty'], 1);
+    await s.markDeadLettered('f1', '2025-11-20T10:05:00.000Z');
+    expect(await s.getFinding('f1')).toMatchObject({
+      deliveries: { slack: { outcome: 'sent' }, sns: { outcome: 'failed', reason: 'sns: Throttling' } },
+      deadLetteredAt: '2025-11-20T10:05:00.000Z',
+    });
+    expect(await s.getGroup(c.state.dedupKey)).toMatchObject({ told: { slack: 1, pagerduty: 1 }, version: 2 });
+    await s.markDeadLettered('f1', undefined);
+    expect((await s.getFinding('f1'))!.deadLetteredAt).toBeUndefined();
+    // Telling a group that has expired is not an error.
+    await s.markTold('staleness.stale-secret:gone', ['slack'], 1);
+  });
+});
+
+describe('the local AWS transactions the claim relies on (moto_server.py patch 9)', () => {
+  it('roll back every write of a cancelled transaction, and return each item\'s reason', async () => {
+    const TableName = templateResource('AlertStateTable');
+    await db().send(new PutCommand({ TableName, Item: { pk: 'kept', n: 1 } }));
+    await db().send(new PutCommand({ TableName, Item: { pk: 'blocker' } }));
+    const error = await db()
+      .send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName, Item: { pk: 'new' } } },
+            { Update: { TableName, Key: { pk: 'kept' }, UpdateExpression: 'SET n = :n', ExpressionAttributeValues: { ':n': 2 } } },
+            { Put: { TableName, Item: { pk: 'blocker' }, ConditionExpression: 'attribute_not_exists(pk)' } },
+          ],
+        }),
+      )
+      .catch((e: unknown) => e as { name: string; CancellationReasons: Array<{ Code: string }> });
+    expect(error).toMatchObject({ name: 'TransactionCanceledException' });
+    expect((error as { CancellationReasons: Array<{ Code: string }> }).CancellationReasons.map((r) => r.Code)).toEqual(['None', 'None', 'ConditionalCheckFailed']);
+    expect((await db().send(new GetCommand({ TableName, Key: { pk: 'new' } }))).Item).toBeUndefined();
+    expect((await db().send(new GetCommand({ TableName, Key: { pk: 'kept' } }))).Item).toEqual({ pk: 'kept', n: 1 });
+  });
+});
+
+describe('the DynamoDB pacer', () => {
+  it('gives two function instances consecutive slots one interval apart', async () => {
+    let now = 1_000_000;
+    const one = new DynamoDbPacer(db(), templateResource('AlertStateTable'), () => now);
+    const two = new DynamoDbPacer(db(), templateResource('AlertStateTable'), () => now);
+    expect(await one.reserve('slack:abc', 1000)).toBe(0);
+    expect(await two.reserve('slack:abc', 1000)).toBe(1000);
+    expect(await one.reserve('slack:abc', 1000)).toBe(2000);
+    expect(await two.reserve('slack:other', 1000)).toBe(0);
+    now += 10_000;
+    expect(await two.reserve('slack:abc', 1000)).toBe(0);
+  });
+});
