@@ -1,0 +1,41 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { cloudWatch, dynamoDb, eventBridge, secretsManager } from '../../shared/aws/clients';
+import { CloudWatchMetricsSink } from '../../shared/aws/cloudwatch-metrics';
+import { DynamoDbFindingStateStore } from '../../shared/aws/dynamodb-finding-state';
+import { EventBridgeFindingPublisher } from '../../shared/aws/eventbridge-finding-publisher';
+import { SecretsManagerInventory, SecretsManagerValueReader } from '../../shared/aws/secrets-manager-inventory';
+import { fixedClock, systemClock } from '../../shared/clock';
+import { log } from '../../shared/log';
+import { logFailures } from '../../shared/middleware/log-failures';
+import { stalenessResourcesFromEnv, stalenessSettingsFromEnv } from '../../shared/staleness/config';
+import { parseStalenessEvent } from '../../shared/staleness/request';
+import { runStalenessScan, type StalenessScanDeps, type StalenessScanSummary } from '../../shared/staleness/scan';
+
+let deps: Omit<StalenessScanDeps, 'clock'> | undefined;
+
+/** Built on the first invocation, so a missing variable fails that invocation with a clear error. */
+function dependencies(): Omit<StalenessScanDeps, 'clock'> {
+  if (deps) return deps;
+  const resources = stalenessResourcesFromEnv();
+  deps = {
+    inventory: new SecretsManagerInventory(secretsManager()),
+    values: new SecretsManagerValueReader(secretsManager()),
+    metrics: new CloudWatchMetricsSink(cloudWatch(), resources.namespace),
+    findings: new EventBridgeFindingPublisher(eventBridge(), resources.busName),
+    state: new DynamoDbFindingStateStore(dynamoDb(), resources.tableName),
+    settings: stalenessSettingsFromEnv(),
+  };
+  return deps;
+}
+
+/** The hourly staleness scan: metrics for the whole inventory, findings once a day per secret. */
+export const handler = middy(async (event: unknown): Promise<StalenessScanSummary> => {
+  const request = parseStalenessEvent(event);
+  const clock = request.asOf ? fixedClock(request.asOf) : systemClock;
+  const summary = await runStalenessScan({ ...dependencies(), clock });
+  log.info('staleness scan finished', { ...summary });
+  return summary;
+})
+  .use(injectLambdaContext(log))
+  .use(logFailures(log, 'staleness scan failed'));

@@ -1,0 +1,216 @@
+import { dedupKeyOf, type Finding, type Severity } from '../alerting/finding';
+import type { SecretAssessment } from './assess';
+import type { OpenFindingRecord } from './finding-state';
+import type { HygieneIssue } from './hygiene';
+
+/**
+ * Findings from a scan: one per secret and rule, at most once per UTC day while the condition
+ * lasts, and a `resolved` finding with the same dedup key when it clears (or the secret is gone).
+ * Deciding what to send is pure ({@link planFindings}); the scan sends and records it.
+ */
+
+/** The staleness rules. */
+export const STALENESS_RULES = {
+  stale: 'staleness.stale',
+  unused: 'staleness.unused',
+  rotationFailing: 'staleness.rotation-failing',
+  weakValue: 'staleness.weak-value',
+} as const;
+export type StalenessRuleId = (typeof STALENESS_RULES)[keyof typeof STALENESS_RULES];
+
+/** What on-call should do, by rule. */
+const RUNBOOKS: Record<StalenessRuleId, string> = {
+  'staleness.stale':
+    'The secret is older than its rotation policy allows. Rotate it now (`keywarden rotate <secret>`), then find out why scheduled rotation did not: is rotation enabled, and does the rotate function log a failure for it? If the policy is wrong for this secret, set the tag keywarden:max-age-days.',
+  'staleness.unused':
+    'Nobody has read the secret for longer than its policy allows. Check with its owner whether it is still needed; if not, schedule its deletion (DeleteSecret keeps it recoverable for 7-30 days). An unused credential is one nobody will notice being abused.',
+  'staleness.rotation-failing':
+    "The secret's rotation did not complete. Read the rotate function's logs for this secret, fix the cause (target unreachable, permissions, a malformed value), then finish or restart the rotation with `keywarden rotate <secret>`, which resumes an unfinished one.",
+  'staleness.weak-value':
+    'The hygiene check found a placeholder, a well-known default or a weak value in the secret. Rotate it to a generated value now, and check whether the weak value was ever used against the real system.',
+};
+
+/** A rule that currently fires for a secret. */
+export interface ActiveProblem {
+  ruleId: StalenessRuleId;
+  assessment: SecretAssessment;
+  /** For weak-value: what the hygiene check found (field names and reasons, never values). */
+  hygiene?: HygieneIssue[];
+}
+
+/** The rules a secret's assessment (and hygiene result, if checked) fires. */
+export function problemsOf(assessment: SecretAssessment, hygiene?: HygieneIssue[]): ActiveProblem[] {
+  const out: ActiveProblem[] = [];
+  if (assessment.conditions.includes('stale')) out.push({ ruleId: STALENESS_RULES.stale, assessment });
+  if (assessment.conditions.includes('unused')) out.push({ ruleId: STALENESS_RULES.unused, assessment });
+  if (assessment.conditions.includes('rotation-failing')) out.push({ ruleId: STALENESS_RULES.rotationFailing, assessment });
+  if (hygiene && hygiene.length > 0) out.push({ ruleId: STALENESS_RULES.weakValue, assessment, hygiene });
+  return out;
+}
+
+/** The dedup key of a rule for a secret: the same for its open and resolved findings. */
+export function stalenessDedupKey(ruleId: StalenessRuleId, secretArn: string): string {
+  return dedupKeyOf(ruleId, secretArn);
+}
+
+/** What to send and record after a scan. */
+export interface FindingPlan {
+  publish: Finding[];
+  save: OpenFindingRecord[];
+  remove: string[];
+  counts: { opened: number; repeated: number; alreadySentToday: number; resolved: number };
+}
+
+/** Options of {@link planFindings}. */
+export interface PlanOptions {
+  now: Date;
+  /** Every secret the scan listed (ARNs): a record for a secret not among them is resolved. */
+  listed: ReadonlySet<string>;
+  /** Secrets whose value the hygiene check read this run: only their weak-value findings can resolve. */
+  hygieneChecked: ReadonlySet<string>;
+  /** Days a record outlives its last sending; default 7. */
+  ttlDays?: number;
+}
+
+/**
+ * Compares what fires now with what is open: a new problem is sent; an open one is sent again
+ * when it was last sent on an earlier UTC day; one that no longer fires is resolved.
+ */
+export function planFindings(active: readonly ActiveProblem[], open: readonly OpenFindingRecord[], options: PlanOptions): FindingPlan {
+  const { now } = options;
+  const day = utcDay(now);
+  const expiresAt = Math.floor(now.getTime() / 1000) + (options.ttlDays ?? 7) * 86_400;
+  const openByKey = new Map(open.map((record) => [record.dedupKey, record]));
+  const plan: FindingPlan = { publish: [], save: [], remove: [], counts: { opened: 0, repeated: 0, alreadySentToday: 0, resolved: 0 } };
+  const firing = new Set<string>();
+
+  for (const problem of active) {
+    const key = stalenessDedupKey(problem.ruleId, problem.assessment.arn);
+    firing.add(key);
+    const record = openByKey.get(key);
+    if (record?.lastPublishedDay === day) {
+      plan.counts.alreadySentToday += 1;
+      continue;
+    }
+    plan.counts[record ? 'repeated' : 'opened'] += 1;
+    const finding = openFinding(problem, key, now);
+    plan.publish.push(finding);
+    plan.save.push({
+      dedupKey: key,
+      ruleId: problem.ruleId,
+      severity: finding.severity,
+      secretArn: problem.assessment.arn,
+      secretName: problem.assessment.name,
+      ...(problem.assessment.tenant !== undefined ? { tenant: problem.assessment.tenant } : {}),
+      openedAt: record?.openedAt ?? now.toISOString(),
+      lastPublishedDay: day,
+      expiresAt,
+    });
+  }
+
+  for (const record of open) {
+    if (firing.has(record.dedupKey)) continue;
+    const gone = !options.listed.has(record.secretArn);
+    // A weak value can only be cleared by reading the value again; otherwise keep it open.
+    if (!gone && record.ruleId === STALENESS_RULES.weakValue && !options.hygieneChecked.has(record.secretArn)) continue;
+    plan.counts.resolved += 1;
+    plan.publish.push(resolvedFinding(record, now, gone));
+    plan.remove.push(record.dedupKey);
+  }
+  return plan;
+}
+
+/** `YYYY-MM-DD` of an instant, in UTC: the unit of "once per day". */
+export function utcDay(at: Date): string {
+  return at.toISOString().slice(0, 10);
+}
+
+function openFinding(problem: ActiveProblem, dedupKey: string, now: Date): Finding {
+  const a = problem.assessment;
+  const { title, severity, evidence } = describe(problem);
+  const finding: Finding = {
+    id: `${dedupKey}/${utcDay(now)}`,
+    ruleId: problem.ruleId,
+    title,
+    severity,
+    status: 'open',
+    source: 'staleness',
+    secret: { name: a.name, arn: a.arn },
+    evidence: { type: a.type, typeSource: a.typeSource, ...evidence },
+    dedupKey,
+    runbook: RUNBOOKS[problem.ruleId],
+    observedAt: now.toISOString(),
+  };
+  if (a.tenant !== undefined) finding.tenant = a.tenant;
+  return finding;
+}
+
+function describe(problem: ActiveProblem): { title: string; severity: Severity; evidence: Record<string, unknown> } {
+  const a = problem.assessment;
+  const age = Math.floor(a.ageDays);
+  switch (problem.ruleId) {
+    case 'staleness.stale':
+      return {
+        title: `Secret ${a.name} is ${age} days old; its ${a.type} policy allows ${a.policy.maxAgeDays}`,
+        severity: a.ageDays >= 2 * a.policy.maxAgeDays ? 'high' : 'medium',
+        evidence: {
+          ageDays: oneDecimal(a.ageDays),
+          maxAgeDays: a.policy.maxAgeDays,
+          policySource: a.policy.source,
+          ageBasis: a.ageBasis,
+          staleSince: a.staleAt,
+          rotationEnabled: a.rotationEnabled,
+          nextRotationDate: a.nextRotationDate,
+        },
+      };
+    case 'staleness.unused':
+      return {
+        title: `Secret ${a.name} has not been read for ${Math.floor(a.unreadDays)} days`,
+        severity: 'low',
+        evidence: { unreadDays: oneDecimal(a.unreadDays), unusedDays: a.policy.unusedDays, lastAccessedDate: a.lastAccessedDate ?? 'never' },
+      };
+    case 'staleness.rotation-failing':
+      return {
+        title: `Rotation of secret ${a.name} is failing`,
+        severity: 'high',
+        evidence: { reason: a.rotationFailure, rotationEnabled: a.rotationEnabled, nextRotationDate: a.nextRotationDate, ageDays: oneDecimal(a.ageDays) },
+      };
+    case 'staleness.weak-value':
+      return {
+        title: `Secret ${a.name} holds a weak or placeholder value`,
+        severity: 'high',
+        evidence: { issues: (problem.hygiene ?? []).map((issue) => ({ field: issue.field, reason: issue.reason })) },
+      };
+  }
+}
+
+const CLEARED: Record<StalenessRuleId, string> = {
+  'staleness.stale': 'is within its rotation policy again',
+  'staleness.unused': 'has been read again',
+  'staleness.rotation-failing': 'rotation is healthy again',
+  'staleness.weak-value': 'no longer holds a weak value',
+};
+
+function resolvedFinding(record: OpenFindingRecord, now: Date, gone: boolean): Finding {
+  const ruleId = record.ruleId as StalenessRuleId;
+  const finding: Finding = {
+    id: `${record.dedupKey}/resolved/${now.toISOString()}`,
+    ruleId,
+    title: gone ? `Secret ${record.secretName} is no longer listed` : `Secret ${record.secretName} ${CLEARED[ruleId] ?? 'is fine again'}`,
+    // The severity of the open finding, so the resolution reaches the same channels.
+    severity: record.severity ?? 'medium',
+    status: 'resolved',
+    source: 'staleness',
+    secret: { name: record.secretName, arn: record.secretArn },
+    evidence: { reason: gone ? 'secret deleted or scheduled for deletion' : 'condition cleared', openedAt: record.openedAt },
+    dedupKey: record.dedupKey,
+    runbook: RUNBOOKS[ruleId] ?? 'Nothing to do: the condition cleared.',
+    observedAt: now.toISOString(),
+  };
+  if (record.tenant !== undefined) finding.tenant = record.tenant;
+  return finding;
+}
+
+function oneDecimal(value: number): number {
+  return Math.round(value * 10) / 10;
+}

@@ -1,0 +1,49 @@
+/**
+ * The inventory as the staleness scan sees it: what ListSecrets says about each secret, never a
+ * value. `shared/aws/secrets-manager-inventory.ts` implements {@link SecretInventory} over
+ * ListSecrets; tests use in-memory lists.
+ */
+
+/** One secret's metadata, as one ListSecrets entry carries it. */
+export interface SecretSummary {
+  arn: string;
+  name: string;
+  tags: Record<string, string>;
+  createdDate?: Date;
+  /** "The last date and time that this secret was modified in any way." */
+  lastChangedDate?: Date;
+  /** The last rotation that completed. */
+  lastRotatedDate?: Date;
+  /** The day the secret was last read (AWS rounds it to the date); absent when never read. */
+  lastAccessedDate?: Date;
+  /** When the next scheduled rotation is due, when rotation is enabled. */
+  nextRotationDate?: Date;
+  rotationEnabled: boolean;
+  /** RotationRules.AutomaticallyAfterDays, when the rules give one. */
+  rotationIntervalDays?: number;
+  rotationLambdaArn?: string;
+  /** The AWS service that created the secret (e.g. `rds` for RDS-managed master passwords). */
+  owningService?: string;
+  /** Version id to its staging labels (SecretVersionsToStages). */
+  versions: Record<string, string[]>;
+}
+
+/** Reads the whole inventory, page by page; each page is one ListSecrets call. */
+export interface SecretInventory {
+  pages(): AsyncIterable<SecretSummary[]>;
+}
+
+/** The value of a secret's AWSCURRENT version, for the opt-in hygiene check only. */
+export interface SecretValueReader {
+  /** The current string value, or undefined when there is none (binary, or no current version). */
+  readCurrent(arn: string): Promise<string | undefined>;
+}
+
+/** An inventory over a fixed list, paged like ListSecrets; for tests, forecasts and benchmarks. */
+export function inventoryOf(secrets: readonly SecretSummary[], pageSize = 100): SecretInventory {
+  return {
+    async *pages() {
+      for (let start = 0; start < secrets.length; start += pageSize) yield secrets.slice(start, start + pageSize);
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import type { GroupFigures } from './figures';
+import type { ComplianceReport, GroupRow, SecretList } from './report';
+
+/** The compliance report as Markdown (GitHub tables), for a pull request or a wiki page. */
+export function renderMarkdown(report: ComplianceReport): string {
+  const t = report.totals;
+  const out: string[] = [
+    `# ${cell(report.title)}`,
+    '',
+    `As of ${report.asOf} · ${cell(report.source)} · generated ${report.generatedAt}`,
+    '',
+    `**Compliance score: ${percent(t.complianceScore)}** (${t.compliant} of ${t.secrets} secrets within policy and not failing rotation)`,
+    '',
+    '| secrets | stale | due soon | unused | rotation disabled | rotation failing | oldest (days) |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| ${t.secrets} | ${t.stale} | ${t.dueSoon} | ${t.unused} | ${t.rotationDisabled} | ${t.rotationFailing} | ${days(t.oldestAgeDays)} |`,
+    '',
+    '## By tenant',
+    '',
+    ...figuresTable(report.byTenant, ['tenant']),
+    '',
+    '## By type',
+    '',
+    ...figuresTable(report.byType, ['type']),
+    '',
+    '## By tenant and type',
+    '',
+    ...figuresTable(report.byTenantAndType, ['tenant', 'type']),
+    '',
+    '## Ages against each policy',
+    '',
+    '| type | max age (days) | due soon from (days) | secrets | stale | due soon | oldest (days) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...report.policies.map((p) => `| ${p.type} | ${p.maxAgeDays} | ${p.maxAgeDays - p.warnDays} | ${p.secrets} | ${p.stale} | ${p.dueSoon} | ${days(p.oldestAgeDays)} |`),
+    '',
+    ...secretSection('Oldest secrets', report.oldest),
+    ...secretSection('Stale secrets', report.stale),
+    ...secretSection('Unused secrets', report.unused),
+    ...secretSection('Rotation failing', report.failing, true),
+  ];
+  return `${out.join('\n')}\n`;
+}
+
+function figuresTable(rows: readonly GroupRow[], keys: Array<'tenant' | 'type'>): string[] {
+  const head = [...keys, 'secrets', 'score', 'stale', 'due soon', 'unused', 'rotation disabled', 'rotation failing', 'oldest (days)'];
+  return [
+    `| ${head.join(' | ')} |`,
+    `| ${head.map((_, i) => (i < keys.length ? '---' : '---:')).join(' | ')} |`,
+    ...rows.map((row) => `| ${[...keys.map((k) => cell(row[k] ?? '')), ...figureCells(row)].join(' | ')} |`),
+  ];
+}
+
+function figureCells(f: GroupFigures): string[] {
+  return [String(f.secrets), percent(f.complianceScore), String(f.stale), String(f.dueSoon), String(f.unused), String(f.rotationDisabled), String(f.rotationFailing), days(f.oldestAgeDays)];
+}
+
+function secretSection(title: string, list: SecretList, withReason = false): string[] {
+  const out = [`## ${title} (${list.total})`, ''];
+  if (list.total === 0) return [...out, 'None.', ''];
+  out.push(`| secret | tenant | type | status | age (days) | max (days) | unread (days) |${withReason ? ' reason |' : ''}`);
+  out.push(`| --- | --- | --- | --- | ---: | ---: | ---: |${withReason ? ' --- |' : ''}`);
+  for (const s of list.secrets) {
+    out.push(
+      `| ${cell(s.name)} | ${cell(s.tenant)} | ${s.type} | ${s.status} | ${days(s.ageDays)} | ${s.maxAgeDays} | ${days(s.unreadDays)} |${withReason ? ` ${cell(s.rotationFailure ?? '')} |` : ''}`,
+    );
+  }
+  if (list.total > list.secrets.length) out.push('', `…and ${list.total - list.secrets.length} more.`);
+  out.push('');
+  return out;
+}
+
+/** Escapes what would break a table cell or start Markdown/HTML markup. */
+function cell(text: string): string {
+  return text.replace(/[\\|`*_[\]<>#]/g, (ch) => `\\${ch}`).replace(/\r?\n/g, ' ');
+}
+
+function percent(value: number): string {
+  return `${value.toFixed(1)}%`;
+}
+
+function days(value: number): string {
+  return value.toFixed(1);
+}

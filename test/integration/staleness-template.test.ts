@@ -1,0 +1,92 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DescribeAlarmsCommand, GetDashboardCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { cloudWatch, dynamoDb } from '../../shared/aws/clients';
+import { iamStatements, readPackagedTemplate, type TemplateResource } from '../support/template';
+import { templateResource } from '../support/local-aws';
+
+/** deploy/staleness.yml as packaged, and as `keywarden local up` creates it in the local AWS. */
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const { Resources } = readPackagedTemplate();
+const props = (id: string) => Resources[id]!.Properties as Record<string, unknown>;
+type Widget = { type: string; properties: { title?: string; metrics?: unknown[][] } };
+
+describe('the staleness part of the packaged template', () => {
+  it('runs the function hourly, one scan at a time, with the time a 10,000-secret scan needs', () => {
+    const rule = Object.values(Resources).find(
+      (r) => r.Type === 'AWS::Events::Rule' && JSON.stringify(r.Properties?.Targets).includes('StalenessLambdaFunction'),
+    ) as TemplateResource;
+    expect(rule.Properties).toMatchObject({ ScheduleExpression: 'rate(1 hour)', State: 'ENABLED' });
+    expect(props('StalenessLambdaFunction')).toMatchObject({ Timeout: 300, ReservedConcurrentExecutions: 1 });
+    const env = (props('StalenessLambdaFunction').Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env).toMatchObject({ KEYWARDEN_METRICS_NAMESPACE: 'Keywarden/ci/Staleness', KEYWARDEN_STALENESS_TABLE: { Ref: 'StalenessStateTable' }, KEYWARDEN_HYGIENE: 'tagged' });
+  });
+
+  it('keeps open findings in a table with a TTL', () => {
+    expect(props('StalenessStateTable')).toMatchObject({
+      KeySchema: [{ AttributeName: 'dedupKey', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  it('gives the role nothing on "*" but ListSecrets (held to the region) and PutMetricData (held to the namespace)', () => {
+    const statements = iamStatements({ StalenessRole: Resources.StalenessRole! }).map(({ statement }) => statement);
+    const onEverything = statements.filter((s) => s.Resource === '*');
+    expect(onEverything.map((s) => s.Action).sort()).toEqual(['cloudwatch:PutMetricData', 'secretsmanager:ListSecrets']);
+    expect(onEverything.find((s) => s.Action === 'secretsmanager:ListSecrets')!.Condition).toEqual({ StringEquals: { 'aws:RequestedRegion': { Ref: 'AWS::Region' } } });
+    expect(onEverything.find((s) => s.Action === 'cloudwatch:PutMetricData')!.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'Keywarden/ci/Staleness' } });
+    const actions = statements.flatMap((s) => [s.Action].flat() as string[]).sort();
+    expect(actions).toEqual([
+      'cloudwatch:PutMetricData',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:Scan',
+      'events:PutEvents',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:ListSecrets',
+    ]);
+  });
+
+  it('alarms on the stale and failing metrics, and on a scan that stopped', () => {
+    expect(props('StaleSecretsAlarm')).toMatchObject({ Namespace: 'Keywarden/ci/Staleness', MetricName: 'StaleSecrets', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(props('RotationFailingAlarm')).toMatchObject({ Namespace: 'Keywarden/ci/Staleness', MetricName: 'RotationFailingSecrets', Threshold: 0 });
+    expect(props('StalenessScanMissingAlarm')).toMatchObject({ MetricName: 'Secrets', TreatMissingData: 'breaching' });
+  });
+
+  it('exists in the local AWS as created from the template: alarms, dashboard, table TTL', async () => {
+    const { MetricAlarms } = await cloudWatch().send(new DescribeAlarmsCommand({ AlarmNamePrefix: 'keywarden-ci-' }));
+    expect(MetricAlarms!.map((a) => a.AlarmName)).toEqual(
+      expect.arrayContaining(['keywarden-ci-stale-secrets', 'keywarden-ci-rotation-failing', 'keywarden-ci-staleness-scan-missing']),
+    );
+    const dashboard = await cloudWatch().send(new GetDashboardCommand({ DashboardName: 'keywarden-ci-staleness' }));
+    const widgets = (JSON.parse(dashboard.DashboardBody!) as { widgets: Widget[] }).widgets;
+    expect(JSON.stringify(widgets)).toContain('"region":"us-east-1"');
+    expect(widgets.filter((w) => w.type === 'metric').length).toBeGreaterThanOrEqual(10);
+    const ttl = await dynamoDb().send(new DescribeTimeToLiveCommand({ TableName: templateResource('StalenessStateTable') }));
+    expect(ttl.TimeToLiveDescription).toMatchObject({ AttributeName: 'expiresAt', TimeToLiveStatus: 'ENABLED' });
+  });
+
+  it('puts a widget per metric for each tenant of the stalenessTenants param', () => {
+    const out = mkdtempSync(join(tmpdir(), 'kw-package-'));
+    execFileSync(join(ROOT, 'node_modules', '.bin', 'serverless'), ['package', '--stage', 'ci', '--param=stalenessTenants=tenant-1,tenant-2', '--package', out], {
+      cwd: ROOT,
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      stdio: 'pipe',
+    });
+    const template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as { Resources: Record<string, TemplateResource> };
+    const body = (template.Resources.StalenessDashboard!.Properties!.DashboardBody as { 'Fn::Sub': string })['Fn::Sub'];
+    const widgets = (JSON.parse(body) as { widgets: Widget[] }).widgets.filter((w) => w.type === 'metric');
+    for (const tenant of ['tenant-1', 'tenant-2']) {
+      const names = widgets.filter((w) => w.properties.metrics!.some((m) => m[2] === 'Tenant' && m[3] === tenant)).map((w) => w.properties.metrics![0]![1]);
+      expect(names.sort(), tenant).toEqual(
+        ['ComplianceScore', 'DueSoonSecrets', 'OldestSecretAgeDays', 'RotationDisabledSecrets', 'RotationFailingSecrets', 'Secrets', 'StaleSecrets', 'UnusedSecrets', 'WeakValueSecrets'],
+      );
+    }
+  }, 120_000);
+});
