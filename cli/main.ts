@@ -3,6 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { registerLocalCommand } from './commands/local';
 import { registerRotateCommand } from './commands/rotate';
+import { registerEmergencyCommand } from './commands/emergency';
+import { registerDoctorCommand } from './commands/doctor';
+import { registerStaleCommand } from './commands/stale';
+import { registerReportCommand } from './commands/report';
+import { registerAlertCommand } from './commands/alert';
+import { registerAuditCommand } from './commands/audit';
 import { ExitCode, exitCodeFor } from './exit-codes';
 import { createOutput } from './output';
 
@@ -20,6 +26,12 @@ export function buildProgram(): Command {
 
   registerLocalCommand(program);
   registerRotateCommand(program);
+  registerEmergencyCommand(program);
+  registerDoctorCommand(program);
+  registerStaleCommand(program);
+  registerReportCommand(program);
+  registerAlertCommand(program);
+  registerAuditCommand(program);
 
   return program;
 }

@@ -5,7 +5,9 @@ import { playRotation, type RotationReport } from '../../shared/rotation/driver'
 import { invokeBundle } from '../bundles';
 import { ensureLocalStack, exportLines } from '../local';
 import type { Output } from '../output';
-import { DEMO_SECRETS, type DemoSecret } from './secrets';
+import { applyFunctionEnvironments } from './function-env';
+import { runPipeline, type PipelineSummary } from './pipeline';
+import { DEMO_LEAKED_SECRET, DEMO_SECRETS, type DemoSecret } from './secrets';
 
 /** Days between scheduled rotations of the demo secrets. */
 const DEMO_ROTATION_DAYS = 30;
@@ -15,6 +17,7 @@ export interface DemoSummary {
   endpoint: string;
   created: string[];
   rotations: RotationReport[];
+  pipeline: PipelineSummary;
 }
 
 /**
@@ -31,8 +34,13 @@ export async function runDemo(out: Output, options: { stage: string }): Promise<
     out.progress(`rotating ${secret.name} (${secret.strategy})`);
     rotations.push(await rotateThroughBundle(client, secret.name));
   }
-  printSummary(out, { endpoint: stack.endpoint, created, rotations }, stack.env);
-  return { endpoint: stack.endpoint, created, rotations };
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  applyFunctionEnvironments(options.stage, stack.resources.values, ['audit', 'alert', 'staleness']);
+  const names = DEMO_SECRETS.map((s) => s.name);
+  const pipeline = await runPipeline(out, options.stage, stack.resources.values, names, DEMO_LEAKED_SECRET);
+  const summary = { endpoint: stack.endpoint, created, rotations, pipeline };
+  printSummary(out, summary, stack.env);
+  return summary;
 }
 
 async function seedSecrets(client: SecretsManagerClient, stage: string, out: Output): Promise<string[]> {
@@ -72,11 +80,19 @@ function rotateThroughBundle(client: SecretsManagerClient, name: string): Promis
 
 function printSummary(out: Output, summary: DemoSummary, env: Record<string, string>): void {
   const failed = summary.rotations.filter((r) => !r.ok);
+  const p = summary.pipeline;
+  const review = p.emergency.secrets[0]?.accessReview;
   out.result(
     [
       '',
       `keywarden demo: ${summary.rotations.length - failed.length} of ${summary.rotations.length} secrets rotated through the built rotate bundle`,
       ...summary.rotations.map((r) => `  ${r.ok ? 'ok    ' : 'FAILED'} ${r.secretId}${r.ok ? '' : ` at ${r.failedStep}: ${r.steps.at(-1)?.error}`}`),
+      `audit: ${p.auditEvents} CloudTrail events replayed through the default bus, the audit queue and the audit bundle${p.stratusNote ? ` (${p.stratusNote})` : ''}`,
+      `emergency rotation of ${DEMO_LEAKED_SECRET}: ${p.emergency.ok ? 'ok' : 'FAILED'} (${p.emergency.secrets[0]?.steps.map((s) => `${s.step} ${s.outcome}`).join(', ')}); ${review ? `${review.reads} read(s) by ${review.principals.length} principal(s) in the access review` : ''}`,
+      `alerts: ${p.alertsDelivered} finding(s) through the alert queue; Slack stand-in got ${p.slackMessages.length} message(s), PagerDuty stand-in ${p.pagerDutyEvents.length} event(s):`,
+      ...p.slackMessages.map((m) => `  slack      ${m.slice(0, 140)}`),
+      ...p.pagerDutyEvents.map((e) => `  pagerduty  ${e.slice(0, 140)}`),
+      `compliance report: ${p.reportFile} (score ${p.complianceScore.toFixed(1)}%)`,
       '',
       `the local AWS is still running at ${summary.endpoint}; to look around:`,
       ...exportLines(env).map((line) => `  ${line}`),
@@ -85,5 +101,5 @@ function printSummary(out: Output, summary: DemoSummary, env: Record<string, str
     ],
     { event: 'demo', ...summary },
   );
-  if (failed.length > 0) process.exitCode = 1;
+  if (failed.length > 0 || !p.emergency.ok) process.exitCode = 1;
 }

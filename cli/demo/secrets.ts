@@ -22,3 +22,6 @@ export const DEMO_SECRETS: readonly DemoSecret[] = [
   { name: `${DEMO_APP}/shared/jwt-signing-keys`, strategy: 'jwt-keyset', value: { issuer: 'https://auth.keywarden.test' }, tags: { 'keywarden:jwt-alg': 'ES256' } },
   { name: `${DEMO_APP}/shared/pii-encryption-keyring`, strategy: 'encryption-keyring', value: { purpose: 'pii-at-rest' } },
 ];
+
+/** The secret the demo pretends has leaked, for its emergency rotation. */
+export const DEMO_LEAKED_SECRET = `${DEMO_APP}/tenant-1/partner-api-key`;

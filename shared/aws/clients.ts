@@ -1,6 +1,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -57,6 +58,9 @@ export const sns: Factory<SNSClient> = /* @__PURE__ */ cached('sns', () => new S
 
 /** The DynamoDB client (low-level; wrap it in `DynamoDBDocumentClient` where plain objects suit). */
 export const dynamoDb: Factory<DynamoDBClient> = /* @__PURE__ */ cached('dynamoDb', () => new DynamoDBClient(baseConfig()));
+
+/** The Lambda client (the emergency function invokes the rotate function). */
+export const lambda: Factory<LambdaClient> = /* @__PURE__ */ cached('lambda', () => new LambdaClient(baseConfig()));
 
 /** The CloudWatch client (metrics, alarms, dashboards). */
 export const cloudWatch: Factory<CloudWatchClient> = /* @__PURE__ */ cached('cloudWatch', () => new CloudWatchClient(baseConfig()));

@@ -1,0 +1,94 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { eventBridge, secretsManager, sqs } from '../../shared/aws/clients';
+import { buildComplianceReport } from '../../shared/staleness/report';
+import { renderHtml } from '../../shared/staleness/render-html';
+import type { EmergencyReport } from '../../shared/emergency/report';
+import { invokeBundle } from '../bundles';
+import { putChannelConfig } from '../commands/alert';
+import { invokeEmergency } from '../emergency-invoker';
+import { PROJECT_ROOT } from '../local/paths';
+import type { ResourceValues } from '../local/resolve';
+import { drainQueue } from '../local/sqs-event-source';
+import type { Output } from '../output';
+import { loadInventory } from '../staleness-inventory';
+import { startPagerDutyStandin, startSlackStandin } from '../standins';
+import { ordinaryReads, putCloudTrail, stratusRecords } from './traffic';
+
+/** What the pipeline part of the demo saw, for the summary. */
+export interface PipelineSummary {
+  auditEvents: number;
+  stratusNote?: string;
+  emergency: EmergencyReport;
+  alertsDelivered: number;
+  slackMessages: string[];
+  pagerDutyEvents: string[];
+  reportFile: string;
+  complianceScore: number;
+}
+
+/**
+ * The watching half of keywarden on one machine: CloudTrail traffic (ordinary reads and the
+ * Stratus Red Team attack logs) through the default bus and the audit queue into the audit
+ * bundle; an emergency rotation of a "leaked" key; the staleness scan; every finding through the
+ * alert queue into the alert bundle and on to Slack and PagerDuty stand-ins that print what they
+ * receive; the compliance report. Each queue is drained into its built bundle as Lambda's event
+ * source mapping would.
+ */
+export async function runPipeline(out: Output, stage: string, values: Record<string, ResourceValues>, secretNames: readonly string[], leaked: string): Promise<PipelineSummary> {
+  const print = (line: string) => out.progress(`  ${line}`);
+  const slack = await startSlackStandin({ onRequest: print });
+  const pagerduty = await startPagerDutyStandin({ onRequest: print });
+  try {
+    const config = { slack: { webhookUrl: slack.webhookUrl, minIntervalMs: 1000 }, pagerduty: { routingKey: pagerduty.routingKey, eventsUrl: pagerduty.eventsUrl } };
+    await putChannelConfig(secretsManager(), `keywarden/${stage}/alert-channels`, stage, config);
+
+    out.progress('replaying CloudTrail: ordinary reads, then the Stratus Red Team attack logs');
+    const stratus = stratusRecords();
+    if (stratus.note) out.progress(stratus.note);
+    const traffic = [...ordinaryReads(secretNames, new Date()), ...stratus.records];
+    await putCloudTrail(eventBridge(), traffic);
+    await drain(values, 'AuditQueue', 'audit');
+
+    out.progress(`emergency rotation of ${leaked}: it "leaked"`);
+    const emergency = await invokeEmergency({ secretId: leaked, reason: 'demo: key pasted in a public issue', requestedBy: 'keywarden-demo', requestId: `demo-${Date.now()}` }, { kind: 'local', stage });
+
+    out.progress('running the staleness scan');
+    const scheduled = JSON.parse(readFileSync(join(PROJECT_ROOT, 'events', 'staleness-scheduled.json'), 'utf8'));
+    await invokeBundle('staleness', scheduled, { timeoutMs: 300_000 });
+
+    out.progress('delivering findings to the Slack and PagerDuty stand-ins (Slack is paced at one message a second)');
+    const alerts = await drain(values, 'AlertQueue', 'alert');
+
+    const inventory = await loadInventory({ local: true });
+    const asOf = new Date();
+    const report = buildComplianceReport(inventory.assess(asOf), { asOf, source: inventory.source, title: 'keywarden demo compliance report' });
+    const reportFile = join(PROJECT_ROOT, 'reports', 'compliance.html');
+    mkdirSync(join(PROJECT_ROOT, 'reports'), { recursive: true });
+    writeFileSync(reportFile, renderHtml(report));
+    return {
+      auditEvents: traffic.length,
+      stratusNote: stratus.note,
+      emergency,
+      alertsDelivered: alerts,
+      slackMessages: slack.messages.map((m) => m.text ?? '(blocks)'),
+      pagerDutyEvents: pagerduty.events.map((e) => `${String(e.event_action)} ${String((e.payload as { summary?: string } | undefined)?.summary ?? e.dedup_key ?? '')}`),
+      reportFile,
+      complianceScore: report.totals.complianceScore,
+    };
+  } finally {
+    await Promise.all([slack.close(), pagerduty.close()]);
+  }
+}
+
+async function drain(values: Record<string, ResourceValues>, queueId: string, functionName: string): Promise<number> {
+  const queue = values[queueId];
+  if (!queue) throw new Error(`the packaged template has no ${queueId}`);
+  const report = await drainQueue({
+    client: sqs(),
+    queueUrl: queue.ref,
+    queueArn: queue.attributes.Arn,
+    invoke: (event) => invokeBundle(functionName, event, { timeoutMs: 120_000 }),
+  });
+  return report.deleted;
+}

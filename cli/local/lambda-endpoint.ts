@@ -1,0 +1,92 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { redact } from '../../shared/redact';
+import { invokeBundle } from '../bundles';
+
+/** Lambda's synchronous Invoke: `POST /2015-03-31/functions/<name or ARN>/invocations`. */
+const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations(\?.*)?$/;
+
+/** A local Lambda endpoint that runs the built bundles. */
+export interface LambdaEndpoint {
+  endpoint: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Plays Lambda's part for the local AWS: answers Invoke by running the function's built bundle
+ * in this process, so one function calling another (the emergency function invoking the rotate
+ * function) runs the shipped code through the SDK, exactly as in AWS. Point a Lambda client at it
+ * with `AWS_ENDPOINT_URL_LAMBDA`. `keywarden-<stage>-<name>` and plain `<name>` both resolve to
+ * `dist/functions/<name>`. Loopback only.
+ */
+export async function startLambdaEndpoint(stage: string): Promise<LambdaEndpoint> {
+  const server: Server = createServer((request, response) => {
+    void answer(request, response, stage);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // It serves this process's own calls; it must not keep a finished command alive.
+  server.unref();
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+const shared = new Map<string, Promise<LambdaEndpoint>>();
+
+/**
+ * The endpoint for `stage`, started once per process: a function bundle builds its Lambda client
+ * once and keeps it, as a warm container does, so the endpoint it was given must stay.
+ */
+export function sharedLambdaEndpoint(stage: string): Promise<LambdaEndpoint> {
+  let endpoint = shared.get(stage);
+  if (!endpoint) {
+    endpoint = startLambdaEndpoint(stage);
+    shared.set(stage, endpoint);
+  }
+  return endpoint;
+}
+
+async function answer(request: IncomingMessage, response: ServerResponse, stage: string): Promise<void> {
+  const match = INVOKE_PATH.exec(request.url ?? '');
+  if (request.method !== 'POST' || !match) return send(response, 404, { message: `no such Lambda operation: ${request.method} ${request.url}` });
+  const name = bundleName(decodeURIComponent(match[1]!), stage);
+  let event: unknown;
+  try {
+    const body = await readBody(request);
+    event = body.length ? JSON.parse(body) : {};
+  } catch {
+    return send(response, 400, { Type: 'User', message: 'Could not parse request body into json' });
+  }
+  try {
+    const result = await invokeBundle(name, event);
+    send(response, 200, result ?? null, { 'X-Amz-Executed-Version': '$LATEST' });
+  } catch (error) {
+    const errorType = error instanceof Error ? error.name : 'Error';
+    const errorMessage = redact(error instanceof Error ? error.message : String(error));
+    send(response, 200, { errorType, errorMessage, trace: [] }, { 'X-Amz-Function-Error': 'Unhandled', 'X-Amz-Executed-Version': '$LATEST' });
+  }
+}
+
+/** `arn:aws:lambda:r:a:function:keywarden-ci-rotate` / `keywarden-ci-rotate` / `rotate` → `rotate`. */
+export function bundleName(functionName: string, stage: string): string {
+  const name = functionName.includes(':function:') ? functionName.split(':function:')[1]!.split(':')[0]! : functionName;
+  const prefix = `keywarden-${stage}-`;
+  return name.startsWith(prefix) ? name.slice(prefix.length) : name;
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
+  response.end(text);
+}

@@ -1,0 +1,60 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { dynamoDb, eventBridge, lambda, secretsManager } from '../../shared/aws/clients';
+import { DynamoDbAuditStore } from '../../shared/aws/dynamodb-audit-store';
+import { DynamoDbEmergencyLedger } from '../../shared/aws/dynamodb-emergency-ledger';
+import { EventBridgeFindingPublisher } from '../../shared/aws/eventbridge-finding-publisher';
+import { LambdaRotateFunction } from '../../shared/aws/lambda-rotate-function';
+import { requestServiceRotation, rotateSecretStarter } from '../../shared/aws/rotation-requests';
+import { SecretsManagerInventory } from '../../shared/aws/secrets-manager-inventory';
+import { SecretsManagerStore } from '../../shared/aws/secrets-manager-store';
+import { tenancyFromEnv } from '../../shared/audit/tenancy';
+import { systemClock } from '../../shared/clock';
+import { parseEmergencyRequest } from '../../shared/emergency/request';
+import type { EmergencyReport } from '../../shared/emergency/report';
+import { serviceRotationRunner, steppedRotationRunner } from '../../shared/emergency/rotation-runner';
+import { runEmergency, type EmergencyDeps } from '../../shared/emergency/runbook';
+import { emergencySettingsFromEnv } from '../../shared/emergency/settings';
+import { log } from '../../shared/log';
+import { logFailures } from '../../shared/middleware/log-failures';
+
+let deps: EmergencyDeps | undefined;
+
+/** Built on the first invocation, from the environment, then kept for the warm container. */
+function runbookDeps(): EmergencyDeps {
+  if (deps) return deps;
+  const settings = emergencySettingsFromEnv();
+  const rotateFunction = new LambdaRotateFunction(lambda(), settings.rotateFunction);
+  const rotation =
+    settings.rotationMode === 'service'
+      ? serviceRotationRunner((arn, options) => requestServiceRotation(secretsManager(), arn, options))
+      : steppedRotationRunner(rotateSecretStarter(secretsManager()), (event) => rotateFunction.invokeStep(event));
+  deps = {
+    store: new SecretsManagerStore(secretsManager()),
+    inventory: new SecretsManagerInventory(secretsManager()),
+    audit: new DynamoDbAuditStore(dynamoDb(), settings.auditTable, 365),
+    ledger: new DynamoDbEmergencyLedger(dynamoDb(), settings.emergencyTable),
+    rotation,
+    revoker: rotateFunction,
+    publisher: new EventBridgeFindingPublisher(eventBridge(), settings.findingsBus),
+    clock: systemClock,
+    tenancy: tenancyFromEnv(),
+  };
+  return deps;
+}
+
+/**
+ * The emergency function, invoked by hand (`serverless invoke -f emergency --data '{...}'`) or by
+ * `keywarden emergency`: the leaked-credential runbook for a secret, a tenant or a tag. A bad
+ * request is refused with what was wrong; the answer is the JSON report of every step. It never
+ * touches a database itself: revocation runs in the rotate function, inside the rotation VPC.
+ */
+export const handler = middy(async (event: unknown): Promise<EmergencyReport> => {
+  const request = parseEmergencyRequest(event);
+  log.info('emergency requested', { requestId: request.requestId, target: request.target, requestedBy: request.requestedBy, dryRun: request.dryRun });
+  const report = await runEmergency(request, runbookDeps());
+  log.info('emergency finished', { requestId: report.requestId, ok: report.ok, replayed: report.replayed, secrets: report.secrets.length });
+  return report;
+})
+  .use(injectLambdaContext(log))
+  .use(logFailures(log, 'emergency failed'));

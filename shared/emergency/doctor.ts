@@ -1,0 +1,73 @@
+import type { Clock } from '../clock';
+import type { SecretsStore } from '../secrets-store';
+import { rotationFailureOf } from '../staleness/assess';
+import type { SecretInventory, SecretSummary } from '../staleness/inventory';
+import { repairStuckRotation, stuckPendingVersion } from './repair';
+
+/** What the doctor looks for. */
+export type ProblemKind = 'stuck-rotation' | 'rotation-without-function' | 'rotation-failing';
+
+/** One problem with one secret, and what to do about it. */
+export interface Problem {
+  kind: ProblemKind;
+  secret: string;
+  arn: string;
+  detail: string;
+  /** The fix `--fix` applies, when there is a safe one; otherwise what a person should do. */
+  remedy: string;
+  fixable: boolean;
+}
+
+/**
+ * Whether a secret's rotation function (undefined when none is set) exists; undefined when that
+ * cannot be known, as locally, where the driver plays the service and no function is registered.
+ */
+export type FunctionCheck = (functionArn: string | undefined) => Promise<boolean | undefined>;
+
+/**
+ * Reads the whole inventory and lists rotation problems: a stuck rotation (AWSPENDING on a version
+ * that is not AWSCURRENT, which blocks every later rotation), rotation turned on without a
+ * working function, and scheduled rotations that keep failing (overdue).
+ */
+export async function diagnose(inventory: SecretInventory, functionExists: FunctionCheck, clock: Clock): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  for await (const page of inventory.pages()) {
+    for (const secret of page) problems.push(...(await problemsOf(secret, functionExists, clock.now())));
+  }
+  return problems;
+}
+
+async function problemsOf(secret: SecretSummary, functionExists: FunctionCheck, now: Date): Promise<Problem[]> {
+  const found: Problem[] = [];
+  const base = { secret: secret.name, arn: secret.arn };
+  const stuck = stuckPendingVersion({ arn: secret.arn, name: secret.name, rotationEnabled: secret.rotationEnabled, versions: secret.versions, tags: secret.tags });
+  if (stuck) {
+    found.push({ ...base, kind: 'stuck-rotation', fixable: true, detail: `version ${stuck} is AWSPENDING but not AWSCURRENT`, remedy: `remove AWSPENDING from ${stuck}; AWSCURRENT stays as it is` });
+  }
+  if (secret.rotationEnabled) {
+    const works = await functionExists(secret.rotationLambdaArn);
+    if (works === false) {
+      const detail = secret.rotationLambdaArn ? `rotation function ${secret.rotationLambdaArn} does not exist or cannot be read` : 'rotation is on but no rotation function is set';
+      found.push({ ...base, kind: 'rotation-without-function', fixable: false, detail, remedy: 'set the rotate function (stack output RotateFunctionArn) with `aws secretsmanager rotate-secret --rotation-lambda-arn ...`, or turn rotation off' });
+    }
+  }
+  const failing = stuck ? undefined : rotationFailureOf(secret, now);
+  if (failing) {
+    found.push({ ...base, kind: 'rotation-failing', fixable: false, detail: failing, remedy: `read the rotate function's logs, fix the cause, then \`keywarden rotate ${secret.name}\`` });
+  }
+  return found;
+}
+
+/** Applies the safe fixes (stuck rotations); returns what was done. */
+export async function fixProblems(problems: readonly Problem[], store: SecretsStore): Promise<Array<Problem & { fixed: boolean; result: string }>> {
+  const out: Array<Problem & { fixed: boolean; result: string }> = [];
+  for (const problem of problems) {
+    if (!problem.fixable) {
+      out.push({ ...problem, fixed: false, result: 'needs a person: ' + problem.remedy });
+      continue;
+    }
+    const repaired = await repairStuckRotation(store, await store.describe(problem.arn));
+    out.push({ ...problem, fixed: true, result: repaired ? `removed AWSPENDING from ${repaired}` : 'already repaired' });
+  }
+  return out;
+}

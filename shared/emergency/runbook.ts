@@ -1,0 +1,161 @@
+import type { FindingPublisher } from '../alerting/finding';
+import type { AuditStore } from '../audit/store';
+import type { TenancyConfig } from '../audit/tenancy';
+import type { Clock } from '../clock';
+import { STRATEGY_TAG } from '../rotation/resolve-strategy';
+import type { SecretsStore } from '../secrets-store';
+import type { SecretInventory } from '../staleness/inventory';
+import { reviewAccess } from './access-review';
+import { emergencyFinding } from './finding';
+import type { EmergencyLedger } from './ledger';
+import { repairStuckRotation, stuckPendingVersion } from './repair';
+import { timedStep, type EmergencyReport, type SecretReport, type StepRecord } from './report';
+import { describeTarget, type EmergencyRequest } from './request';
+import type { CredentialRevoker, RotationRunner } from './rotation-runner';
+import { resolveTargets, type TargetSecret } from './targets';
+
+/** What the runbook needs; every piece is an interface with an AWS adapter and a test double. */
+export interface EmergencyDeps {
+  store: SecretsStore;
+  inventory: SecretInventory;
+  audit: AuditStore;
+  ledger: EmergencyLedger;
+  rotation: RotationRunner;
+  revoker: CredentialRevoker;
+  publisher: FindingPublisher;
+  clock: Clock;
+  tenancy: TenancyConfig;
+}
+
+/** How long a request's record and a secret's lock live: past any Lambda timeout. */
+const LEDGER_TTL_SECONDS = 7 * 24 * 3600;
+const LOCK_TTL_SECONDS = 20 * 60;
+
+/**
+ * The emergency runbook as code, for each target secret: lock it, repair a stuck rotation,
+ * rotate now and wait, revoke the previous credential, review who read the secret, and page
+ * through a finding. A dry run reads everything and changes nothing. The same request id runs
+ * once; a second call returns the first's report.
+ */
+export async function runEmergency(request: EmergencyRequest, deps: EmergencyDeps): Promise<EmergencyReport> {
+  const startedAt = deps.clock.now().toISOString();
+  const targets = await resolveTargets(request.target, deps);
+  if (!request.dryRun) {
+    const claim = await deps.ledger.claimRequest(request.requestId, LEDGER_TTL_SECONDS);
+    if (!claim.claimed) return earlierRun(request, claim.report, startedAt);
+  }
+  const secrets: SecretReport[] = [];
+  for (const target of targets) secrets.push(await handleSecret(target, request, deps));
+  const report: EmergencyReport = {
+    requestId: request.requestId,
+    target: describeTarget(request.target),
+    reason: request.reason,
+    requestedBy: request.requestedBy,
+    dryRun: request.dryRun,
+    startedAt,
+    finishedAt: deps.clock.now().toISOString(),
+    ok: secrets.every((s) => s.ok),
+    replayed: false,
+    secrets,
+  };
+  if (!request.dryRun) await deps.ledger.finishRequest(request.requestId, report, LEDGER_TTL_SECONDS);
+  return report;
+}
+
+function earlierRun(request: EmergencyRequest, stored: unknown, startedAt: string): EmergencyReport {
+  if (stored) return { ...(stored as EmergencyReport), replayed: true };
+  return {
+    requestId: request.requestId,
+    target: describeTarget(request.target),
+    reason: request.reason,
+    requestedBy: request.requestedBy,
+    dryRun: false,
+    startedAt,
+    finishedAt: startedAt,
+    ok: false,
+    replayed: true,
+    secrets: [],
+  };
+}
+
+async function handleSecret(target: TargetSecret, request: EmergencyRequest, deps: EmergencyDeps): Promise<SecretReport> {
+  if (request.dryRun) return planSecret(target, request, deps);
+  const lock = await deps.ledger.lockSecret(target.arn, request.requestId, LOCK_TTL_SECONDS);
+  if (!lock.locked) {
+    const detail = `request ${lock.heldBy} is rotating this secret right now; it was not rotated twice`;
+    return { secret: target.name, arn: target.arn, ok: true, steps: [{ step: 'lock', outcome: 'skipped', durationMs: 0, detail }] };
+  }
+  try {
+    return await rotateAndReview(target, request, deps);
+  } finally {
+    await deps.ledger.releaseSecret(target.arn, request.requestId);
+  }
+}
+
+async function rotateAndReview(target: TargetSecret, request: EmergencyRequest, deps: EmergencyDeps): Promise<SecretReport> {
+  const steps: StepRecord[] = [{ step: 'lock', outcome: 'done', durationMs: 0, detail: `locked for request ${request.requestId}` }];
+  steps.push(await timedStep('repair', () => repair(target, deps)));
+  let token: string | undefined;
+  steps.push(
+    await timedStep('rotate', async () => {
+      token = (await deps.rotation.rotate(target.arn, request.rotationTimeoutSeconds * 1000)).token;
+      return { outcome: 'done', detail: `version ${token} is AWSCURRENT` };
+    }),
+  );
+  steps.push(
+    token
+      ? await timedStep('revoke', () => revokePrevious(target, token!, deps))
+      : { step: 'revoke', outcome: 'skipped', durationMs: 0, detail: 'not revoked: the rotation failed, and revoking now would lock out every client of the old credential' },
+  );
+  const review = await reviewStep(target, request, deps);
+  steps.push(review.step);
+  const report: SecretReport = { secret: target.name, arn: target.arn, ok: steps.every((s) => s.outcome !== 'failed'), steps, accessReview: review.accessReview };
+  steps.push(await timedStep('notify', () => notify(request, report, deps)));
+  report.ok = steps.every((s) => s.outcome !== 'failed');
+  return report;
+}
+
+async function repair(target: TargetSecret, deps: EmergencyDeps): Promise<{ outcome: StepRecord['outcome']; detail: string }> {
+  const repaired = await repairStuckRotation(deps.store, await deps.store.describe(target.arn));
+  return repaired
+    ? { outcome: 'done', detail: `removed AWSPENDING from abandoned version ${repaired}` }
+    : { outcome: 'skipped', detail: 'no stuck rotation' };
+}
+
+async function revokePrevious(target: TargetSecret, token: string, deps: EmergencyDeps): Promise<{ outcome: StepRecord['outcome']; detail: string }> {
+  const outcome = await deps.revoker.revoke(target.arn, token);
+  return { outcome: outcome.revoked ? 'done' : 'skipped', detail: outcome.detail };
+}
+
+async function reviewStep(target: TargetSecret, request: EmergencyRequest, deps: EmergencyDeps) {
+  let accessReview: SecretReport['accessReview'];
+  const step = await timedStep('access-review', async () => {
+    const until = deps.clock.now();
+    const since = new Date(until.getTime() - request.accessReviewDays * 86_400_000);
+    accessReview = await reviewAccess(deps.audit, target.name, since, until);
+    const who = accessReview.principals.length;
+    return { outcome: 'done', detail: `${accessReview.reads} read(s) and ${accessReview.denied} denied attempt(s) by ${who} principal(s) in ${request.accessReviewDays} days` };
+  });
+  return { step, accessReview };
+}
+
+async function notify(request: EmergencyRequest, report: SecretReport, deps: EmergencyDeps): Promise<{ outcome: StepRecord['outcome']; detail: string }> {
+  const finding = emergencyFinding(request, report, deps.tenancy, deps.clock.now());
+  await deps.publisher.publish([finding]);
+  return { outcome: 'done', detail: `finding ${finding.ruleId} (${finding.severity}) published` };
+}
+
+/** A dry run: what would be done, with the access review (a read) done for real. */
+async function planSecret(target: TargetSecret, request: EmergencyRequest, deps: EmergencyDeps): Promise<SecretReport> {
+  const metadata = await deps.store.describe(target.arn);
+  const steps: StepRecord[] = [];
+  const stuck = stuckPendingVersion(metadata);
+  steps.push({ step: 'repair', outcome: stuck ? 'planned' : 'skipped', durationMs: 0, detail: stuck ? `would remove AWSPENDING from abandoned version ${stuck}` : 'no stuck rotation' });
+  const enabled = metadata.rotationEnabled ? '' : ' (rotation is off: it would be turned on)';
+  const how = metadata.tags[STRATEGY_TAG] ? `strategy ${metadata.tags[STRATEGY_TAG]}` : 'the strategy its engine field names';
+  steps.push({ step: 'rotate', outcome: 'planned', durationMs: 0, detail: `would rotate with ${how}${enabled}` });
+  steps.push({ step: 'revoke', outcome: 'planned', durationMs: 0, detail: 'would revoke the previous credential through the strategy' });
+  const review = await reviewStep(target, request, deps);
+  steps.push(review.step, { step: 'notify', outcome: 'planned', durationMs: 0, detail: 'would publish an emergency.rotation finding' });
+  return { secret: target.name, arn: target.arn, ok: steps.every((s) => s.outcome !== 'failed'), steps, accessReview: review.accessReview };
+}
