@@ -13,7 +13,8 @@ import { drainQueue } from '../local/sqs-event-source';
 import type { Output } from '../output';
 import { loadInventory } from '../staleness-inventory';
 import { startPagerDutyStandin, startSlackStandin } from '../standins';
-import { ordinaryReads, putCloudTrail, stratusRecords } from './traffic';
+import { putCloudTrail } from '../local/cloudtrail';
+import { ordinaryReads, stratusRecords } from './traffic';
 
 /** What the pipeline part of the demo saw, for the summary. */
 export interface PipelineSummary {

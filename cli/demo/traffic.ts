@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PROJECT_ROOT } from '../local/paths';
 
 /** The Stratus Red Team detonation logs beside the repository (shared/datasets), when present. */
@@ -51,20 +50,4 @@ function cloudTrailRead(secret: string, role: string, at: Date, id: string): Rec
 export function stratusRecords(): { records: Array<Record<string, unknown>>; note?: string } {
   if (!existsSync(STRATUS_DIR)) return { records: [], note: `no Stratus Red Team logs at ${STRATUS_DIR}; replaying ordinary traffic only` };
   return { records: STRATUS_FILES.flatMap((file) => JSON.parse(readFileSync(join(STRATUS_DIR, file), 'utf8')) as Array<Record<string, unknown>>) };
-}
-
-/** Puts CloudTrail records on the default bus as CloudTrail does: one EventBridge event each. */
-export async function putCloudTrail(client: EventBridgeClient, records: ReadonlyArray<Record<string, unknown>>): Promise<void> {
-  for (let start = 0; start < records.length; start += 10) {
-    await client.send(
-      new PutEventsCommand({
-        Entries: records.slice(start, start + 10).map((record) => ({
-          EventBusName: 'default',
-          Source: `aws.${String(record.eventSource ?? 'unknown').replace('.amazonaws.com', '')}`,
-          DetailType: record.eventType === 'AwsServiceEvent' ? 'AWS Service Event via CloudTrail' : 'AWS API Call via CloudTrail',
-          Detail: JSON.stringify(record),
-        })),
-      }),
-    );
-  }
 }

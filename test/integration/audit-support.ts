@@ -1,7 +1,8 @@
 import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
-import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { invokeBundle } from '../../cli/bundles';
+import { putCloudTrail } from '../../cli/local/cloudtrail';
 import { localContext, resolveValue, type ResourceValues } from '../../cli/local/resolve';
 import { parseFinding, type Finding } from '../../shared/alerting/finding';
 import { readPackagedTemplate } from '../support/template';
@@ -39,20 +40,8 @@ function declaredEnvironment(): Record<string, unknown> {
 }
 
 /** Puts CloudTrail records on the default bus as CloudTrail does: one EventBridge event each. */
-export async function putCloudTrailEvents(records: ReadonlyArray<Record<string, unknown>>): Promise<void> {
-  for (let start = 0; start < records.length; start += 10) {
-    const out = await events.send(
-      new PutEventsCommand({
-        Entries: records.slice(start, start + 10).map((record) => ({
-          EventBusName: 'default',
-          Source: `aws.${String(record.eventSource ?? 'unknown').replace('.amazonaws.com', '')}`,
-          DetailType: record.eventType === 'AwsServiceEvent' ? 'AWS Service Event via CloudTrail' : 'AWS API Call via CloudTrail',
-          Detail: JSON.stringify(record),
-        })),
-      }),
-    );
-    if (out.FailedEntryCount) throw new Error(`PutEvents refused ${out.FailedEntryCount} event(s): ${JSON.stringify(out.Entries)}`);
-  }
+export function putCloudTrailEvents(records: ReadonlyArray<Record<string, unknown>>): Promise<void> {
+  return putCloudTrail(events, records);
 }
 
 /** Every message now in a queue (none left in flight for the test's purposes). */
