@@ -1,17 +1,12 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DescribeAlarmsCommand, GetDashboardCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { cloudWatch, dynamoDb } from '../../shared/aws/clients';
-import { iamStatements, readPackagedTemplate, type TemplateResource } from '../support/template';
+import { iamStatements, packageWithParams, readPackagedTemplate, type TemplateResource } from '../support/template';
 import { templateResource } from '../support/local-aws';
 
 /** deploy/staleness.yml as packaged, and as `keywarden local up` creates it in the local AWS. */
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const { Resources } = readPackagedTemplate();
 const props = (id: string) => Resources[id]!.Properties as Record<string, unknown>;
 type Widget = { type: string; properties: { title?: string; metrics?: unknown[][] } };
@@ -73,13 +68,7 @@ describe('the staleness part of the packaged template', () => {
   });
 
   it('puts a widget per metric for each tenant of the stalenessTenants param', () => {
-    const out = mkdtempSync(join(tmpdir(), 'kw-package-'));
-    execFileSync(join(ROOT, 'node_modules', '.bin', 'serverless'), ['package', '--stage', 'ci', '--param=stalenessTenants=tenant-1,tenant-2', '--package', out], {
-      cwd: ROOT,
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-      stdio: 'pipe',
-    });
-    const template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as { Resources: Record<string, TemplateResource> };
+    const template = packageWithParams({ stalenessTenants: 'tenant-1,tenant-2' });
     const body = (template.Resources.StalenessDashboard!.Properties!.DashboardBody as { 'Fn::Sub': string })['Fn::Sub'];
     const widgets = (JSON.parse(body) as { widgets: Widget[] }).widgets.filter((w) => w.type === 'metric');
     for (const tenant of ['tenant-1', 'tenant-2']) {

@@ -1,4 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** The CloudFormation template `serverless package` wrote; `npm test` packages before running. */
@@ -37,4 +39,29 @@ export function iamStatements(resources: Record<string, TemplateResource>): Arra
     }
   }
   return out;
+}
+
+/**
+ * Packages the service with extra `--param`s and returns that template. `serverless package`
+ * empties its service's .serverless/ first (even with `--package <dir>`), which every other test
+ * reads, so it packages a copy of the service (bundles and node_modules linked) instead.
+ */
+export function packageWithParams(params: Record<string, string>): { Resources: Record<string, TemplateResource> } {
+  const root = join(import.meta.dirname, '..', '..');
+  const service = mkdtempSync(join(tmpdir(), 'kw-package-'));
+  try {
+    copyFileSync(join(root, 'serverless.yml'), join(service, 'serverless.yml'));
+    copyFileSync(join(root, 'package.json'), join(service, 'package.json'));
+    cpSync(join(root, 'deploy'), join(service, 'deploy'), { recursive: true });
+    symlinkSync(join(root, 'dist'), join(service, 'dist'));
+    symlinkSync(join(root, 'node_modules'), join(service, 'node_modules'));
+    execFileSync(join(root, 'node_modules', '.bin', 'serverless'), ['package', '--stage', 'ci', ...Object.entries(params).map(([k, v]) => `--param=${k}=${v}`)], {
+      cwd: service,
+      stdio: 'pipe',
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    });
+    return JSON.parse(readFileSync(join(service, '.serverless', 'cloudformation-template-update-stack.json'), 'utf8'));
+  } finally {
+    rmSync(service, { recursive: true, force: true });
+  }
 }
