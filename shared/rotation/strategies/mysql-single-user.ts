@@ -1,11 +1,11 @@
 import { DatabaseError } from '../../errors';
 import { log } from '../../log';
-import { firstAccepted, logsIn, newDbPassword } from '../db/login';
+import { newDbPassword } from '../db/login';
+import { sessionToChangeOwnPassword } from '../db/own-password';
 import { connectMysql, mysqlTarget, withMysql, type MysqlSession } from '../db/mysql-client';
 import { killSessionsOf, supportsDualPasswords, testMysqlLogin } from '../db/mysql-steps';
-import { parseDbSecret, withFields, type DbSecret } from '../db/secret';
-import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
-import { secretFormatError } from './json-secret';
+import { parseDbSecret, withFields } from '../db/secret';
+import type { RevokeOutcome, RotationStrategy } from '../strategy';
 
 /**
  * MySQL/MariaDB, one user changing its own password. Where the server keeps two passwords per
@@ -24,18 +24,8 @@ export const mysqlSingleUserStrategy: RotationStrategy = {
   async set(ctx) {
     const pending = parseDbSecret(await ctx.pending(), { secretName: ctx.name, label: 'pending' });
     const target = mysqlTarget(ctx, pending);
-    const secrets = [pending.password];
-    if (await logsIn(() => connectMysql(target, pending, secrets))) return;
-    const { session } = await firstAccepted(
-      [
-        { label: 'current', login: async () => sameUser(ctx, parseDbSecret(await ctx.current(), { secretName: ctx.name, label: 'current' }), pending) },
-        { label: 'previous', login: () => previousOf(ctx, pending) },
-      ],
-      (login) => {
-        secrets.push(login.password);
-        return connectMysql(target, login, secrets);
-      },
-    );
+    const session = await sessionToChangeOwnPassword(ctx, pending, (login, secrets) => connectMysql(target, login, secrets));
+    if (!session) return;
     try {
       await changeOwnPassword(session, pending.password, await supportsDualPasswords(session));
     } finally {
@@ -89,16 +79,3 @@ async function changeOwnPassword(session: MysqlSession, password: string, dual: 
   throw refusal!;
 }
 
-function sameUser(ctx: RotationContext, current: DbSecret, pending: DbSecret): DbSecret {
-  if (current.username !== pending.username) {
-    throw secretFormatError(ctx.name, 'pending', `names user ${pending.username}, but single-user rotation keeps ${current.username}`);
-  }
-  return current;
-}
-
-async function previousOf(ctx: RotationContext, pending: DbSecret): Promise<DbSecret | undefined> {
-  const raw = await ctx.previous();
-  if (raw === undefined) return undefined;
-  const previous = parseDbSecret(raw, { secretName: ctx.name, label: 'previous' });
-  return previous.username === pending.username ? previous : undefined;
-}

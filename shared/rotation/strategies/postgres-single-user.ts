@@ -1,10 +1,10 @@
-import { firstAccepted, logsIn, newDbPassword } from '../db/login';
+import { newDbPassword } from '../db/login';
+import { sessionToChangeOwnPassword } from '../db/own-password';
 import { connectPostgres, postgresTarget, quoteIdent, withPostgres } from '../db/postgres-client';
 import { terminateSessionsOf, testPostgresLogin } from '../db/postgres-steps';
 import { scramSha256Verifier } from '../db/scram';
-import { parseDbSecret, withFields, type DbSecret } from '../db/secret';
-import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
-import { secretFormatError } from './json-secret';
+import { parseDbSecret, withFields } from '../db/secret';
+import type { RevokeOutcome, RotationStrategy } from '../strategy';
 
 /**
  * PostgreSQL, one user changing its own password. Between setSecret and finishSecret the server
@@ -22,19 +22,8 @@ export const postgresSingleUserStrategy: RotationStrategy = {
   async set(ctx) {
     const pending = parseDbSecret(await ctx.pending(), { secretName: ctx.name, label: 'pending' });
     const target = postgresTarget(ctx, pending);
-    const secrets = [pending.password];
-    // A retry after the password changed but the step did not report back: nothing to do.
-    if (await logsIn(() => connectPostgres(target, pending, secrets))) return;
-    const { session } = await firstAccepted(
-      [
-        { label: 'current', login: async () => sameUser(ctx, parseDbSecret(await ctx.current(), { secretName: ctx.name, label: 'current' }), pending) },
-        { label: 'previous', login: () => previousOf(ctx, pending) },
-      ],
-      (login) => {
-        secrets.push(login.password);
-        return connectPostgres(target, login, secrets);
-      },
-    );
+    const session = await sessionToChangeOwnPassword(ctx, pending, (login, secrets) => connectPostgres(target, login, secrets));
+    if (!session) return;
     try {
       const verifier = scramSha256Verifier(pending.password);
       await session.query(`ALTER ROLE ${quoteIdent(pending.username)} PASSWORD '${verifier}'`, [], 'changing its own password');
@@ -61,16 +50,3 @@ export const postgresSingleUserStrategy: RotationStrategy = {
   },
 };
 
-function sameUser(ctx: RotationContext, current: DbSecret, pending: DbSecret): DbSecret {
-  if (current.username !== pending.username) {
-    throw secretFormatError(ctx.name, 'pending', `names user ${pending.username}, but single-user rotation keeps ${current.username}`);
-  }
-  return current;
-}
-
-async function previousOf(ctx: RotationContext, pending: DbSecret): Promise<DbSecret | undefined> {
-  const raw = await ctx.previous();
-  if (raw === undefined) return undefined;
-  const previous = parseDbSecret(raw, { secretName: ctx.name, label: 'previous' });
-  return previous.username === pending.username ? previous : undefined;
-}
