@@ -99,6 +99,16 @@ describe('mysql/mariadb single-user rotation through the built bundle', () => {
     expect(await logsIn(current)).toBe(false);
   });
 
+  it('changes the password of an account that may manage users (MariaDB ignores ALTER USER CURRENT_USER() from one)', async () => {
+    const f = await fixture({ hosts: ['127.0.0.1'] });
+    const admin = { ...f.base, username: f.master, password: `Master-pw-${f.s}-B2!` };
+    await createSecret(`db/admin-${f.s}`, admin, { 'keywarden:rotation': 'single-user' });
+    const report = await rotate(`db/admin-${f.s}`);
+    expect(report.steps.at(-1)!.error).toBeUndefined();
+    expect(await logsIn(await valueAt(`db/admin-${f.s}`))).toBe(true);
+    expect(await logsIn(admin)).toBe(false);
+  });
+
   it('round-trips passwords with every special character through connection strings', async () => {
     const f = await fixture({ hosts: ['127.0.0.1'] });
     await createSecret(`db/${f.s}`, f.base, { 'keywarden:password-exclude': '', 'keywarden:password-length': '64' });
