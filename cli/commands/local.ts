@@ -4,6 +4,8 @@ import { DEFAULT_LOCAL_STAGE, ensureLocalStack, exportLines, localEnv, localStac
 import { serverStatus } from '../local/server';
 import { outputFor } from '../output';
 import { runDemo } from '../demo/run';
+import { removeDemoDatabases } from '../demo/db';
+import { localPostgresStatus } from '../local/postgres';
 
 /**
  * `keywarden local up|down|status|env`: the local AWS (moto) that the CLI and the tests share,
@@ -54,15 +56,17 @@ export function registerLocalCommand(program: Command): void {
 
   local
     .command('down')
-    .description('stop the local AWS and forget its state')
+    .description('stop the local AWS and the demo\'s PostgreSQL cluster, remove the demo users from MariaDB and Redis')
     .action(async (_options: unknown, command: Command) => {
       const out = outputFor(command);
       const { stopped, state } = await stopLocalStack();
-      out.result(stopped && state ? `stopped the local AWS (pid ${state.pid}, ${state.endpoint})` : 'the local AWS was not running', {
+      const databases = await removeDemoDatabases();
+      out.result([stopped && state ? `stopped the local AWS (pid ${state.pid}, ${state.endpoint})` : 'the local AWS was not running', ...databases], {
         event: 'down',
         stopped,
         pid: state?.pid,
         endpoint: state?.endpoint,
+        databases,
       });
     });
 
@@ -72,6 +76,7 @@ export function registerLocalCommand(program: Command): void {
     .action(async (_options: unknown, command: Command) => {
       const out = outputFor(command);
       const { running, state, counts } = await localStackStatus();
+      const postgres = localPostgresStatus();
       if (!running || !state) {
         out.result(state ? `not running (state file names pid ${state.pid}, which is gone or not answering)` : 'not running', { running: false });
         process.exitCode = ExitCode.NotFound;
@@ -84,14 +89,15 @@ export function registerLocalCommand(program: Command): void {
             .map(([kind, n]) => `${n} ${kind}`)
             .join(', ')}`,
           `log: ${state.logFile}`,
+          postgres.running ? `the demo's PostgreSQL cluster: running on 127.0.0.1:${postgres.port}` : "the demo's PostgreSQL cluster: not running",
         ],
-        { running: true, endpoint: state.endpoint, pid: state.pid, port: state.port, stage: state.stage, startedAt: state.startedAt, counts, logFile: state.logFile },
+        { running: true, endpoint: state.endpoint, pid: state.pid, port: state.port, stage: state.stage, startedAt: state.startedAt, counts, logFile: state.logFile, postgres },
       );
     });
 
   local
     .command('demo')
-    .description('keywarden end to end on this machine: local AWS, demo tenants\' secrets, rotations')
+    .description('keywarden end to end on this machine: local AWS, a PostgreSQL cluster, demo tenants\' secrets and rotations, audit, an emergency rotation, alerts, the staleness scan')
     .option('--stage <stage>', 'serverless stage to package and create', DEFAULT_LOCAL_STAGE)
     .action(async (options: { stage: string }, command: Command) => {
       await runDemo(outputFor(command), options);

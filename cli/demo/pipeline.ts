@@ -3,10 +3,8 @@ import { join } from 'node:path';
 import { eventBridge, secretsManager, sqs } from '../../shared/aws/clients';
 import { buildComplianceReport } from '../../shared/staleness/report';
 import { renderHtml } from '../../shared/staleness/render-html';
-import type { EmergencyReport } from '../../shared/emergency/report';
 import { invokeBundle } from '../bundles';
 import { putChannelConfig } from '../commands/alert';
-import { invokeEmergency } from '../emergency-invoker';
 import { PROJECT_ROOT } from '../local/paths';
 import type { ResourceValues } from '../local/resolve';
 import { drainQueue } from '../local/sqs-event-source';
@@ -14,13 +12,14 @@ import type { Output } from '../output';
 import { loadInventory } from '../staleness-inventory';
 import { startPagerDutyStandin, startSlackStandin } from '../standins';
 import { putCloudTrail } from '../local/cloudtrail';
+import type { DemoEmergency } from './emergency';
 import { ordinaryReads, stratusRecords } from './traffic';
 
 /** What the pipeline part of the demo saw, for the summary. */
 export interface PipelineSummary {
   auditEvents: number;
   stratusNote?: string;
-  emergency: EmergencyReport;
+  emergency: DemoEmergency;
   alertsDelivered: number;
   slackMessages: string[];
   pagerDutyEvents: string[];
@@ -36,7 +35,13 @@ export interface PipelineSummary {
  * receive; the compliance report. Each queue is drained into its built bundle as Lambda's event
  * source mapping would.
  */
-export async function runPipeline(out: Output, stage: string, values: Record<string, ResourceValues>, secretNames: readonly string[], leaked: string): Promise<PipelineSummary> {
+export async function runPipeline(
+  out: Output,
+  stage: string,
+  values: Record<string, ResourceValues>,
+  secretNames: readonly string[],
+  leak: { secretId: string; rotate: () => Promise<DemoEmergency> },
+): Promise<PipelineSummary> {
   const print = (line: string) => out.progress(`  ${line}`);
   const slack = await startSlackStandin({ onRequest: print });
   const pagerduty = await startPagerDutyStandin({ onRequest: print });
@@ -51,8 +56,8 @@ export async function runPipeline(out: Output, stage: string, values: Record<str
     await putCloudTrail(eventBridge(), traffic);
     await drain(values, 'AuditQueue', 'audit');
 
-    out.progress(`emergency rotation of ${leaked}: it "leaked"`);
-    const emergency = await invokeEmergency({ secretId: leaked, reason: 'demo: key pasted in a public issue', requestedBy: 'keywarden-demo', requestId: `demo-${Date.now()}` }, { kind: 'local', stage });
+    out.progress(`emergency rotation of ${leak.secretId}: it "leaked"`);
+    const emergency = await leak.rotate();
 
     out.progress('running the staleness scan');
     const scheduled = JSON.parse(readFileSync(join(PROJECT_ROOT, 'events', 'staleness-scheduled.json'), 'utf8'));

@@ -1,72 +1,83 @@
-import { CreateSecretCommand, DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { secretsManager } from '../../shared/aws/clients';
 import { rotateSecretStarter } from '../../shared/aws/rotation-requests';
 import { playRotation, type RotationReport } from '../../shared/rotation/driver';
 import { invokeBundle } from '../bundles';
-import { ensureLocalStack, exportLines } from '../local';
+import { ensureLocalStack } from '../local';
 import type { Output } from '../output';
+import { prepareDemoDatabases, type DemoDatabases } from './db';
+import { credentialLogsIn, readVersion } from './db/login';
+import { POSTGRES_SECRETS } from './db/postgres';
+import { runDemoEmergency } from './emergency';
 import { applyFunctionEnvironments } from './function-env';
-import { runPipeline, type PipelineSummary } from './pipeline';
-import { DEMO_LEAKED_SECRET, DEMO_SECRETS, type DemoSecret } from './secrets';
+import { runPipeline } from './pipeline';
+import { DEMO_SECRETS } from './secrets';
+import { createDemoSecret, describeSecret } from './seed';
+import { printDemoSummary, type DemoSummary, type DemoRotation } from './summary';
 
 /** Days between scheduled rotations of the demo secrets. */
 const DEMO_ROTATION_DAYS = 30;
 
-/** What the demo did, for its summary and for tests. */
-export interface DemoSummary {
-  endpoint: string;
-  created: string[];
-  rotations: RotationReport[];
-  pipeline: PipelineSummary;
-}
+/** The credential the demo pretends has leaked: a database user, so revocation can be seen. */
+export const DEMO_LEAKED_SECRET = POSTGRES_SECRETS.alternating;
 
 /**
- * keywarden end to end on one machine: the local AWS with serverless.yml's resources, the demo
- * tenants' secrets, each rotated through the built rotate bundle. Safe to run again: existing
- * secrets are kept and rotated once more.
+ * keywarden end to end on one machine: the local AWS with serverless.yml's resources, a
+ * PostgreSQL cluster (and the machine's MariaDB and Redis where they answer), the demo tenants'
+ * secrets, each rotated through the built rotate bundle, then the watching half (see
+ * runPipeline). Safe to run again: secrets that still work are kept and rotated once more.
  */
 export async function runDemo(out: Output, options: { stage: string }): Promise<DemoSummary> {
   const stack = await ensureLocalStack({ stage: options.stage, onProgress: (m) => out.progress(m) });
   const client = secretsManager();
-  const created = await seedSecrets(client, options.stage, out);
-  const rotations: RotationReport[] = [];
-  for (const secret of DEMO_SECRETS) {
-    out.progress(`rotating ${secret.name} (${secret.strategy})`);
-    rotations.push(await rotateThroughBundle(client, secret.name));
+  const created = await seedGeneratedSecrets(client, options.stage, out);
+  const databases = await prepareDemoDatabases(client, options.stage, (m) => out.progress(m));
+  try {
+    const rotations = await rotateAll(client, out, DEMO_SECRETS.map((s) => s.name), databases);
+    process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+    applyFunctionEnvironments(options.stage, stack.resources.values, ['audit', 'alert', 'staleness']);
+    const names = [...DEMO_SECRETS.map((s) => s.name), ...databases.databases.flatMap((d) => d.secretNames)];
+    const leak = { secretId: DEMO_LEAKED_SECRET, rotate: () => runDemoEmergency(client, options.stage, DEMO_LEAKED_SECRET, true) };
+    const pipeline = await runPipeline(out, options.stage, stack.resources.values, names, leak);
+    const summary: DemoSummary = { endpoint: stack.endpoint, created: [...created, ...databases.seeded], rotations, databases, pipeline };
+    printDemoSummary(out, summary, stack.env);
+    return summary;
+  } finally {
+    await databases.close();
   }
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
-  applyFunctionEnvironments(options.stage, stack.resources.values, ['audit', 'alert', 'staleness']);
-  const names = DEMO_SECRETS.map((s) => s.name);
-  const pipeline = await runPipeline(out, options.stage, stack.resources.values, names, DEMO_LEAKED_SECRET);
-  const summary = { endpoint: stack.endpoint, created, rotations, pipeline };
-  printSummary(out, summary, stack.env);
-  return summary;
 }
 
-async function seedSecrets(client: SecretsManagerClient, stage: string, out: Output): Promise<string[]> {
+async function seedGeneratedSecrets(client: SecretsManagerClient, stage: string, out: Output): Promise<string[]> {
   const created: string[] = [];
   for (const secret of DEMO_SECRETS) {
-    if (await exists(client, secret.name)) continue;
-    await client.send(new CreateSecretCommand({ Name: secret.name, SecretString: JSON.stringify(secret.value), Tags: tagsOf(secret, stage) }));
+    if (await describeSecret(client, secret.name)) continue;
+    await createDemoSecret(client, secret, stage);
     created.push(secret.name);
     out.progress(`created ${secret.name}`);
   }
   return created;
 }
 
-function tagsOf(secret: DemoSecret, stage: string) {
-  const tags = { 'keywarden:strategy': secret.strategy, 'keywarden:stage': stage, ...secret.tags };
-  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+async function rotateAll(client: SecretsManagerClient, out: Output, generated: readonly string[], databases: DemoDatabases): Promise<DemoRotation[]> {
+  const rotations: DemoRotation[] = [];
+  for (const name of generated) {
+    out.progress(`rotating ${name}`);
+    rotations.push({ report: await rotateThroughBundle(client, name) });
+  }
+  for (const database of databases.databases) {
+    for (const name of database.rotated) {
+      out.progress(`rotating ${name} (${database.label})`);
+      const report = await rotateThroughBundle(client, name);
+      rotations.push({ report, database: database.label, newCredentialLogsIn: report.ok ? await currentLogsIn(client, name) : undefined });
+    }
+  }
+  return rotations;
 }
 
-async function exists(client: SecretsManagerClient, name: string): Promise<boolean> {
-  try {
-    await client.send(new DescribeSecretCommand({ SecretId: name }));
-    return true;
-  } catch (error) {
-    if ((error as Error).name === 'ResourceNotFoundException') return false;
-    throw error;
-  }
+/** Asks the database whether the rotated (now current) credential logs in. */
+async function currentLogsIn(client: SecretsManagerClient, name: string): Promise<boolean> {
+  const version = await readVersion(client, name);
+  return version ? credentialLogsIn(version) : false;
 }
 
 function rotateThroughBundle(client: SecretsManagerClient, name: string): Promise<RotationReport> {
@@ -76,30 +87,4 @@ function rotateThroughBundle(client: SecretsManagerClient, name: string): Promis
       await invokeBundle('rotate', event);
     },
   });
-}
-
-function printSummary(out: Output, summary: DemoSummary, env: Record<string, string>): void {
-  const failed = summary.rotations.filter((r) => !r.ok);
-  const p = summary.pipeline;
-  const review = p.emergency.secrets[0]?.accessReview;
-  out.result(
-    [
-      '',
-      `keywarden demo: ${summary.rotations.length - failed.length} of ${summary.rotations.length} secrets rotated through the built rotate bundle`,
-      ...summary.rotations.map((r) => `  ${r.ok ? 'ok    ' : 'FAILED'} ${r.secretId}${r.ok ? '' : ` at ${r.failedStep}: ${r.steps.at(-1)?.error}`}`),
-      `audit: ${p.auditEvents} CloudTrail events replayed through the default bus, the audit queue and the audit bundle${p.stratusNote ? ` (${p.stratusNote})` : ''}`,
-      `emergency rotation of ${DEMO_LEAKED_SECRET}: ${p.emergency.ok ? 'ok' : 'FAILED'} (${p.emergency.secrets[0]?.steps.map((s) => `${s.step} ${s.outcome}`).join(', ')}); ${review ? `${review.reads} read(s) by ${review.principals.length} principal(s) in the access review` : ''}`,
-      `alerts: ${p.alertsDelivered} finding(s) through the alert queue; Slack stand-in got ${p.slackMessages.length} message(s), PagerDuty stand-in ${p.pagerDutyEvents.length} event(s):`,
-      ...p.slackMessages.map((m) => `  slack      ${m.slice(0, 140)}`),
-      ...p.pagerDutyEvents.map((e) => `  pagerduty  ${e.slice(0, 140)}`),
-      `compliance report: ${p.reportFile} (score ${p.complianceScore.toFixed(1)}%)`,
-      '',
-      `the local AWS is still running at ${summary.endpoint}; to look around:`,
-      ...exportLines(env).map((line) => `  ${line}`),
-      '  node bin/keywarden.mjs rotate --local multitenant-ai-poc/tenant-1/partner-api-key',
-      'stop it with: node bin/keywarden.mjs local down',
-    ],
-    { event: 'demo', ...summary },
-  );
-  if (failed.length > 0 || !p.emergency.ok) process.exitCode = 1;
 }

@@ -1,6 +1,6 @@
 /**
  * The demo's secrets: two tenants and a shared scope of one app, named `<app>/<tenant>/<name>`
- * as keywarden expects, one of each generated kind. Initial values hold no key material yet: the
+ * as keywarden expects, one of each generated kind (database credentials are in `db/`). Initial values hold no key material yet: the
  * first rotation generates it, as it would for a freshly created secret.
  */
 export interface DemoSecret {
@@ -22,6 +22,3 @@ export const DEMO_SECRETS: readonly DemoSecret[] = [
   { name: `${DEMO_APP}/shared/jwt-signing-keys`, strategy: 'jwt-keyset', value: { issuer: 'https://auth.keywarden.test' }, tags: { 'keywarden:jwt-alg': 'ES256' } },
   { name: `${DEMO_APP}/shared/pii-encryption-keyring`, strategy: 'encryption-keyring', value: { purpose: 'pii-at-rest' } },
 ];
-
-/** The secret the demo pretends has leaked, for its emergency rotation. */
-export const DEMO_LEAKED_SECRET = `${DEMO_APP}/tenant-1/partner-api-key`;

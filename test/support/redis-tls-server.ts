@@ -3,20 +3,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './postgres-cluster';
-import { makeTestCertificates, type TestCertificates } from './tls-certs';
+import { freePort } from '../../cli/local/server';
+import { makeLocalCertificates, type LocalCertificates } from '../../cli/local/tls-certs';
 
 /** A private Redis that speaks only TLS, with a CA made at test time; for TLS verification tests. */
 export interface RedisTlsServer {
   port: number;
-  certs: TestCertificates;
+  certs: LocalCertificates;
   stop(): Promise<void>;
 }
 
 /** Starts `redis-server` with TLS on a free port (no plaintext port); stop() ends that process. */
 export async function startRedisTlsServer(): Promise<RedisTlsServer> {
   const dir = mkdtempSync(join(tmpdir(), 'kw-redis-tls-'));
-  const certs = makeTestCertificates(dir);
+  const certs = makeLocalCertificates(dir);
   const port = await freePort();
   const child: ChildProcess = spawn(
     'redis-server',

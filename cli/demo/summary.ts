@@ -1,0 +1,88 @@
+import type { RotationReport } from '../../shared/rotation/driver';
+import { exportLines } from '../local';
+import type { Output } from '../output';
+import type { DemoDatabases } from './db';
+import { emergencySucceeded, type DemoEmergency } from './emergency';
+import type { PipelineSummary } from './pipeline';
+
+/** One rotation the demo ran, and for a database credential what the database said after. */
+export interface DemoRotation {
+  report: RotationReport;
+  /** The database's label, for database credentials. */
+  database?: string;
+  /** Database credentials: the server accepts the rotated credential. */
+  newCredentialLogsIn?: boolean;
+}
+
+/** What the demo did, for its summary and for tests. */
+export interface DemoSummary {
+  endpoint: string;
+  created: string[];
+  rotations: DemoRotation[];
+  databases: DemoDatabases;
+  pipeline: PipelineSummary;
+}
+
+/** Prints where to look and what happened; exit code 1 when anything the demo checks failed. */
+export function printDemoSummary(out: Output, summary: DemoSummary, env: Record<string, string>): void {
+  const p = summary.pipeline;
+  const rotationsOk = summary.rotations.filter(rotationSucceeded).length;
+  out.result(
+    [
+      '',
+      `keywarden demo: ${rotationsOk} of ${summary.rotations.length} secrets rotated through the built rotate bundle`,
+      ...summary.rotations.map(rotationLine),
+      databasesLine(summary.databases),
+      `audit: ${p.auditEvents} CloudTrail events replayed through the default bus, the audit queue and the audit bundle${p.stratusNote ? ` (${p.stratusNote})` : ''}`,
+      emergencyLine(p.emergency),
+      `alerts: ${p.alertsDelivered} finding(s) through the alert queue; Slack stand-in got ${p.slackMessages.length} message(s), PagerDuty stand-in ${p.pagerDutyEvents.length} event(s):`,
+      ...p.slackMessages.map((m) => `  slack      ${m.slice(0, 140)}`),
+      ...p.pagerDutyEvents.map((e) => `  pagerduty  ${e.slice(0, 140)}`),
+      `compliance report: ${p.reportFile} (score ${p.complianceScore.toFixed(1)}%)`,
+      '',
+      `the local AWS is still running at ${summary.endpoint}, and the PostgreSQL cluster beside it; to look around:`,
+      ...exportLines(env).map((line) => `  ${line}`),
+      '  node bin/keywarden.mjs rotate --local multitenant-ai-poc/tenant-1/partner-api-key',
+      `  node bin/keywarden.mjs audit query --local --secret ${p.emergency.secretId}`,
+      'stop both (and remove the demo users from MariaDB and Redis) with: node bin/keywarden.mjs local down',
+    ],
+    { event: 'demo', ...summary, databases: databasesJson(summary.databases) },
+  );
+  if (rotationsOk < summary.rotations.length || !emergencySucceeded(p.emergency)) process.exitCode = 1;
+}
+
+function rotationSucceeded(rotation: DemoRotation): boolean {
+  return rotation.report.ok && rotation.newCredentialLogsIn !== false;
+}
+
+function rotationLine({ report, database, newCredentialLogsIn }: DemoRotation): string {
+  if (!report.ok) return `  FAILED ${report.secretId} at ${report.failedStep}: ${report.steps.at(-1)?.error}`;
+  if (!database) return `  ok     ${report.secretId}`;
+  const login = newCredentialLogsIn ? 'the new credential logs in' : `${database} REFUSES the new credential`;
+  return `  ${newCredentialLogsIn ? 'ok    ' : 'FAILED'} ${report.secretId} (${database}: ${login})`;
+}
+
+function databasesLine(databases: DemoDatabases): string {
+  const used = databases.databases.map((d) => `${d.label} at ${d.where}`).join(', ');
+  const skipped = databases.skipped.map((s) => `${s.label} (${s.reason})`).join('; ');
+  return `databases: ${used}${skipped ? `; not used: ${skipped}` : ''}`;
+}
+
+function emergencyLine(emergency: DemoEmergency): string {
+  const report = emergency.report;
+  const steps = report.secrets[0]?.steps.map((s) => `${s.step} ${s.outcome}`).join(', ');
+  const review = report.secrets[0]?.accessReview;
+  const checks = emergency.leakedRefused === undefined
+    ? ''
+    : `; the leaked credential is ${emergency.leakedRefused ? 'refused' : 'STILL ACCEPTED'} by the database, the new one ${emergency.freshAccepted ? 'logs in' : 'is REFUSED'}`;
+  const reads = review ? `; the access review lists ${review.reads} read(s) by ${review.principals.length} principal(s)` : '';
+  return `emergency rotation of ${emergency.secretId}: ${report.ok ? 'ok' : 'FAILED'} (${steps})${checks}${reads}`;
+}
+
+function databasesJson(databases: DemoDatabases) {
+  return {
+    used: databases.databases.map((d) => ({ label: d.label, where: d.where, secrets: d.secretNames })),
+    skipped: databases.skipped,
+    seeded: databases.seeded,
+  };
+}
