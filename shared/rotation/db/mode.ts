@@ -1,6 +1,6 @@
 import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
 import { choiceTag, type TaggedSecret } from '../strategies/tag-options';
-import { parseDbSecret } from './secret';
+import { readDbSecret } from './secret';
 
 /** Chooses single-user or alternating-users rotation; see {@link rotationMode}. */
 export const ROTATION_MODE_TAG = 'keywarden:rotation';
@@ -27,10 +27,8 @@ export function rotationMode(secret: TaggedSecret, current: { masterarn?: string
  * (same `masterarn`), so the steps agree and none reads a value it would not read anyway.
  */
 export function byRotationMode(name: string, modes: Record<RotationMode, RotationStrategy>): RotationStrategy {
-  const pick = async (ctx: RotationContext, label: 'current' | 'pending'): Promise<RotationStrategy> => {
-    const value = label === 'current' ? await ctx.current() : await ctx.pending();
-    return modes[rotationMode(ctx, parseDbSecret(value, { secretName: ctx.name, label }))];
-  };
+  const pick = async (ctx: RotationContext, label: 'current' | 'pending'): Promise<RotationStrategy> =>
+    modes[rotationMode(ctx, await readDbSecret(ctx, label))];
   const strategy: RotationStrategy = {
     name,
     create: async (ctx) => (await pick(ctx, 'current')).create(ctx),

@@ -1,8 +1,61 @@
-import { DatabaseError, SecretTestFailedError } from '../../errors';
-import type { RotationContext } from '../strategy';
-import { logsIn } from './login';
-import { connectMysql, mysqlTarget, type MysqlSession } from './mysql-client';
-import { parseDbSecret } from './secret';
+import { DatabaseError } from '../../errors';
+import { log } from '../../log';
+import { connectMysql, mysqlTarget, type MysqlSession, type MysqlTarget } from './mysql-client';
+import { describe, syncMysqlGrants, type Account } from './mysql-grants';
+import type { Credential } from './secret';
+import type { SqlEngine } from './sql-engine';
+
+/** MariaDB's limit on user names; MySQL's is 32 and its server says so when exceeded. */
+const MAX_USER_NAME = 80;
+
+/**
+ * What MySQL and MariaDB do at each step. A single user whose server keeps two passwords per
+ * account (MySQL 8.0.14+) retains the old one (RETAIN CURRENT PASSWORD) until the next rotation,
+ * so consumers still holding it keep logging in; elsewhere (MariaDB) it stops working at
+ * setSecret. Alternating users are sets of accounts, one per host part: the clone has an account
+ * at every host part the user has ('app'@'10.0.%' gets 'app_clone'@'10.0.%', never a blanket
+ * '%'), and each account's grants are made identical to the matching account of the current user
+ * on every rotation, added and revoked.
+ */
+export const mysqlEngine: SqlEngine<MysqlTarget, MysqlSession> = {
+  name: 'mysql',
+  maxUserName: MAX_USER_NAME,
+  target: mysqlTarget,
+  connect: connectMysql,
+
+  changeOwnPassword,
+
+  async endPrevious(session, user) {
+    const dual = await supportsDualPasswords(session);
+    if (dual) await session.query('ALTER USER CURRENT_USER() DISCARD OLD PASSWORD', [], 'discarding the retained password');
+    const ended = await killSessionsOf(session, user);
+    const passwords = dual
+      ? 'the retained previous password was discarded'
+      : 'the previous password stopped working when it was replaced (this server keeps one password per account)';
+    return `${passwords}; ended ${ended} other connection(s) of ${user}`;
+  },
+
+  async cloneUser(session, source, user) {
+    const hosts = await hostsOf(session, source);
+    if (hosts.length === 0) {
+      throw new DatabaseError(`mysql: user ${source} has no account on the server, so there is nothing to alternate with`, { kind: 'other' });
+    }
+    const existing = new Set(await hostsOf(session, user.username));
+    for (const host of hosts) await setAccountPassword(session, { user: user.username, host }, user.password, existing.has(host));
+    // Accounts the current user no longer has keep the retired password: lock them.
+    for (const host of existing) {
+      if (!hosts.includes(host)) await lockAccount(session, { user: user.username, host });
+    }
+    for (const host of hosts) await syncMysqlGrants(session, { user: source, host }, { user: user.username, host });
+  },
+
+  async retireUser(session, user) {
+    const hosts = await hostsOf(session, user);
+    for (const host of hosts) await lockAccount(session, { user, host });
+    const ended = await killSessionsOf(session, user);
+    return `${hosts.length} account(s) of ${user} locked and ${ended} of its connection(s) ended; the next rotation unlocks them with a new password`;
+  },
+};
 
 /** The privilege MySQL 8.0.14 added with dual passwords (RETAIN CURRENT PASSWORD). */
 export const DUAL_PASSWORD_PRIVILEGE = 'APPLICATION_PASSWORD_ADMIN';
@@ -22,21 +75,12 @@ export function listsDualPasswordPrivilege(rows: ReadonlyArray<Record<string, un
   return rows.some((row) => String(row.Privilege ?? '').toUpperCase().replace(/\s+/g, '_') === DUAL_PASSWORD_PRIVILEGE);
 }
 
-/** testSecret for both MySQL strategies: the pending value must log in. */
-export async function testMysqlLogin(ctx: RotationContext): Promise<void> {
-  const pending = parseDbSecret(await ctx.pending(), { secretName: ctx.name, label: 'pending' });
-  const target = mysqlTarget(ctx, pending);
-  if (!(await logsIn(() => connectMysql(target, pending, [pending.password])))) {
-    throw new SecretTestFailedError(`secret ${ctx.name}: mysql at ${target.host}:${target.port} rejects the pending password of ${pending.username}`);
-  }
-}
-
 /**
  * Ends every connection of `user` but this one; returns how many. Without the PROCESS privilege
  * the process list shows only the session's own user's connections, which is what single-user
  * revocation needs anyway.
  */
-export async function killSessionsOf(session: MysqlSession, user: string): Promise<number> {
+async function killSessionsOf(session: MysqlSession, user: string): Promise<number> {
   const rows = await session.query<{ ID: number | string }>(
     'SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ? AND ID <> CONNECTION_ID()',
     [user],
@@ -56,7 +100,45 @@ export async function killSessionsOf(session: MysqlSession, user: string): Promi
 }
 
 /** The host parts of every account named `user`: 'app'@'10.0.%' and 'app'@'localhost' are two. */
-export async function hostsOf(session: MysqlSession, user: string): Promise<string[]> {
+async function hostsOf(session: MysqlSession, user: string): Promise<string[]> {
   const rows = await session.query<{ Host: string }>('SELECT Host FROM mysql.user WHERE User = ? ORDER BY Host', [user], `listing the accounts of ${user}`);
   return rows.map((row) => String(row.Host));
+}
+
+async function setAccountPassword(session: MysqlSession, account: Account, password: string, exists: boolean): Promise<void> {
+  const sql = exists ? 'ALTER USER ?@? IDENTIFIED BY ? ACCOUNT UNLOCK' : 'CREATE USER ?@? IDENTIFIED BY ?';
+  await session.query(sql, [account.user, account.host, password], `${exists ? 'setting the password of' : 'creating'} ${describe(account)}`);
+}
+
+async function lockAccount(session: MysqlSession, account: Account): Promise<void> {
+  await session.query('ALTER USER ?@? ACCOUNT LOCK', [account.user, account.host], `locking ${describe(account)}`);
+}
+
+/**
+ * Changes the logged-in account's password with the first statement the server allows: with
+ * RETAIN CURRENT PASSWORD where dual passwords exist; ALTER USER CURRENT_USER(), which MySQL
+ * allows any user for itself; SET PASSWORD = PASSWORD(…), which MariaDB allows any user for
+ * itself (its ALTER USER needs CREATE USER). Only a refusal for lack of privilege moves on.
+ */
+async function changeOwnPassword(session: MysqlSession, login: Credential): Promise<void> {
+  const dual = await supportsDualPasswords(session);
+  const statements = [
+    ...(dual ? ['ALTER USER CURRENT_USER() IDENTIFIED BY ? RETAIN CURRENT PASSWORD'] : []),
+    'ALTER USER CURRENT_USER() IDENTIFIED BY ?',
+    'SET PASSWORD = PASSWORD(?)',
+  ];
+  let refusal: DatabaseError | undefined;
+  for (const [i, sql] of statements.entries()) {
+    try {
+      await session.query(sql, [login.password], 'changing its own password');
+      if (dual && i > 0) {
+        log.warn('the server has dual passwords but this user may not retain its old one (needs APPLICATION_PASSWORD_ADMIN); the old password stopped working now', { user: session.user });
+      }
+      return;
+    } catch (error) {
+      if (!(error instanceof DatabaseError && error.kind === 'permission')) throw error;
+      refusal = error;
+    }
+  }
+  throw refusal!;
 }

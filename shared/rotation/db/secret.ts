@@ -1,3 +1,4 @@
+import type { RotationContext } from '../strategy';
 import { parseSecretObject, secretFormatError, describeJsonType, type SecretObject, type ValueLabel } from '../strategies/json-secret';
 
 /**
@@ -55,6 +56,17 @@ export function parseDbSecret(value: string, where: SecretWhere): DbSecret {
     ssl: sslOf(fields.ssl, fail),
     fields,
   };
+}
+
+/** The rotation's current or pending value, parsed as a database secret. */
+export async function readDbSecret(ctx: RotationContext, label: 'current' | 'pending'): Promise<DbSecret> {
+  return parseDbSecret(await ctx[label](), { secretName: ctx.name, label });
+}
+
+/** The rotation's previous value, parsed; undefined when the secret has never rotated. */
+export async function readPreviousDbSecret(ctx: RotationContext): Promise<DbSecret | undefined> {
+  const raw = await ctx.previous();
+  return raw === undefined ? undefined : parseDbSecret(raw, { secretName: ctx.name, label: 'previous' });
 }
 
 /**

@@ -1,12 +1,13 @@
+import { alternatingUsersStrategy } from '../db/alternate';
 import { byRotationMode } from '../db/mode';
-import { postgresAlternatingUsersStrategy } from './postgres-alternating-users';
-import { postgresSingleUserStrategy } from './postgres-single-user';
+import { singleUserStrategy } from '../db/own-password';
+import { postgresEngine } from '../db/postgres-steps';
 
 /**
  * PostgreSQL (`"engine": "postgres"`): single-user or alternating-users by the tag
  * `keywarden:rotation`, else by whether the secret has a `masterarn`.
  */
 export const postgresStrategy = byRotationMode('postgres', {
-  'single-user': postgresSingleUserStrategy,
-  'alternating-users': postgresAlternatingUsersStrategy,
+  'single-user': singleUserStrategy(postgresEngine),
+  'alternating-users': alternatingUsersStrategy(postgresEngine),
 });

@@ -1,0 +1,54 @@
+import { SecretTestFailedError } from '../../errors';
+import type { RotationContext } from '../strategy';
+import type { TaggedSecret } from '../strategies/tag-options';
+import { logsIn, type Closable } from './login';
+import { readDbSecret, type Credential, type DbSecret } from './secret';
+
+/** Where a login goes; engines add what else they need (a database, settings). */
+export interface SqlTarget {
+  host: string;
+  port: number;
+}
+
+/**
+ * What one SQL engine (PostgreSQL, MySQL/MariaDB) supplies to the single-user and the
+ * alternating-users strategies, which hold the flow of the four steps: its SQL, identifiers and
+ * grant copying, nothing else. Each method that says what it did returns the sentence the revoke
+ * outcome reports after `secret <name>: `.
+ */
+export interface SqlEngine<T extends SqlTarget, S extends Closable> {
+  /** The engine in messages and strategy names: `postgres`, `mysql`. */
+  readonly name: string;
+  /** The longest user name the server accepts. */
+  readonly maxUserName: number;
+  /** The server the secret names; `asMaster` for the master's session, which manages users. */
+  target(ctx: TaggedSecret, secret: DbSecret, asMaster?: boolean): T;
+  /** Logs in as `login`; `secrets` are every password in play, scrubbed from errors. */
+  connect(target: T, login: Credential, secrets: readonly string[]): Promise<S>;
+  /** Single-user setSecret, as the user: sets its own password to `login.password`. */
+  changeOwnPassword(session: S, login: Credential): Promise<void>;
+  /** Single-user revoke, as the user: ends what still lives on the previous password. */
+  endPrevious(session: S, user: string): Promise<string>;
+  /** Alternating-users setSecret, as master: `user` logs in with its password and has exactly `source`'s rights. */
+  cloneUser(session: S, source: string, user: Credential): Promise<void>;
+  /** Alternating-users revoke, as master: `user` can no longer log in and its sessions end. */
+  retireUser(session: S, user: string): Promise<string>;
+}
+
+/** Runs `fn` on an open session and always closes it. */
+export async function closing<S extends Closable, R>(session: S, fn: (session: S) => Promise<R>): Promise<R> {
+  try {
+    return await fn(session);
+  } finally {
+    await session.close();
+  }
+}
+
+/** testSecret for every SQL strategy: the pending value must log in. */
+export async function testLogin<T extends SqlTarget, S extends Closable>(engine: SqlEngine<T, S>, ctx: RotationContext): Promise<void> {
+  const pending = await readDbSecret(ctx, 'pending');
+  const target = engine.target(ctx, pending);
+  if (!(await logsIn(() => engine.connect(target, pending, [pending.password])))) {
+    throw new SecretTestFailedError(`secret ${ctx.name}: ${engine.name} at ${target.host}:${target.port} rejects the pending password of ${pending.username}`);
+  }
+}
