@@ -9,7 +9,7 @@ import { startServer, stopServer } from '../cli/local/server';
 import { ensureVenv } from '../cli/local/venv';
 import { rotateSecretStarter } from '../shared/aws/rotation-requests';
 import { playRotation } from '../shared/rotation/driver';
-import { startPostgresCluster, type PostgresCluster } from '../test/support/postgres-cluster';
+import { startPostgresCluster, type PostgresCluster } from '../cli/local/postgres-cluster';
 import { startCountingProxy } from './counting-proxy';
 import { median } from './stats';
 

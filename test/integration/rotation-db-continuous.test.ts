@@ -4,7 +4,7 @@ import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecret, loginContinuously, rotate, type LoginStats } from '../support/db-rotation';
 import { MARIADB, REDIS, mariadbRoot, redisAdmin, uniqueSuffix } from '../support/db-services';
-import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster';
+import { startPostgresCluster, type PostgresCluster } from '../../cli/local/postgres-cluster';
 
 /**
  * A client that logs in again and again, reading AWSCURRENT each time, while 20 rotations run

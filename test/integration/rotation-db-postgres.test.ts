@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { captureOutput } from '../support/capture-output';
 import { createSecret, invokeStep, resume, rotate, revokeThroughBundle, rotateUntil, valueAt } from '../support/db-rotation';
 import { uniqueSuffix } from '../support/db-services';
-import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster';
+import { startPostgresCluster, type PostgresCluster } from '../../cli/local/postgres-cluster';
 import { startTcpProxy } from '../support/tcp-proxy';
 
 let cluster: PostgresCluster;

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './postgres-cluster';
-import { makeTestCertificates, type TestCertificates } from './tls-certs';
+import { freePort } from '../../cli/local/postgres-cluster';
+import { makeTestCertificates, type TestCertificates } from '../../cli/local/tls-certs';
 
 /** A private Redis that speaks only TLS, with a CA made at test time; for TLS verification tests. */
 export interface RedisTlsServer {
