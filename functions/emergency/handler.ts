@@ -11,6 +11,7 @@ import { SecretsManagerStore } from '../../shared/aws/secrets-manager-store';
 import { tenancyFromEnv } from '../../shared/audit/tenancy';
 import { systemClock } from '../../shared/clock';
 import { parseEmergencyRequest } from '../../shared/emergency/request';
+import type { RotationEvent } from '../../shared/rotation/driver';
 import type { EmergencyReport } from '../../shared/emergency/report';
 import { serviceRotationRunner, steppedRotationRunner } from '../../shared/emergency/rotation-runner';
 import { runEmergency, type EmergencyDeps } from '../../shared/emergency/runbook';
@@ -25,16 +26,20 @@ function runbookDeps(): EmergencyDeps {
   if (deps) return deps;
   const settings = emergencySettingsFromEnv();
   const rotateFunction = new LambdaRotateFunction(lambda(), settings.rotateFunction);
+  const steps = (event: RotationEvent) => rotateFunction.invokeStep(event);
   const rotation =
     settings.rotationMode === 'service'
       ? serviceRotationRunner((arn, options) => requestServiceRotation(secretsManager(), arn, options))
-      : steppedRotationRunner(rotateSecretStarter(secretsManager()), (event) => rotateFunction.invokeStep(event));
+      : steppedRotationRunner(rotateSecretStarter(secretsManager()), steps);
   deps = {
     store: new SecretsManagerStore(secretsManager()),
     inventory: new SecretsManagerInventory(secretsManager()),
     audit: new DynamoDbAuditStore(dynamoDb(), settings.auditTable, 365),
     ledger: new DynamoDbEmergencyLedger(dynamoDb(), settings.emergencyTable),
     rotation,
+    // Repair finishes a stuck rotation by invoking the rotate function directly, in service mode
+    // too: the role may invoke it (deploy/emergency.yml), and each step is idempotent.
+    steps,
     revoker: rotateFunction,
     publisher: new EventBridgeFindingPublisher(eventBridge(), settings.findingsBus),
     clock: systemClock,
