@@ -11,13 +11,13 @@ import { SecretsManagerStore } from '../../shared/aws/secrets-manager-store';
 import { tenancyFromEnv } from '../../shared/audit/tenancy';
 import { systemClock } from '../../shared/clock';
 import { parseEmergencyRequest } from '../../shared/emergency/request';
-import type { RotationEvent } from '../../shared/rotation/driver';
 import type { EmergencyReport } from '../../shared/emergency/report';
 import { serviceRotationRunner, steppedRotationRunner } from '../../shared/emergency/rotation-runner';
 import { runEmergency, type EmergencyDeps } from '../../shared/emergency/runbook';
 import { emergencySettingsFromEnv } from '../../shared/emergency/settings';
 import { log } from '../../shared/log';
 import { logFailures } from '../../shared/middleware/log-failures';
+import type { RotationEvent } from '../../shared/rotation/driver';
 
 let deps: EmergencyDeps | undefined;
 

@@ -37,8 +37,8 @@ const LOCK_TTL_SECONDS = 20 * 60;
 /**
  * The emergency runbook as code, for each target secret: lock it, repair a stuck rotation (finish
  * it, or discard it when it cannot be finished), rotate now and wait, revoke the previous
- * credential, review who read the secret, and page through a finding. A dry run reads everything and changes nothing. The same request id runs
- * once; a second call returns the first's report.
+ * credential, review who read the secret, and page through a finding. A dry run reads everything
+ * and changes nothing. The same request id runs once; a second call returns the first's report.
  */
 export async function runEmergency(request: EmergencyRequest, deps: EmergencyDeps): Promise<EmergencyReport> {
   const startedAt = deps.clock.now().toISOString();
