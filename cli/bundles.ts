@@ -14,6 +14,13 @@ export function bundlePath(name: string, root = PROJECT_ROOT): string {
   return join(root, 'dist', 'functions', name, 'index.mjs');
 }
 
+/** The path of a function's bundle; a ConfigError saying how to build it when there is none. */
+export function requireBundle(name: string): string {
+  const path = bundlePath(name);
+  if (!existsSync(path)) throw new ConfigError(`no bundle at ${path}: run \`npm run build\` first`);
+  return path;
+}
+
 /**
  * Invokes a built function bundle in this process, as Lambda would: the module is loaded once
  * (a warm container) and each call gets a fresh context. The function's log lines go to stderr,
@@ -34,8 +41,7 @@ export async function invokeBundle(name: string, event: unknown, options: { time
 function loadHandler(name: string): Promise<BundleHandler> {
   let handler = loaded.get(name);
   if (!handler) {
-    const path = bundlePath(name);
-    if (!existsSync(path)) throw new ConfigError(`no bundle at ${path}: run \`npm run build\` first`);
+    const path = requireBundle(name);
     handler = import(pathToFileURL(path).href).then((mod: { handler?: BundleHandler }) => {
       if (typeof mod.handler !== 'function') throw new ConfigError(`${path} exports no handler`);
       return mod.handler;

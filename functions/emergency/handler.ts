@@ -17,6 +17,7 @@ import { runEmergency, type EmergencyDeps } from '../../shared/emergency/runbook
 import { emergencySettingsFromEnv } from '../../shared/emergency/settings';
 import { log } from '../../shared/log';
 import { logFailures } from '../../shared/middleware/log-failures';
+import type { RotationEvent } from '../../shared/rotation/driver';
 
 let deps: EmergencyDeps | undefined;
 
@@ -25,16 +26,20 @@ function runbookDeps(): EmergencyDeps {
   if (deps) return deps;
   const settings = emergencySettingsFromEnv();
   const rotateFunction = new LambdaRotateFunction(lambda(), settings.rotateFunction);
+  const steps = (event: RotationEvent) => rotateFunction.invokeStep(event);
   const rotation =
     settings.rotationMode === 'service'
       ? serviceRotationRunner((arn, options) => requestServiceRotation(secretsManager(), arn, options))
-      : steppedRotationRunner(rotateSecretStarter(secretsManager()), (event) => rotateFunction.invokeStep(event));
+      : steppedRotationRunner(rotateSecretStarter(secretsManager()), steps);
   deps = {
     store: new SecretsManagerStore(secretsManager()),
     inventory: new SecretsManagerInventory(secretsManager()),
     audit: new DynamoDbAuditStore(dynamoDb(), settings.auditTable, 365),
     ledger: new DynamoDbEmergencyLedger(dynamoDb(), settings.emergencyTable),
     rotation,
+    // Repair finishes a stuck rotation by invoking the rotate function directly, in service mode
+    // too: the role may invoke it (deploy/emergency.yml), and each step is idempotent.
+    steps,
     revoker: rotateFunction,
     publisher: new EventBridgeFindingPublisher(eventBridge(), settings.findingsBus),
     clock: systemClock,

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock';
-import type { SecretsStore } from '../secrets-store';
+import type { StepInvoker } from '../rotation/driver';
+import type { SecretMetadata, SecretsStore } from '../secrets-store';
 import { rotationFailureOf } from '../staleness/assess';
 import type { SecretInventory, SecretSummary } from '../staleness/inventory';
 import { repairStuckRotation, stuckPendingVersion } from './repair';
@@ -42,7 +43,7 @@ async function problemsOf(secret: SecretSummary, functionExists: FunctionCheck, 
   const base = { secret: secret.name, arn: secret.arn };
   const stuck = stuckPendingVersion({ arn: secret.arn, name: secret.name, rotationEnabled: secret.rotationEnabled, versions: secret.versions, tags: secret.tags });
   if (stuck) {
-    found.push({ ...base, kind: 'stuck-rotation', fixable: true, detail: `version ${stuck} is AWSPENDING but not AWSCURRENT`, remedy: `remove AWSPENDING from ${stuck}; AWSCURRENT stays as it is` });
+    found.push({ ...base, kind: 'stuck-rotation', fixable: true, detail: `version ${stuck} is AWSPENDING but not AWSCURRENT`, remedy: `finish the rotation of ${stuck} through the rotate function, or remove its AWSPENDING label if it cannot be finished` });
   }
   if (secret.rotationEnabled) {
     const works = await functionExists(secret.rotationLambdaArn);
@@ -58,16 +59,23 @@ async function problemsOf(secret: SecretSummary, functionExists: FunctionCheck, 
   return found;
 }
 
-/** Applies the safe fixes (stuck rotations); returns what was done. */
-export async function fixProblems(problems: readonly Problem[], store: SecretsStore): Promise<Array<Problem & { fixed: boolean; result: string }>> {
+/** The rotate function that can finish a secret's stuck rotation; undefined when it has none. */
+export type InvokerFor = (metadata: SecretMetadata) => StepInvoker | undefined;
+
+/**
+ * Applies the safe fixes (stuck rotations: finished through the secret's rotate function when
+ * `invokerFor` names one, discarded otherwise); returns what was done.
+ */
+export async function fixProblems(problems: readonly Problem[], store: SecretsStore, invokerFor?: InvokerFor): Promise<Array<Problem & { fixed: boolean; result: string }>> {
   const out: Array<Problem & { fixed: boolean; result: string }> = [];
   for (const problem of problems) {
     if (!problem.fixable) {
       out.push({ ...problem, fixed: false, result: 'needs a person: ' + problem.remedy });
       continue;
     }
-    const repaired = await repairStuckRotation(store, await store.describe(problem.arn));
-    out.push({ ...problem, fixed: true, result: repaired ? `removed AWSPENDING from ${repaired}` : 'already repaired' });
+    const metadata = await store.describe(problem.arn);
+    const repaired = await repairStuckRotation(store, metadata, invokerFor?.(metadata));
+    out.push({ ...problem, fixed: true, result: repaired?.detail ?? 'already repaired' });
   }
   return out;
 }

@@ -1,3 +1,5 @@
+import { errorMessageOf, type StepInvoker } from '../rotation/driver';
+import type { RotationStep } from '../rotation/request';
 import { AWSCURRENT, AWSPENDING, type SecretMetadata, type SecretsStore } from '../secrets-store';
 
 /**
@@ -9,13 +11,61 @@ export function stuckPendingVersion(metadata: SecretMetadata): string | undefine
   return entry?.[0];
 }
 
+/** What a repair did to a stuck rotation: finished it (`resumed`) or discarded it. */
+export interface RepairOutcome {
+  versionId: string;
+  resumed: boolean;
+  detail: string;
+}
+
 /**
- * Removes a stuck AWSPENDING label. The abandoned version keeps its value (if any) but no label,
- * so nothing reads it and a new rotation can start; AWSCURRENT is untouched, so every existing
- * credential keeps working.
+ * The steps that finish a stuck rotation. createSecret is not among them: creating a value now
+ * would be a new rotation rather than a repair. A version without a value fails testSecret
+ * (every strategy's test reads the pending value), so it is discarded, never made AWSCURRENT.
  */
-export async function repairStuckRotation(store: SecretsStore, metadata: SecretMetadata): Promise<string | undefined> {
+const RESUME_STEPS: readonly RotationStep[] = ['setSecret', 'testSecret', 'finishSecret'];
+
+/**
+ * Repairs a stuck rotation. With `invoke` (the rotate function) it first finishes the rotation:
+ * a single-user database rotation stuck after setSecret already runs on the pending password, so
+ * that version is the only one that logs in, and discarding it would lock every client out.
+ * Only when the rotation cannot be finished (or without `invoke`) is its AWSPENDING label
+ * removed: the abandoned version keeps its value but no label, so nothing reads it and a new
+ * rotation can start. AWSCURRENT moves only through a finished rotation.
+ */
+export async function repairStuckRotation(store: SecretsStore, metadata: SecretMetadata, invoke?: StepInvoker): Promise<RepairOutcome | undefined> {
   const versionId = stuckPendingVersion(metadata);
-  if (versionId) await store.moveStage(metadata.arn, AWSPENDING, { fromVersionId: versionId });
-  return versionId;
+  if (!versionId) return undefined;
+  if (!invoke) return discard(store, metadata.arn, versionId, 'no rotate function to finish it');
+  const failure = await resume(metadata.arn, versionId, invoke);
+  if (!failure) return { versionId, resumed: true, detail: `finished the stuck rotation: version ${versionId} is AWSCURRENT` };
+  return afterFailedResume(store, metadata.arn, versionId, `${failure.step} failed: ${failure.error}`);
+}
+
+async function resume(secretId: string, versionId: string, invoke: StepInvoker): Promise<{ step: RotationStep; error: string } | undefined> {
+  for (const step of RESUME_STEPS) {
+    try {
+      await invoke({ Step: step, SecretId: secretId, ClientRequestToken: versionId });
+    } catch (error) {
+      return { step, error: errorMessageOf(error) };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A step failed, but the rotation may have moved on meanwhile (a finishSecret that timed out
+ * after it moved AWSCURRENT, or a newer rotation): only a version that is still stuck is discarded.
+ */
+async function afterFailedResume(store: SecretsStore, secretId: string, versionId: string, why: string): Promise<RepairOutcome> {
+  const fresh = await store.describe(secretId);
+  const stages = fresh.versions[versionId] ?? [];
+  if (stages.includes(AWSCURRENT)) return { versionId, resumed: true, detail: `finished the stuck rotation: version ${versionId} is AWSCURRENT (${why}, after it had finished)` };
+  if (stuckPendingVersion(fresh) === versionId) return discard(store, secretId, versionId, `it could not be finished: ${why}`);
+  return { versionId, resumed: false, detail: `version ${versionId} is no longer AWSPENDING (${why}); nothing was removed` };
+}
+
+async function discard(store: SecretsStore, secretId: string, versionId: string, why: string): Promise<RepairOutcome> {
+  await store.moveStage(secretId, AWSPENDING, { fromVersionId: versionId });
+  return { versionId, resumed: false, detail: `removed AWSPENDING from abandoned version ${versionId} (${why}); AWSCURRENT is unchanged` };
 }

@@ -2,6 +2,7 @@ import type { FindingPublisher } from '../alerting/finding';
 import type { AuditStore } from '../audit/store';
 import type { TenancyConfig } from '../audit/tenancy';
 import type { Clock } from '../clock';
+import type { StepInvoker } from '../rotation/driver';
 import { STRATEGY_TAG } from '../rotation/resolve-strategy';
 import type { SecretsStore } from '../secrets-store';
 import type { SecretInventory } from '../staleness/inventory';
@@ -21,6 +22,8 @@ export interface EmergencyDeps {
   audit: AuditStore;
   ledger: EmergencyLedger;
   rotation: RotationRunner;
+  /** The rotate function, one step at a time: repair finishes a stuck rotation through it. */
+  steps: StepInvoker;
   revoker: CredentialRevoker;
   publisher: FindingPublisher;
   clock: Clock;
@@ -32,10 +35,10 @@ const LEDGER_TTL_SECONDS = 7 * 24 * 3600;
 const LOCK_TTL_SECONDS = 20 * 60;
 
 /**
- * The emergency runbook as code, for each target secret: lock it, repair a stuck rotation,
- * rotate now and wait, revoke the previous credential, review who read the secret, and page
- * through a finding. A dry run reads everything and changes nothing. The same request id runs
- * once; a second call returns the first's report.
+ * The emergency runbook as code, for each target secret: lock it, repair a stuck rotation (finish
+ * it, or discard it when it cannot be finished), rotate now and wait, revoke the previous
+ * credential, review who read the secret, and page through a finding. A dry run reads everything
+ * and changes nothing. The same request id runs once; a second call returns the first's report.
  */
 export async function runEmergency(request: EmergencyRequest, deps: EmergencyDeps): Promise<EmergencyReport> {
   const startedAt = deps.clock.now().toISOString();
@@ -116,10 +119,8 @@ async function rotateAndReview(target: TargetSecret, request: EmergencyRequest, 
 }
 
 async function repair(target: TargetSecret, deps: EmergencyDeps): Promise<{ outcome: StepRecord['outcome']; detail: string }> {
-  const repaired = await repairStuckRotation(deps.store, await deps.store.describe(target.arn));
-  return repaired
-    ? { outcome: 'done', detail: `removed AWSPENDING from abandoned version ${repaired}` }
-    : { outcome: 'skipped', detail: 'no stuck rotation' };
+  const repaired = await repairStuckRotation(deps.store, await deps.store.describe(target.arn), deps.steps);
+  return repaired ? { outcome: 'done', detail: repaired.detail } : { outcome: 'skipped', detail: 'no stuck rotation' };
 }
 
 async function revokePrevious(target: TargetSecret, token: string, deps: EmergencyDeps): Promise<{ outcome: StepRecord['outcome']; detail: string }> {
@@ -150,7 +151,8 @@ async function planSecret(target: TargetSecret, request: EmergencyRequest, deps:
   const metadata = await deps.store.describe(target.arn);
   const steps: StepRecord[] = [];
   const stuck = stuckPendingVersion(metadata);
-  steps.push({ step: 'repair', outcome: stuck ? 'planned' : 'skipped', durationMs: 0, detail: stuck ? `would remove AWSPENDING from abandoned version ${stuck}` : 'no stuck rotation' });
+  const repair = stuck ? `would finish the stuck rotation of version ${stuck}, or remove its AWSPENDING label if it cannot be finished` : 'no stuck rotation';
+  steps.push({ step: 'repair', outcome: stuck ? 'planned' : 'skipped', durationMs: 0, detail: repair });
   const enabled = metadata.rotationEnabled ? '' : ' (rotation is off: it would be turned on)';
   const how = metadata.tags[STRATEGY_TAG] ? `strategy ${metadata.tags[STRATEGY_TAG]}` : 'the strategy its engine field names';
   steps.push({ step: 'rotate', outcome: 'planned', durationMs: 0, detail: `would rotate with ${how}${enabled}` });

@@ -51,13 +51,14 @@ export async function playRotation(
       await deps.invoke({ Step: step, SecretId: secretId, ClientRequestToken: token });
       steps.push({ step, ok: true, durationMs: Math.round(now() - began) });
     } catch (error) {
-      steps.push({ step, ok: false, durationMs: Math.round(now() - began), error: messageOf(error) });
+      steps.push({ step, ok: false, durationMs: Math.round(now() - began), error: errorMessageOf(error) });
       return { secretId, token, ok: false, failedStep: step, steps };
     }
   }
   return { secretId, token, ok: true, steps };
 }
 
-function messageOf(error: unknown): string {
+/** A step's error as the report shows it: its class and (already redacted) message. */
+export function errorMessageOf(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

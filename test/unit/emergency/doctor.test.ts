@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../../../shared/clock';
-import { diagnose } from '../../../shared/emergency/doctor';
+import { diagnose, fixProblems, type Problem } from '../../../shared/emergency/doctor';
+import { inProcessSteps } from '../../../shared/emergency/rotation-runner';
+import { rotationStrategies } from '../../../shared/rotation/strategies';
+import { AWSCURRENT } from '../../../shared/secrets-store';
 import { inventoryOf, type SecretSummary } from '../../../shared/staleness/inventory';
+import { MemoryStore } from '../../support/memory-store';
 
 const NOW = '2026-11-23T12:00:00Z';
 const secret = (name: string, extra: Partial<SecretSummary>): SecretSummary => ({
@@ -40,5 +44,60 @@ describe('doctor diagnose', () => {
   it('does not judge functions it cannot check (the local AWS)', async () => {
     const problems = await diagnose(inventoryOf([secret('local', { rotationEnabled: true })]), async () => undefined, fixedClock(NOW));
     expect(problems).toEqual([]);
+  });
+});
+
+describe('doctor fix', () => {
+  /** Two secrets whose rotation stopped after setSecret: their new values are complete. */
+  async function stuckSecrets() {
+    const store = new MemoryStore();
+    const steps = inProcessSteps({ store, clock: fixedClock(NOW), strategies: rotationStrategies });
+    const tokens: Record<string, string> = {};
+    for (const name of ['app/a', 'app/b']) {
+      store.create(name, JSON.stringify({ password: 'initial-Password-1' }), { 'keywarden:strategy': 'password' });
+      tokens[name] = store.startRotation(name);
+      for (const step of ['createSecret', 'setSecret'] as const) await steps({ Step: step, SecretId: name, ClientRequestToken: tokens[name]! });
+    }
+    const problems = await diagnose(
+      inventoryOf(await Promise.all(['app/a', 'app/b'].map(async (name) => ({ ...(await store.describe(name)), name, arn: name })))),
+      async () => undefined,
+      fixedClock(NOW),
+    );
+    return { store, steps, tokens, problems };
+  }
+
+  it("finishes a stuck rotation through the secret's rotate function, and discards one that has none", async () => {
+    const { store, steps, tokens, problems } = await stuckSecrets();
+    expect(problems.map((p) => p.remedy)).toEqual([
+      `finish the rotation of ${tokens['app/a']} through the rotate function, or remove its AWSPENDING label if it cannot be finished`,
+      `finish the rotation of ${tokens['app/b']} through the rotate function, or remove its AWSPENDING label if it cannot be finished`,
+    ]);
+
+    const fixed = await fixProblems(problems, store, (metadata) => (metadata.name === 'app/a' ? steps : undefined));
+
+    expect(fixed.map((p) => [p.secret, p.fixed, p.result])).toEqual([
+      ['app/a', true, `finished the stuck rotation: version ${tokens['app/a']} is AWSCURRENT`],
+      ['app/b', true, `removed AWSPENDING from abandoned version ${tokens['app/b']} (no rotate function to finish it); AWSCURRENT is unchanged`],
+    ]);
+    expect(store.labels('app/a')[tokens['app/a']!]).toContain(AWSCURRENT);
+    expect(store.labels('app/b')[tokens['app/b']!]).toEqual([]);
+  });
+
+  it('discards a stuck rotation whose steps fail, and leaves what needs a person', async () => {
+    const { store, steps, tokens, problems } = await stuckSecrets();
+    const unfixable: Problem = { kind: 'rotation-failing', secret: 'app/c', arn: 'app/c', detail: 'overdue', remedy: 'read the logs', fixable: false };
+    store.setRotationEnabled('app/a', false);
+
+    const fixed = await fixProblems([problems[0]!, unfixable], store, () => steps);
+
+    expect(fixed.map((p) => [p.secret, p.fixed, p.result])).toEqual([
+      [
+        'app/a',
+        true,
+        `removed AWSPENDING from abandoned version ${tokens['app/a']} (it could not be finished: setSecret failed: RotationContractError: rotation is not enabled for secret app/a); AWSCURRENT is unchanged`,
+      ],
+      ['app/c', false, 'needs a person: read the logs'],
+    ]);
+    expect(store.labels('app/a')[tokens['app/a']!]).toEqual([]);
   });
 });

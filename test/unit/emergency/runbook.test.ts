@@ -67,6 +67,7 @@ describe('the emergency runbook', () => {
       audit,
       ledger,
       rotation: steppedRotationRunner(stage, inProcessSteps(rotationDeps)),
+      steps: inProcessSteps(rotationDeps),
       revoker: inProcessRevoker(rotationDeps),
       publisher: { publish: async (findings) => void published.push(...findings) },
       clock,
@@ -105,11 +106,26 @@ describe('the emergency runbook', () => {
     expect(JSON.stringify(published[0])).not.toContain(JSON.stringify(current.keys[0]));
   });
 
-  it('repairs a stuck rotation before rotating', async () => {
+  it('finishes a stuck rotation before rotating, so the version it had set becomes AWSCURRENT first', async () => {
+    const stuck = store.startRotation(OTHER);
+    for (const step of ['createSecret', 'setSecret'] as const) await deps.steps({ Step: step, SecretId: OTHER, ClientRequestToken: stuck });
+    const report = await runEmergency(request({ secretId: OTHER }), deps);
+    expect(report.secrets[0]!.steps[1]).toEqual({ step: 'repair', outcome: 'done', durationMs: expect.any(Number), detail: `finished the stuck rotation: version ${stuck} is AWSCURRENT` });
+    expect(report.ok).toBe(true);
+    // The emergency rotation then replaced it: the finished version is the previous one.
+    expect(store.labels(OTHER)[stuck]).toEqual([AWSPREVIOUS]);
+  });
+
+  it('removes the label of a stuck rotation that cannot be finished, and says why', async () => {
     const stuck = store.startRotation(KEY);
     const report = await runEmergency(request(), deps);
-    expect(report.secrets[0]!.steps[1]).toMatchObject({ step: 'repair', outcome: 'done', detail: expect.stringContaining(stuck) });
+    expect(report.secrets[0]!.steps[1]).toMatchObject({
+      step: 'repair',
+      outcome: 'done',
+      detail: expect.stringMatching(new RegExp(`^removed AWSPENDING from abandoned version ${stuck} \\(it could not be finished: testSecret failed: .*has no value yet`)),
+    });
     expect(report.ok).toBe(true);
+    expect(store.labels(KEY)[stuck]).toEqual([]);
     for (const stages of Object.values(store.labels(KEY))) if (stages.includes(AWSPENDING)) expect(stages).toContain(AWSCURRENT);
   });
 
@@ -139,6 +155,18 @@ describe('the emergency runbook', () => {
     expect(ledger.requests.size).toBe(0);
     expect(report.secrets[0]!.steps.map((s) => s.outcome)).toEqual(['skipped', 'planned', 'planned', 'done', 'planned']);
     expect(report.secrets[0]!.steps[1]!.detail).toBe('would rotate with strategy jwt-keyset');
+  });
+
+  it('plans to finish a stuck rotation on a dry run, and changes nothing', async () => {
+    const stuck = store.startRotation(KEY);
+    const before = store.labels(KEY);
+    const report = await runEmergency(request({ dryRun: true }), deps);
+    expect(report.secrets[0]!.steps[0]).toMatchObject({
+      step: 'repair',
+      outcome: 'planned',
+      detail: `would finish the stuck rotation of version ${stuck}, or remove its AWSPENDING label if it cannot be finished`,
+    });
+    expect(store.labels(KEY)).toEqual(before);
   });
 
   it('covers every secret of a tenant, and no other tenant', async () => {
