@@ -116,21 +116,25 @@ async function lockAccount(session: MysqlSession, account: Account): Promise<voi
 
 /**
  * Changes the logged-in account's password with the first statement the server allows: with
- * RETAIN CURRENT PASSWORD where dual passwords exist; ALTER USER CURRENT_USER(), which MySQL
- * allows any user for itself; SET PASSWORD = PASSWORD(…), which MariaDB allows any user for
- * itself (its ALTER USER needs CREATE USER). Only a refusal for lack of privilege moves on.
+ * RETAIN CURRENT PASSWORD where dual passwords exist; ALTER USER naming the account, for an
+ * account that may manage users; ALTER USER CURRENT_USER(), which MySQL allows any user for
+ * itself; SET PASSWORD = PASSWORD(…), which MariaDB allows any user for itself. The account is
+ * named because MariaDB 10.11 accepts ALTER USER CURRENT_USER() from an account with CREATE USER
+ * and changes nothing. Only a refusal for lack of privilege moves on.
  */
 async function changeOwnPassword(session: MysqlSession, login: Credential): Promise<void> {
   const dual = await supportsDualPasswords(session);
-  const statements = [
-    ...(dual ? ['ALTER USER CURRENT_USER() IDENTIFIED BY ? RETAIN CURRENT PASSWORD'] : []),
-    'ALTER USER CURRENT_USER() IDENTIFIED BY ?',
-    'SET PASSWORD = PASSWORD(?)',
+  const account = await currentAccount(session);
+  const statements: Array<[string, unknown[]]> = [
+    ...(dual ? [['ALTER USER CURRENT_USER() IDENTIFIED BY ? RETAIN CURRENT PASSWORD', [login.password]] as [string, unknown[]]] : []),
+    ['ALTER USER ?@? IDENTIFIED BY ?', [account.user, account.host, login.password]],
+    ['ALTER USER CURRENT_USER() IDENTIFIED BY ?', [login.password]],
+    ['SET PASSWORD = PASSWORD(?)', [login.password]],
   ];
   let refusal: DatabaseError | undefined;
-  for (const [i, sql] of statements.entries()) {
+  for (const [i, [sql, params]] of statements.entries()) {
     try {
-      await session.query(sql, [login.password], 'changing its own password');
+      await session.query(sql, params, 'changing its own password');
       if (dual && i > 0) {
         log.warn('the server has dual passwords but this user may not retain its old one (needs APPLICATION_PASSWORD_ADMIN); the old password stopped working now', { user: session.user });
       }
@@ -141,4 +145,12 @@ async function changeOwnPassword(session: MysqlSession, login: Credential): Prom
     }
   }
   throw refusal!;
+}
+
+/** The account the server matched this login to: `user@host` split at the last `@`. */
+async function currentAccount(session: MysqlSession): Promise<Account> {
+  const [row] = await session.query<{ account: string }>('SELECT CURRENT_USER() AS account', [], 'reading its own account');
+  const account = String(row?.account ?? '');
+  const at = account.lastIndexOf('@');
+  return { user: account.slice(0, at), host: account.slice(at + 1) };
 }
