@@ -1,7 +1,9 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { secretsManager } from '../../shared/aws/clients';
+import { SecretsManagerStore } from '../../shared/aws/secrets-manager-store';
+import { repairStuckRotation } from '../../shared/emergency/repair';
 import { rotateSecretStarter } from '../../shared/aws/rotation-requests';
-import { playRotation, type RotationReport } from '../../shared/rotation/driver';
+import { playRotation, type RotationEvent, type RotationReport } from '../../shared/rotation/driver';
 import { invokeBundle } from '../bundles';
 import { ensureLocalStack } from '../local';
 import type { Output } from '../output';
@@ -62,12 +64,12 @@ async function rotateAll(client: SecretsManagerClient, out: Output, generated: r
   const rotations: DemoRotation[] = [];
   for (const name of generated) {
     out.progress(`rotating ${name}`);
-    rotations.push({ report: await rotateThroughBundle(client, name) });
+    rotations.push({ report: await rotateThroughBundle(client, name, out) });
   }
   for (const database of databases.databases) {
     for (const name of database.rotated) {
       out.progress(`rotating ${name} (${database.label})`);
-      const report = await rotateThroughBundle(client, name);
+      const report = await rotateThroughBundle(client, name, out);
       rotations.push({ report, database: database.label, newCredentialLogsIn: report.ok ? await currentLogsIn(client, name) : undefined });
     }
   }
@@ -80,11 +82,13 @@ async function currentLogsIn(client: SecretsManagerClient, name: string): Promis
   return version ? credentialLogsIn(version) : false;
 }
 
-function rotateThroughBundle(client: SecretsManagerClient, name: string): Promise<RotationReport> {
-  return playRotation(name, {
-    start: rotateSecretStarter(client, DEMO_ROTATION_DAYS),
-    invoke: async (event) => {
-      await invokeBundle('rotate', event);
-    },
-  });
+/** One rotation, as Secrets Manager runs it; a rotation an earlier run left stuck is repaired first. */
+async function rotateThroughBundle(client: SecretsManagerClient, name: string, out: Output): Promise<RotationReport> {
+  const invoke = async (event: RotationEvent) => {
+    await invokeBundle('rotate', event);
+  };
+  const store = new SecretsManagerStore(client);
+  const repaired = await repairStuckRotation(store, await store.describe(name), invoke);
+  if (repaired) out.progress(`  ${name}: ${repaired.detail}`);
+  return playRotation(name, { start: rotateSecretStarter(client, DEMO_ROTATION_DAYS), invoke });
 }

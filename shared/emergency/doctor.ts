@@ -75,7 +75,7 @@ export async function fixProblems(problems: readonly Problem[], store: SecretsSt
     }
     const metadata = await store.describe(problem.arn);
     const repaired = await repairStuckRotation(store, metadata, invokerFor?.(metadata));
-    out.push({ ...problem, fixed: true, result: repaired?.detail ?? 'already repaired' });
+    out.push({ ...problem, fixed: !repaired || repaired.resumed || repaired.discarded, result: repaired?.detail ?? 'already repaired' });
   }
   return out;
 }

@@ -11,10 +11,14 @@ export function stuckPendingVersion(metadata: SecretMetadata): string | undefine
   return entry?.[0];
 }
 
-/** What a repair did to a stuck rotation: finished it (`resumed`) or discarded it. */
+/**
+ * What a repair did to a stuck rotation: finished it (`resumed`), discarded it (`discarded`), or
+ * neither, when finishing failed in a way that does not say whether the pending value is in use.
+ */
 export interface RepairOutcome {
   versionId: string;
   resumed: boolean;
+  discarded: boolean;
   detail: string;
 }
 
@@ -38,8 +42,8 @@ export async function repairStuckRotation(store: SecretsStore, metadata: SecretM
   if (!versionId) return undefined;
   if (!invoke) return discard(store, metadata.arn, versionId, 'no rotate function to finish it');
   const failure = await resume(metadata.arn, versionId, invoke);
-  if (!failure) return { versionId, resumed: true, detail: `finished the stuck rotation: version ${versionId} is AWSCURRENT` };
-  return afterFailedResume(store, metadata.arn, versionId, `${failure.step} failed: ${failure.error}`);
+  if (!failure) return { versionId, resumed: true, discarded: false, detail: `finished the stuck rotation: version ${versionId} is AWSCURRENT` };
+  return afterFailedResume(store, metadata.arn, versionId, failure);
 }
 
 async function resume(secretId: string, versionId: string, invoke: StepInvoker): Promise<{ step: RotationStep; error: string } | undefined> {
@@ -54,18 +58,48 @@ async function resume(secretId: string, versionId: string, invoke: StepInvoker):
 }
 
 /**
- * A step failed, but the rotation may have moved on meanwhile (a finishSecret that timed out
- * after it moved AWSCURRENT, or a newer rotation): only a version that is still stuck is discarded.
+ * Failures after which removing the label cannot lock anyone out: the pending value demonstrably
+ * does not log in (testSecret), the database refused every login or the right to change it
+ * (so it still runs on what it ran on), or the secret or its configuration is unusable. Matched
+ * on the formatted error, because through Lambda only the error's type and message come back.
+ * Anything else (unreachable database, TLS, timeouts, a rotate function that could not be
+ * invoked) says nothing about whether the database already holds the pending password.
  */
-async function afterFailedResume(store: SecretsStore, secretId: string, versionId: string, why: string): Promise<RepairOutcome> {
+const CONCLUSIVE_FAILURE =
+  /\b(SecretTestFailedError|RotationContractError|SecretFormatError|ConfigError|UnknownStrategyError)\b|\bfailed \((authentication|permission)[,)]/;
+
+/** Whether the stuck version may be discarded after finishing it failed with `error`. */
+export function safeToDiscardAfter(error: string): boolean {
+  return CONCLUSIVE_FAILURE.test(error);
+}
+
+/**
+ * A step failed, but the rotation may have moved on meanwhile (a finishSecret that timed out
+ * after it moved AWSCURRENT, or a newer rotation): only a version that is still stuck, after a
+ * failure that proves discarding it is safe, is discarded.
+ */
+async function afterFailedResume(store: SecretsStore, secretId: string, versionId: string, failure: { step: RotationStep; error: string }): Promise<RepairOutcome> {
+  const why = `${failure.step} failed: ${failure.error}`;
   const fresh = await store.describe(secretId);
   const stages = fresh.versions[versionId] ?? [];
-  if (stages.includes(AWSCURRENT)) return { versionId, resumed: true, detail: `finished the stuck rotation: version ${versionId} is AWSCURRENT (${why}, after it had finished)` };
-  if (stuckPendingVersion(fresh) === versionId) return discard(store, secretId, versionId, `it could not be finished: ${why}`);
-  return { versionId, resumed: false, detail: `version ${versionId} is no longer AWSPENDING (${why}); nothing was removed` };
+  if (stages.includes(AWSCURRENT)) {
+    return { versionId, resumed: true, discarded: false, detail: `finished the stuck rotation: version ${versionId} is AWSCURRENT (${why}, after it had finished)` };
+  }
+  if (stuckPendingVersion(fresh) !== versionId) {
+    return { versionId, resumed: false, discarded: false, detail: `version ${versionId} is no longer AWSPENDING (${why}); nothing was removed` };
+  }
+  if (safeToDiscardAfter(failure.error)) return discard(store, secretId, versionId, `it could not be finished: ${why}`);
+  return {
+    versionId,
+    resumed: false,
+    discarded: false,
+    detail:
+      `left AWSPENDING on version ${versionId}: finishing it failed (${why}), which does not tell whether the database already ` +
+      'runs on the pending value; removing the label could lock its clients out. Fix the cause and repair again',
+  };
 }
 
 async function discard(store: SecretsStore, secretId: string, versionId: string, why: string): Promise<RepairOutcome> {
   await store.moveStage(secretId, AWSPENDING, { fromVersionId: versionId });
-  return { versionId, resumed: false, detail: `removed AWSPENDING from abandoned version ${versionId} (${why}); AWSCURRENT is unchanged` };
+  return { versionId, resumed: false, discarded: true, detail: `removed AWSPENDING from abandoned version ${versionId} (${why}); AWSCURRENT is unchanged` };
 }

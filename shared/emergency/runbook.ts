@@ -120,7 +120,8 @@ async function rotateAndReview(target: TargetSecret, request: EmergencyRequest, 
 
 async function repair(target: TargetSecret, deps: EmergencyDeps): Promise<{ outcome: StepRecord['outcome']; detail: string }> {
   const repaired = await repairStuckRotation(deps.store, await deps.store.describe(target.arn), deps.steps);
-  return repaired ? { outcome: 'done', detail: repaired.detail } : { outcome: 'skipped', detail: 'no stuck rotation' };
+  if (!repaired) return { outcome: 'skipped', detail: 'no stuck rotation' };
+  return { outcome: repaired.resumed || repaired.discarded ? 'done' : 'failed', detail: repaired.detail };
 }
 
 async function revokePrevious(target: TargetSecret, token: string, deps: EmergencyDeps): Promise<{ outcome: StepRecord['outcome']; detail: string }> {

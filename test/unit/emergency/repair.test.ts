@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../../shared/clock';
 import { inProcessSteps } from '../../../shared/emergency/rotation-runner';
-import { repairStuckRotation } from '../../../shared/emergency/repair';
+import { repairStuckRotation, safeToDiscardAfter } from '../../../shared/emergency/repair';
 import { SecretTestFailedError } from '../../../shared/errors';
 import type { StepInvoker } from '../../../shared/rotation/driver';
 import type { RotationStep } from '../../../shared/rotation/request';
@@ -19,6 +19,8 @@ const NAME = 'db/app';
 class SingleUserDatabase {
   password = 'initial';
   down = false;
+  /** Accepts a password change and keeps the old password, as MariaDB did with ALTER USER CURRENT_USER(). */
+  ignoresChanges = false;
 
   login(password: string): boolean {
     return !this.down && password === this.password;
@@ -30,8 +32,8 @@ class SingleUserDatabase {
     set: async (ctx) => {
       const pending = await passwordOf(ctx.pending());
       if (this.login(pending)) return;
-      if (!this.login(await passwordOf(ctx.current()))) throw new Error('login refused');
-      this.password = pending;
+      if (!this.login(await passwordOf(ctx.current()))) throw new Error('connect ECONNREFUSED');
+      if (!this.ignoresChanges) this.password = pending;
     },
     test: async (ctx) => {
       if (!this.login(await passwordOf(ctx.pending()))) throw new SecretTestFailedError('the pending password does not log in');
@@ -72,23 +74,38 @@ describe('repairing a stuck rotation', () => {
 
     const outcome = await repairStuckRotation(store, await store.describe(NAME), steps);
 
-    expect(outcome).toEqual({ versionId: token, resumed: true, detail: `finished the stuck rotation: version ${token} is AWSCURRENT` });
+    expect(outcome).toEqual({ versionId: token, resumed: true, discarded: false, detail: `finished the stuck rotation: version ${token} is AWSCURRENT` });
     expect(store.labels(NAME)[token]).toContain(AWSCURRENT);
     expect(await currentLogsIn()).toBe(true);
   });
 
-  it('removes the label when the rotation cannot be finished, naming the step and its error', async () => {
+  it('leaves the label when finishing fails for a reason that does not say which password the database runs on', async () => {
     const token = await stuckBefore('testSecret');
     db.down = true;
 
     const outcome = await repairStuckRotation(store, await store.describe(NAME), steps);
 
-    expect(outcome).toMatchObject({ versionId: token, resumed: false });
+    expect(outcome).toMatchObject({ versionId: token, resumed: false, discarded: false });
+    expect(outcome!.detail).toContain(`left AWSPENDING on version ${token}: finishing it failed (setSecret failed: Error: connect ECONNREFUSED)`);
+    expect(store.labels(NAME)[token]).toContain('AWSPENDING');
+
+    db.down = false;
+    expect(await repairStuckRotation(store, await store.describe(NAME), steps)).toMatchObject({ resumed: true });
+    expect(await currentLogsIn()).toBe(true);
+  });
+
+  it('removes the label when the pending password demonstrably does not log in, naming the step and its error', async () => {
+    db.ignoresChanges = true;
+    const token = await stuckBefore('testSecret');
+
+    const outcome = await repairStuckRotation(store, await store.describe(NAME), steps);
+
+    expect(outcome).toMatchObject({ versionId: token, resumed: false, discarded: true });
     expect(outcome!.detail).toBe(
-      `removed AWSPENDING from abandoned version ${token} (it could not be finished: setSecret failed: Error: login refused); AWSCURRENT is unchanged`,
+      `removed AWSPENDING from abandoned version ${token} (it could not be finished: testSecret failed: SecretTestFailedError: the pending password does not log in); AWSCURRENT is unchanged`,
     );
     expect(store.labels(NAME)[token]).toEqual([]);
-    expect(store.valueOf(NAME, AWSCURRENT)).toBe(JSON.stringify({ password: 'initial' }));
+    expect(await currentLogsIn()).toBe(true);
   });
 
   it('discards a version that never got a value: testSecret refuses it, so it never becomes AWSCURRENT', async () => {
@@ -127,5 +144,22 @@ describe('repairing a stuck rotation', () => {
     const calls: string[] = [];
     expect(await repairStuckRotation(store, await store.describe(NAME), async (event) => void calls.push(event.Step))).toBeUndefined();
     expect(calls).toEqual([]);
+  });
+});
+
+describe('which failures make discarding a stuck version safe', () => {
+  it.each([
+    ['SecretTestFailedError: secret db/app: postgres at h:5432 rejects the pending password of app', true],
+    ['RotateFunctionError: SecretTestFailedError: secret db/app: redis rejects the pending password', true],
+    ['DatabaseError: postgres: logging in as app to h:5432/db failed (authentication, 28P01): password authentication failed', true],
+    ['RotateFunctionError: DatabaseError: mysql: changing its own password as app on h:3306 failed (permission, 1227): denied', true],
+    ['SecretFormatError: secret db/app: the pending value is not JSON', true],
+    ['DatabaseError: postgres: logging in as app to h:5432/db failed (network, ECONNREFUSED): connect ECONNREFUSED', false],
+    ['DatabaseError: mysql: logging in as app to h:3306 failed (tls, EPROTO): wrong version number', false],
+    ['RotateFunctionError: DatabaseError: postgres: a statement failed (timeout, KW_TIMEOUT): timed out', false],
+    ['AccessDeniedException: not authorized to perform lambda:InvokeFunction', false],
+    ['Error: Task timed out after 60.00 seconds', false],
+  ])('%s -> %s', (error, safe) => {
+    expect(safeToDiscardAfter(error)).toBe(safe);
   });
 });
