@@ -39,8 +39,8 @@ export async function printDatabaseRotationFigures(): Promise<void> {
     Object.assign(process.env, localEnv(proxy.endpoint));
     const direct = new SecretsManagerClient({ endpoint: moto.endpoint });
     console.log(`\n== database rotations (median of ${ROTATIONS}; Secrets Manager calls per rotation, target <= ${CALL_TARGET}; the official templates make about 14)`);
-    // Untagged, the contract finds the strategy by reading AWSCURRENT's "engine" in every step;
-    // the keywarden:strategy tag names it for free.
+    // Untagged, the contract finds the strategy in the "engine" field of the values the steps
+    // read anyway; the keywarden:strategy tag names it without reading any.
     const variants = [
       { suffix: '', tags: (_engine: string): Record<string, string> => ({}) },
       { suffix: ' +tag', tags: (engine: string): Record<string, string> => ({ 'keywarden:strategy': engine }) },

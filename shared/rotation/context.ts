@@ -1,7 +1,7 @@
 import type { Clock } from '../clock';
 import { RotationContractError, SecretsStoreError } from '../errors';
 import { rememberSecret } from '../redact';
-import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, type SecretMetadata, type SecretsStore } from '../secrets-store';
+import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, versionWithStage, type SecretMetadata, type SecretsStore, type SecretVersion } from '../secrets-store';
 import type { RotationContext } from './strategy';
 
 /**
@@ -18,8 +18,15 @@ export function createRotationContext(
   const load = memoise(async (stage: string, versionId?: string) => {
     const version = await store.getValue(metadata.arn, { stage, versionId });
     rememberSecret(version?.value);
-    return version?.value;
+    return version;
   });
+  const currentVersion = async (): Promise<SecretVersion> => {
+    const version = await load(AWSCURRENT);
+    if (version === undefined) {
+      throw new SecretsStoreError(`secret ${metadata.name} has no AWSCURRENT value`, 'ResourceNotFoundException');
+    }
+    return version;
+  };
   return {
     secretId,
     arn: metadata.arn,
@@ -28,15 +35,11 @@ export function createRotationContext(
     tags: metadata.tags,
     clock,
     store,
-    current: async () => {
-      const value = await load(AWSCURRENT);
-      if (value === undefined) {
-        throw new SecretsStoreError(`secret ${metadata.name} has no AWSCURRENT value`, 'ResourceNotFoundException');
-      }
-      return value;
-    },
+    currentVersionId: versionWithStage(metadata, AWSCURRENT),
+    current: async () => (await currentVersion()).value,
+    currentVersion,
     pending: async () => {
-      const value = await load(AWSPENDING, token);
+      const value = (await load(AWSPENDING, token))?.value;
       if (value === undefined) {
         throw new RotationContractError(
           `version ${token} of secret ${metadata.name} has no value yet: createSecret has not completed`,
@@ -44,7 +47,7 @@ export function createRotationContext(
       }
       return value;
     },
-    previous: () => load(AWSPREVIOUS),
+    previous: async () => (await load(AWSPREVIOUS))?.value,
   };
 }
 

@@ -4,7 +4,7 @@ import { rememberSecret } from '../redact';
 import { AWSCURRENT, AWSPENDING, versionWithStage, type SecretMetadata, type SecretsStore } from '../secrets-store';
 import { createRotationContext } from './context';
 import type { RotationRequest, RotationStep } from './request';
-import { resolveStrategy, type StrategyRegistry } from './resolve-strategy';
+import { resolveStrategy, STRATEGY_TAG, type StrategyRegistry } from './resolve-strategy';
 import type { RotationContext, RotationStrategy } from './strategy';
 
 /** What the rotation contract needs from the outside world. */
@@ -21,6 +21,7 @@ export interface StepOutcome {
   token: string;
   /** `skipped` when the token is already AWSCURRENT: the rotation had finished before. */
   result: 'done' | 'skipped' | 'already-created';
+  /** Absent when the step did not need to know it (see needsStrategyToFinish). */
   strategy?: string;
 }
 
@@ -36,9 +37,22 @@ export async function runRotationStep(request: RotationRequest, deps: RotationDe
   if (isAlreadyCurrent(metadata, request.token)) return { ...base, result: 'skipped' };
 
   const ctx = createRotationContext(request.secretId, request.token, metadata, deps.store, deps.clock);
+  if (request.step === 'finishSecret' && !needsStrategyToFinish(ctx, deps.strategies)) {
+    return { ...base, result: await finish(ctx, undefined, metadata, deps.store) };
+  }
   const strategy = await resolveStrategy(ctx, deps.strategies, request.step === 'createSecret' ? 'current' : 'pending');
   const result = await STEPS[request.step](ctx, strategy, metadata, deps.store);
   return { ...base, result, strategy: strategy.name };
+}
+
+/**
+ * finishSecret needs the strategy only for its finish hook. When no strategy has one, an untagged
+ * secret's finishSecret would read the pending value only to find its `engine`, a value that
+ * setSecret and testSecret already resolved, so it moves the label without reading it. A tag
+ * names the strategy without a call, so a tagged secret still reports it.
+ */
+function needsStrategyToFinish(ctx: RotationContext, strategies: StrategyRegistry): boolean {
+  return ctx.tags[STRATEGY_TAG] !== undefined || Object.values(strategies).some((strategy) => strategy.finish !== undefined);
 }
 
 /**
@@ -84,12 +98,18 @@ const STEPS: Record<RotationStep, StepRunner> = {
     await strategy.test(ctx);
     return 'done';
   },
-  finishSecret: async (ctx, strategy, metadata, store) => {
-    await strategy.finish?.(ctx);
-    const currentId = versionWithStage(metadata, AWSCURRENT);
-    // AWSPENDING stays on the token: a label on the AWSCURRENT version is a finished rotation,
-    // and a label is on one version at most, so no other version can still hold it.
-    await store.moveStage(ctx.arn, AWSCURRENT, { toVersionId: ctx.token, fromVersionId: currentId });
-    return 'done';
-  },
+  finishSecret: (ctx, strategy, metadata, store) => finish(ctx, strategy, metadata, store),
 };
+
+async function finish(
+  ctx: RotationContext,
+  strategy: RotationStrategy | undefined,
+  metadata: SecretMetadata,
+  store: SecretsStore,
+): Promise<StepOutcome['result']> {
+  await strategy?.finish?.(ctx);
+  // AWSPENDING stays on the token: a label on the AWSCURRENT version is a finished rotation,
+  // and a label is on one version at most, so no other version can still hold it.
+  await store.moveStage(ctx.arn, AWSCURRENT, { toVersionId: ctx.token, fromVersionId: versionWithStage(metadata, AWSCURRENT) });
+  return 'done';
+}

@@ -9,9 +9,10 @@ export type StrategyRegistry = Readonly<Record<string, RotationStrategy>>;
 
 /**
  * Picks the strategy for a secret: the `keywarden:strategy` tag when present (it costs no call),
- * otherwise the `engine` field of a value, AWS's convention for database secrets. Steps after
- * createSecret read it from the pending value, which they load anyway (createSecret copies
- * `engine` into it), so an untagged database rotation pays no extra GetSecretValue per step.
+ * otherwise the `engine` field of a value, AWS's convention for database secrets. setSecret and
+ * testSecret read it from the pending value, which they load anyway (createSecret copies
+ * `engine` into it), so an untagged database rotation pays no extra GetSecretValue for them;
+ * finishSecret does not ask when no strategy has a finish hook (see the contract).
  */
 export async function resolveStrategy(
   ctx: RotationContext,

@@ -16,8 +16,12 @@ export interface RotationContext {
   readonly clock: Clock;
   /** The store, for strategies that read another secret (a master secret named by `masterarn`). */
   readonly store: SecretsStore;
+  /** The version that held AWSCURRENT when this step described the secret, if any. */
+  readonly currentVersionId?: string;
   /** The AWSCURRENT value; throws a SecretsStoreError when there is none. */
   current(): Promise<string>;
+  /** The AWSCURRENT value with the id of the version it was read from; the same read as current(). */
+  currentVersion(): Promise<{ versionId: string; value: string }>;
   /** The value of version `token`; throws a RotationContractError when createSecret has not stored one. */
   pending(): Promise<string>;
   /** The AWSPREVIOUS value, or undefined when the secret has never rotated. */

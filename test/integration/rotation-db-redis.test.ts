@@ -1,10 +1,11 @@
 import { createServer, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
+import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import Redis from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { passwordHash } from '../../shared/rotation/strategies/redis';
 import { captureOutput } from '../support/capture-output';
-import { createSecret, invokeStep, resume, rotate, revokeThroughBundle, rotateUntil, valueAt } from '../support/db-rotation';
+import { createSecret, invokeStep, resume, rotate, revokeThroughBundle, rotateUntil, sm, valueAt } from '../support/db-rotation';
 import { REDIS, redisAdmin, uniqueSuffix } from '../support/db-services';
 import { startRedisTlsServer, type RedisTlsServer } from '../support/redis-tls-server';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
@@ -85,6 +86,24 @@ describe('redis dual-password rotation through the built bundle', () => {
     expect(await logsIn(first)).toBe(true);
     expect(await logsIn(f.base)).toBe(false);
     expect(await hashesOf(f.user)).toEqual([passwordHash(first.password), passwordHash(second.password)].sort());
+  });
+
+  it('keeps the password that is current at setSecret, even when it changed by hand after createSecret', async () => {
+    const f = await fixture();
+    await createSecret(`cache/${f.s}`, f.base);
+    const token = await rotateUntil(`cache/${f.s}`, 'setSecret');
+    expect((await valueAt(`cache/${f.s}`, 'AWSPENDING'))['keywarden:rotatedFrom']).toEqual({
+      versionId: expect.any(String),
+      passwordSha256: passwordHash(f.password),
+    });
+    // A new current put by hand, after createSecret noted the hash of the one before.
+    const byHand = `By-hand-${f.s}-C3!`;
+    await admin.call('ACL', 'SETUSER', f.user, `>${byHand}`);
+    await sm.send(new PutSecretValueCommand({ SecretId: `cache/${f.s}`, SecretString: JSON.stringify({ ...f.base, password: byHand }), VersionStages: ['AWSCURRENT'] }));
+    await resume(`cache/${f.s}`, token, 'setSecret');
+    const rotated = await valueAt(`cache/${f.s}`);
+    expect(await hashesOf(f.user)).toEqual([passwordHash(byHand), passwordHash(rotated.password)].sort());
+    expect(await logsIn({ username: f.user, password: byHand })).toBe(true);
   });
 
   it('round-trips passwords with every special character through connection strings', async () => {

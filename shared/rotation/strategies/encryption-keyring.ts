@@ -2,16 +2,8 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { SecretTestFailedError } from '../../errors';
 import { rememberSecret } from '../../redact';
 import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
-import {
-  asTestFailure,
-  describeJsonType,
-  isIsoInstant,
-  mergeOwnedFields,
-  parseSecretObject,
-  secretFormatError,
-  type SecretObject,
-  type ValueLabel,
-} from './json-secret';
+import { asTestFailure, isIsoInstant, mergeOwnedFields, parseSecretObject, type SecretObject, type ValueLabel } from './json-secret';
+import { inUseKidNote, readKeyList, replacedInUseKid, type KeyListShape } from './key-list';
 import { integerTag, type TaggedSecret } from './tag-options';
 
 /**
@@ -71,14 +63,16 @@ export const encryptionKeyringStrategy: RotationStrategy = {
 
   async create(ctx: RotationContext): Promise<string> {
     const maxKeys = keyringMaxKeys(ctx);
-    const current = parseSecretObject(await ctx.current(), ctx.name, 'current');
+    const source = await ctx.currentVersion();
+    const current = parseSecretObject(source.value, ctx.name, 'current');
     const keyring = readKeyring(current, ctx.name, 'current');
     const previous = keyring.keys
       .map((key): KeyringKey => (key.status === 'primary' ? { ...key, status: 'decrypt-only' } : key))
       .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt))
       .slice(0, maxKeys - 1);
     const fresh = generateKeyringKey(ctx.clock.now());
-    return mergeOwnedFields(current, { keys: [fresh, ...previous], primaryKid: fresh.kid });
+    const note = inUseKidNote(source.versionId, keyring.primaryKid, KEYRING);
+    return mergeOwnedFields(current, { keys: [fresh, ...previous], primaryKid: fresh.kid, ...note });
   },
 
   async set(): Promise<void> {
@@ -87,9 +81,12 @@ export const encryptionKeyringStrategy: RotationStrategy = {
 
   async test(ctx: RotationContext): Promise<void> {
     const maxKeys = keyringMaxKeys(ctx);
-    const pending = await asTestFailure(async () => readKeyringValue(await ctx.pending(), ctx.name, 'pending'));
-    const current = readKeyringValue(await ctx.current(), ctx.name, 'current');
-    const problem = primaryProblem(pending) ?? sizeProblem(pending, maxKeys) ?? continuityProblem(current, pending);
+    const pendingObject = await asTestFailure(async () => parseSecretObject(await ctx.pending(), ctx.name, 'pending'));
+    const pending = await asTestFailure(() => readKeyring(pendingObject, ctx.name, 'pending'));
+    const problem =
+      primaryProblem(pending) ??
+      sizeProblem(pending, maxKeys) ??
+      continuityProblem(await replacedInUseKid(ctx, pendingObject, KEYRING), pending);
     if (problem) throw new SecretTestFailedError(`secret ${ctx.name}: the pending keyring ${problem}`);
   },
 
@@ -116,28 +113,12 @@ interface Keyring {
   primaryKid?: string;
 }
 
-function readKeyringValue(value: string, secretName: string, label: ValueLabel): Keyring {
-  return readKeyring(parseSecretObject(value, secretName, label), secretName, label);
-}
+const KEYRING: KeyListShape = { inUseField: 'primaryKid', inUseStatus: 'primary', inUseDoes: 'encrypt', keyProblem: keyShapeProblem };
 
 /** The owned fields, checked for shape; a fresh secret without them is an empty keyring. */
 function readKeyring(secret: SecretObject, secretName: string, label: ValueLabel): Keyring {
-  const fail = (problem: string) => secretFormatError(secretName, label, problem);
-  const rawKeys = secret.keys ?? [];
-  if (!Array.isArray(rawKeys)) throw fail(`has field "keys" of type ${describeJsonType(rawKeys)}, expected an array`);
-  const keys = rawKeys.map((raw: unknown, index) => {
-    const problem = keyShapeProblem(raw);
-    if (problem) throw fail(`has keys[${index}] that ${problem}`);
-    return raw as KeyringKey;
-  });
-  const duplicate = keys.findIndex((key, index) => keys.findIndex((other) => other.kid === key.kid) !== index);
-  if (duplicate >= 0) throw fail(`has keys[${duplicate}] whose kid repeats an earlier key's`);
-  const primaryKid = secret.primaryKid;
-  if (primaryKid !== undefined && typeof primaryKid !== 'string') throw fail('has field "primaryKid" that is not a string');
-  const primaries = keys.filter((key) => key.status === 'primary');
-  if (primaries.length > 1) throw fail(`has ${primaries.length} primary keys; at most one may encrypt`);
-  if (primaries[0]?.kid !== primaryKid) throw fail('has field "primaryKid" that does not name its primary key');
-  return primaryKid === undefined ? { keys } : { keys, primaryKid };
+  const { keys, inUseKid } = readKeyList<KeyringKey>(secret, secretName, label, KEYRING);
+  return inUseKid === undefined ? { keys } : { keys, primaryKid: inUseKid };
 }
 
 function keyShapeProblem(raw: unknown): string | undefined {
@@ -168,11 +149,11 @@ function sizeProblem(keyring: Keyring, maxKeys: number): string | undefined {
   return `holds ${keyring.keys.length} keys; tag ${KEYRING_MAX_KEYS_TAG} allows ${maxKeys}`;
 }
 
-/** Rotation must add a new primary and keep the one it replaces, or data written under it is lost. */
-function continuityProblem(current: Keyring, pending: Keyring): string | undefined {
-  if (current.primaryKid === undefined) return undefined;
-  if (pending.primaryKid === current.primaryKid) return 'encrypts with the same key as the current one';
-  const kept = pending.keys.find((key) => key.kid === current.primaryKid);
+/** Rotation must add a new primary and keep the one it replaces (`replacedKid`), or data written under it is lost. */
+function continuityProblem(replacedKid: string | undefined, pending: Keyring): string | undefined {
+  if (replacedKid === undefined) return undefined;
+  if (pending.primaryKid === replacedKid) return 'encrypts with the same key as the current one';
+  const kept = pending.keys.find((key) => key.kid === replacedKid);
   if (kept?.status !== 'decrypt-only') return 'dropped the current primary key, so data encrypted under it could not be read';
   return undefined;
 }

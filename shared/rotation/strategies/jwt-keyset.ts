@@ -14,16 +14,8 @@ import { promisify } from 'node:util';
 import { SecretTestFailedError } from '../../errors';
 import { rememberSecret } from '../../redact';
 import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
-import {
-  asTestFailure,
-  describeJsonType,
-  isIsoInstant,
-  mergeOwnedFields,
-  parseSecretObject,
-  secretFormatError,
-  type SecretObject,
-  type ValueLabel,
-} from './json-secret';
+import { asTestFailure, isIsoInstant, mergeOwnedFields, parseSecretObject, type SecretObject, type ValueLabel } from './json-secret';
+import { inUseKidNote, readKeyList, replacedInUseKid, type KeyListShape } from './key-list';
 import { choiceTag, durationTag, type TaggedSecret } from './tag-options';
 
 /** Signing algorithm of new keys: HS256, ES256 or RS256, default ES256. Existing keys keep theirs. */
@@ -168,7 +160,8 @@ export const jwtKeysetStrategy: RotationStrategy = {
   async create(ctx: RotationContext): Promise<string> {
     const alg = jwtAlg(ctx);
     const lifetimeMs = maxTokenLifetimeSeconds(ctx) * 1_000;
-    const current = parseSecretObject(await ctx.current(), ctx.name, 'current');
+    const source = await ctx.currentVersion();
+    const current = parseSecretObject(source.value, ctx.name, 'current');
     const keyset = readKeyset(current, ctx.name, 'current');
     const now = ctx.clock.now();
     const verifyUntil = new Date(now.getTime() + lifetimeMs).toISOString();
@@ -176,7 +169,8 @@ export const jwtKeysetStrategy: RotationStrategy = {
       .filter((key) => !(key.status === 'verify-only' && Date.parse(key.verifyUntil ?? '') <= now.getTime()))
       .map((key): KeysetKey => (key.status === 'active' ? { ...key, status: 'verify-only', verifyUntil } : key));
     const fresh = await generateSigningKey(alg, now);
-    return mergeOwnedFields(current, { keys: [fresh, ...kept], activeKid: fresh.kid });
+    const note = inUseKidNote(source.versionId, keyset.activeKid, KEYSET);
+    return mergeOwnedFields(current, { keys: [fresh, ...kept], activeKid: fresh.kid, ...note });
   },
 
   async set(): Promise<void> {
@@ -184,11 +178,11 @@ export const jwtKeysetStrategy: RotationStrategy = {
   },
 
   async test(ctx: RotationContext): Promise<void> {
-    const pending = await asTestFailure(async () => readKeysetValue(await ctx.pending(), ctx.name, 'pending'));
+    const pendingObject = await asTestFailure(async () => parseSecretObject(await ctx.pending(), ctx.name, 'pending'));
+    const pending = await asTestFailure(() => readKeyset(pendingObject, ctx.name, 'pending'));
     const problem = activeKeyProblem(pending) ?? pending.keys.map(keyUsabilityProblem).find(Boolean);
     if (problem) throw new SecretTestFailedError(`secret ${ctx.name}: the pending keyset ${problem}`);
-    const current = readKeysetValue(await ctx.current(), ctx.name, 'current');
-    const continuity = continuityProblem(current, pending);
+    const continuity = continuityProblem(await replacedInUseKid(ctx, pendingObject, KEYSET), pending);
     if (continuity) throw new SecretTestFailedError(`secret ${ctx.name}: the pending keyset ${continuity}`);
   },
 
@@ -216,28 +210,16 @@ interface Keyset {
   activeKid?: string;
 }
 
+const KEYSET: KeyListShape = { inUseField: 'activeKid', inUseStatus: 'active', inUseDoes: 'sign', keyProblem: keyShapeProblem };
+
 function readKeysetValue(value: string, secretName: string, label: ValueLabel): Keyset {
   return readKeyset(parseSecretObject(value, secretName, label), secretName, label);
 }
 
 /** The owned fields, checked for shape; a fresh secret without them is an empty keyset. */
 function readKeyset(secret: SecretObject, secretName: string, label: ValueLabel): Keyset {
-  const fail = (problem: string) => secretFormatError(secretName, label, problem);
-  const rawKeys = secret.keys ?? [];
-  if (!Array.isArray(rawKeys)) throw fail(`has field "keys" of type ${describeJsonType(rawKeys)}, expected an array`);
-  const keys = rawKeys.map((raw: unknown, index) => {
-    const problem = keyShapeProblem(raw);
-    if (problem) throw fail(`has keys[${index}] that ${problem}`);
-    return raw as KeysetKey;
-  });
-  const duplicate = keys.findIndex((key, index) => keys.findIndex((other) => other.kid === key.kid) !== index);
-  if (duplicate >= 0) throw fail(`has keys[${duplicate}] whose kid repeats an earlier key's`);
-  const activeKid = secret.activeKid;
-  if (activeKid !== undefined && typeof activeKid !== 'string') throw fail('has field "activeKid" that is not a string');
-  const active = keys.filter((key) => key.status === 'active');
-  if (active.length > 1) throw fail(`has ${active.length} active keys; at most one may sign`);
-  if (active[0]?.kid !== activeKid) throw fail('has field "activeKid" that does not name its active key');
-  return activeKid === undefined ? { keys } : { keys, activeKid };
+  const { keys, inUseKid } = readKeyList<KeysetKey>(secret, secretName, label, KEYSET);
+  return inUseKid === undefined ? { keys } : { keys, activeKid: inUseKid };
 }
 
 function keyShapeProblem(raw: unknown): string | undefined {
@@ -267,11 +249,11 @@ function activeKeyProblem(keyset: Keyset): string | undefined {
   return undefined; // readKeyset has already matched activeKid to it
 }
 
-/** Rotation must add a new signing key and keep the one it replaces for verification. */
-function continuityProblem(current: Keyset, pending: Keyset): string | undefined {
-  if (current.activeKid === undefined) return undefined;
-  if (pending.activeKid === current.activeKid) return 'signs with the same key as the current one';
-  const kept = pending.keys.find((key) => key.kid === current.activeKid);
+/** Rotation must add a new signing key and keep the one it replaces (`replacedKid`) for verification. */
+function continuityProblem(replacedKid: string | undefined, pending: Keyset): string | undefined {
+  if (replacedKid === undefined) return undefined;
+  if (pending.activeKid === replacedKid) return 'signs with the same key as the current one';
+  const kept = pending.keys.find((key) => key.kid === replacedKid);
   if (kept?.status !== 'verify-only') return 'dropped the current signing key, so tokens it issued would stop verifying';
   return undefined;
 }

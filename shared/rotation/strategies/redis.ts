@@ -7,6 +7,7 @@ import { loadMaster } from '../db/master';
 import { connectRedis, REDIS_PORT, withRedis, type RedisSession, type RedisTarget, type RespValue } from '../db/redis-client';
 import { parseDbSecret, withFields, type DbSecret } from '../db/secret';
 import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
+import { factsWhileCurrent, rotatedFromField } from './rotated-from';
 
 /**
  * Redis ACL users (`"engine": "redis"`), with two live passwords: setSecret leaves the user with
@@ -18,16 +19,19 @@ export const redisStrategy: RotationStrategy = {
   name: 'redis',
 
   async create(ctx) {
-    const current = parseDbSecret(await ctx.current(), { secretName: ctx.name, label: 'current' });
-    return withFields(current, { password: newDbPassword(ctx) });
+    const source = await ctx.currentVersion();
+    const current = parseDbSecret(source.value, { secretName: ctx.name, label: 'current' });
+    // setSecret keeps the current password beside the new one; Redis needs only its hash, which
+    // Redis itself shows (ACL GETUSER) and writes to its ACL file, so it is noted for setSecret.
+    const note = rotatedFromField(source.versionId, { [REPLACED_HASH_FACT]: passwordHash(current.password) });
+    return withFields(current, { password: newDbPassword(ctx), ...note });
   },
 
   async set(ctx) {
     const pending = parseDbSecret(await ctx.pending(), { secretName: ctx.name, label: 'pending' });
-    const current = parseDbSecret(await ctx.current(), { secretName: ctx.name, label: 'current' });
+    const keep = [await replacedPasswordHash(ctx, pending), passwordHash(pending.password)];
     const master = await loadMaster(ctx, pending, 'redis rotation');
-    const keep = [passwordHash(current.password), passwordHash(pending.password)];
-    const secrets = [pending.password, current.password, master.password];
+    const secrets = [pending.password, master.password];
     await withRedis(redisTarget(ctx, pending), master, secrets, async (admin) => {
       const held = await passwordHashesOf(admin, pending.username);
       if (held.length === 2 && keep.every((hash) => held.includes(hash))) return;
@@ -66,6 +70,20 @@ export const redisStrategy: RotationStrategy = {
 /** The hex SHA-256 Redis keeps for a password, and accepts in `#<hash>` rules. */
 export function passwordHash(password: string): string {
   return createHash('sha256').update(password, 'utf8').digest('hex');
+}
+
+/** The fact createSecret notes: the hash of the password the pending one replaces. */
+const REPLACED_HASH_FACT = 'passwordSha256';
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * The hash of the current password, which setSecret keeps: from createSecret's note while the
+ * version it was built from is still AWSCURRENT, else from the current value (one GetSecretValue).
+ */
+async function replacedPasswordHash(ctx: RotationContext, pending: DbSecret): Promise<string> {
+  const noted = factsWhileCurrent(ctx, pending.fields)?.[REPLACED_HASH_FACT];
+  if (typeof noted === 'string' && SHA256_HEX.test(noted)) return noted;
+  return passwordHash(parseDbSecret(await ctx.current(), { secretName: ctx.name, label: 'current' }).password);
 }
 
 function redisTarget(ctx: RotationContext, secret: DbSecret): RedisTarget {

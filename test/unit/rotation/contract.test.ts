@@ -178,13 +178,29 @@ describe('rotation contract', () => {
     expect(outcome.strategy).toBe('counting');
   });
 
-  it('reads the engine from the value each step loads anyway: ten calls for an untagged secret', async () => {
+  it('reads the engine from the value each step loads anyway, and not in finishSecret: nine calls for an untagged secret', async () => {
     store.create('db/tenant-1/untagged', JSON.stringify({ engine: 'counting', n: 1 }));
     const token = store.startRotation('db/tenant-1/untagged');
     store.calls.length = 0;
-    for (const step of ROTATION_STEPS) await runRotationStep({ step, secretId: 'db/tenant-1/untagged', token }, deps);
-    expect(store.calls.filter((c) => c === 'GetSecretValue')).toHaveLength(4);
-    expect(store.calls).toHaveLength(10);
+    const outcomes = [];
+    for (const step of ROTATION_STEPS) outcomes.push(await runRotationStep({ step, secretId: 'db/tenant-1/untagged', token }, deps));
+    expect(store.calls.filter((c) => c === 'GetSecretValue')).toHaveLength(3);
+    expect(store.calls).toHaveLength(9);
+    expect(outcomes.map((outcome) => outcome.strategy)).toEqual(['counting', 'counting', 'counting', undefined]);
+    expect(JSON.parse(store.valueOf('db/tenant-1/untagged', AWSCURRENT)!).n).toBe(2);
+  });
+
+  it('finds the strategy of an untagged secret in finishSecret when a strategy has a finish hook, and runs it', async () => {
+    const finished: string[] = [];
+    deps.strategies = { counting: { ...strategy, finish: async (ctx) => void finished.push(ctx.token) } };
+    store.create('db/tenant-1/hooked', JSON.stringify({ engine: 'counting', n: 1 }));
+    const token = store.startRotation('db/tenant-1/hooked');
+    for (const step of ROTATION_STEPS.slice(0, 3)) await runRotationStep({ step, secretId: 'db/tenant-1/hooked', token }, deps);
+    store.calls.length = 0;
+    const outcome = await runRotationStep({ step: 'finishSecret', secretId: 'db/tenant-1/hooked', token }, deps);
+    expect(outcome.strategy).toBe('counting');
+    expect(finished).toEqual([token]);
+    expect(store.calls).toEqual(['DescribeSecret', 'GetSecretValue', 'UpdateSecretVersionStage']);
   });
 
   it('refuses a secret whose strategy is unknown, naming the known ones', async () => {

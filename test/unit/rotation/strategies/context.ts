@@ -14,10 +14,15 @@ export interface Versions {
   current?: string;
   pending?: string;
   previous?: string;
+  /** The version id of `current`, as DescribeSecret and GetSecretValue report it. */
+  currentId?: string;
 }
 
-/** A RotationContext plus the knobs a test needs: its versions and its clock. */
-export type TestContext = RotationContext & { versions: Versions; clock: ReturnType<typeof fixedClock> };
+/**
+ * A RotationContext plus the knobs a test needs: its versions, its clock, and the values the
+ * strategy read (`current`, `pending`, `previous`; each is a GetSecretValue in a real step).
+ */
+export type TestContext = RotationContext & { versions: Versions; clock: ReturnType<typeof fixedClock>; reads: string[] };
 
 /** Generated strategies talk to no store; any call is a bug in the strategy. */
 const storeThatMustNotBeUsed: SecretsStore = {
@@ -28,10 +33,24 @@ const storeThatMustNotBeUsed: SecretsStore = {
   moveStage: () => Promise.reject(new Error('strategy used the store: moveStage')),
 };
 
+let versionCounter = 0;
+
+/** A version id no other version in this test run has. */
+export function newVersionId(): string {
+  versionCounter += 1;
+  return `00000000-0000-4000-8000-${String(versionCounter).padStart(12, '0')}`;
+}
+
 /** A context over in-memory versions, with a fixed clock at {@link START}. */
 export function makeContext(options: { tags?: Record<string, string>; name?: string } & Versions = {}): TestContext {
   const name = options.name ?? 'multitenant-ai-poc/tenant-1/test-secret';
-  const versions: Versions = { current: options.current, pending: options.pending, previous: options.previous };
+  const versions: Versions = { current: options.current, pending: options.pending, previous: options.previous, currentId: options.currentId ?? newVersionId() };
+  const reads: string[] = [];
+  const current = async () => {
+    reads.push('current');
+    if (versions.current === undefined) throw new SecretsStoreError(`secret ${name} has no AWSCURRENT value`, 'ResourceNotFoundException');
+    return { versionId: versions.currentId!, value: versions.current };
+  };
   return {
     secretId: name,
     arn: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${name}-AbCdEf`,
@@ -41,15 +60,21 @@ export function makeContext(options: { tags?: Record<string, string>; name?: str
     clock: fixedClock(START),
     store: storeThatMustNotBeUsed,
     versions,
-    current: async () => {
-      if (versions.current === undefined) throw new SecretsStoreError(`secret ${name} has no AWSCURRENT value`, 'ResourceNotFoundException');
-      return versions.current;
+    reads,
+    get currentVersionId() {
+      return versions.current === undefined ? undefined : versions.currentId;
     },
+    current: async () => (await current()).value,
+    currentVersion: current,
     pending: async () => {
+      reads.push('pending');
       if (versions.pending === undefined) throw new RotationContractError(`secret ${name} has no pending value`);
       return versions.pending;
     },
-    previous: async () => versions.previous,
+    previous: async () => {
+      reads.push('previous');
+      return versions.previous;
+    },
   };
 }
 
@@ -64,6 +89,7 @@ export async function rotate(strategy: RotationStrategy, ctx: TestContext): Prom
   await strategy.finish?.(ctx);
   ctx.versions.previous = ctx.versions.current;
   ctx.versions.current = ctx.versions.pending;
+  ctx.versions.currentId = newVersionId();
   ctx.versions.pending = undefined;
   return ctx.versions.current;
 }

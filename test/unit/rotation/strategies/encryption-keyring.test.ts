@@ -51,8 +51,9 @@ async function rotations(count: number, tags: Record<string, string> = {}) {
 describe('encryption-keyring strategy: create', () => {
   it('starts a fresh secret with one primary AES-256 key and keeps every other field', async () => {
     const ctx = makeContext({ current: PII_SECRET });
-    const { keys, primaryKid, ...rest } = keyringOf(await encryptionKeyringStrategy.create(ctx));
+    const { keys, primaryKid, 'keywarden:rotatedFrom': note, ...rest } = keyringOf(await encryptionKeyringStrategy.create(ctx));
     expect(rest).toEqual(JSON.parse(PII_SECRET));
+    expect(note).toEqual({ versionId: ctx.versions.currentId, primaryKid: null });
     expect(keys).toHaveLength(1);
     expect(keys[0]).toMatchObject({ kid: primaryKid, alg: 'A256GCM', status: 'primary', createdAt: START });
     expect(Buffer.from(keys[0]?.key ?? '', 'base64')).toHaveLength(32);

@@ -55,8 +55,9 @@ function verifiesWithJwks(token: string, jwks: { keys: PublicJwk[] }): boolean {
 describe('jwt-keyset strategy: create', () => {
   it('starts a fresh secret with one active ES256 key and keeps every other field', async () => {
     const ctx = makeContext({ current: ISSUER_SECRET });
-    const { keys, activeKid, ...rest } = keysetOf(await jwtKeysetStrategy.create(ctx));
+    const { keys, activeKid, 'keywarden:rotatedFrom': note, ...rest } = keysetOf(await jwtKeysetStrategy.create(ctx));
     expect(rest).toEqual(JSON.parse(ISSUER_SECRET));
+    expect(note).toEqual({ versionId: ctx.versions.currentId, activeKid: null });
     expect(keys).toHaveLength(1);
     const [key] = keys;
     expect(key).toMatchObject({ kid: activeKid, alg: 'ES256', use: 'sig', kty: 'EC', crv: 'P-256', status: 'active', createdAt: START });
