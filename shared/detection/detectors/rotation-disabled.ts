@@ -13,7 +13,7 @@ export const rotationDisabled: RecordDetector = {
   severity: 'high',
   description: 'CancelRotateSecret succeeded: scheduled rotation is off for the secret until someone turns it on again.',
   runbook:
-    'Ask the owner whether rotation was turned off on purpose (a migration, a broken target) and for how long. If not, turn it back on with `keywarden rotate <secret> --every <days>`, which also rotates now. If a rotation was in progress, check the staging labels (`aws secretsmanager describe-secret`) for an AWSPENDING left on a version that is not AWSCURRENT.',
+    'Ask the owner whether rotation was turned off on purpose (a migration, a broken target) and for how long. If not, turn it back on with `keywarden rotate <secret> --every <days>`, which also rotates now. If a rotation was in progress, check the staging labels (`aws secretsmanager describe-secret`) for an AWSPENDING left on a version that is not AWSCURRENT; `keywarden doctor --fix` finishes such a rotation, or removes the label when that is safe.',
   inspect(record) {
     if (record.eventName !== 'CancelRotateSecret' || record.errorCode) return undefined;
     const secret = record.secrets[0];
