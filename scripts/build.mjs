@@ -3,9 +3,10 @@
 // is what ships.
 //
 // Code splitting keeps cold init short: whatever the code reaches only through `await import()`
-// (the database drivers, the SDK's credential providers other than the environment's) goes into
-// a chunk of its own that Node loads only when an invocation gets there, instead of being parsed
-// with the handler at every cold start.
+// (the database drivers; the SDK's container and instance-metadata credential providers and its
+// event streams) goes into a chunk of its own that Node loads only when an invocation gets there,
+// instead of being parsed with the handler at every cold start. A chunk of a CommonJS module
+// exports only `default`, so code takes such a module from the default of its dynamic import.
 import { build } from 'esbuild';
 import { readdirSync, existsSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, dirname, basename } from 'node:path';
