@@ -69,10 +69,9 @@ function importing(files: string[]): string[] {
 }
 
 /**
- * Cold init of each bundle: a fresh node process that imports its index.mjs (which imports what
- * the handler needs at once and constructs the clients built at load), and each of
- * {@link DEFERRED}, against a bare `node -e ''` measured interleaved in the same run, medians of
- * {@link RUNS}.
+ * Cold init of each bundle: a fresh node process that imports its index.mjs (the handler, what it
+ * imports at once, and the SDK clients it builds at load), and each of {@link DEFERRED}, against a
+ * bare `node -e ''` measured interleaved in the same run, medians of {@link RUNS}.
  */
 export function coldInit(names: string[]): { bareMs: number; rows: Array<{ label: string; ms: number; aboveBareMs: number }> } {
   const maps = chunkMaps();
@@ -104,20 +103,19 @@ export function coldInit(names: string[]): { bareMs: number; rows: Array<{ label
 export function printBundleFigures(): void {
   const sizes = bundleSizes();
   const init = coldInit(sizes.map((s) => s.name));
-  const line = (label: string) => {
-    const row = init.rows.find((r) => r.label === label)!;
-    return `init ${row.ms.toFixed(1)} ms = bare + ${row.aboveBareMs.toFixed(1)} ms (${(row.ms / init.bareMs).toFixed(2)}x bare)`;
-  };
+  const figure = (row: { ms: number; aboveBareMs: number }) =>
+    `${row.ms.toFixed(1)} ms = bare + ${row.aboveBareMs.toFixed(1)} ms (${(row.ms / init.bareMs).toFixed(2)}x bare)`;
   console.log(`\n== bundles (target: zip <= ${kb(ZIP_LIMIT)}, init <= ${INIT_LIMIT_MS} ms above bare node)`);
   console.log(`bare node -e '': ${init.bareMs.toFixed(1)} ms (median of ${RUNS})`);
   for (const size of sizes) {
     console.log(
       `${size.name.padEnd(10)} minified ${kb(size.minified).padStart(9)} in ${size.files} files, ${kb(size.atInit).padStart(9)} loaded at init; ` +
-        `zipped ${kb(size.zipped).padStart(8)} (${((size.zipped / ZIP_LIMIT) * 100).toFixed(0)}% of target); ${line(size.name)}`,
+        `zipped ${kb(size.zipped).padStart(8)} (${((size.zipped / ZIP_LIMIT) * 100).toFixed(0)}% of target); ` +
+        `init ${figure(init.rows.find((r) => r.label === size.name)!)}`,
     );
   }
   console.log('deferred to the step that needs it (the function, then the chunk that step imports):');
   for (const row of init.rows.filter((r) => !sizes.some((s) => s.name === r.label))) {
-    console.log(`${row.label}: ${row.ms.toFixed(1)} ms = bare + ${row.aboveBareMs.toFixed(1)} ms (${(row.ms / init.bareMs).toFixed(2)}x bare)`);
+    console.log(`${row.label}: ${figure(row)}`);
   }
 }
