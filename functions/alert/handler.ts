@@ -20,23 +20,30 @@ import { log } from '../../shared/log';
 import { logFailures } from '../../shared/middleware/log-failures';
 
 const env = lazyEnv(alertEnvSchema);
+// Built at load, in Lambda's init phase (see shared/aws/clients.ts).
+const clients = {
+  db: DynamoDBDocumentClient.from(dynamoDb(), { marshallOptions: { removeUndefinedValues: true } }),
+  sns: sns(),
+  secretsManager: secretsManager(),
+  sqs: sqs(),
+};
 let deps: AlertPipelineDeps | undefined;
 
 /** Built on the first invocation and kept while the instance is warm (the config cache with it). */
 function pipeline(): AlertPipelineDeps {
   if (deps) return deps;
   const e = env();
-  const db = DynamoDBDocumentClient.from(dynamoDb(), { marshallOptions: { removeUndefinedValues: true } });
-  const publisher = new SnsTopicPublisher(sns());
+  const { db } = clients;
+  const publisher = new SnsTopicPublisher(clients.sns);
   const pacer = new DynamoDbPacer(db, e.KEYWARDEN_ALERT_TABLE);
   const built: AlertPipelineDeps = {
     state: new DynamoDbAlertState(db, e.KEYWARDEN_ALERT_TABLE, e.KEYWARDEN_ALERT_STATE_TTL_DAYS * 86_400),
-    config: new CachedChannelConfig(new SecretsManagerChannelConfigSource(secretsManager(), e.KEYWARDEN_ALERT_CHANNELS_SECRET), {
+    config: new CachedChannelConfig(new SecretsManagerChannelConfigSource(clients.secretsManager, e.KEYWARDEN_ALERT_CHANNELS_SECRET), {
       ttlMs: e.KEYWARDEN_ALERT_CONFIG_TTL_SECONDS * 1000,
       defaultTopicArn: e.KEYWARDEN_ALERT_TOPIC_ARN,
     }),
     channels: (config) => buildChannels(config, { pacer, publisher }),
-    deadLetters: new SqsDeadLetterSink(sqs(), e.KEYWARDEN_ALERT_DLQ_URL),
+    deadLetters: new SqsDeadLetterSink(clients.sqs, e.KEYWARDEN_ALERT_DLQ_URL),
     fallback: new TopicFallbackNotifier(e.KEYWARDEN_ALERT_FALLBACK_TOPIC_ARN, publisher, e.KEYWARDEN_STAGE),
     clock: systemClock,
     tenancy: tenancyFromEnv(),

@@ -15,6 +15,8 @@ import { detectors } from '../../shared/detection/detectors';
 import { log } from '../../shared/log';
 import { logFailures } from '../../shared/middleware/log-failures';
 
+// Built at load, in Lambda's init phase (see shared/aws/clients.ts).
+const clients = { dynamoDb: dynamoDb(), eventBridge: eventBridge(), sqs: sqs() };
 let deps: AuditPipelineDeps | undefined;
 
 /** Built on the first invocation, from the environment, then kept for the warm container. */
@@ -23,10 +25,10 @@ function pipeline(): AuditPipelineDeps {
   const settings = auditSettingsFromEnv();
   if (!settings.deadLetterQueueUrl) throw new ConfigError('invalid configuration: KEYWARDEN_AUDIT_DLQ_URL is required by the audit function');
   deps = {
-    store: new DynamoDbAuditStore(dynamoDb(), settings.auditTable, settings.retentionDays),
-    state: new DynamoDbDetectorState(dynamoDb(), settings.stateTable),
-    publisher: new EventBridgeFindingPublisher(eventBridge(), settings.findingsBus),
-    deadLetters: new SqsDeadLetterSink(sqs(), settings.deadLetterQueueUrl),
+    store: new DynamoDbAuditStore(clients.dynamoDb, settings.auditTable, settings.retentionDays),
+    state: new DynamoDbDetectorState(clients.dynamoDb, settings.stateTable),
+    publisher: new EventBridgeFindingPublisher(clients.eventBridge, settings.findingsBus),
+    deadLetters: new SqsDeadLetterSink(clients.sqs, settings.deadLetterQueueUrl),
     config: detectionConfigFromEnv(),
     detectors,
     clock: systemClock,

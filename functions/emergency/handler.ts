@@ -19,29 +19,31 @@ import { log } from '../../shared/log';
 import { logFailures } from '../../shared/middleware/log-failures';
 import type { RotationEvent } from '../../shared/rotation/driver';
 
+// Built at load, in Lambda's init phase (see shared/aws/clients.ts).
+const clients = { lambda: lambda(), secretsManager: secretsManager(), dynamoDb: dynamoDb(), eventBridge: eventBridge() };
 let deps: EmergencyDeps | undefined;
 
 /** Built on the first invocation, from the environment, then kept for the warm container. */
 function runbookDeps(): EmergencyDeps {
   if (deps) return deps;
   const settings = emergencySettingsFromEnv();
-  const rotateFunction = new LambdaRotateFunction(lambda(), settings.rotateFunction);
+  const rotateFunction = new LambdaRotateFunction(clients.lambda, settings.rotateFunction);
   const steps = (event: RotationEvent) => rotateFunction.invokeStep(event);
   const rotation =
     settings.rotationMode === 'service'
-      ? serviceRotationRunner((arn, options) => requestServiceRotation(secretsManager(), arn, options))
-      : steppedRotationRunner(rotateSecretStarter(secretsManager()), steps);
+      ? serviceRotationRunner((arn, options) => requestServiceRotation(clients.secretsManager, arn, options))
+      : steppedRotationRunner(rotateSecretStarter(clients.secretsManager), steps);
   deps = {
-    store: new SecretsManagerStore(secretsManager()),
-    inventory: new SecretsManagerInventory(secretsManager()),
-    audit: new DynamoDbAuditStore(dynamoDb(), settings.auditTable, 365),
-    ledger: new DynamoDbEmergencyLedger(dynamoDb(), settings.emergencyTable),
+    store: new SecretsManagerStore(clients.secretsManager),
+    inventory: new SecretsManagerInventory(clients.secretsManager),
+    audit: new DynamoDbAuditStore(clients.dynamoDb, settings.auditTable, 365),
+    ledger: new DynamoDbEmergencyLedger(clients.dynamoDb, settings.emergencyTable),
     rotation,
     // Repair finishes a stuck rotation by invoking the rotate function directly, in service mode
     // too: the role may invoke it (deploy/emergency.yml), and each step is idempotent.
     steps,
     revoker: rotateFunction,
-    publisher: new EventBridgeFindingPublisher(eventBridge(), settings.findingsBus),
+    publisher: new EventBridgeFindingPublisher(clients.eventBridge, settings.findingsBus),
     clock: systemClock,
     tenancy: tenancyFromEnv(),
   };

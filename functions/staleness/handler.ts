@@ -12,6 +12,8 @@ import { stalenessResourcesFromEnv, stalenessSettingsFromEnv } from '../../share
 import { parseStalenessEvent } from '../../shared/staleness/request';
 import { runStalenessScan, type StalenessScanDeps, type StalenessScanSummary } from '../../shared/staleness/scan';
 
+// Built at load, in Lambda's init phase (see shared/aws/clients.ts).
+const clients = { secretsManager: secretsManager(), cloudWatch: cloudWatch(), eventBridge: eventBridge(), dynamoDb: dynamoDb() };
 let deps: Omit<StalenessScanDeps, 'clock'> | undefined;
 
 /** Built on the first invocation, so a missing variable fails that invocation with a clear error. */
@@ -19,11 +21,11 @@ function dependencies(): Omit<StalenessScanDeps, 'clock'> {
   if (deps) return deps;
   const resources = stalenessResourcesFromEnv();
   deps = {
-    inventory: new SecretsManagerInventory(secretsManager()),
-    values: new SecretsManagerValueReader(secretsManager()),
-    metrics: new CloudWatchMetricsSink(cloudWatch(), resources.namespace),
-    findings: new EventBridgeFindingPublisher(eventBridge(), resources.busName),
-    state: new DynamoDbFindingStateStore(dynamoDb(), resources.tableName),
+    inventory: new SecretsManagerInventory(clients.secretsManager),
+    values: new SecretsManagerValueReader(clients.secretsManager),
+    metrics: new CloudWatchMetricsSink(clients.cloudWatch, resources.namespace),
+    findings: new EventBridgeFindingPublisher(clients.eventBridge, resources.busName),
+    state: new DynamoDbFindingStateStore(clients.dynamoDb, resources.tableName),
     settings: stalenessSettingsFromEnv(),
   };
   return deps;

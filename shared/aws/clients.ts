@@ -15,6 +15,10 @@ import { SQSClient } from '@aws-sdk/client-sqs';
  * Each client is created on first use and then reused for the life of the process (in Lambda,
  * across warm invocations). A client reads its settings when it is created, so set the
  * environment first; {@link resetClients} is for tests that change it afterwards.
+ *
+ * Each function's handler builds its clients at load, so they are part of Lambda's init phase
+ * (and of the cold init `npm run bench` times), not of the first invocation; what needs the
+ * function's own variables waits for that invocation, which reports a bad one as its failure.
  */
 
 /**

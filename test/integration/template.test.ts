@@ -20,12 +20,16 @@ describe('the packaged CloudFormation template', () => {
     expect(fn?.Properties?.Handler).toBe(`dist/functions/${name}/index.handler`);
   });
 
-  it.each(functionNames)('zips exactly the bundle that npm run build wrote for %s', (name) => {
+  it.each(functionNames)('zips exactly the files that npm run build wrote for %s: the handler and its chunks', (name) => {
     const zip = join(ROOT, '.serverless', `${name}.zip`);
-    const listed = execFileSync('unzip', ['-Z1', zip], { encoding: 'utf8' }).trim().split('\n');
-    expect(listed).toEqual([`dist/functions/${name}/index.mjs`]);
-    const zipped = execFileSync('unzip', ['-p', zip, `dist/functions/${name}/index.mjs`]);
-    expect(zipped.equals(readFileSync(join(ROOT, 'dist', 'functions', name, 'index.mjs')))).toBe(true);
+    const listed = execFileSync('unzip', ['-Z1', zip], { encoding: 'utf8' }).trim().split('\n').sort();
+    const built = readdirSync(join(ROOT, 'dist', 'functions', name)).map((file) => `dist/functions/${name}/${file}`).sort();
+    expect(built).toContain(`dist/functions/${name}/index.mjs`);
+    expect(listed).toEqual(built);
+    for (const file of built) {
+      const zipped = execFileSync('unzip', ['-p', zip, file], { maxBuffer: 16 * 1024 * 1024 });
+      expect(zipped.equals(readFileSync(join(ROOT, file))), file).toBe(true);
+    }
   });
 
   it('gives every SQS queue a dead-letter queue, or is one', () => {

@@ -39,7 +39,9 @@ export function mysqlTarget(ctx: { name: string; tags: Readonly<Record<string, s
  * checks the name it was given as host. A server without TLS fails the login.
  */
 export async function connectMysql(target: MysqlTarget, login: Credential, secrets: readonly string[]): Promise<MysqlSession> {
-  const mysql = await import('mysql2/promise');
+  // The driver is CommonJS: its exports are the namespace's default, both under Node and in the
+  // bundle's chunk (whose ES module exports only that default).
+  const { default: mysql } = await import('mysql2/promise');
   const where = `${target.host}:${target.port}`;
   const { settings } = target;
   const options: ConnectionOptions = {
