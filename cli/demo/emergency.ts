@@ -31,8 +31,3 @@ export async function runDemoEmergency(client: SecretsManagerClient, stage: stri
     freshAccepted: fresh ? await credentialLogsIn(fresh) : false,
   };
 }
-
-/** True when the emergency rotation did all it should. */
-export function emergencySucceeded(emergency: DemoEmergency): boolean {
-  return emergency.report.ok && emergency.leakedRefused !== false && emergency.freshAccepted !== false;
-}

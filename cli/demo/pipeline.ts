@@ -18,6 +18,8 @@ import { ordinaryReads, stratusRecords } from './traffic';
 /** What the pipeline part of the demo saw, for the summary. */
 export interface PipelineSummary {
   auditEvents: number;
+  /** Ordinary reads of the leaked secret among them: the access review must list at least these. */
+  leakedSecretReads: number;
   stratusNote?: string;
   emergency: DemoEmergency;
   alertsDelivered: number;
@@ -52,7 +54,8 @@ export async function runPipeline(
     out.progress('replaying CloudTrail: ordinary reads, then the Stratus Red Team attack logs');
     const stratus = stratusRecords();
     if (stratus.note) out.progress(stratus.note);
-    const traffic = [...ordinaryReads(secretNames, new Date()), ...stratus.records];
+    const reads = ordinaryReads(secretNames, new Date());
+    const traffic = [...reads, ...stratus.records];
     await putCloudTrail(eventBridge(), traffic);
     await drain(values, 'AuditQueue', 'audit');
 
@@ -74,6 +77,7 @@ export async function runPipeline(
     writeFileSync(reportFile, renderHtml(report));
     return {
       auditEvents: traffic.length,
+      leakedSecretReads: reads.filter((read) => (read.requestParameters as { secretId?: string }).secretId === leak.secretId).length,
       stratusNote: stratus.note,
       emergency,
       alertsDelivered: alerts,

@@ -2,7 +2,7 @@ import type { RotationReport } from '../../shared/rotation/driver';
 import { exportLines } from '../local';
 import type { Output } from '../output';
 import type { DemoDatabases } from './db';
-import { emergencySucceeded, type DemoEmergency } from './emergency';
+import type { DemoEmergency } from './emergency';
 import type { PipelineSummary } from './pipeline';
 
 /** One rotation the demo ran, and for a database credential what the database said after. */
@@ -27,6 +27,7 @@ export interface DemoSummary {
 export function printDemoSummary(out: Output, summary: DemoSummary, env: Record<string, string>): void {
   const p = summary.pipeline;
   const rotationsOk = summary.rotations.filter(rotationSucceeded).length;
+  const broken = brokenPromises(summary);
   out.result(
     [
       '',
@@ -39,6 +40,7 @@ export function printDemoSummary(out: Output, summary: DemoSummary, env: Record<
       ...p.slackMessages.map((m) => `  slack      ${m.slice(0, 140)}`),
       ...p.pagerDutyEvents.map((e) => `  pagerduty  ${e.slice(0, 140)}`),
       `compliance report: ${p.reportFile} (score ${p.complianceScore.toFixed(1)}%)`,
+      broken.length === 0 ? 'every check of the demo held' : `FAILED checks:\n${broken.map((line) => `  ${line}`).join('\n')}`,
       '',
       `the local AWS is still running at ${summary.endpoint}, and the PostgreSQL cluster beside it; to look around:`,
       ...exportLines(env).map((line) => `  ${line}`),
@@ -46,9 +48,29 @@ export function printDemoSummary(out: Output, summary: DemoSummary, env: Record<
       `  node bin/keywarden.mjs audit query --local --secret ${p.emergency.secretId}`,
       'stop both (and remove the demo users from MariaDB and Redis) with: node bin/keywarden.mjs local down',
     ],
-    { event: 'demo', ...summary, databases: databasesJson(summary.databases) },
+    { event: 'demo', ...summary, databases: databasesJson(summary.databases), broken },
   );
-  if (rotationsOk < summary.rotations.length || !emergencySucceeded(p.emergency)) process.exitCode = 1;
+  if (broken.length > 0) process.exitCode = 1;
+}
+
+/**
+ * What the demo promises, checked against what happened: every rotation worked and its database
+ * accepts the new credential; the emergency rotation worked, the database refuses the leaked
+ * credential and accepts the new one, the access review lists the reads that were replayed, and
+ * its finding reached both stand-ins. One line per broken promise.
+ */
+function brokenPromises(summary: DemoSummary): string[] {
+  const { emergency, leakedSecretReads, slackMessages, pagerDutyEvents } = summary.pipeline;
+  const broken = summary.rotations.filter((r) => !rotationSucceeded(r)).map((r) => `the rotation of ${r.report.secretId}`);
+  if (!emergency.report.ok) broken.push(`the emergency rotation of ${emergency.secretId}`);
+  if (emergency.leakedRefused === false) broken.push('the database still accepts the leaked credential');
+  if (emergency.freshAccepted === false) broken.push('the database refuses the credential the emergency rotation made');
+  const reads = emergency.report.secrets[0]?.accessReview?.reads ?? 0;
+  if (reads < leakedSecretReads) broken.push(`the access review lists ${reads} read(s) of ${emergency.secretId}; ${leakedSecretReads} were replayed`);
+  const title = `Emergency rotation of ${emergency.secretId}`;
+  if (!slackMessages.some((m) => m.includes(title))) broken.push('the emergency finding did not reach the Slack stand-in');
+  if (!pagerDutyEvents.some((e) => e.includes(title))) broken.push('the emergency finding did not reach the PagerDuty stand-in');
+  return broken;
 }
 
 function rotationSucceeded(rotation: DemoRotation): boolean {
