@@ -7,22 +7,22 @@ import { credentialLogsIn, readVersion } from './db/login';
 export interface DemoEmergency {
   secretId: string;
   report: EmergencyReport;
-  /** Database credentials only: the server refuses the leaked one now. */
-  leakedRefused?: boolean;
-  /** Database credentials only: the server accepts the new one. */
-  freshAccepted?: boolean;
+  /** The database refuses the leaked credential now. */
+  leakedRefused: boolean;
+  /** The database accepts the new one. */
+  freshAccepted: boolean;
 }
 
 /**
- * An emergency rotation through the emergency function, as on-call would run it after a leak.
- * For a database credential the demo then asks the database itself: the leaked credential must
- * be refused at once and the new one accepted.
+ * An emergency rotation of a database credential through the emergency function, as on-call
+ * would run it after a leak; then the demo asks the database itself: the leaked credential must be
+ * refused at once and the new one accepted.
  */
-export async function runDemoEmergency(client: SecretsManagerClient, stage: string, secretId: string, isDatabase: boolean): Promise<DemoEmergency> {
-  const leaked = isDatabase ? await readVersion(client, secretId) : undefined;
+export async function runDemoEmergency(client: SecretsManagerClient, stage: string, secretId: string): Promise<DemoEmergency> {
+  const leaked = await readVersion(client, secretId);
+  if (!leaked) throw new Error(`the demo's leaked secret ${secretId} does not exist`);
   const request = { secretId, reason: 'demo: credential pasted in a public issue', requestedBy: 'keywarden-demo', requestId: `demo-${Date.now()}` };
   const report = await invokeEmergency(request, { kind: 'local', stage });
-  if (!leaked) return { secretId, report };
   const fresh = await readVersion(client, secretId);
   return {
     secretId,

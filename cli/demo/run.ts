@@ -39,7 +39,7 @@ export async function runDemo(out: Output, options: { stage: string }): Promise<
     process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
     applyFunctionEnvironments(options.stage, stack.resources.values, ['audit', 'alert', 'staleness']);
     const names = [...DEMO_SECRETS.map((s) => s.name), ...databases.databases.flatMap((d) => d.secretNames)];
-    const leak = { secretId: DEMO_LEAKED_SECRET, rotate: () => runDemoEmergency(client, options.stage, DEMO_LEAKED_SECRET, true) };
+    const leak = { secretId: DEMO_LEAKED_SECRET, rotate: () => runDemoEmergency(client, options.stage, DEMO_LEAKED_SECRET) };
     const pipeline = await runPipeline(out, options.stage, stack.resources.values, names, leak);
     const summary: DemoSummary = { endpoint: stack.endpoint, created: [...created, ...databases.seeded], rotations, databases, pipeline };
     printDemoSummary(out, summary, stack.env);

@@ -63,8 +63,8 @@ function brokenPromises(summary: DemoSummary): string[] {
   const { emergency, leakedSecretReads, slackMessages, pagerDutyEvents } = summary.pipeline;
   const broken = summary.rotations.filter((r) => !rotationSucceeded(r)).map((r) => `the rotation of ${r.report.secretId}`);
   if (!emergency.report.ok) broken.push(`the emergency rotation of ${emergency.secretId}`);
-  if (emergency.leakedRefused === false) broken.push('the database still accepts the leaked credential');
-  if (emergency.freshAccepted === false) broken.push('the database refuses the credential the emergency rotation made');
+  if (!emergency.leakedRefused) broken.push('the database still accepts the leaked credential');
+  if (!emergency.freshAccepted) broken.push('the database refuses the credential the emergency rotation made');
   const reads = emergency.report.secrets[0]?.accessReview?.reads ?? 0;
   if (reads < leakedSecretReads) broken.push(`the access review lists ${reads} read(s) of ${emergency.secretId}; ${leakedSecretReads} were replayed`);
   const title = `Emergency rotation of ${emergency.secretId}`;
@@ -94,9 +94,7 @@ function emergencyLine(emergency: DemoEmergency): string {
   const report = emergency.report;
   const steps = report.secrets[0]?.steps.map((s) => `${s.step} ${s.outcome}`).join(', ');
   const review = report.secrets[0]?.accessReview;
-  const checks = emergency.leakedRefused === undefined
-    ? ''
-    : `; the leaked credential is ${emergency.leakedRefused ? 'refused' : 'STILL ACCEPTED'} by the database, the new one ${emergency.freshAccepted ? 'logs in' : 'is REFUSED'}`;
+  const checks = `; the leaked credential is ${emergency.leakedRefused ? 'refused' : 'STILL ACCEPTED'} by the database, the new one ${emergency.freshAccepted ? 'logs in' : 'is REFUSED'}`;
   const reads = review ? `; the access review lists ${review.reads} read(s) by ${review.principals.length} principal(s)` : '';
   return `emergency rotation of ${emergency.secretId}: ${report.ok ? 'ok' : 'FAILED'} (${steps})${checks}${reads}`;
 }
