@@ -67,13 +67,12 @@ function kmsResources(keyArns, settings) {
 }
 
 module.exports = {
-  GRANTS,
   parseKeyArns,
   kmsResources,
   /** Serverless calls this for ${file(deploy/secrets-kms.cjs):resources}. */
   resources: async ({ resolveVariable }) => {
     const region = await resolveVariable('self:provider.region');
-    const keyArns = parseKeyArns(await resolveVariable("param:secretsKmsKeyArns"), region);
+    const keyArns = parseKeyArns(await resolveVariable('param:secretsKmsKeyArns'), region);
     const hygiene = await resolveVariable("param:stalenessHygiene, 'tagged'");
     return kmsResources(keyArns, { hygiene });
   },

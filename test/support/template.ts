@@ -49,7 +49,7 @@ export function roleStatements(resources: Record<string, TemplateResource>, role
   return iamStatements({ [roleId]: resources[roleId]!, ...Object.fromEntries(attached) }).map(({ statement }) => statement);
 }
 
-/** The statements of a role's that allow a kms: action. */
+/** A role's statements that allow a kms: action. */
 export function kmsStatements(resources: Record<string, TemplateResource>, roleId: string): Array<Record<string, unknown>> {
   return roleStatements(resources, roleId).filter((statement) => ([statement.Action].flat() as string[]).some((action) => action.startsWith('kms:')));
 }
