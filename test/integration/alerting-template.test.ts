@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { iamStatements, readPackagedTemplate } from '../support/template';
+import { iamStatements, kmsStatements, packageWithParams, readPackagedTemplate, SECRETS_KMS_KEYS, THROUGH_SECRETS_MANAGER } from '../support/template';
 
 // deploy/alert.yml as packaged: the queue wiring, and a role that can do only what the alert
 // function does.
@@ -54,4 +54,12 @@ describe('the alert part of the template', () => {
     expect(bySid.DeadLetterWithReason).toMatchObject({ Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['AlertDeadLetterQueue', 'Arn'] } });
     for (const statement of statements) expect(statement.Resource).not.toBe('*');
   });
+
+  it('may decrypt its channel secret with the secretsKmsKeyArns keys, through Secrets Manager only, and uses no key without them', () => {
+    expect(kmsStatements(Resources, 'AlertRole')).toEqual([]);
+    const withKeys = packageWithParams({ secretsKmsKeyArns: SECRETS_KMS_KEYS.join(',') }).Resources;
+    expect(kmsStatements(withKeys, 'AlertRole')).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Action: ['kms:Decrypt'], Resource: SECRETS_KMS_KEYS, Condition: THROUGH_SECRETS_MANAGER }),
+    ]);
+  }, 120_000);
 });

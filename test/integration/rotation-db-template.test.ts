@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { iamStatements, packageWithParams, readPackagedTemplate, type TemplateResource } from '../support/template';
+import { iamStatements, kmsStatements, packageWithParams, readPackagedTemplate, SECRETS_KMS_KEYS, THROUGH_SECRETS_MANAGER, type TemplateResource } from '../support/template';
 
 function rotateParts(template: { Resources: Record<string, TemplateResource>; Conditions?: Record<string, unknown> }) {
   const fn = template.Resources.RotateLambdaFunction!.Properties!;
@@ -28,6 +28,14 @@ describe('the rotate function in the packaged template', () => {
     expect(master.Action).toBe('secretsmanager:GetSecretValue');
     expect(master.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/keywarden:stage': 'ci' } });
   });
+
+  it('may use the secretsKmsKeyArns keys to decrypt and encrypt values, through Secrets Manager only, and no key without them', () => {
+    expect(kmsStatements(readPackagedTemplate().Resources, 'RotateRole')).toEqual([]);
+    const { Resources } = packageWithParams({ secretsKmsKeyArns: SECRETS_KMS_KEYS.join(',') });
+    expect(kmsStatements(Resources, 'RotateRole')).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: SECRETS_KMS_KEYS, Condition: THROUGH_SECRETS_MANAGER }),
+    ]);
+  }, 120_000);
 
   it('attaches subnets, security groups and the VPC access policy when the parameters are set', () => {
     const template = packageWithParams({ rotateSubnetIds: 'subnet-aaa,subnet-bbb', rotateSecurityGroupIds: 'sg-123', rotateTimeoutSeconds: '120' });

@@ -2,7 +2,7 @@ import { DescribeAlarmsCommand, GetDashboardCommand } from '@aws-sdk/client-clou
 import { DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { cloudWatch, dynamoDb } from '../../shared/aws/clients';
-import { iamStatements, packageWithParams, readPackagedTemplate, type TemplateResource } from '../support/template';
+import { iamStatements, kmsStatements, packageWithParams, readPackagedTemplate, SECRETS_KMS_KEYS, THROUGH_SECRETS_MANAGER, type TemplateResource } from '../support/template';
 import { templateResource } from '../support/local-aws';
 
 /** deploy/staleness.yml as packaged, and as `keywarden local up` creates it in the local AWS. */
@@ -77,5 +77,14 @@ describe('the staleness part of the packaged template', () => {
         ['ComplianceScore', 'DueSoonSecrets', 'OldestSecretAgeDays', 'RotationDisabledSecrets', 'RotationFailingSecrets', 'Secrets', 'StaleSecrets', 'UnusedSecrets', 'WeakValueSecrets'],
       );
     }
+  }, 120_000);
+
+  it('may decrypt values for the hygiene check with the secretsKmsKeyArns keys, through Secrets Manager only; no key when hygiene is off', () => {
+    expect(kmsStatements(Resources, 'StalenessRole')).toEqual([]);
+    const keys = SECRETS_KMS_KEYS.join(',');
+    expect(kmsStatements(packageWithParams({ secretsKmsKeyArns: keys }).Resources, 'StalenessRole')).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Action: ['kms:Decrypt'], Resource: SECRETS_KMS_KEYS, Condition: THROUGH_SECRETS_MANAGER }),
+    ]);
+    expect(kmsStatements(packageWithParams({ secretsKmsKeyArns: keys, stalenessHygiene: 'off' }).Resources, 'StalenessRole')).toEqual([]);
   }, 120_000);
 });

@@ -1,8 +1,17 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { iamStatements, readPackagedTemplate, type TemplateResource } from '../support/template';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  iamStatements,
+  kmsStatements,
+  packageWithParams,
+  readPackagedTemplate,
+  roleStatements,
+  SECRETS_KMS_KEYS,
+  THROUGH_SECRETS_MANAGER,
+  type TemplateResource,
+} from '../support/template';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const { Resources } = readPackagedTemplate();
@@ -11,6 +20,28 @@ const functionNames = readdirSync(join(ROOT, 'functions')).filter((name) =>
   statSync(join(ROOT, 'functions', name)).isDirectory(),
 );
 const logicalId = (name: string) => `${name[0]!.toUpperCase()}${name.slice(1)}LambdaFunction`;
+const actionsOf = (statements: Array<Record<string, unknown>>) => statements.flatMap((s) => [s.Action].flat() as string[]);
+
+/** No `*` action or service wildcard; `*` resources only under a condition; KMS grants name keys, for Secrets Manager only. */
+function expectLeastPrivilege(resources: Record<string, TemplateResource>) {
+  const statements = iamStatements(resources).filter(({ statement }) => statement.Effect === 'Allow');
+  expect(statements.length).toBeGreaterThan(0);
+  for (const { where, statement } of statements) {
+    const actions = [statement.Action].flat() as string[];
+    for (const action of actions) {
+      expect(action, `${where} allows ${action}`).not.toMatch(/(^\*$)|(:\*$)/);
+    }
+    for (const resource of [statement.Resource].flat()) {
+      if (resource === '*') expect(statement.Condition, `${where} allows every resource without a condition`).toBeDefined();
+    }
+    if (actions.some((action) => action.startsWith('kms:'))) {
+      for (const resource of [statement.Resource].flat()) {
+        expect(resource, `${where} grants a KMS action on something other than a key`).toMatch(/^arn:aws:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-z-]+$/);
+      }
+      expect(statement.Condition, `${where} grants a KMS key for use outside Secrets Manager`).toEqual(THROUGH_SECRETS_MANAGER);
+    }
+  }
+}
 
 describe('the packaged CloudFormation template', () => {
   it.each(functionNames)('declares function %s on nodejs22.x from its bundle', (name) => {
@@ -48,16 +79,11 @@ describe('the packaged CloudFormation template', () => {
   });
 
   it('has no IAM statement that allows * or secretsmanager:* or any service wildcard', () => {
-    const statements = iamStatements(Resources).filter(({ statement }) => statement.Effect === 'Allow');
-    expect(statements.length).toBeGreaterThan(0);
-    for (const { where, statement } of statements) {
-      for (const action of [statement.Action].flat() as string[]) {
-        expect(action, `${where} allows ${action}`).not.toMatch(/(^\*$)|(:\*$)/);
-      }
-      for (const resource of [statement.Resource].flat()) {
-        if (resource === '*') expect(statement.Condition, `${where} allows every resource without a condition`).toBeDefined();
-      }
-    }
+    expectLeastPrivilege(Resources);
+  });
+
+  it('grants no KMS key by default: secrets on aws/secretsmanager need none', () => {
+    expect(actionsOf(iamStatements(Resources).map(({ statement }) => statement)).filter((a) => a.startsWith('kms:'))).toEqual([]);
   });
 
   it('scopes Secrets Manager permissions to this stage', () => {
@@ -94,5 +120,35 @@ describe('the packaged CloudFormation template', () => {
   it('gives each function a role of its own', () => {
     const roles = ofType('AWS::Lambda::Function').map(([, fn]) => JSON.stringify(fn.Properties?.Role));
     expect(new Set(roles).size).toBe(roles.length);
+  });
+});
+
+describe('the packaged template with the secretsKmsKeyArns param', () => {
+  let withKeys: Record<string, TemplateResource>;
+  beforeAll(() => {
+    // Spaces and a repeated key, as a hand-typed --param may have them.
+    withKeys = packageWithParams({ secretsKmsKeyArns: ` ${SECRETS_KMS_KEYS[0]}, ${SECRETS_KMS_KEYS[1]},${SECRETS_KMS_KEYS[0]}` }).Resources;
+  }, 120_000);
+
+  it('still has no wildcard action, and its KMS statements name keys, never "*"', () => {
+    expectLeastPrivilege(withKeys);
+  });
+
+  it('grants the keys to exactly the roles that read (Decrypt) or write (GenerateDataKey) secret values, through Secrets Manager only', () => {
+    const roles = Object.keys(withKeys).filter((id) => withKeys[id]!.Type === 'AWS::IAM::Role');
+    const granted: string[] = [];
+    for (const roleId of roles) {
+      const secretActions = actionsOf(roleStatements(withKeys, roleId));
+      const expected = [
+        ...(secretActions.some((a) => a === 'secretsmanager:GetSecretValue' || a === 'secretsmanager:BatchGetSecretValue') ? ['kms:Decrypt'] : []),
+        ...(secretActions.includes('secretsmanager:PutSecretValue') ? ['kms:GenerateDataKey'] : []),
+      ];
+      const kms = kmsStatements(withKeys, roleId);
+      expect(actionsOf(kms).sort(), roleId).toEqual(expected);
+      for (const statement of kms) expect({ Resource: statement.Resource, Condition: statement.Condition }, roleId).toEqual({ Resource: SECRETS_KMS_KEYS, Condition: THROUGH_SECRETS_MANAGER });
+      if (kms.length > 0) granted.push(roleId);
+    }
+    // The emergency and audit functions never read a value.
+    expect(granted.sort()).toEqual(['AlertRole', 'RotateRole', 'StalenessRole']);
   });
 });

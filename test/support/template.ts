@@ -41,6 +41,28 @@ export function iamStatements(resources: Record<string, TemplateResource>): Arra
   return out;
 }
 
+/** Every statement that applies to a role: its inline policies and the AWS::IAM::Policy resources attached to it. */
+export function roleStatements(resources: Record<string, TemplateResource>, roleId: string): Array<Record<string, unknown>> {
+  const attached = Object.entries(resources).filter(
+    ([, resource]) => resource.Type === 'AWS::IAM::Policy' && JSON.stringify(resource.Properties?.Roles).includes(`{"Ref":"${roleId}"}`),
+  );
+  return iamStatements({ [roleId]: resources[roleId]!, ...Object.fromEntries(attached) }).map(({ statement }) => statement);
+}
+
+/** A role's statements that allow a kms: action. */
+export function kmsStatements(resources: Record<string, TemplateResource>, roleId: string): Array<Record<string, unknown>> {
+  return roleStatements(resources, roleId).filter((statement) => ([statement.Action].flat() as string[]).some((action) => action.startsWith('kms:')));
+}
+
+/** Two customer-managed keys in the ci stage's region, for the secretsKmsKeyArns param. */
+export const SECRETS_KMS_KEYS = [
+  'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+  'arn:aws:kms:us-east-1:444455556666:key/mrk-1234abcd12ab34cd56ef1234567890ab',
+];
+
+/** The condition every KMS grant carries: usable only through Secrets Manager in the stack's region. */
+export const THROUGH_SECRETS_MANAGER = { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' } } };
+
 /**
  * Packages the service with extra `--param`s and returns that template. `serverless package`
  * empties its service's .serverless/ first (even with `--package <dir>`), which every other test
