@@ -2,7 +2,7 @@ import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invokeEmergency } from '../../cli/emergency-invoker';
 import { createSecret, rotate, valueAt } from '../support/db-rotation';
-import { REDIS, redisAdmin, uniqueSuffix } from '../support/db-services';
+import { REDIS, redisAdmin, redisLogsIn, uniqueSuffix } from '../support/db-services';
 
 // An emergency rotation of a real credential, end to end through the built bundles: the
 // emergency function rotates a Redis ACL user's password (the rotate function, invoked step by
@@ -10,19 +10,7 @@ import { REDIS, redisAdmin, uniqueSuffix } from '../support/db-services';
 let admin: Redis;
 const users: string[] = [];
 
-async function logsIn(user: { username: string; password: string }): Promise<boolean> {
-  const client = new Redis({ ...REDIS, username: user.username, password: user.password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.ping();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
+const logsIn = redisLogsIn;
 
 beforeAll(async () => {
   admin = await redisAdmin();

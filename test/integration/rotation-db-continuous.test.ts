@@ -1,9 +1,9 @@
 import { createConnection, type Connection } from 'mysql2/promise';
 import pg from 'pg';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecret, loginContinuously, rotate, type LoginStats } from '../support/db-rotation';
-import { MARIADB, REDIS, mariadbRoot, redisAdmin, uniqueSuffix } from '../support/db-services';
+import { MARIADB, REDIS, mariadbRoot, redisAdmin, redisLogin, uniqueSuffix } from '../support/db-services';
 import { startPostgresCluster, type PostgresCluster } from '../../cli/local/postgres-cluster';
 
 /**
@@ -48,16 +48,6 @@ const pgLogin = async (c: { username: string; password: string }) => {
   await client.end();
 };
 const mysqlLogin = async (c: { username: string; password: string }) => (await createConnection({ ...MARIADB, user: c.username, password: c.password })).end();
-const redisLogin = async (c: { username: string; password: string }) => {
-  const client = new Redis({ ...REDIS, username: c.username, password: c.password, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.ping();
-  } finally {
-    client.disconnect();
-  }
-};
 
 beforeAll(async () => {
   [cluster, mysqlRoot, redis] = await Promise.all([startPostgresCluster(), mariadbRoot(), redisAdmin()]);

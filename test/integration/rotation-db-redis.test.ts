@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { passwordHash } from '../../shared/rotation/strategies/redis';
 import { captureOutput } from '../support/capture-output';
 import { createSecret, invokeStep, resume, rotate, revokeThroughBundle, rotateUntil, sm, valueAt } from '../support/db-rotation';
-import { REDIS, redisAdmin, uniqueSuffix } from '../support/db-services';
+import { REDIS, redisAdmin, redisLogsIn, uniqueSuffix } from '../support/db-services';
 import { startRedisTlsServer, type RedisTlsServer } from '../support/redis-tls-server';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 
@@ -15,18 +15,7 @@ let proxy: TcpProxy;
 let tlsServer: RedisTlsServer;
 const users: string[] = [];
 
-/** Logs in as `user` with a fresh client (no retries) and runs PING. */
-async function login(user: { username: string; password: string }, options: { port?: number; tls?: object } = {}): Promise<void> {
-  const client = new Redis({ host: REDIS.host, port: options.port ?? REDIS.port, username: user.username, password: user.password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, tls: options.tls });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.ping();
-  } finally {
-    client.disconnect();
-  }
-}
-const logsIn = (user: { username: string; password: string }) => login(user).then(() => true, () => false);
+const logsIn = redisLogsIn;
 
 /** An ACL user for the app and an admin for the master secret (or one that may not use ACL). */
 async function fixture(options: { client?: Redis; adminRights?: boolean } = {}) {

@@ -43,3 +43,20 @@ export async function redisAdmin(): Promise<Redis> {
     );
   }
 }
+
+/** Logs in to the machine's Redis as `user` with a fresh client (no retries) and runs PING; rejects when refused. */
+export async function redisLogin(user: { username: string; password: string }): Promise<void> {
+  const client = new Redis({ ...REDIS, username: user.username, password: user.password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.ping();
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Whether Redis accepts `user` (see {@link redisLogin}). */
+export function redisLogsIn(user: { username: string; password: string }): Promise<boolean> {
+  return redisLogin(user).then(() => true, () => false);
+}
