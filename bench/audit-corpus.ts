@@ -12,22 +12,12 @@
  *   BatchGetSecretValue calls, a denied-read burst, cross-tenant reads, AWSPREVIOUS reads, a
  *   deletion without recovery, a public resource policy.
  */
+import { prng } from '../test/support/prng';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
 const TENANTS = 20;
 const APPS_PER_TENANT = 2;
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function role(name: string, session: string): Record<string, unknown> {
   return {

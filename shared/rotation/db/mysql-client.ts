@@ -96,17 +96,3 @@ export async function connectMysql(target: MysqlTarget, login: Credential, secre
   return session;
 }
 
-/** Runs `fn` on a fresh connection and always closes it. */
-export async function withMysql<T>(
-  target: MysqlTarget,
-  login: Credential,
-  secrets: readonly string[],
-  fn: (session: MysqlSession) => Promise<T>,
-): Promise<T> {
-  const session = await connectMysql(target, login, secrets);
-  try {
-    return await fn(session);
-  } finally {
-    await session.close();
-  }
-}

@@ -69,21 +69,6 @@ export async function connectPostgres(target: PostgresTarget, login: Credential,
   };
 }
 
-/** Runs `fn` on a fresh connection and always closes it. */
-export async function withPostgres<T>(
-  target: PostgresTarget,
-  login: Credential,
-  secrets: readonly string[],
-  fn: (session: PostgresSession) => Promise<T>,
-): Promise<T> {
-  const session = await connectPostgres(target, login, secrets);
-  try {
-    return await fn(session);
-  } finally {
-    await session.close();
-  }
-}
-
 /** A PostgreSQL identifier, quoted: `"app_user"`, with embedded quotes doubled. */
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;

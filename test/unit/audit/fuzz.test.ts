@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { normaliseCloudTrail } from '../../../shared/audit/normalise';
 import { memoryPipeline } from '../detection/memory-pipeline';
 import { envelope } from './fixtures';
+import { prng } from '../../support/prng';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const STRATUS = join(ROOT, '..', 'shared', 'datasets', 'stratus-red-team');
@@ -18,18 +19,6 @@ function seeds(): Array<Record<string, unknown>> {
     (JSON.parse(readFileSync(join(SAMPLES, f), 'utf8')) as { cases: Array<{ records: Array<Record<string, unknown>> }> }).cases.flatMap((c) => c.records),
   );
   return [...stratus, ...samples];
-}
-
-/** A small seeded PRNG (mulberry32), so a failure is reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const ODD_VALUES: unknown[] = [null, 0, -1, 1e308, true, false, '', ' ', 'x'.repeat(70_000), '\u0000\ud800', [], [null], {}, { __proto__: { polluted: true } }, [[[[[]]]]], 'arn:aws:secretsmanager:::secret:', '2024-13-45T99:99:99Z', Number.NaN];
