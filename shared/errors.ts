@@ -114,3 +114,21 @@ export class RotationFailedError extends KeywardenError {
     this.name = 'RotationFailedError';
   }
 }
+
+/**
+ * keywarden refused to act on a secret because what it read is not what an administrator bound
+ * or what keywarden itself wrote: a value naming another host, user or master, a privileged
+ * target, a pending value keywarden did not create, a revocation the emergency path did not ask
+ * for. Nothing was changed. `rule` is the finding's rule id (`rotation.<name>`) that the rotate
+ * function raises for it; `field` names the field that disagreed, when one did.
+ */
+export class RotationRefusedError extends KeywardenError {
+  readonly rule: string;
+  readonly field?: string;
+  constructor(message: string, details: { rule: string; field?: string }, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RotationRefusedError';
+    this.rule = details.rule;
+    this.field = details.field;
+  }
+}
