@@ -99,7 +99,7 @@ export function registerAlertCommand(program: Command): void {
     .option('--slack-port <port>', 'port for the Slack stand-in (0: any free port)', parsePort, 0)
     .option('--pagerduty-port <port>', 'port for the PagerDuty stand-in (0: any free port)', parsePort, 0)
     .option('--fail-rate <share>', 'share of requests to fail at random, 0 to 1', parseShare, 0)
-    .option('--faults <kinds>', 'what a random failure is: 429, 500, 502, 503, 400, slow (comma-separated)', parseFaults, ['429', '500', '503'] as FaultKind[])
+    .option('--faults <kinds>', 'what a random failure is: 429, 500, 502, 503, 400, 302, slow (comma-separated)', parseFaults, ['429', '500', '503'] as FaultKind[])
     .option('--retry-after <seconds>', 'the Retry-After of an injected 429', parseSeconds, 1)
     .option('--configure [secret]', 'also write a channel configuration pointing at the stand-ins into the local AWS (default keywarden/<stage>/alert-channels)')
     .option('--stage <stage>', 'the stage for --configure', 'local')
@@ -206,7 +206,7 @@ function parseSeconds(value: string): number {
 
 function parseFaults(value: string): FaultKind[] {
   const kinds = value.split(',').map((s) => s.trim());
-  const known: FaultKind[] = ['429', '500', '502', '503', '400', 'slow'];
+  const known: FaultKind[] = ['429', '500', '502', '503', '400', '302', 'slow'];
   const unknown = kinds.filter((k) => !known.includes(k as FaultKind));
   if (unknown.length > 0) throw new InvalidRequestError(`--faults takes ${known.join(', ')}, not "${unknown.join(', ')}"`);
   return kinds as FaultKind[];
