@@ -7,6 +7,7 @@ import { main } from '../../cli/main';
 import { startSlackStandin, type SlackStandin } from '../../cli/standins';
 import { dedupKeyOf, type Finding } from '../../shared/alerting/finding';
 import { captureOutput } from '../support/capture-output';
+import { RAW_CONTROL } from '../support/control-chars';
 import { templateResource } from '../support/local-aws';
 import { sampleFinding } from '../unit/alerting/support';
 import { cloudTrail, USER } from '../unit/audit/fixtures';
@@ -208,7 +209,6 @@ describe('egress', () => {
 describe('what the CLI prints', () => {
   /** A secret name that clears the screen, sets the terminal title, and reverses what follows. */
   const HOSTILE_NAME = 'app/\u001b[2J\u001b]0;pwned\u0007evil\u202egnp.exe\u009b1A';
-  const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
   it('attack: control characters in a secret name -> stripped from keywarden audit query and alert send output', async () => {
     applyAuditFunctionEnv();

@@ -8,6 +8,7 @@ import { deploymentFromArn, secretConsoleLink, validatedSecretName } from '../..
 import { renderFallbackNotice } from '../../../shared/alerting/dead-letter';
 import { emergencyCommand } from '../../../shared/alerting/presentation';
 import { forgetSecrets, rememberSecret } from '../../../shared/redact';
+import { RAW_CONTROL } from '../../support/control-chars';
 import { alertOf, SAMPLE_DEPLOYMENT, sampleFinding } from './support';
 
 const OURS = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:multitenant-ai-poc/tenant-2/database-password-AbCdEf';
@@ -56,7 +57,7 @@ describe('attack: mentions and links in record-derived text', () => {
   it('strips control and bidi characters from the header and fields', () => {
     const message = renderSlackMessage(alertOf({ ...hostile, title: 'Read of \u202eevil\u202c \u001b[31mred\u001b[0m', secret: { name: 'app/\u0007db\u200f' } }));
     const all = slackTexts(message).join('\n');
-    expect(all).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u200e\u200f]/);
+    expect(all).not.toMatch(RAW_CONTROL);
     expect(message.text).toContain('Read of evil red');
   });
 });
@@ -116,7 +117,7 @@ describe('the emergency command for a name with control characters', () => {
   it('shows every unusual character as an escape, so what on-call sees is what the shell runs', () => {
     const command = emergencyCommand({ ...sampleFinding('audit'), secret: { name: 'app/db\u001b[2K\u202e' } })!;
     expect(command).toContain("--secret $'app/db\\x1b\\x5b2K\\u202e'");
-    expect(command).not.toMatch(/[\u001b\u202e]/);
+    expect(command).not.toMatch(RAW_CONTROL);
   });
 });
 
