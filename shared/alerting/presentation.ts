@@ -1,7 +1,7 @@
 import { nameFromArn } from '../audit/tenancy';
 import { singleLine } from '../display-text';
 import type { Alert } from './channel';
-import { secretConsoleLink } from './console-link';
+import { secretConsoleLink, validatedSecretName } from './console-link';
 import type { Finding, Severity } from './finding';
 
 /**
@@ -48,13 +48,18 @@ export function secretConsoleUrl(alert: Pick<Alert, 'finding' | 'deployment'>): 
 /**
  * The exact command for an emergency rotation of the finding's secret, safe to paste into a
  * shell: the reason holds only the rule id and the finding id, stripped to plain characters,
- * and the name is quoted unless it is made of characters a shell leaves alone.
+ * and the name is quoted unless it is made of characters a shell leaves alone. A secret ARN
+ * that is not a validated ARN of this deployment (another account, a forged one) is named
+ * whole instead of by its name, so the command can never rotate this account's secret of the
+ * same name because of a record about someone else's.
  */
-export function emergencyCommand(finding: Finding): string | undefined {
-  const name = secretNameOf(finding);
-  if (!name || finding.status === 'resolved') return undefined;
+export function emergencyCommand(alert: Pick<Alert, 'finding' | 'deployment'>): string | undefined {
+  const { finding } = alert;
+  const arn = finding.secret?.arn;
+  const target = arn && !validatedSecretName(arn, alert.deployment) ? arn : secretNameOf(finding);
+  if (!target || finding.status === 'resolved') return undefined;
   const reason = `${finding.ruleId} finding ${finding.id}`.replace(/[^A-Za-z0-9 ._:/@+=-]/g, '-').slice(0, 200);
-  return `keywarden emergency --secret ${shellWord(name)} --reason "${reason}"`;
+  return `keywarden emergency --secret ${shellWord(target)} --reason "${reason}"`;
 }
 
 /** "Seen 38 times since ...; 36 repeats grouped since the last alert", or undefined for a first sighting. */

@@ -103,7 +103,7 @@ export function renderPagerDutyEvent(alert: Alert, routingKey: string): PagerDut
         grouping: groupSentence(alert),
         flood: floodSentence(alert),
         runbook: detail(finding.runbook),
-        emergency_command: detail(emergencyCommand(finding)),
+        emergency_command: detail(emergencyCommand(alert)),
         evidence: fitEvidence(finding.evidence, PAGERDUTY_LIMITS.evidenceBytes),
       },
     },

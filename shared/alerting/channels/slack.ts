@@ -172,7 +172,7 @@ export function renderSlackMessage(alert: Alert, maxEvidenceSections = DEFAULT_E
   for (const sentence of [groupSentence(alert), floodSentence(alert)]) if (sentence) blocks.push(textSection(sentence));
   blocks.push(...evidenceBlocks(alert, maxEvidenceSections));
   blocks.push(runbookBlock(finding.runbook));
-  const command = emergencyCommand(finding);
+  const command = emergencyCommand(alert);
   if (command) {
     blocks.push({ type: 'section', text: mrkdwn(`*If the secret may have leaked, rotate it now:*\n${FENCE}${escapeMrkdwn(command)}${FENCE}`) });
   }

@@ -42,7 +42,7 @@ export function renderSnsMessage(alert: Alert): Omit<TopicMessage, 'topicArn'> {
       status: finding.status,
       group: { ...alert.group, sentence: groupSentence(alert) },
       flood: alert.flood && { ...alert.flood, sentence: floodSentence(alert) },
-      emergencyCommand: emergencyCommand(finding),
+      emergencyCommand: emergencyCommand(alert),
       consoleUrl: secretConsoleUrl(alert),
       finding: { ...finding, evidence },
     });

@@ -115,9 +115,18 @@ describe('PagerDuty within its limits', () => {
 
 describe('the emergency command for a name with control characters', () => {
   it('shows every unusual character as an escape, so what on-call sees is what the shell runs', () => {
-    const command = emergencyCommand({ ...sampleFinding('audit'), secret: { name: 'app/db\u001b[2K\u202e' } })!;
+    const command = emergencyCommand(alertOf({ ...sampleFinding('audit'), secret: { name: 'app/db\u001b[2K\u202e' } }))!;
     expect(command).toContain("--secret $'app/db\\x1b\\x5b2K\\u202e'");
     expect(command).not.toMatch(RAW_CONTROL);
+  });
+});
+
+describe('attack: a foreign-account ARN named like one of our secrets', () => {
+  it('names the ARN whole in the emergency command, never the bare name, which would rotate our secret', () => {
+    const foreign = 'arn:aws:secretsmanager:us-east-1:999999999999:secret:multitenant-ai-poc/tenant-2/database-password-AbCdEf';
+    const command = emergencyCommand(alertOf({ ...sampleFinding('audit'), secret: { name: 'multitenant-ai-poc/tenant-2/database-password', arn: foreign } }))!;
+    expect(command).toContain(`--secret ${foreign} --reason`);
+    expect(emergencyCommand(alertOf({ ...sampleFinding('audit'), secret: { arn: OURS } }))).toContain('--secret multitenant-ai-poc/tenant-2/database-password --reason');
   });
 });
 
