@@ -83,7 +83,7 @@ describe('safe rendering', () => {
     expectOthersDelivered(h, snsDeliveries(await takeAll(h.alertsSubscriptionUrl)));
   });
 
-  it('attack: an ARN-shaped secret id with a foreign host -> no console link in Slack or PagerDuty; a real ARN still gets one', async () => {
+  it('attack: an ARN-shaped secret id with a foreign host -> no console link in Slack or PagerDuty, the emergency command names the ARN whole; a real ARN still gets its link', async () => {
     const h = await start();
     const forged = auditFinding(2, { secret: { name: 'x', arn: 'arn:aws:secretsmanager:evil.example/phish#:123456789012:secret:x-AbCdEf' } });
     const foreignAccount = auditFinding(3, { secret: { name: 'y', arn: 'arn:aws:secretsmanager:us-east-1:999999999999:secret:y-AbCdEf' } }, 'arn:aws:iam::123456789012:user/other');
@@ -94,7 +94,10 @@ describe('safe rendering', () => {
       const slack = slackText(h.slack.messages.find((m) => slackDedupKey(m) === finding.dedupKey)!);
       expect(slack).not.toContain('console.aws');
       expect(slack).not.toContain('Open the secret');
-      expect(slack).not.toContain('evil.example/phish');
+      // The ARN shows only as text: in no link, and whole in the emergency command.
+      expect(slack).not.toMatch(/<[^>]*(evil\.example|999999999999)/);
+      const arn = finding.secret!.arn!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      expect(slack).toMatch(new RegExp(`keywarden emergency --secret '?${arn}'? --reason`));
       expect(triggers(h).find((e) => e.dedup_key === finding.dedupKey)!.links).toBeUndefined();
     }
     const link = 'https://us-east-1.console.aws.amazon.com/secretsmanager/secret?name=multitenant-ai-poc%2Ftenant-2%2Fdatabase-password&region=us-east-1';
