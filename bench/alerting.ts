@@ -9,7 +9,7 @@ import { startServer, stopServer } from '../cli/local/server';
 import { startQueuePoller } from '../cli/local/sqs-event-source';
 import { packageTemplate } from '../cli/local/template';
 import { ensureVenv } from '../cli/local/venv';
-import { startSlackStandin } from '../cli/standins';
+import { allowStandinEgress, startSlackStandin } from '../cli/standins';
 import type { Alert } from '../shared/alerting/channel';
 import { renderPagerDutyEvent } from '../shared/alerting/channels/pagerduty';
 import { renderSlackMessage } from '../shared/alerting/channels/slack';
@@ -109,6 +109,7 @@ async function printLatencyFigures(): Promise<void> {
       KEYWARDEN_ALERT_FALLBACK_TOPIC_ARN: ref('AlertFallbackTopic'),
       KEYWARDEN_ALERT_MAX_RECEIVES: '5',
     });
+    allowStandinEgress();
     // Slack only, unpaced: the figure is the pipeline's latency, not Slack's one-a-second pacing.
     await putChannelConfig(secretsManager(), `keywarden/${STAGE}/alert-channels`, STAGE, {
       slack: { webhookUrl: slack.webhookUrl, minIntervalMs: 0 },

@@ -9,6 +9,8 @@ import { registerStaleCommand } from './commands/stale';
 import { registerReportCommand } from './commands/report';
 import { registerAlertCommand } from './commands/alert';
 import { registerAuditCommand } from './commands/audit';
+import { terminalSafe } from '../shared/display-text';
+import { redact } from '../shared/redact';
 import { ExitCode, exitCodeFor } from './exit-codes';
 import { createOutput } from './output';
 
@@ -49,7 +51,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
       return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
     }
     createOutput({ json: argv.includes('--json'), verbose: argv.includes('--verbose') }).error(error);
-    if (argv.includes('--verbose') && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    if (argv.includes('--verbose') && error instanceof Error && error.stack) process.stderr.write(`${terminalSafe(redact(error.stack))}\n`);
     return exitCodeFor(error);
   }
 }

@@ -1,11 +1,15 @@
 import type { Command } from 'commander';
+import { jsonDisplaySafe, terminalSafe } from '../shared/display-text';
 import { redact } from '../shared/redact';
 
 /**
  * Everything the CLI prints goes through here: human text by default, one JSON object per line
  * with `--json`. Every string passes through `redact()`, so a secret that slipped into a message
- * is still not printed. Results go to stdout; progress notes go to stderr so a pipe sees only
- * results.
+ * is still not printed. Much of what is printed comes from CloudTrail records (secret ids, user
+ * agents), written by whoever made the call: human text has escape sequences, control and
+ * bidirectional characters removed, and JSON lines carry them as `\uXXXX` escapes (the values
+ * stay exact), so nothing printed can drive the terminal. Results go to stdout; progress notes
+ * go to stderr so a pipe sees only results.
  */
 export interface Output {
   /** Whether `--json` is on. */
@@ -36,25 +40,26 @@ export function createOutput(
   writeError: (text: string) => void = (text) => process.stderr.write(text),
 ): Output {
   const json = Boolean(options.json);
-  const line = (record: Record<string, unknown>) => `${JSON.stringify(record, redactReplacer)}\n`;
+  const line = (record: Record<string, unknown>) => `${jsonDisplaySafe(JSON.stringify(record, redactReplacer))}\n`;
+  const text = (value: string) => `${terminalSafe(redact(value))}\n`;
   return {
     json,
     result(human, record) {
       if (json) write(line(record ?? { message: [human].flat().join('\n') }));
-      else write([human].flat().map((text) => `${redact(text)}\n`).join(''));
+      else write([human].flat().map(text).join(''));
     },
     progress(message) {
-      writeError(json ? line({ progress: message }) : `${redact(message)}\n`);
+      writeError(json ? line({ progress: message }) : text(message));
     },
     debug(message) {
       if (!options.verbose) return;
-      writeError(json ? line({ debug: message }) : `${redact(message)}\n`);
+      writeError(json ? line({ debug: message }) : text(message));
     },
     error(error) {
       const name = error instanceof Error ? error.name : 'Error';
       const message = error instanceof Error ? error.message : String(error);
       if (json) write(line({ error: { name, message } }));
-      else writeError(`error: ${redact(message)}\n`);
+      else writeError(text(`error: ${message}`));
     },
   };
 }

@@ -5,6 +5,8 @@ import type { Command } from 'commander';
 import { CHANNEL_NAMES, isChannelName, type ChannelName } from '../../shared/alerting/channel';
 import { parseChannelConfig, type ChannelConfigInput } from '../../shared/alerting/channel-config';
 import { buildChannels } from '../../shared/alerting/channels';
+import { deploymentFromArn } from '../../shared/alerting/console-link';
+import { EGRESS_ALLOW_ENV, parseEgressPolicy, withExtraHosts } from '../../shared/alerting/egress';
 import { interpretEvent } from '../../shared/alerting/envelope';
 import { MemoryPacer } from '../../shared/alerting/pacing';
 import { sendNow } from '../../shared/alerting/send-now';
@@ -15,7 +17,7 @@ import { InvalidRequestError } from '../../shared/errors';
 import { rememberSecret } from '../../shared/redact';
 import { CliExit, ExitCode } from '../exit-codes';
 import { outputFor } from '../output';
-import { startPagerDutyStandin, startSlackStandin, type FaultKind } from '../standins';
+import { LOCAL_STANDIN_HOSTS, startPagerDutyStandin, startSlackStandin, type FaultKind } from '../standins';
 import { resolveTarget } from '../target';
 
 interface SendOptions {
@@ -71,9 +73,12 @@ export function registerAlertCommand(program: Command): void {
       const raw = await new SecretsManagerChannelConfigSource(secretsManager(), secretName).read();
       rememberSecret(raw);
       const config = parseChannelConfig(raw, { source: secretName, defaultTopicArn: await findTopicArn(sns(), `keywarden-${stage}-alerts`) });
-      const channels = buildChannels(config, { pacer: new MemoryPacer(), publisher: new SnsTopicPublisher(sns()) });
+      const configured = parseEgressPolicy(process.env[EGRESS_ALLOW_ENV]);
+      // Against the local AWS the channels are the stand-ins, on loopback.
+      const egress = target.kind === 'local' ? withExtraHosts(configured, LOCAL_STANDIN_HOSTS) : configured;
+      const channels = buildChannels(config, { pacer: new MemoryPacer(), publisher: new SnsTopicPublisher(sns()), egress });
       out.progress(`sending finding ${finding.id} (${finding.ruleId}, ${finding.severity}) with the configuration in ${secretName}`);
-      const { routed, results } = await sendNow(finding, config, channels, { stage, only: options.only });
+      const { routed, results } = await sendNow(finding, config, channels, { stage, only: options.only, deployment: deploymentFromArn(config.sns?.topicArn) });
       if (results.length === 0) {
         out.result(`the route for ${finding.severity} findings${finding.tenant ? ` of ${finding.tenant}` : ''} names no channel: nothing sent`, { findingId: finding.id, routed, results });
         return;
@@ -94,7 +99,7 @@ export function registerAlertCommand(program: Command): void {
     .option('--slack-port <port>', 'port for the Slack stand-in (0: any free port)', parsePort, 0)
     .option('--pagerduty-port <port>', 'port for the PagerDuty stand-in (0: any free port)', parsePort, 0)
     .option('--fail-rate <share>', 'share of requests to fail at random, 0 to 1', parseShare, 0)
-    .option('--faults <kinds>', 'what a random failure is: 429, 500, 502, 503, 400, slow (comma-separated)', parseFaults, ['429', '500', '503'] as FaultKind[])
+    .option('--faults <kinds>', 'what a random failure is: 429, 500, 502, 503, 400, 302, slow (comma-separated)', parseFaults, ['429', '500', '503'] as FaultKind[])
     .option('--retry-after <seconds>', 'the Retry-After of an injected 429', parseSeconds, 1)
     .option('--configure [secret]', 'also write a channel configuration pointing at the stand-ins into the local AWS (default keywarden/<stage>/alert-channels)')
     .option('--stage <stage>', 'the stage for --configure', 'local')
@@ -109,6 +114,7 @@ export function registerAlertCommand(program: Command): void {
         [
           `Slack stand-in:     ${slack.origin} (webhook path /services/T0KEYWARDEN/B0STANDIN/<token>)`,
           `PagerDuty stand-in: ${pagerduty.eventsUrl}`,
+          `an alert function reaches them only with ${EGRESS_ALLOW_ENV}=${LOCAL_STANDIN_HOSTS.join(',')} (the local tools set it; \`alert send --local\` adds it)`,
           'a channel configuration pointing at them (merge into your secret):',
           JSON.stringify(config, null, 2),
           'Ctrl-C to stop.',
@@ -200,7 +206,7 @@ function parseSeconds(value: string): number {
 
 function parseFaults(value: string): FaultKind[] {
   const kinds = value.split(',').map((s) => s.trim());
-  const known: FaultKind[] = ['429', '500', '502', '503', '400', 'slow'];
+  const known: FaultKind[] = ['429', '500', '502', '503', '400', '302', 'slow'];
   const unknown = kinds.filter((k) => !known.includes(k as FaultKind));
   if (unknown.length > 0) throw new InvalidRequestError(`--faults takes ${known.join(', ')}, not "${unknown.join(', ')}"`);
   return kinds as FaultKind[];

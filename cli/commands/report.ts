@@ -5,6 +5,7 @@ import { renderMarkdown } from '../../shared/staleness/render-markdown';
 import { buildComplianceReport, type ComplianceReport } from '../../shared/staleness/report';
 import { outputFor } from '../output';
 import { loadInventory, parseAsOf, type InventoryOptions } from '../staleness-inventory';
+import { jsonDisplaySafe, terminalSafe } from '../../shared/display-text';
 
 /** Report formats and how each is written. */
 const RENDERERS = {
@@ -46,7 +47,8 @@ export function registerReportCommand(program: Command): void {
       const t = report.totals;
       const summary = `${t.secrets} secrets, compliance ${t.complianceScore.toFixed(1)}%: ${t.stale} stale, ${t.unused} unused, ${t.rotationFailing} rotation failing`;
       if (!options.out) {
-        process.stdout.write(text);
+        // Secret names are chosen by whoever created the secret: nothing printed may drive the terminal.
+        process.stdout.write(options.format === 'json' ? jsonDisplaySafe(text) : terminalSafe(text));
         out.progress(summary);
         return;
       }

@@ -10,7 +10,7 @@ import type { ResourceValues } from '../local/resolve';
 import { drainQueue } from '../local/sqs-event-source';
 import type { Output } from '../output';
 import { loadInventory } from '../staleness-inventory';
-import { startPagerDutyStandin, startSlackStandin } from '../standins';
+import { allowStandinEgress, startPagerDutyStandin, startSlackStandin } from '../standins';
 import { putCloudTrail } from '../local/cloudtrail';
 import type { DemoEmergency } from './emergency';
 import { ordinaryReads, stratusRecords } from './traffic';
@@ -45,6 +45,8 @@ export async function runPipeline(
   leak: { secretId: string; rotate: () => Promise<DemoEmergency> },
 ): Promise<PipelineSummary> {
   const print = (line: string) => out.progress(`  ${line}`);
+  // The alert bundle runs in this process: let it reach the stand-ins on loopback.
+  allowStandinEgress();
   const slack = await startSlackStandin({ onRequest: print });
   const pagerduty = await startPagerDutyStandin({ onRequest: print });
   try {

@@ -4,8 +4,11 @@
  * next requests get exactly these), so a test can provoke one precise sequence.
  */
 
-/** One way to fail a request. `slow` delays the answer, then answers normally. */
-export type FaultKind = '429' | '500' | '502' | '503' | '400' | 'slow';
+/**
+ * One way to fail a request. `slow` delays the answer, then answers normally; `302` redirects
+ * to `redirectTo`, as a hijacked or misconfigured proxy would.
+ */
+export type FaultKind = '429' | '500' | '502' | '503' | '400' | '302' | 'slow';
 
 /** How a stand-in misbehaves. */
 export interface FaultOptions {
@@ -17,13 +20,17 @@ export interface FaultOptions {
   retryAfterSeconds?: number;
   /** How long a `slow` answer takes, in ms. Default 2000. */
   slowMs?: number;
+  /** The Location of a `302`. Default `http://127.0.0.1:9/`. */
+  redirectTo?: string;
+  /** The body of an injected 400 or 5xx instead of the stand-in's own (a service that echoes what it got). */
+  errorBody?: string;
   /** In [0, 1); Math.random by default. */
   random?: () => number;
 }
 
 /** Decides each request's fault. */
 export class FaultInjector {
-  private options: Required<FaultOptions>;
+  private options: ReturnType<typeof withDefaults>;
   private readonly scripted: FaultKind[] = [];
 
   constructor(options: FaultOptions = {}) {
@@ -56,9 +63,17 @@ export class FaultInjector {
   get slowMs(): number {
     return this.options.slowMs;
   }
+
+  get redirectTo(): string {
+    return this.options.redirectTo;
+  }
+
+  get errorBody(): string | undefined {
+    return this.options.errorBody;
+  }
 }
 
-function withDefaults(options: FaultOptions): Required<FaultOptions> {
+function withDefaults(options: FaultOptions): Required<Omit<FaultOptions, 'errorBody'>> & Pick<FaultOptions, 'errorBody'> {
   const failureRate = options.failureRate ?? 0;
   if (!(failureRate >= 0 && failureRate <= 1)) throw new RangeError(`failureRate must be between 0 and 1, not ${failureRate}`);
   return {
@@ -66,6 +81,8 @@ function withDefaults(options: FaultOptions): Required<FaultOptions> {
     kinds: options.kinds ?? ['429', '500', '503'],
     retryAfterSeconds: options.retryAfterSeconds ?? 1,
     slowMs: options.slowMs ?? 2_000,
+    redirectTo: options.redirectTo ?? 'http://127.0.0.1:9/',
+    errorBody: options.errorBody,
     random: options.random ?? Math.random,
   };
 }

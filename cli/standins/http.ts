@@ -41,7 +41,7 @@ export interface StandinRequest {
 
 /** A running stand-in. */
 export interface StandinServer {
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>` (or the host asked for) */
   origin: string;
   requests: RecordedRequest[];
   faults: FaultInjector;
@@ -67,9 +67,11 @@ export interface StandinOptions {
   onRequest?: (line: string, request: RecordedRequest) => void;
   /** Port to listen on; default one the OS picks. */
   port?: number;
+  /** Loopback address to listen on; default 127.0.0.1 (another, such as 127.0.0.2, plays a host off the allow-list). */
+  host?: string;
 }
 
-/** Starts a stand-in on 127.0.0.1. */
+/** Starts a stand-in on 127.0.0.1 (or `options.host`). */
 export async function startStandin(behaviour: StandinBehaviour, options: StandinOptions = {}): Promise<StandinServer> {
   const faults = new FaultInjector(options.faults);
   const requests: RecordedRequest[] = [];
@@ -86,8 +88,9 @@ export async function startStandin(behaviour: StandinBehaviour, options: Standin
     let answer: StandinAnswer;
     if (fault === 'slow') await sleep(faults.slowMs);
     if (fault === '429') answer = { status: 429, body: 'rate_limited', headers: { 'retry-after': String(faults.retryAfterSeconds) } };
-    else if (fault === '500' || fault === '502' || fault === '503') answer = { status: Number(fault), body: 'service unavailable (injected)' };
-    else if (fault === '400') answer = behaviour.badRequest();
+    else if (fault === '500' || fault === '502' || fault === '503') answer = { status: Number(fault), body: faults.errorBody ?? 'service unavailable (injected)' };
+    else if (fault === '400') answer = faults.errorBody === undefined ? behaviour.badRequest() : { status: 400, body: faults.errorBody };
+    else if (fault === '302') answer = { status: 302, body: 'moved', headers: { location: faults.redirectTo } };
     else answer = behaviour.handle({ method: req.method ?? 'GET', path: req.url ?? '/', body });
     const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
     const contentType = typeof answer.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json';
@@ -99,11 +102,11 @@ export async function startStandin(behaviour: StandinBehaviour, options: Standin
   }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: options.port ?? 0 }, () => resolve());
+    server.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 }, () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
+  const { port, address } = server.address() as AddressInfo;
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin: `http://${address}:${port}`,
     requests,
     faults,
     reset() {

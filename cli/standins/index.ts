@@ -8,3 +8,4 @@ export { FaultInjector, type FaultKind, type FaultOptions } from './faults';
 export type { RecordedRequest, StandinOptions, StandinServer } from './http';
 export { startPagerDutyStandin, pagerDutyEventProblems, PAGERDUTY_RULES, type PagerDutyStandin, type StandinIncident } from './pagerduty';
 export { startSlackStandin, slackPayloadProblems, SLACK_RULES, type SlackStandin } from './slack';
+export { allowStandinEgress, LOCAL_STANDIN_HOSTS } from './egress';

@@ -5,7 +5,9 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { processAlertBatch, type AlertPipelineDeps } from '../../shared/alerting/alert-pipeline';
 import { CachedChannelConfig } from '../../shared/alerting/channel-config';
 import { buildChannels } from '../../shared/alerting/channels';
+import { deploymentFromArn } from '../../shared/alerting/console-link';
 import { TopicFallbackNotifier } from '../../shared/alerting/dead-letter';
+import { parseEgressPolicy } from '../../shared/alerting/egress';
 import { alertEnvSchema } from '../../shared/alerting/settings';
 import { tenancyFromEnv } from '../../shared/audit/tenancy';
 import { dynamoDb, secretsManager, sns, sqs } from '../../shared/aws/clients';
@@ -36,13 +38,14 @@ function pipeline(): AlertPipelineDeps {
   const { db } = clients;
   const publisher = new SnsTopicPublisher(clients.sns);
   const pacer = new DynamoDbPacer(db, e.KEYWARDEN_ALERT_TABLE);
+  const egress = parseEgressPolicy(e.KEYWARDEN_ALERT_EGRESS_ALLOWED_HOSTS);
   const built: AlertPipelineDeps = {
     state: new DynamoDbAlertState(db, e.KEYWARDEN_ALERT_TABLE, e.KEYWARDEN_ALERT_STATE_TTL_DAYS * 86_400),
     config: new CachedChannelConfig(new SecretsManagerChannelConfigSource(clients.secretsManager, e.KEYWARDEN_ALERT_CHANNELS_SECRET), {
       ttlMs: e.KEYWARDEN_ALERT_CONFIG_TTL_SECONDS * 1000,
       defaultTopicArn: e.KEYWARDEN_ALERT_TOPIC_ARN,
     }),
-    channels: (config) => buildChannels(config, { pacer, publisher }),
+    channels: (config) => buildChannels(config, { pacer, publisher, egress }),
     deadLetters: new SqsDeadLetterSink(clients.sqs, e.KEYWARDEN_ALERT_DLQ_URL),
     fallback: new TopicFallbackNotifier(e.KEYWARDEN_ALERT_FALLBACK_TOPIC_ARN, publisher, e.KEYWARDEN_STAGE),
     clock: systemClock,
@@ -52,6 +55,14 @@ function pipeline(): AlertPipelineDeps {
       windowMs: e.KEYWARDEN_ALERT_DEDUP_WINDOW_SECONDS * 1000,
       maxReceives: e.KEYWARDEN_ALERT_MAX_RECEIVES,
       reserveMs: e.KEYWARDEN_ALERT_RESERVE_MS,
+      flood: {
+        windowMs: e.KEYWARDEN_ALERT_FLOOD_WINDOW_SECONDS * 1000,
+        pageCapPerHour: e.KEYWARDEN_ALERT_PAGE_CAP_PER_HOUR,
+        firstUpdateAt: e.KEYWARDEN_ALERT_FLOOD_FIRST_UPDATE,
+      },
+      // The fallback topic is this stack's own: its ARN names the partition, region and account
+      // whose secrets may get a console link.
+      deployment: deploymentFromArn(e.KEYWARDEN_ALERT_FALLBACK_TOPIC_ARN),
     },
     log,
   };

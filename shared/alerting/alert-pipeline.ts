@@ -1,12 +1,16 @@
 import type { TenancyConfig } from '../audit/tenancy';
 import type { Clock } from '../clock';
 import { ChannelDeliveryError, InvalidRequestError, KeywardenError } from '../errors';
-import type { AlertStateStore, FindingState } from './alert-state';
+import { redact } from '../redact';
+import type { AlertStateStore, ClaimContext, DeliveryRecord, FindingState, FloodWrites } from './alert-state';
 import type { Alert, AlertChannel, ChannelName } from './channel';
 import type { ChannelConfig } from './channel-config';
+import type { AwsDeployment } from './console-link';
 import type { DeadLetterKind, DeadLetterSink, FallbackNotifier } from './dead-letter';
 import { parseQueuedBody } from './envelope';
 import type { Finding } from './finding';
+import { decideFlood, DEFAULT_FLOOD_SETTINGS, floodKeysOf, NOTIFYING_MODES, type FloodDecision, type FloodSettings } from './flood-control';
+import { presentFlood } from './flood-presentation';
 import { decideClaim } from './grouping';
 import { channelsFor } from './routing';
 
@@ -17,7 +21,9 @@ import { channelsFor } from './routing';
  * handed back to the queue (a partial batch failure), and its next receive sends only those
  * channels; on the last receive, or when a channel refused it for good, it goes to the
  * dead-letter queue with the reason and the fallback topic gets a notice. A malformed message
- * goes there at once.
+ * goes there at once. Flood control (flood-control.ts) is decided in the claim: a finding it
+ * holds back is still claimed, recorded and sent to SNS, with PagerDuty and Slack recorded as
+ * skipped and why.
  */
 
 /** Settings of the pipeline (from the function's environment). */
@@ -29,6 +35,10 @@ export interface AlertPipelineSettings {
   maxReceives: number;
   /** Time kept free before the invocation's deadline, for recording and answering. */
   reserveMs: number;
+  /** Flood control; {@link DEFAULT_FLOOD_SETTINGS} when absent. */
+  flood?: FloodSettings;
+  /** This deployment: console links only for its secrets; none at all when absent. */
+  deployment?: AwsDeployment;
 }
 
 /** Where the pipeline writes what it did (the Powertools logger in the function). */
@@ -122,7 +132,7 @@ async function deliverFinding(message: QueuedMessage, finding: Finding, deps: Al
   const pending = state.channels.filter((channel) => needsDelivery(state, channel, redrive));
   if (pending.length === 0) {
     await markTold(state, finding, [], deps);
-    return done('every channel already has it');
+    return done(state.flood && !NOTIFYING_MODES.has(state.flood.mode) ? `${state.flood.mode} by flood control; no other channel routed` : 'every channel already has it');
   }
   if (!fresh && finding.status === 'open' && (await resolvedMeanwhile(state, deps))) {
     await skip(state, pending, message, deps, 'the problem was resolved before this alert could be delivered');
@@ -130,7 +140,7 @@ async function deliverFinding(message: QueuedMessage, finding: Finding, deps: Al
   }
 
   const channels = deps.channels(config);
-  const alert: Alert = { finding, group: state.summary, stage: deps.settings.stage };
+  const alert = alertOf(finding, state, deps.settings);
   const failures: Array<{ channel: ChannelName; reason: string; retryable: boolean }> = [];
   const sent: ChannelName[] = [];
   for (const name of pending) {
@@ -145,7 +155,9 @@ async function deliverFinding(message: QueuedMessage, finding: Finding, deps: Al
     }
   }
   await markTold(state, finding, sent, deps);
-  if (failures.length === 0) return done(`delivered to ${state.channels.join(', ')}`);
+  const mode = state.flood && state.flood.mode !== 'page' ? `${state.flood.mode}; ` : '';
+  const delivered = state.channels.filter((channel) => state.deliveries[channel]?.outcome !== 'skipped');
+  if (failures.length === 0) return done(`${mode}delivered to ${delivered.join(', ')}`);
   const reason = failures.map((f) => f.reason).join('; ');
   const last = message.receiveCount >= deps.settings.maxReceives || failures.every((f) => !f.retryable);
   if (!last) return { result: 'retry', reason, findingId: finding.id };
@@ -154,12 +166,15 @@ async function deliverFinding(message: QueuedMessage, finding: Finding, deps: Al
 
 /** Claims the occurrence (or finds its earlier claim), retrying when another writer moved the group. */
 async function claim(finding: Finding, config: ChannelConfig, deps: AlertPipelineDeps): Promise<{ state: FindingState; fresh: boolean }> {
+  const floodKeys = floodKeysOf(finding);
   for (let attempt = 1; attempt <= 8; attempt += 1) {
-    const { finding: existing, group } = await deps.state.getFindingAndGroup(finding.id, finding.dedupKey);
-    if (existing) return { state: existing, fresh: false };
+    const stored = await deps.state.getFindingAndGroup(finding.id, finding.dedupKey, floodKeys);
+    if (stored.finding) return { state: stored.finding, fresh: false };
+    const { group } = stored;
     const now = deps.clock.now();
     const decision = decideClaim(finding, group, now, deps.settings.windowMs);
     const channels = decision.role === 'send' ? (decision.resolveTo ?? channelsFor(finding, config.routes)) : [];
+    const flood = decision.role === 'send' ? floodFor(finding, channels, stored, now, deps.settings) : undefined;
     const state: FindingState = {
       findingId: finding.id,
       dedupKey: finding.dedupKey,
@@ -168,13 +183,47 @@ async function claim(finding: Finding, config: ChannelConfig, deps: AlertPipelin
       episode: decision.episode,
       channels,
       summary: decision.summary,
-      deliveries: {},
+      deliveries: flood ? heldBack(flood, channels, now) : {},
       claimedAt: now.toISOString(),
+      ...(flood && { flood: flood.mark }),
     };
-    const result = await deps.state.claim(state, { next: decision.next, expectedVersion: group?.version });
+    const writes: FloodWrites = flood ? { flood: flood.flood, cap: flood.cap } : {};
+    const result = await deps.state.claim(state, { next: decision.next, expectedVersion: group?.version }, writes);
     if (result === 'claimed') return { state, fresh: true };
   }
   throw new KeywardenError(`could not claim finding ${finding.id}: its group ${finding.dedupKey} kept changing under concurrent writers`);
+}
+
+/** PagerDuty and Slack: the channels that page and post, which flood control spares. */
+const HUMAN_CHANNELS: ReadonlySet<ChannelName> = new Set(['pagerduty', 'slack']);
+
+/** Flood control's decision for a finding about to be sent to a human channel; undefined when it does not apply. */
+function floodFor(finding: Finding, channels: ChannelName[], stored: ClaimContext, now: Date, settings: AlertPipelineSettings): FloodDecision | undefined {
+  const keys = floodKeysOf(finding);
+  if (!keys || !channels.some((channel) => HUMAN_CHANNELS.has(channel))) return undefined;
+  return decideFlood(finding, keys, stored, now, settings.flood ?? DEFAULT_FLOOD_SETTINGS);
+}
+
+/** The human channels a grouped or suppressed finding skips, recorded as such with the reason. */
+function heldBack(flood: FloodDecision, channels: ChannelName[], now: Date): FindingState['deliveries'] {
+  if (NOTIFYING_MODES.has(flood.mark.mode)) return {};
+  const reason =
+    flood.mark.mode === 'grouped'
+      ? `grouped into the flood group of finding ${flood.mark.leadFindingId} (${flood.mark.count} findings of ${flood.mark.ruleId} from this principal)`
+      : `suppressed by the page cap (${flood.mark.cap?.suppressed ?? 0} suppressed for this principal this hour; see the page-cap summary)`;
+  const record: DeliveryRecord = { outcome: 'skipped', at: now.toISOString(), attempt: 0, reason };
+  return Object.fromEntries(channels.filter((channel) => HUMAN_CHANNELS.has(channel)).map((channel) => [channel, record]));
+}
+
+/** The alert the channels are given: the finding, or for a flood update or page-cap summary, what stands for it. */
+function alertOf(finding: Finding, state: FindingState, settings: AlertPipelineSettings): Alert {
+  return {
+    finding: state.flood ? presentFlood(finding, state.flood) : finding,
+    group: state.summary,
+    stage: settings.stage,
+    deployment: settings.deployment,
+    flood: state.flood,
+  };
 }
 
 /**
@@ -215,8 +264,10 @@ async function deliverOne(
     await channel.deliver(alert, { deadline });
     return undefined;
   } catch (error) {
-    if (error instanceof ChannelDeliveryError) return { reason: error.message, retryable: error.retryable };
-    return { reason: `${name}: ${describe(error)}`, retryable: true };
+    // A service's answer can echo what it was sent; the reason goes to the state table, the
+    // dead-letter queue and the fallback notice, so it is redacted here, once.
+    if (error instanceof ChannelDeliveryError) return { reason: redact(error.message), retryable: error.retryable };
+    return { reason: redact(`${name}: ${describe(error)}`), retryable: true };
   }
 }
 

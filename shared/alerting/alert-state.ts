@@ -1,4 +1,5 @@
 import type { ChannelName, GroupSummary } from './channel';
+import type { FloodDecision, FloodGroupState, FloodKeys, FloodMark, PageCapState } from './flood-control';
 
 /**
  * What the alert function remembers (in DynamoDB; `shared/aws/dynamodb-alert-state.ts`):
@@ -6,7 +7,9 @@ import type { ChannelName, GroupSummary } from './channel';
  *   current window and overall, and which channels were told about it;
  * - one *finding state* per finding id: whether this occurrence is the one that sends or was
  *   grouped, and each channel's delivery, so a retry resends only the channels that failed and
- *   a redelivered message never counts twice.
+ *   a redelivered message never counts twice;
+ * - for flood control (flood-control.ts), one *flood group* per principal and rule, and one
+ *   *page cap* per principal, written in the same transaction as the claim.
  */
 
 /** One problem (one dedup key) across its occurrences. */
@@ -63,7 +66,20 @@ export interface FindingState {
   claimedAt: string;
   /** Set when it went to the dead-letter queue; a redrive from there retries what was not sent. */
   deadLetteredAt?: string;
+  /** What flood control made of it, fixed at the claim like `channels`. */
+  flood?: FloodMark;
 }
+
+/** What a claim starts from. */
+export interface ClaimContext {
+  finding?: FindingState;
+  group?: GroupState;
+  flood?: FloodGroupState;
+  cap?: PageCapState;
+}
+
+/** The flood-control writes that go with a claim. */
+export type FloodWrites = Partial<Pick<FloodDecision, 'flood' | 'cap'>>;
 
 /** The result of {@link AlertStateStore.claim}. */
 export type ClaimResult = 'claimed' | 'finding-exists' | 'group-changed';
@@ -72,14 +88,16 @@ export type ClaimResult = 'claimed' | 'finding-exists' | 'group-changed';
 export interface AlertStateStore {
   getFinding(findingId: string): Promise<FindingState | undefined>;
   getGroup(dedupKey: string): Promise<GroupState | undefined>;
-  /** Both at once (one round trip): what a claim starts from. */
-  getFindingAndGroup(findingId: string, dedupKey: string): Promise<{ finding?: FindingState; group?: GroupState }>;
+  /** All at once (one round trip): what a claim starts from; the flood group and cap only when `flood` names them. */
+  getFindingAndGroup(findingId: string, dedupKey: string, flood?: FloodKeys): Promise<ClaimContext>;
   /**
    * In one atomic step: records the finding state (only if there is none for its id) and, when
    * `next` is given, writes the group; either way only if the group is still at
-   * `expectedVersion` (undefined: there must be no group yet).
+   * `expectedVersion` (undefined: there must be no group yet). The flood group and the cap in
+   * `writes` are written in the same step, each only at the version it was read at;
+   * `group-changed` when any of them moved.
    */
-  claim(finding: FindingState, group: { next?: GroupState; expectedVersion?: number }): Promise<ClaimResult>;
+  claim(finding: FindingState, group: { next?: GroupState; expectedVersion?: number }, writes?: FloodWrites): Promise<ClaimResult>;
   /** Records one channel's delivery of a finding. */
   recordDelivery(findingId: string, channel: ChannelName, record: DeliveryRecord): Promise<void>;
   /** Notes that these channels were told about the group's episode (idempotent). */

@@ -121,13 +121,26 @@ export function configuredChannels(config: ChannelConfig): ChannelName[] {
   return CHANNEL_NAMES.filter((name) => Boolean(config[name]));
 }
 
-/** Remembers the webhook URL and routing key (even in an otherwise invalid config) for redaction. */
+/**
+ * Remembers the webhook URL and routing key (even in an otherwise invalid config) for
+ * redaction, and the URL's path and last segment too: a Slack webhook's secret is its path, and
+ * a service or proxy that echoes a request may quote the path or the token alone.
+ */
 function rememberCredentials(json: unknown): void {
   const config = json as { slack?: { webhookUrl?: unknown }; pagerduty?: { routingKey?: unknown } } | null;
   for (const value of [config?.slack?.webhookUrl, config?.pagerduty?.routingKey]) {
     if (typeof value === 'string') rememberSecret(value);
   }
+  const url = config?.slack?.webhookUrl;
+  if (typeof url !== 'string' || !URL.canParse(url)) return;
+  const path = new URL(url).pathname;
+  const token = path.slice(path.lastIndexOf('/') + 1);
+  if (path.length >= MIN_TOKEN) rememberSecret(path);
+  if (token.length >= MIN_TOKEN) rememberSecret(token);
 }
+
+/** Shorter path parts are not tokens (`/services`); Slack's are 24 characters. */
+const MIN_TOKEN = 16;
 
 /** Where the configuration's text comes from (a Secrets Manager secret). */
 export interface ChannelConfigSource {

@@ -1,4 +1,6 @@
+import type { AwsDeployment } from './console-link';
 import type { Finding } from './finding';
+import type { FloodMark } from './flood-control';
 
 /**
  * What every alert channel is to the pipeline: a name and one `deliver` call. Routing, dedup,
@@ -26,6 +28,10 @@ export interface Alert {
   group: GroupSummary;
   /** The keywarden stage (`prod`, `dev`, ...), shown so nobody confuses a test with production. */
   stage: string;
+  /** Where keywarden runs: console links only for secret ARNs of this partition, region and account. */
+  deployment?: AwsDeployment;
+  /** What flood control made of the finding (flood-control.ts), when it applied. */
+  flood?: FloodMark;
 }
 
 /** Limits a delivery must keep. */

@@ -1,3 +1,5 @@
+import { singleLine } from '../display-text';
+import { redact } from '../redact';
 import type { Finding } from './finding';
 import { snsSubject, type TopicPublisher } from './topic';
 
@@ -46,20 +48,24 @@ export interface FallbackNotifier {
   notify(notice: FallbackNotice): Promise<void>;
 }
 
-/** The notice as a person reads it (an email subscription to the fallback topic). */
+/**
+ * The notice as a person reads it (an email subscription to the fallback topic). Like every
+ * notice it passes through `redact()` (the reason can quote a service's answer, which can echo
+ * what it was sent), and its record-derived text is one line without control characters.
+ */
 export function renderFallbackNotice(notice: FallbackNotice, stage: string): { subject: string; message: string; attributes: Record<string, string> } {
   const f = notice.finding;
   const what = f ? `${f.ruleId} on ${f.secret?.name ?? f.secret?.arn ?? 'no secret'}` : 'a malformed message';
   const lines = [
     `keywarden (${stage}) could not deliver an alert; the message is in the dead-letter queue ${notice.deadLetterQueue}.`,
     '',
-    `Reason: ${notice.reason}`,
+    `Reason: ${singleLine(notice.reason)}`,
     ...(f
       ? [
-          `Finding: ${f.id} (${f.ruleId}, ${f.severity}, ${f.status})`,
-          `Title: ${f.title}`,
-          `Secret: ${f.secret?.name ?? f.secret?.arn ?? '-'}   Tenant: ${f.tenant ?? '-'}`,
-          `Dedup key: ${f.dedupKey}`,
+          `Finding: ${singleLine(f.id)} (${f.ruleId}, ${f.severity}, ${f.status})`,
+          `Title: ${singleLine(f.title)}`,
+          `Secret: ${singleLine(f.secret?.name ?? f.secret?.arn ?? '-')}   Tenant: ${singleLine(f.tenant ?? '-')}`,
+          `Dedup key: ${singleLine(f.dedupKey)}`,
         ]
       : ['The message could not be read as a finding; fix its producer.']),
     `Queue message ${notice.messageId}, received ${notice.receiveCount} time(s).`,
@@ -69,12 +75,12 @@ export function renderFallbackNotice(notice: FallbackNotice, stage: string): { s
     'Channels that already have the alert are not sent it again.',
   ];
   return {
-    subject: snsSubject(`[${stage}] alert delivery failed: ${what}`),
-    message: lines.join('\n'),
+    subject: redact(snsSubject(`[${stage}] alert delivery failed: ${what}`)),
+    message: redact(lines.join('\n')),
     attributes: {
       kind: 'delivery-failed',
       severity: f?.severity ?? 'high',
-      tenant: f?.tenant ?? 'none',
+      tenant: redact(f?.tenant ?? 'none'),
       rule: f?.ruleId ?? 'malformed',
     },
   };

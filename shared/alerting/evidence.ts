@@ -31,6 +31,14 @@ export function prefixWithinBytes(text: string, maxBytes: number): string {
   return cut;
 }
 
+/** `text` cut to `max` characters, the last an ellipsis, never splitting a surrogate pair. */
+export function clipText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let cut = text.slice(0, max - 1);
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  return `${cut}…`;
+}
+
 /** The note that ends truncated text: how much is shown, of how much, and whose limit cut it. */
 export function truncationNote(what: string, shown: number, total: number, limit: string): string {
   return `[${what} truncated to fit ${limit}: showing ${shown.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} characters]`;

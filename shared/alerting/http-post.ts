@@ -1,5 +1,7 @@
 import { ChannelDeliveryError } from '../errors';
+import { redact } from '../redact';
 import type { ChannelName } from './channel';
+import { egressRefusal, type EgressPolicy } from './egress';
 
 /**
  * POSTs JSON to a webhook-style API and retries what retrying can fix: a 429 (waiting what its
@@ -7,6 +9,10 @@ import type { ChannelName } from './channel';
  * and full jitter so that many senders do not retry in step. Never a 400 or another 4xx: the
  * same payload would be refused again. Errors name the channel and the answer, never the URL
  * (a Slack webhook URL is itself a credential).
+ *
+ * Before any request the URL's host is checked against the egress policy (egress.ts), and
+ * redirects are never followed: a 3xx is a delivery failure that says so, since following it
+ * would send the alert, evidence and all, wherever the answer points.
  */
 
 /** How hard to try within one delivery attempt (SQS redelivery adds more attempts later). */
@@ -51,6 +57,8 @@ export interface HttpAnswer {
 export interface PostRequest {
   channel: ChannelName;
   url: string;
+  /** The hosts `url` may name besides the channel's own. */
+  egress: EgressPolicy;
   body: string;
   policy: RetryPolicy;
   /** Epoch ms: no request starts and no wait runs past it. */
@@ -74,6 +82,13 @@ export function backoffMs(retry: number, policy: RetryPolicy, random: () => numb
   return Math.floor(random() * ceiling);
 }
 
+/** JSON of an outgoing payload with every string passed through `redact()`, except the members named in `keep` (PagerDuty's routing key). */
+export function redactedJson(value: unknown, keep: ReadonlySet<string> = NO_KEYS): string {
+  return JSON.stringify(value, (key, v: unknown) => (typeof v === 'string' && !keep.has(key) ? redact(v) : v));
+}
+
+const NO_KEYS: ReadonlySet<string> = new Set();
+
 /** Whether an HTTP status is worth retrying. */
 export function isRetryableStatus(status: number): boolean {
   return status === 429 || status === 408 || status >= 500;
@@ -82,10 +97,13 @@ export function isRetryableStatus(status: number): boolean {
 /**
  * Sends until a 2xx, a refusal, the last attempt or the deadline.
  *
- * @throws ChannelDeliveryError, `retryable` false only for a 4xx other than 408 and 429.
+ * @throws ChannelDeliveryError, `retryable` false for a URL the egress policy refuses, a 3xx,
+ *   and a 4xx other than 408 and 429.
  */
 export async function postJson(request: PostRequest, runtime: HttpRuntime = systemHttpRuntime): Promise<HttpAnswer> {
   const { channel, policy } = request;
+  const refusal = egressRefusal(channel, request.url, request.egress);
+  if (refusal) throw new ChannelDeliveryError(refusal, { channel, retryable: false });
   let failure = '';
   for (let attempt = 1; attempt <= policy.attempts; attempt += 1) {
     await request.beforeEach?.();
@@ -97,10 +115,15 @@ export async function postJson(request: PostRequest, runtime: HttpRuntime = syst
         method: 'POST',
         headers: { 'content-type': 'application/json; charset=utf-8' },
         body: request.body,
+        redirect: 'manual',
         signal: AbortSignal.timeout(Math.min(policy.timeoutMs, left)),
       });
       const answer = { status: response.status, body: await response.text(), headers: response.headers };
       if (answer.status >= 200 && answer.status < 300) return answer;
+      if (answer.status >= 300 && answer.status < 400) {
+        // The Location is not repeated: it may be anything, and a redirect is not followed anyway.
+        throw new ChannelDeliveryError(`${channel} answered HTTP ${answer.status}, a redirect: not followed (alerts go only to the configured host)`, { channel, retryable: false });
+      }
       failure = `HTTP ${answer.status}${answerText(answer.body)}`;
       if (!isRetryableStatus(answer.status)) {
         throw new ChannelDeliveryError(`${channel} refused the alert: ${failure}`, { channel, retryable: false });

@@ -1,5 +1,6 @@
 import type { Alert, AlertChannel, ChannelName } from './channel';
 import { configuredChannels, type ChannelConfig } from './channel-config';
+import type { AwsDeployment } from './console-link';
 import type { Finding } from './finding';
 import { channelsFor } from './routing';
 import { ChannelDeliveryError, InvalidRequestError } from '../errors';
@@ -28,6 +29,8 @@ export interface SendNowOptions {
   only?: ChannelName[];
   /** How long each channel may take, retries included. Default 60 s. */
   timeoutMs?: number;
+  /** Where keywarden runs: console links only for its secrets. */
+  deployment?: AwsDeployment;
 }
 
 /** The channels a finding would go to, and the results of sending it there. */
@@ -43,7 +46,7 @@ export async function sendNow(
     if (missing.length > 0) throw new InvalidRequestError(`not configured in the channel configuration: ${missing.join(', ')}`);
   }
   const targets = options.only ?? routed;
-  const alert: Alert = { finding, stage: options.stage, group: { occurrences: 1, firstSeenAt: finding.observedAt, groupedSinceLastAlert: 0 } };
+  const alert: Alert = { finding, stage: options.stage, deployment: options.deployment, group: { occurrences: 1, firstSeenAt: finding.observedAt, groupedSinceLastAlert: 0 } };
   const results: SendResult[] = [];
   for (const name of targets) {
     const began = performance.now();

@@ -19,6 +19,14 @@ export const alertEnvSchema = z.object({
   KEYWARDEN_ALERT_STATE_TTL_DAYS: integerFromEnv(30, 1, 365),
   KEYWARDEN_ALERT_CONFIG_TTL_SECONDS: integerFromEnv(300, 0, 86_400),
   KEYWARDEN_ALERT_RESERVE_MS: integerFromEnv(5_000, 0, 60_000),
+  /** Flood control (flood-control.ts): the window of a principal's findings of one rule; 0 turns grouping off. */
+  KEYWARDEN_ALERT_FLOOD_WINDOW_SECONDS: integerFromEnv(3_600, 0, 86_400),
+  /** New pages per principal per hour before the rest are suppressed and summarised; 0: no cap. */
+  KEYWARDEN_ALERT_PAGE_CAP_PER_HOUR: integerFromEnv(5, 0, 10_000),
+  /** The count of a flood group's (and the cap summary's) first update; then at every doubling. */
+  KEYWARDEN_ALERT_FLOOD_FIRST_UPDATE: integerFromEnv(10, 2, 1_000_000),
+  /** Hosts Slack and PagerDuty URLs may name besides the services' own (a proxy), comma-separated (egress.ts). */
+  KEYWARDEN_ALERT_EGRESS_ALLOWED_HOSTS: z.string().optional(),
 });
 
 /** The validated environment. */

@@ -1,3 +1,6 @@
+import { singleLine } from '../display-text';
+import { clipText } from './evidence';
+
 /**
  * A topic to publish to (SNS in AWS). The SNS channel and the fallback notice both publish
  * through it; `shared/aws/sns-topic-publisher.ts` implements it.
@@ -21,14 +24,9 @@ export interface TopicPublisher {
 /** SNS's limits: a subject under 100 characters, a message with its attributes within 256 KB. */
 export const SNS_LIMITS = { subject: 99, messageBytes: 256 * 1024 } as const;
 
-/** A subject SNS accepts: one line, no control characters, at most 99 characters. */
+/** A subject SNS accepts: one line, no control or bidi characters, at most 99 characters. */
 export function snsSubject(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  const line = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').replace(/\s+/g, ' ').trim();
-  if (line.length <= SNS_LIMITS.subject) return line;
-  let cut = line.slice(0, SNS_LIMITS.subject - 1);
-  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
-  return `${cut}…`;
+  return clipText(singleLine(text).replace(/\s+/g, ' ').trim(), SNS_LIMITS.subject);
 }
 
 /** Bytes SNS counts for message attributes: names, types and values. */

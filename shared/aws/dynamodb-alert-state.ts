@@ -8,15 +8,19 @@ import {
   type DynamoDBDocumentClient,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { AlertStateStore, ClaimResult, DeliveryRecord, FindingState, GroupState } from '../alerting/alert-state';
+import type { AlertStateStore, ClaimContext, ClaimResult, DeliveryRecord, FindingState, FloodWrites, GroupState } from '../alerting/alert-state';
 import type { ChannelName } from '../alerting/channel';
+import type { FloodGroupState, FloodKeys, PageCapState } from '../alerting/flood-control';
 import { KeywardenError } from '../errors';
 
 /**
  * {@link AlertStateStore} in one DynamoDB table (partition key `pk`, TTL attribute `expiresAt`):
  * `group#<dedupKey>` items hold a group, `finding#<id>` items an occurrence. A claim is one
  * transaction (the finding's item only if absent, the group only at the version read), so two
- * instances handling repeats of one key at once count both and send once.
+ * instances handling repeats of one key at once count both and send once. Flood control's items
+ * (`flood#<hash>`, `pagecap#<hash>`, keys from flood-control.ts) are read in the same batch and
+ * written in the same transaction, each at the version read, so concurrent instances agree on
+ * every count, every page and the one cap summary.
  */
 export class DynamoDbAlertState implements AlertStateStore {
   constructor(
@@ -35,10 +39,20 @@ export class DynamoDbAlertState implements AlertStateStore {
     return (await this.get(groupKey(dedupKey))) as GroupState | undefined;
   }
 
-  async getFindingAndGroup(findingId: string, dedupKey: string): Promise<{ finding?: FindingState; group?: GroupState }> {
-    const keys = [{ pk: findingKey(findingId) }, { pk: groupKey(dedupKey) }];
+  async getFindingAndGroup(findingId: string, dedupKey: string, flood?: FloodKeys): Promise<ClaimContext> {
+    const wanted = [findingKey(findingId), groupKey(dedupKey), ...(flood ? [flood.flood, flood.cap] : [])];
+    const found = await this.batchGet(wanted);
+    return {
+      finding: found.get(wanted[0]!) as FindingState | undefined,
+      group: found.get(wanted[1]!) as GroupState | undefined,
+      flood: flood && (found.get(flood.flood) as FloodGroupState | undefined),
+      cap: flood && (found.get(flood.cap) as PageCapState | undefined),
+    };
+  }
+
+  private async batchGet(keys: string[]): Promise<Map<string, Record<string, unknown>>> {
     const found = new Map<string, Record<string, unknown>>();
-    let request: Record<string, { Keys: Array<Record<string, unknown>>; ConsistentRead: boolean }> | undefined = { [this.table]: { Keys: keys, ConsistentRead: true } };
+    let request: Record<string, { Keys: Array<Record<string, unknown>>; ConsistentRead: boolean }> | undefined = { [this.table]: { Keys: keys.map((pk) => ({ pk })), ConsistentRead: true } };
     // BatchGetItem may leave keys unprocessed under load; ask again for those.
     for (let attempt = 0; request && attempt < 5; attempt += 1) {
       try {
@@ -51,21 +65,20 @@ export class DynamoDbAlertState implements AlertStateStore {
       }
     }
     if (request) throw new KeywardenError('alert state: DynamoDB BatchGetItem left keys unprocessed after 5 attempts');
-    return { finding: found.get(findingKey(findingId)) as FindingState | undefined, group: found.get(groupKey(dedupKey)) as GroupState | undefined };
+    return found;
   }
 
-  async claim(finding: FindingState, group: { next?: GroupState; expectedVersion?: number }): Promise<ClaimResult> {
+  async claim(finding: FindingState, group: { next?: GroupState; expectedVersion?: number }, writes: FloodWrites = {}): Promise<ClaimResult> {
     const expiresAt = Math.floor(this.now() / 1000) + this.ttlSeconds;
-    const groupCondition =
-      group.expectedVersion === undefined
-        ? { ConditionExpression: 'attribute_not_exists(pk)' }
-        : { ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': group.expectedVersion } };
     const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
       { Put: { TableName: this.table, Item: { pk: findingKey(finding.findingId), kind: 'finding', ...finding, expiresAt }, ConditionExpression: 'attribute_not_exists(pk)' } },
       group.next
-        ? { Put: { TableName: this.table, Item: { pk: groupKey(finding.dedupKey), kind: 'group', ...group.next, expiresAt }, ...groupCondition } }
-        : { ConditionCheck: { TableName: this.table, Key: { pk: groupKey(finding.dedupKey) }, ...groupCondition } },
+        ? { Put: { TableName: this.table, Item: { pk: groupKey(finding.dedupKey), kind: 'group', ...group.next, expiresAt }, ...atVersion(group.expectedVersion) } }
+        : { ConditionCheck: { TableName: this.table, Key: { pk: groupKey(finding.dedupKey) }, ...atVersion(group.expectedVersion) } },
     ];
+    for (const [kind, write] of [['flood', writes.flood], ['pagecap', writes.cap]] as const) {
+      if (write) items.push({ Put: { TableName: this.table, Item: { pk: write.key, kind, ...write.next, expiresAt }, ...atVersion(write.expectedVersion) } });
+    }
     try {
       await this.db.send(new TransactWriteCommand({ TransactItems: items }));
       return 'claimed';
@@ -73,7 +86,7 @@ export class DynamoDbAlertState implements AlertStateStore {
       if (error instanceof TransactionCanceledException || (error as Error).name === 'TransactionCanceledException') {
         const reasons = (error as TransactionCanceledException).CancellationReasons ?? [];
         if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'finding-exists';
-        if (reasons[1]?.Code === 'ConditionalCheckFailed') return 'group-changed';
+        if (reasons.slice(1).some((reason) => reason?.Code === 'ConditionalCheckFailed')) return 'group-changed';
       }
       throw stateError('TransactWriteItems (claim)', error);
     }
@@ -137,6 +150,13 @@ export class DynamoDbAlertState implements AlertStateStore {
 }
 
 const findingKey = (id: string) => `finding#${id}`;
+
+/** The condition of a write at the version read (undefined: the item must not exist yet). */
+function atVersion(expectedVersion: number | undefined): { ConditionExpression: string; ExpressionAttributeValues?: Record<string, unknown> } {
+  return expectedVersion === undefined
+    ? { ConditionExpression: 'attribute_not_exists(pk)' }
+    : { ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': expectedVersion } };
+}
 
 function stripKeys(item: Record<string, unknown>): Record<string, unknown> {
   const { pk: _pk, kind: _kind, expiresAt: _expires, ...state } = item;

@@ -4,7 +4,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { invokeBundle } from '../../cli/bundles';
 import { putChannelConfig } from '../../cli/commands/alert';
 import { drainQueue, type DrainReport } from '../../cli/local/sqs-event-source';
-import { startPagerDutyStandin, startSlackStandin, type FaultOptions, type PagerDutyStandin, type SlackStandin } from '../../cli/standins';
+import { LOCAL_STANDIN_HOSTS, startPagerDutyStandin, startSlackStandin, type FaultOptions, type PagerDutyStandin, type SlackStandin } from '../../cli/standins';
 import type { ChannelConfigInput } from '../../shared/alerting/channel-config';
 import type { Finding } from '../../shared/alerting/finding';
 import { eventBridge, secretsManager, sns, sqs } from '../../shared/aws/clients';
@@ -38,6 +38,8 @@ export function setAlertFunctionEnv(extra: Record<string, string> = {}): void {
     KEYWARDEN_ALERT_FALLBACK_TOPIC_ARN: templateResource('AlertFallbackTopic'),
     KEYWARDEN_ALERT_MAX_RECEIVES: '5',
     KEYWARDEN_ALERT_CONFIG_TTL_SECONDS: '0',
+    // The local tooling's allow-list: the stand-ins listen on 127.0.0.1.
+    KEYWARDEN_ALERT_EGRESS_ALLOWED_HOSTS: LOCAL_STANDIN_HOSTS.join(','),
     ...extra,
   };
   for (const name of Object.keys(values)) if (!(name in saved)) saved[name] = process.env[name];

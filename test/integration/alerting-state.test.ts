@@ -1,11 +1,16 @@
 import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { processAlertMessage, type AlertPipelineDeps } from '../../shared/alerting/alert-pipeline';
 import type { FindingState, GroupState } from '../../shared/alerting/alert-state';
+import type { Alert, AlertChannel, ChannelName } from '../../shared/alerting/channel';
+import { parseChannelConfig } from '../../shared/alerting/channel-config';
+import { dedupKeyOf, type Finding } from '../../shared/alerting/finding';
 import { decideClaim } from '../../shared/alerting/grouping';
 import { dynamoDb } from '../../shared/aws/clients';
 import { DynamoDbAlertState } from '../../shared/aws/dynamodb-alert-state';
 import { DynamoDbPacer } from '../../shared/aws/dynamodb-pacer';
 import { templateResource } from '../support/local-aws';
+import { systemClock } from '../../shared/clock';
 import { sampleFinding } from '../unit/alerting/support';
 
 // The DynamoDB adapters against the template's alert-state table in the local AWS.
@@ -73,6 +78,55 @@ describe('the DynamoDB alert state', () => {
     expect((await s.getFinding('f1'))!.deadLetteredAt).toBeUndefined();
     // Telling a group that has expired is not an error.
     await s.markTold('staleness.stale-secret:gone', ['slack'], 1);
+  });
+});
+
+describe('flood control under concurrent alert instances', () => {
+  const CONFIG = parseChannelConfig(
+    JSON.stringify({ slack: { webhookUrl: 'https://hooks.slack.com/services/T/B/x' }, pagerduty: { routingKey: 'a'.repeat(32) }, sns: { topicArn: 'arn:aws:sns:us-east-1:123456789012:t' } }),
+    { source: 'test' },
+  );
+  const PRINCIPAL = 'arn:aws:iam::123456789012:user/concurrent-intruder';
+
+  function finding(i: number, ruleId: string): Finding {
+    const name = `made-up/${ruleId}/${i}`;
+    return { ...sampleFinding('audit'), id: `${ruleId}:${i}`, ruleId, severity: 'critical', secret: { name }, principal: { arn: PRINCIPAL, type: 'IAMUser' }, dedupKey: dedupKeyOf(ruleId, name) };
+  }
+
+  /** Two function instances (each its own store) taking findings off one queue at once; what PagerDuty was sent. */
+  async function runTwoInstances(findings: Finding[]): Promise<Alert[]> {
+    const paged: Alert[] = [];
+    const channel = (name: ChannelName): AlertChannel => ({ name, deliver: async (alert) => void (name === 'pagerduty' && paged.push(alert)) });
+    const instance = (): AlertPipelineDeps => ({
+      state: store(),
+      config: { get: async () => CONFIG },
+      channels: () => new Map((['pagerduty', 'slack', 'sns'] as const).map((name) => [name, channel(name)])),
+      deadLetters: { name: 'dlq', send: async () => undefined },
+      fallback: { notify: async () => undefined },
+      clock: systemClock,
+      settings: { stage: 'ci', windowMs: WINDOW, maxReceives: 5, reserveMs: 0, flood: { windowMs: 3_600_000, pageCapPerHour: 5, firstUpdateAt: 10 } },
+    });
+    const queue = [...findings];
+    const work = async (deps: AlertPipelineDeps) => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const body = JSON.stringify({ source: 'keywarden', 'detail-type': 'keywarden.finding', detail: next });
+        expect(await processAlertMessage({ messageId: next.id, body, receiveCount: 1 }, deps, Date.now() + 60_000)).toMatchObject({ result: 'done' });
+      }
+    };
+    await Promise.all([work(instance()), work(instance())]);
+    return paged;
+  }
+
+  it('agree on one page and the updates at 10 and 20 for twenty findings of one rule', async () => {
+    const paged = await runTwoInstances(Array.from({ length: 20 }, (_, i) => finding(i, 'audit.secret-deletion')));
+    expect(paged.map((a) => a.flood?.mode).sort()).toEqual(['page', 'update', 'update']);
+    expect(paged.filter((a) => a.flood?.mode === 'update').map((a) => a.flood?.count).sort()).toEqual([10, 20]);
+    expect(new Set(paged.map((a) => a.finding.dedupKey)).size).toBe(1);
+  });
+
+  it('agree on five pages and one summary for eight rules', async () => {
+    const paged = await runTwoInstances(Array.from({ length: 8 }, (_, i) => finding(i, `audit.rule-${i}`)));
+    expect(paged.map((a) => a.flood?.mode).sort()).toEqual(['cap-summary', 'page', 'page', 'page', 'page', 'page']);
   });
 });
 

@@ -39,6 +39,9 @@ describe('the alert part of the template', () => {
     expect(env.KEYWARDEN_ALERT_CHANNELS_SECRET).toBe('keywarden/ci/alert-channels');
     // Only the secret's name is in the environment: no URL, no key.
     expect(JSON.stringify(env)).not.toMatch(/hooks\.slack\.com|routing|https?:/i);
+    // A deployed stage sends only to Slack's and PagerDuty's hosts unless its operator lists a proxy.
+    expect(env.KEYWARDEN_ALERT_EGRESS_ALLOWED_HOSTS).toBe('');
+    expect(env).toMatchObject({ KEYWARDEN_ALERT_FLOOD_WINDOW_SECONDS: '3600', KEYWARDEN_ALERT_PAGE_CAP_PER_HOUR: '5', KEYWARDEN_ALERT_FLOOD_FIRST_UPDATE: '10' });
     expect(props('AlertStateTable')).toMatchObject({ TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } });
   });
 

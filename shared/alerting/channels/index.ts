@@ -1,5 +1,6 @@
 import type { AlertChannel, ChannelName } from '../channel';
 import type { ChannelConfig } from '../channel-config';
+import type { EgressPolicy } from '../egress';
 import type { HttpRuntime } from '../http-post';
 import type { SendPacer } from '../pacing';
 import type { TopicPublisher } from '../topic';
@@ -13,6 +14,8 @@ export interface ChannelDeps {
   pacer: SendPacer;
   /** Publishes to SNS. */
   publisher: TopicPublisher;
+  /** The hosts Slack and PagerDuty may be sent to besides their own (egress.ts). */
+  egress: EgressPolicy;
   /** HTTP, time and chance for Slack and PagerDuty; the real ones by default. */
   runtime?: HttpRuntime;
 }
@@ -21,8 +24,8 @@ type ChannelFactory = (config: ChannelConfig, deps: ChannelDeps) => AlertChannel
 
 /** Every channel keywarden has: an explicit map, one file per channel. */
 export const channelFactories: Record<ChannelName, ChannelFactory> = {
-  pagerduty: (config, deps) => config.pagerduty && new PagerDutyChannel(config.pagerduty, { policy: config.retry, runtime: deps.runtime }),
-  slack: (config, deps) => config.slack && new SlackChannel(config.slack, { pacer: deps.pacer, policy: config.retry, runtime: deps.runtime }),
+  pagerduty: (config, deps) => config.pagerduty && new PagerDutyChannel(config.pagerduty, { policy: config.retry, egress: deps.egress, runtime: deps.runtime }),
+  slack: (config, deps) => config.slack && new SlackChannel(config.slack, { pacer: deps.pacer, policy: config.retry, egress: deps.egress, runtime: deps.runtime }),
   sns: (config, deps) => config.sns && new SnsChannel(config.sns.topicArn, deps.publisher),
 };
 

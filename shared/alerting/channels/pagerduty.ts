@@ -1,7 +1,10 @@
+import { singleLine } from '../../display-text';
 import type { Alert, AlertChannel, DeliveryContext } from '../channel';
-import { fitEvidence } from '../evidence';
-import type { Severity } from '../finding';
-import { postJson, systemHttpRuntime, type HttpRuntime, type RetryPolicy } from '../http-post';
+import type { EgressPolicy } from '../egress';
+import { clipText as clip, fitEvidence } from '../evidence';
+import type { Finding, Severity } from '../finding';
+import { floodSentence } from '../flood-presentation';
+import { postJson, redactedJson, systemHttpRuntime, type HttpRuntime, type RetryPolicy } from '../http-post';
 import { emergencyCommand, groupSentence, headline, secretConsoleUrl, secretNameOf } from '../presentation';
 
 /**
@@ -9,6 +12,10 @@ import { emergencyCommand, groupSentence, headline, secretConsoleUrl, secretName
  * so every repeat of the problem lands on the one incident; a resolved finding with the same key
  * resolves it. 429 and 5xx are retried with backoff and jitter, a 400 never (the event itself is
  * wrong and would be refused again).
+ *
+ * Record-derived text (titles, secret names, principal ARNs) goes only into plain-text members,
+ * on one line without control or bidi characters and clipped to PagerDuty's limits; the event's
+ * only link is the console link of a validated ARN of this deployment (console-link.ts).
  */
 
 /** PagerDuty's endpoint; the channel configuration can point elsewhere (a stand-in in tests). */
@@ -30,6 +37,10 @@ export const PAGERDUTY_LIMITS = {
   /** A whole event; custom details get what the rest leaves. */
   eventBytes: 512 * 1024,
   evidenceBytes: 400 * 1024,
+  /** `source`, `component`, `group`, `class`: short identifiers in PagerDuty's UI. */
+  field: 255,
+  /** Each record-derived string of `custom_details` besides the evidence (a principal ARN, a runbook). */
+  detail: 8 * 1024,
 } as const;
 
 /** A trigger event. */
@@ -64,38 +75,45 @@ export function renderPagerDutyEvent(alert: Alert, routingKey: string): PagerDut
   const dedupKey = finding.dedupKey.slice(0, PAGERDUTY_LIMITS.dedupKey);
   if (finding.status === 'resolved') return { routing_key: routingKey, event_action: 'resolve', dedup_key: dedupKey };
   const secret = secretNameOf(finding);
-  const consoleUrl = secretConsoleUrl(finding);
-  const summary = headline(alert);
+  const consoleUrl = secretConsoleUrl(alert);
+  const field = (text: string | undefined) => (text === undefined ? undefined : clip(singleLine(text), PAGERDUTY_LIMITS.field));
+  const detail = (text: string | undefined) => (text === undefined ? undefined : clip(text, PAGERDUTY_LIMITS.detail));
   return {
     routing_key: routingKey,
     event_action: 'trigger',
     dedup_key: dedupKey,
     client: `keywarden (${alert.stage})`,
     payload: {
-      summary: summary.length > PAGERDUTY_LIMITS.summary ? `${summary.slice(0, PAGERDUTY_LIMITS.summary - 1)}…` : summary,
-      source: secret ?? `keywarden-${alert.stage}`,
+      summary: clip(headline(alert), PAGERDUTY_LIMITS.summary),
+      source: field(secret) ?? `keywarden-${alert.stage}`,
       severity: PAGERDUTY_SEVERITY[finding.severity],
       timestamp: finding.observedAt,
-      component: secret,
-      group: finding.tenant,
-      class: finding.ruleId,
+      component: field(secret),
+      group: field(finding.tenant),
+      class: field(finding.ruleId)!,
       custom_details: {
-        finding_id: finding.id,
+        finding_id: detail(finding.id),
         rule: finding.ruleId,
         severity: finding.severity,
-        secret: finding.secret,
-        tenant: finding.tenant,
-        principal: finding.principal,
+        secret: finding.secret && { name: detail(finding.secret.name), arn: detail(finding.secret.arn) },
+        tenant: detail(finding.tenant),
+        principal: principalDetails(finding, detail),
         observed_at: finding.observedAt,
         occurrences: alert.group.occurrences,
         grouping: groupSentence(alert),
-        runbook: finding.runbook,
-        emergency_command: emergencyCommand(finding),
+        flood: floodSentence(alert),
+        runbook: detail(finding.runbook),
+        emergency_command: detail(emergencyCommand(alert)),
         evidence: fitEvidence(finding.evidence, PAGERDUTY_LIMITS.evidenceBytes),
       },
     },
     links: consoleUrl ? [{ href: consoleUrl, text: 'The secret in the AWS console' }] : undefined,
   };
+}
+
+function principalDetails(finding: Finding, detail: (text: string | undefined) => string | undefined): Record<string, string | undefined> | undefined {
+  const p = finding.principal;
+  return p && { arn: detail(p.arn), type: detail(p.type), accessKeyId: detail(p.accessKeyId), tenant: detail(p.tenant) };
 }
 
 /** What the PagerDuty channel needs from the channel configuration. */
@@ -104,13 +122,17 @@ export interface PagerDutySettings {
   eventsUrl: string;
 }
 
+/** The one member of an event that holds a credential, and must, so it is not redacted. */
+const ROUTING_KEY: ReadonlySet<string> = new Set(['routing_key']);
+
 /** The PagerDuty channel. */
 export class PagerDutyChannel implements AlertChannel {
   readonly name = 'pagerduty' as const;
 
   constructor(
     private readonly settings: PagerDutySettings,
-    private readonly deps: { policy: RetryPolicy; runtime?: HttpRuntime },
+    /** `egress`: the hosts the events URL may name (egress.ts). */
+    private readonly deps: { policy: RetryPolicy; egress: EgressPolicy; runtime?: HttpRuntime },
   ) {}
 
   async deliver(alert: Alert, context: DeliveryContext): Promise<void> {
@@ -118,7 +140,8 @@ export class PagerDutyChannel implements AlertChannel {
       {
         channel: this.name,
         url: this.settings.eventsUrl,
-        body: JSON.stringify(renderPagerDutyEvent(alert, this.settings.routingKey)),
+        egress: this.deps.egress,
+        body: redactedJson(renderPagerDutyEvent(alert, this.settings.routingKey), ROUTING_KEY),
         policy: this.deps.policy,
         deadline: context.deadline,
       },

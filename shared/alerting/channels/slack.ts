@@ -1,6 +1,9 @@
+import { jsonDisplaySafe, singleLine, terminalSafe } from '../../display-text';
 import type { Alert, AlertChannel, DeliveryContext } from '../channel';
+import type { EgressPolicy } from '../egress';
 import { evidenceJson, truncationNote } from '../evidence';
-import { postJson, systemHttpRuntime, type HttpRuntime, type RetryPolicy } from '../http-post';
+import { floodSentence } from '../flood-presentation';
+import { postJson, redactedJson, systemHttpRuntime, type HttpRuntime, type RetryPolicy } from '../http-post';
 import { paceKey, waitForSlot, type SendPacer } from '../pacing';
 import { emergencyCommand, groupSentence, headline, secretConsoleUrl, secretNameOf, severityLabel, statusIcon } from '../presentation';
 
@@ -9,6 +12,13 @@ import { emergencyCommand, groupSentence, headline, secretConsoleUrl, secretName
  * count, the evidence in code blocks, the runbook, and the emergency-rotation command. Every
  * text stays within Slack's limits; evidence too long for them is cut with a note. Sends are
  * paced to about one a second per webhook, and a 429's Retry-After is waited out.
+ *
+ * Most of the text comes from CloudTrail records, written by whoever made the call. Slack reads
+ * `<...>` as a mention (`<!channel>`, `<!here>`, `<@U123>`) or a link (`<http://x|y>`), so every
+ * text (the notification `text`, the header, every field, section and context) has `&`, `<` and
+ * `>` escaped as Slack asks, control and bidi characters removed, and every mrkdwn object is
+ * `verbatim` (no auto-linking of bare URLs or channel names). The only link keywarden writes is
+ * the console link, built from a validated ARN of this deployment (console-link.ts).
  */
 
 /** Slack's Block Kit limits (https://api.slack.com/reference/block-kit/blocks). */
@@ -27,7 +37,7 @@ export const SLACK_LIMITS = {
 /** Evidence sections per message: enough for real evidence, short enough to read in a channel. */
 export const DEFAULT_EVIDENCE_SECTIONS = 4;
 
-type TextObject = { type: 'plain_text'; text: string; emoji?: boolean } | { type: 'mrkdwn'; text: string };
+type TextObject = { type: 'plain_text'; text: string; emoji?: boolean } | { type: 'mrkdwn'; text: string; verbatim?: boolean };
 
 /** The blocks keywarden sends. */
 export type SlackBlock =
@@ -47,20 +57,18 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Cuts `text` to `max` characters with an ellipsis. */
-function clip(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let cut = text.slice(0, max - 1);
+/** Escapes `raw` and clips the result to `max`, never splitting an entity such as `&amp;` or a surrogate pair. */
+function escapedClip(raw: string, max: number): string {
+  const escaped = escapeMrkdwn(raw);
+  if (escaped.length <= max) return escaped;
+  let cut = escaped.slice(0, max - 1).replace(/&[a-z]{0,3}$/, '');
   if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
   return `${cut}…`;
 }
 
-/** Escapes `raw` and clips the result to `max`, never splitting an entity such as `&amp;`. */
-function escapedClip(raw: string, max: number): string {
-  const escaped = escapeMrkdwn(raw);
-  if (escaped.length <= max) return escaped;
-  const cut = escaped.slice(0, max - 1).replace(/&[a-z]{0,3}$/, '');
-  return `${cut}…`;
+/** A mrkdwn text object whose text Slack takes as written: no auto-linked URLs or channel names. */
+function mrkdwn(text: string): TextObject {
+  return { type: 'mrkdwn', text, verbatim: true };
 }
 
 /** Triple backticks inside a code block would close it. */
@@ -98,24 +106,29 @@ export function splitForSections(raw: string, size: number): string[] {
 const FENCE = '```';
 
 function evidenceBlocks(alert: Alert, maxSections: number): SlackBlock[] {
-  const raw = codeSafe(evidenceJson(alert.finding.evidence));
+  const raw = codeSafe(jsonDisplaySafe(evidenceJson(alert.finding.evidence)));
   const title = '*Evidence*\n';
   const room = SLACK_LIMITS.sectionText - title.length - 2 * FENCE.length - 2;
   const pieces = splitForSections(raw, room);
   const shown = pieces.slice(0, maxSections);
   const blocks: SlackBlock[] = shown.map((piece, i) => ({
     type: 'section',
-    text: { type: 'mrkdwn', text: `${i === 0 ? title : ''}${FENCE}\n${escapeMrkdwn(piece)}\n${FENCE}` },
+    text: mrkdwn(`${i === 0 ? title : ''}${FENCE}\n${escapeMrkdwn(piece)}\n${FENCE}`),
   }));
   if (pieces.length > shown.length) {
     const shownChars = shown.reduce((sum, piece) => sum + piece.length, 0);
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: escapeMrkdwn(truncationNote('evidence', shownChars, raw.length, "Slack's message limits")) }] });
+    blocks.push({ type: 'context', elements: [mrkdwn(escapeMrkdwn(truncationNote('evidence', shownChars, raw.length, "Slack's message limits")))] });
   }
   return blocks;
 }
 
 function field(label: string, value: string): TextObject {
-  return { type: 'mrkdwn', text: `*${label}*\n${escapedClip(value, SLACK_LIMITS.fieldText - label.length - 3)}` };
+  return mrkdwn(`*${label}*\n${escapedClip(singleLine(value), SLACK_LIMITS.fieldText - label.length - 3)}`);
+}
+
+/** A section of record-derived text, escaped and within the section limit. */
+function textSection(text: string): SlackBlock {
+  return { type: 'section', text: mrkdwn(escapedClip(singleLine(text), SLACK_LIMITS.sectionText)) };
 }
 
 function principalText(alert: Alert): string {
@@ -126,21 +139,22 @@ function principalText(alert: Alert): string {
   return extras ? `${who} (${extras})` : who;
 }
 
-function runbookBlock(runbook: string): SlackBlock {
+function runbookBlock(raw: string): SlackBlock {
+  const runbook = terminalSafe(raw);
   const title = '*Runbook*\n';
   const room = SLACK_LIMITS.sectionText - title.length;
-  if (escapeMrkdwn(runbook).length <= room) return { type: 'section', text: { type: 'mrkdwn', text: title + escapeMrkdwn(runbook) } };
+  if (escapeMrkdwn(runbook).length <= room) return { type: 'section', text: mrkdwn(title + escapeMrkdwn(runbook)) };
   // Leave room for the note (under 150 characters with any realistic length).
   const kept = splitForSections(runbook, room - 160)[0]!;
   const note = truncationNote('runbook', kept.length, runbook.length, "Slack's section limit");
-  return { type: 'section', text: { type: 'mrkdwn', text: `${title}${escapeMrkdwn(kept)}… ${escapeMrkdwn(note)}` } };
+  return { type: 'section', text: mrkdwn(`${title}${escapeMrkdwn(kept)}… ${escapeMrkdwn(note)}`) };
 }
 
-/** The Block Kit message for an alert, within Slack's limits. */
+/** The Block Kit message for an alert, within Slack's limits, every record-derived text escaped. */
 export function renderSlackMessage(alert: Alert, maxEvidenceSections = DEFAULT_EVIDENCE_SECTIONS): SlackMessage {
   const { finding } = alert;
   const blocks: SlackBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: clip(`${statusIcon(finding)} ${headline(alert)}`, SLACK_LIMITS.headerText), emoji: true } },
+    { type: 'header', text: { type: 'plain_text', text: escapedClip(`${statusIcon(finding)} ${headline(alert)}`, SLACK_LIMITS.headerText), emoji: true } },
     {
       type: 'section',
       fields: [
@@ -155,26 +169,23 @@ export function renderSlackMessage(alert: Alert, maxEvidenceSections = DEFAULT_E
       ],
     },
   ];
-  const group = groupSentence(alert);
-  if (group) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: escapedClip(group, SLACK_LIMITS.sectionText) } });
+  for (const sentence of [groupSentence(alert), floodSentence(alert)]) if (sentence) blocks.push(textSection(sentence));
   blocks.push(...evidenceBlocks(alert, maxEvidenceSections));
   blocks.push(runbookBlock(finding.runbook));
-  const command = emergencyCommand(finding);
+  const command = emergencyCommand(alert);
   if (command) {
-    blocks.push({
-      type: 'section',
-      text: { type: 'mrkdwn', text: `*If the secret may have leaked, rotate it now:*\n${FENCE}${escapeMrkdwn(command)}${FENCE}` },
-    });
+    blocks.push({ type: 'section', text: mrkdwn(`*If the secret may have leaked, rotate it now:*\n${FENCE}${escapeMrkdwn(command)}${FENCE}`) });
   }
-  const console = secretConsoleUrl(finding);
+  const console = secretConsoleUrl(alert);
   blocks.push({
     type: 'context',
     elements: [
-      { type: 'mrkdwn', text: escapedClip(`keywarden ${alert.stage} · finding ${finding.id} · dedup ${finding.dedupKey}`, SLACK_LIMITS.contextText) },
-      ...(console ? [{ type: 'mrkdwn' as const, text: `<${console}|Open the secret in the AWS console>` }] : []),
+      mrkdwn(escapedClip(singleLine(`keywarden ${alert.stage} · finding ${finding.id} · dedup ${finding.dedupKey}`), SLACK_LIMITS.contextText)),
+      // Built from a validated ARN only; percent-encoded, so it holds no `|` or `>`.
+      ...(console ? [mrkdwn(`<${console}|Open the secret in the AWS console>`)] : []),
     ],
   });
-  return { text: clip(headline(alert), SLACK_LIMITS.messageText), blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
+  return { text: escapedClip(headline(alert), SLACK_LIMITS.messageText), blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
 }
 
 /** What the Slack channel needs from the channel configuration. */
@@ -191,7 +202,8 @@ export class SlackChannel implements AlertChannel {
 
   constructor(
     private readonly settings: SlackSettings,
-    private readonly deps: { pacer: SendPacer; policy: RetryPolicy; runtime?: HttpRuntime },
+    /** `egress`: the hosts the webhook URL may name (egress.ts). */
+    private readonly deps: { pacer: SendPacer; policy: RetryPolicy; egress: EgressPolicy; runtime?: HttpRuntime },
   ) {
     this.paceKey = `slack:${paceKey(settings.webhookUrl)}`;
   }
@@ -202,7 +214,8 @@ export class SlackChannel implements AlertChannel {
       {
         channel: this.name,
         url: this.settings.webhookUrl,
-        body: JSON.stringify(renderSlackMessage(alert)),
+        egress: this.deps.egress,
+        body: redactedJson(renderSlackMessage(alert)),
         policy: this.deps.policy,
         deadline: context.deadline,
         beforeEach: () => waitForSlot(this.deps.pacer, this.paceKey, this.settings.minIntervalMs, runtime.sleep),

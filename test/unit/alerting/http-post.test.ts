@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backoffMs, postJson, retryAfterMs, type HttpRuntime, type RetryPolicy } from '../../../shared/alerting/http-post';
+import { CHANNEL_HOSTS_ONLY } from '../../../shared/alerting/egress';
 import { ChannelDeliveryError } from '../../../shared/errors';
 
 const policy: RetryPolicy = { attempts: 4, baseDelayMs: 100, maxDelayMs: 1000, timeoutMs: 1000 };
@@ -26,7 +27,8 @@ function runtime(answers: Array<number | [number, Record<string, string>] | Erro
   return rt;
 }
 
-const post = (rt: HttpRuntime, deadline = 1_000_000 + 60_000) => postJson({ channel: 'slack', url: 'https://hooks.example/secret-path', body: '{}', policy, deadline }, rt);
+const post = (rt: HttpRuntime, deadline = 1_000_000 + 60_000) =>
+  postJson({ channel: 'slack', url: 'https://hooks.slack.com/services/T/B/secret-path', egress: CHANNEL_HOSTS_ONLY, body: '{}', policy, deadline }, rt);
 
 describe('postJson', () => {
   it('waits what a 429 Retry-After asks, then succeeds', async () => {
