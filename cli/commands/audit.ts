@@ -135,16 +135,17 @@ async function replayPipeline(options: ReplayOptions, out: Output): Promise<{ de
     if (options.local) throw new InvalidRequestError('--memory and --local exclude each other');
     const publisher: FindingPublisher = { publish: async () => undefined };
     const config = detectionConfigFromEnv({ ...process.env, KEYWARDEN_STAGE: options.stage ?? process.env.KEYWARDEN_STAGE });
-    return { deps: { store: new MemoryAuditStore(), state: new MemoryDetectorState(), publisher, deadLetters, config, detectors, clock: systemClock }, where: 'in memory, nothing published' };
+    const state = new MemoryDetectorState();
+    return { deps: { store: new MemoryAuditStore(state), state, publisher, deadLetters, config, detectors, clock: systemClock }, where: 'in memory, nothing published' };
   }
   const target = await resolveTarget(options);
   const settings = settingsFor(target, options.stage);
-  const store: AuditStore = new DynamoDbAuditStore(dynamoDb(), settings.auditTable, settings.retentionDays);
+  const store: AuditStore = new DynamoDbAuditStore(dynamoDb(), settings.auditTable, settings.retentionDays, { counterTable: settings.stateTable });
   return {
     deps: {
       store,
       state: new DynamoDbDetectorState(dynamoDb(), settings.stateTable),
-      publisher: new EventBridgeFindingPublisher(eventBridge(), settings.findingsBus),
+      publisher: new EventBridgeFindingPublisher(eventBridge(), settings.findingsBus, settings.ownRegion),
       deadLetters,
       config: detectionConfigFromEnv({ ...process.env, KEYWARDEN_STAGE: settings.stage }),
       detectors,

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { normaliseCloudTrail } from '../../../shared/audit/normalise';
@@ -12,7 +12,9 @@ const SAMPLES = join(ROOT, 'test', 'unit', 'detection', 'samples');
 
 /** Every Secrets Manager record we have: Stratus detonations and the detector samples. */
 function seeds(): Array<Record<string, unknown>> {
-  const stratus = readdirSync(STRATUS)
+  // The Stratus detonations sit beside the repository (../shared/datasets); a worktree elsewhere
+  // fuzzes the detector samples alone.
+  const stratus = (existsSync(STRATUS) ? readdirSync(STRATUS) : [])
     .filter((f) => f.includes('secretsmanager'))
     .flatMap((f) => JSON.parse(readFileSync(join(STRATUS, f), 'utf8')) as Array<Record<string, unknown>>);
   const samples = readdirSync(SAMPLES).flatMap((f) =>
