@@ -5,6 +5,7 @@ import { normaliseCloudTrail } from '../../../shared/audit/normalise';
 import { memoryPipeline } from '../detection/memory-pipeline';
 import { envelope } from './fixtures';
 import { prng } from '../../support/prng';
+import { runAuditFuzz } from '../../support/audit-fuzz';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const STRATUS = join(ROOT, '..', 'shared', 'datasets', 'stratus-red-team');
@@ -98,4 +99,21 @@ describe('fuzzed CloudTrail records', () => {
     expect(result.failedIds).toEqual([]);
     expect(result.stored).toBe(40);
   });
+
+  it('attack: 5,000 hostile messages (oversized, wrong types, control characters, unicode, deep nesting) through the whole use case -> no crash, no retry, every limit kept, every unreadable one dead-lettered with a reason', async () => {
+    const run = await runAuditFuzz(5000, 20261203);
+    expect(run.errors).toEqual([]);
+    expect(run.retried).toBe(0);
+    expect(run.violations).toEqual([]);
+    expect(run.unaccounted).toBe(0);
+    for (const dead of run.deadLettered) {
+      expect(dead.reason.length).toBeGreaterThan(0);
+      expect(dead.reason.length).toBeLessThan(300);
+    }
+    // The mutations must exercise every outcome, or the run proves little.
+    expect(run.stored).toBeGreaterThan(1000);
+    expect(run.deadLettered.length).toBeGreaterThan(1000);
+    expect(run.findings).toBeGreaterThan(10);
+    // A long test by design (about 10 s of CPU on the shared machine); the bigger run is bench/audit-fuzz.ts.
+  }, 90_000);
 });
