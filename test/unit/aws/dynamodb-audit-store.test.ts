@@ -1,4 +1,5 @@
-import { TransactWriteItemsCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { TransactWriteItemsCommand} from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { normaliseCloudTrail } from '../../../shared/audit/normalise';
 import type { AuditRecord } from '../../../shared/audit/record';

@@ -1,4 +1,5 @@
-import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import type { PutEventsCommand} from '@aws-sdk/client-eventbridge';
+import { type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { describe, expect, it } from 'vitest';
 import { parseFinding, type Finding } from '../../../shared/alerting/finding';
 import { EventBridgeFindingPublisher, entryBytes } from '../../../shared/aws/eventbridge-finding-publisher';
