@@ -14,13 +14,13 @@ import { ensureVenv } from '../cli/local/venv';
 import { resetClients } from '../shared/aws/clients';
 import { normaliseCloudTrail } from '../shared/audit/normalise';
 import type { AuditRecord } from '../shared/audit/record';
+import { sumCounts } from '../shared/audit/store';
 import { fixedClock } from '../shared/clock';
 import { detectionConfig } from '../shared/detection/config';
 import { detectors } from '../shared/detection/detectors';
 import { detectAnomalies } from '../shared/detection/engine';
 import { hourlyReadCounter } from '../shared/detection/hourly-reads';
 import { MemoryDetectorState } from '../shared/detection/memory-state';
-import { mergeUpdates, type StateUpdate } from '../shared/detection/state';
 import { auditCorpus } from './audit-corpus';
 import { startCountingProxy } from './counting-proxy';
 import { median } from './stats';
@@ -185,13 +185,8 @@ async function pipelineFromRecords(corpus: readonly string[]): Promise<number> {
  * audit store adds in its own write, so each event counts once) and then the detectors.
  */
 async function detect(batch: readonly AuditRecord[], deps: ReturnType<typeof memoryDeps>) {
-  const counter = hourlyReadCounter(deps.config, deps.clock.now().getTime());
-  const counts: StateUpdate[] = [];
-  for (const record of batch) {
-    const count = counter(record);
-    if (count) counts.push({ key: count.key, add: { [count.attribute]: 1 }, expiresAt: count.expiresAt });
-  }
-  if (counts.length > 0) await deps.state.update(mergeUpdates(counts));
+  const sums = sumCounts(batch.map(hourlyReadCounter(deps.config, deps.clock.now().getTime())));
+  if (sums.length > 0) await deps.state.update(sums.map((sum) => ({ key: sum.key, add: Object.fromEntries(sum.adds), expiresAt: sum.expiresAt })));
   return detectAnomalies(batch, deps);
 }
 

@@ -1,6 +1,6 @@
 import type { DetectorState } from '../detection/state';
 import type { AuditRecord } from './record';
-import { matchesAuditQuery, newestFirst, type AuditQuery, type AuditStore, type PutOutcome, type RecordCounter } from './store';
+import { matchesAuditQuery, newestFirst, sumCounts, type AuditQuery, type AuditStore, type PutOutcome, type RecordCounter } from './store';
 
 /**
  * The audit store in memory: for `keywarden audit replay --memory` (no AWS at all), the
@@ -14,21 +14,17 @@ export class MemoryAuditStore implements AuditStore {
 
   async putNew(records: readonly AuditRecord[], counter?: RecordCounter): Promise<PutOutcome> {
     const stored = new Set<string>();
-    const counts = new Map<string, { key: string; add: Record<string, number>; expiresAt: number }>();
+    const fresh: AuditRecord[] = [];
     for (const record of records) {
       if (this.records.has(record.eventId)) continue;
       this.records.set(record.eventId, record);
       stored.add(record.eventId);
-      const count = counter?.(record);
-      if (!count) continue;
-      let update = counts.get(count.key);
-      if (!update) counts.set(count.key, (update = { key: count.key, add: {}, expiresAt: count.expiresAt }));
-      update.add[count.attribute] = (update.add[count.attribute] ?? 0) + 1;
-      update.expiresAt = Math.max(update.expiresAt, count.expiresAt);
+      fresh.push(record);
     }
-    if (counts.size > 0) {
+    const sums = counter ? sumCounts(fresh.map(counter)) : [];
+    if (sums.length > 0) {
       if (!this.counters) throw new Error('MemoryAuditStore was given a counter but no detector state to count in');
-      await this.counters.update([...counts.values()]);
+      await this.counters.update(sums.map((sum) => ({ key: sum.key, add: Object.fromEntries(sum.adds), expiresAt: sum.expiresAt })));
     }
     return { stored, refused: new Map() };
   }

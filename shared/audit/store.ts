@@ -41,6 +41,27 @@ export interface RecordCount {
 /** Which counter, if any, a record adds one to (the detectors' hourly value reads). */
 export type RecordCounter = (record: AuditRecord) => RecordCount | undefined;
 
+/** The counts of several records, one entry per counter item: what one write adds to it. */
+export interface CounterIncrement {
+  key: string;
+  /** Attribute → how many records add to it. */
+  adds: Map<string, number>;
+  expiresAt: number;
+}
+
+/** Sums record counts per item and attribute, so each counter item costs one update. */
+export function sumCounts(counts: Iterable<RecordCount | undefined>): CounterIncrement[] {
+  const byKey = new Map<string, CounterIncrement>();
+  for (const count of counts) {
+    if (!count) continue;
+    let sum = byKey.get(count.key);
+    if (!sum) byKey.set(count.key, (sum = { key: count.key, adds: new Map(), expiresAt: count.expiresAt }));
+    sum.adds.set(count.attribute, (sum.adds.get(count.attribute) ?? 0) + 1);
+    if (count.expiresAt > sum.expiresAt) sum.expiresAt = count.expiresAt;
+  }
+  return [...byKey.values()];
+}
+
 /** What {@link AuditStore.putNew} did. */
 export interface PutOutcome {
   /** Event ids this call stored (and counted). */

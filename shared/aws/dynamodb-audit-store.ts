@@ -3,7 +3,7 @@ import { QueryCommand, TransactWriteItemsCommand, type AttributeValue, type Dyna
 import { boundedText } from '../audit/bounded';
 import type { AuditRecord } from '../audit/record';
 import type { AuditQuery, AuditStore, PutOutcome, RecordCount, RecordCounter } from '../audit/store';
-import { auditIndexEntries, boundedQueryValue, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES, newestFirst } from '../audit/store';
+import { auditIndexEntries, boundedQueryValue, MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES, newestFirst, sumCounts } from '../audit/store';
 import { KeywardenError } from '../errors';
 import { cancellationCodes, pause } from './dynamodb-transactions';
 
@@ -182,18 +182,10 @@ function chunks(entries: Entry[]): Entry[][] {
 
 /** One UpdateItem per counter item the entries touch, adding each attribute's events. */
 function counterUpdates(entries: readonly Entry[], table: string | undefined): TransactWriteItem[] {
-  const byKey = new Map<string, { adds: Map<string, number>; expiresAt: number }>();
-  for (const { count } of entries) {
-    if (!count) continue;
-    let update = byKey.get(count.key);
-    if (!update) byKey.set(count.key, (update = { adds: new Map(), expiresAt: count.expiresAt }));
-    update.adds.set(count.attribute, (update.adds.get(count.attribute) ?? 0) + 1);
-    update.expiresAt = Math.max(update.expiresAt, count.expiresAt);
-  }
-  return [...byKey].map(([key, update]) => {
+  return sumCounts(entries.map((e) => e.count)).map((sum) => {
     const names: Record<string, string> = { '#ttl': 'expiresAt' };
-    const values: Record<string, AttributeValue> = { ':ttl': { N: String(update.expiresAt) } };
-    const adds = [...update.adds].map(([attribute, n], i) => {
+    const values: Record<string, AttributeValue> = { ':ttl': { N: String(sum.expiresAt) } };
+    const adds = [...sum.adds].map(([attribute, n], i) => {
       names[`#a${i}`] = attribute;
       values[`:v${i}`] = { N: String(n) };
       return `#a${i} :v${i}`;
@@ -202,7 +194,7 @@ function counterUpdates(entries: readonly Entry[], table: string | undefined): T
     return {
       Update: {
         TableName: table!,
-        Key: { key: { S: key } },
+        Key: { key: { S: sum.key } },
         UpdateExpression: `SET #ttl = if_not_exists(#ttl, :ttl) ADD ${adds.join(', ')}`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,

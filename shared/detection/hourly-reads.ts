@@ -1,5 +1,5 @@
 import type { AuditRecord } from '../audit/record';
-import type { RecordCounter } from '../audit/store';
+import type { RecordCount, RecordCounter } from '../audit/store';
 import { principalIsOneOf, type DetectionConfig } from './config';
 import { hourStartMs, shardOf, shortHash, stateKeys, timeMs } from './keys';
 import { expiryAfter } from './phase';
@@ -19,18 +19,25 @@ const LATE_EVENTS_MS = HOUR_MS;
  * roles, not AWS services.
  */
 export function hourlyReadCounter(config: DetectionConfig, nowMs: number): RecordCounter {
-  const own = new Map<string, boolean>();
+  // A principal reads many times an hour: its count is worked out once per principal and hour
+  // (ISO times are fixed-width, so the first 13 characters name the hour).
+  const known = new Map<string, RecordCount | undefined>();
   return (record: AuditRecord) => {
     if (!record.readsValue || record.principal.type === 'AWSService') return undefined;
-    let isOwn = own.get(record.principal.key);
-    if (isOwn === undefined) own.set(record.principal.key, (isOwn = principalIsOneOf(record.principal, config.ownRoles)));
-    if (isOwn) return undefined;
-    const principalHash = shortHash(record.principal.key);
-    const hour = hourStartMs(timeMs(record.time));
-    return {
-      key: stateKeys.hour(hour, shardOf(principalHash, config.stateShards)),
-      attribute: `n.${principalHash}`,
-      expiresAt: expiryAfter(hour + (config.rateBaselineHours + 1) * HOUR_MS, LATE_EVENTS_MS, nowMs),
-    };
+    const id = `${record.time.slice(0, 13)}\u0000${record.principal.key}`;
+    if (known.has(id)) return known.get(id);
+    const count = principalIsOneOf(record.principal, config.ownRoles) ? undefined : countOf(record, config, nowMs);
+    known.set(id, count);
+    return count;
+  };
+}
+
+function countOf(record: AuditRecord, config: DetectionConfig, nowMs: number): RecordCount {
+  const principalHash = shortHash(record.principal.key);
+  const hour = hourStartMs(timeMs(record.time));
+  return {
+    key: stateKeys.hour(hour, shardOf(principalHash, config.stateShards)),
+    attribute: `n.${principalHash}`,
+    expiresAt: expiryAfter(hour + (config.rateBaselineHours + 1) * HOUR_MS, LATE_EVENTS_MS, nowMs),
   };
 }
