@@ -21,13 +21,13 @@ const LATE_EVENTS_MS = HOUR_MS;
 export function hourlyReadCounter(config: DetectionConfig, nowMs: number): RecordCounter {
   // A principal reads many times an hour: its count is worked out once per principal and hour
   // (ISO times are fixed-width, so the first 13 characters name the hour).
-  const known = new Map<string, RecordCount | undefined>();
+  const latest = new Map<string, { hour: string; count: RecordCount | undefined }>();
   return (record: AuditRecord) => {
     if (!record.readsValue || record.principal.type === 'AWSService') return undefined;
-    const id = `${record.time.slice(0, 13)}\u0000${record.principal.key}`;
-    if (known.has(id)) return known.get(id);
+    const known = latest.get(record.principal.key);
+    if (known && record.time.startsWith(known.hour)) return known.count;
     const count = principalIsOneOf(record.principal, config.ownRoles) ? undefined : countOf(record, config, nowMs);
-    known.set(id, count);
+    latest.set(record.principal.key, { hour: record.time.slice(0, 13), count });
     return count;
   };
 }
