@@ -4,11 +4,14 @@ import type { AddressInfo } from 'node:net';
 /**
  * An HTTP proxy on loopback that forwards to the local AWS and counts each call by its
  * `X-Amz-Target` (e.g. `secretsmanager.DescribeSecret`): the calls as they cross the wire.
+ * `keepBodies` names operations whose request bodies are kept too (tests read what was sent).
  */
 export async function startCountingProxy(
   upstream: string,
-): Promise<{ endpoint: string; counts: Map<string, number>; /** Milliseconds spent on calls, summed. */ busyMs: () => number; close(): Promise<void> }> {
+  keepBodies: readonly string[] = [],
+): Promise<{ endpoint: string; counts: Map<string, number>; bodies: Array<{ operation: string; body: string }>; /** Milliseconds spent on calls, summed. */ busyMs: () => number; close(): Promise<void> }> {
   const counts = new Map<string, number>();
+  const bodies: Array<{ operation: string; body: string }> = [];
   let busyMs = 0;
   const target = new URL(upstream);
   const server: Server = createServer((incoming, outgoing) => {
@@ -24,6 +27,11 @@ export async function startCountingProxy(
       },
     );
     forward.on('error', () => outgoing.destroy());
+    if (keepBodies.includes(operation)) {
+      const chunks: Buffer[] = [];
+      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+      incoming.on('end', () => bodies.push({ operation, body: Buffer.concat(chunks).toString('utf8') }));
+    }
     incoming.pipe(forward);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -31,6 +39,7 @@ export async function startCountingProxy(
   return {
     endpoint: `http://127.0.0.1:${port}`,
     counts,
+    bodies,
     busyMs: () => busyMs,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

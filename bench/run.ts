@@ -8,6 +8,7 @@ import { printDatabaseRotationFigures } from './rotation-db';
 import { printStalenessFigures } from './staleness';
 import { printAlertingFigures } from './alerting';
 import { printAuditFigures } from './audit';
+import { printAuditFuzzFigures } from './audit-fuzz';
 
 const PARTS: Readonly<Record<string, () => void | Promise<void>>> = {
   bundles: printBundleFigures,
@@ -16,6 +17,7 @@ const PARTS: Readonly<Record<string, () => void | Promise<void>>> = {
   staleness: printStalenessFigures,
   alerting: printAlertingFigures,
   audit: printAuditFigures,
+  'audit-fuzz': printAuditFuzzFigures,
 };
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

@@ -53,7 +53,7 @@ export function registerAuditCommand(program: Command): void {
   const audit = program
     .command('audit')
     .description('the audit trail of Secrets Manager calls, and anomaly detection over it')
-    .addHelpText('after', '\nExit codes: 0 ok, 1 failure (AWS), 2 bad usage or unreadable records (the rest were processed), 3 local AWS not running.');
+    .addHelpText('after', '\nExit codes: 0 ok, 1 failure (AWS), 2 bad usage, or records that failed for good (counted in the summary; the rest were processed), 3 local AWS not running.');
 
   audit
     .command('query')
@@ -95,21 +95,21 @@ export function registerAuditCommand(program: Command): void {
       const messages = files.flatMap((file) => readMessages(file));
       const { deps, where } = await replayPipeline(options, out);
       out.progress(`replaying ${messages.length} record(s) from ${files.length} file(s) through the audit pipeline (${where})`);
-      const totals = { stored: 0, duplicates: 0, skipped: 0, unreadable: 0, findings: 0 };
+      const totals = { stored: 0, duplicates: 0, skipped: 0, failed: 0, findings: 0 };
       for (let start = 0; start < messages.length; start += options.batchSize) {
         const result = await processAuditBatch(messages.slice(start, start + options.batchSize), deps);
         if (result.error) throw result.error;
         totals.stored += result.stored;
         totals.duplicates += result.duplicates;
         totals.skipped += result.skipped;
-        totals.unreadable += result.rejected.length;
+        totals.failed += result.rejected.length;
         totals.findings += result.findings.length;
         for (const finding of result.findings) out.result(describeFinding(finding), { ...finding });
       }
       out.progress(
-        `stored ${totals.stored}, already stored ${totals.duplicates}, not Secrets Manager ${totals.skipped}, unreadable ${totals.unreadable}; ${totals.findings} finding(s)`,
+        `stored ${totals.stored}, already stored ${totals.duplicates}, not Secrets Manager ${totals.skipped}; ${totals.failed} record(s) failed (each listed above with its reason; the rest were processed); ${totals.findings} finding(s)`,
       );
-      if (totals.unreadable > 0) process.exitCode = ExitCode.Usage;
+      if (totals.failed > 0) process.exitCode = ExitCode.Usage;
     });
 }
 
@@ -135,16 +135,17 @@ async function replayPipeline(options: ReplayOptions, out: Output): Promise<{ de
     if (options.local) throw new InvalidRequestError('--memory and --local exclude each other');
     const publisher: FindingPublisher = { publish: async () => undefined };
     const config = detectionConfigFromEnv({ ...process.env, KEYWARDEN_STAGE: options.stage ?? process.env.KEYWARDEN_STAGE });
-    return { deps: { store: new MemoryAuditStore(), state: new MemoryDetectorState(), publisher, deadLetters, config, detectors, clock: systemClock }, where: 'in memory, nothing published' };
+    const state = new MemoryDetectorState();
+    return { deps: { store: new MemoryAuditStore(state), state, publisher, deadLetters, config, detectors, clock: systemClock }, where: 'in memory, nothing published' };
   }
   const target = await resolveTarget(options);
   const settings = settingsFor(target, options.stage);
-  const store: AuditStore = new DynamoDbAuditStore(dynamoDb(), settings.auditTable, settings.retentionDays);
+  const store: AuditStore = new DynamoDbAuditStore(dynamoDb(), settings.auditTable, settings.retentionDays, { counterTable: settings.stateTable });
   return {
     deps: {
       store,
       state: new DynamoDbDetectorState(dynamoDb(), settings.stateTable),
-      publisher: new EventBridgeFindingPublisher(eventBridge(), settings.findingsBus),
+      publisher: new EventBridgeFindingPublisher(eventBridge(), settings.findingsBus, settings.ownRegion),
       deadLetters,
       config: detectionConfigFromEnv({ ...process.env, KEYWARDEN_STAGE: settings.stage }),
       detectors,
@@ -154,9 +155,12 @@ async function replayPipeline(options: ReplayOptions, out: Output): Promise<{ de
   };
 }
 
-/** Replay has no DLQ: unreadable records are reported with their reason, and the exit code says so. */
+/**
+ * Replay has no DLQ: each record that fails for good (unreadable, refused by the audit table, not
+ * judged by a detector) is reported with its reason, replay goes on, and the exit code says so.
+ */
 async function reportUnreadable(rejected: readonly RejectedMessage[], out: Output): Promise<ReadonlySet<string>> {
-  for (const message of rejected) out.progress(`unreadable record ${message.id}: ${message.reason}`);
+  for (const message of rejected) out.progress(`failed record ${message.id}: ${message.reason}`);
   return new Set();
 }
 

@@ -25,9 +25,9 @@ function pipeline(): AuditPipelineDeps {
   const settings = auditSettingsFromEnv();
   if (!settings.deadLetterQueueUrl) throw new ConfigError('invalid configuration: KEYWARDEN_AUDIT_DLQ_URL is required by the audit function');
   deps = {
-    store: new DynamoDbAuditStore(clients.dynamoDb, settings.auditTable, settings.retentionDays),
+    store: new DynamoDbAuditStore(clients.dynamoDb, settings.auditTable, settings.retentionDays, { counterTable: settings.stateTable }),
     state: new DynamoDbDetectorState(clients.dynamoDb, settings.stateTable),
-    publisher: new EventBridgeFindingPublisher(clients.eventBridge, settings.findingsBus),
+    publisher: new EventBridgeFindingPublisher(clients.eventBridge, settings.findingsBus, settings.ownRegion),
     deadLetters: new SqsDeadLetterSink(clients.sqs, settings.deadLetterQueueUrl),
     config: detectionConfigFromEnv(),
     detectors,
@@ -38,8 +38,11 @@ function pipeline(): AuditPipelineDeps {
 
 /**
  * The audit function: a batch of CloudTrail events from the audit queue → audit table,
- * detectors, findings on the keywarden bus. Unreadable messages go to the DLQ with their reason;
- * messages that failed for another cause come back in batchItemFailures for SQS to retry.
+ * detectors, findings on the keywarden bus. A message that fails for good (unreadable, refused by
+ * the audit table, not judged by a detector) goes to the DLQ alone with its reason and the rest
+ * of the batch is processed; only messages that failed for a cause that may pass (DynamoDB or
+ * EventBridge unavailable, the DLQ itself unreachable) come back in batchItemFailures for SQS to
+ * retry, and their retry neither stores, counts nor raises twice.
  */
 export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const result = await processAuditBatch(

@@ -1,4 +1,5 @@
 import { actionClassOf, readsSecretValue } from './actions';
+import { boundedText } from './bounded';
 import type { AuditPrincipal, AuditRecord, AuditSecretRef } from './record';
 import { DEFAULT_TENANCY, nameFromArn, principalTenant, secretTenant, type TenancyConfig } from './tenancy';
 
@@ -32,7 +33,15 @@ export const SECRETS_MANAGER_EVENT_SOURCE = 'secretsmanager.amazonaws.com';
 const MAX_SECRET_IDS = 20;
 const MAX_FILTERS = 10;
 const MAX_FILTER_VALUES = 10;
-const MAX_ID_LENGTH = 2048;
+/**
+ * Ids (secret ids, ARNs) become DynamoDB keys: at most 1,024 bytes of UTF-8 (a sort key's limit),
+ * longer ones bounded with a readable prefix and a hash (bounded.ts), never refused: padding a
+ * call's secret id must not hide the call from the audit trail. Real ids are far shorter (a
+ * secret name is at most 512 characters).
+ */
+const MAX_ID_BYTES = 1024;
+/** CloudTrail event ids are UUIDs; `<time>#<eventId>` is an index's sort key (1,024 bytes). */
+const MAX_EVENT_ID_BYTES = 128;
 /** Descriptive text is cut, not refused: CloudTrail itself truncates long user agents. */
 const MAX_TEXT = 1024;
 /** Secrets Manager's limit for a resource policy. */
@@ -90,7 +99,7 @@ function read(value: unknown, tenancy: TenancyConfig): NormaliseResult {
 }
 
 function toAuditRecord(r: Json, tenancy: TenancyConfig): AuditRecord {
-  const eventId = identifier(r.eventID, 'eventID');
+  const eventId = boundedText(wellFormed(required(text(r.eventID, 'eventID'), 'eventID')), MAX_EVENT_ID_BYTES);
   const eventName = required(text(r.eventName, 'eventName'), 'eventName');
   if (!/^[A-Za-z][A-Za-z0-9]{0,127}$/.test(eventName)) throw new Unreadable('eventName is not an API or event name');
   const time = timestamp(r.eventTime);
@@ -213,11 +222,11 @@ function buildPrincipal(fields: IdentityFields, tenancy: TenancyConfig): AuditPr
   const assumed = arn !== undefined && arn.includes(':assumed-role/') ? /^arn:([^:]+):sts::(\d*):assumed-role\/(.+)\/([^/]+)$/.exec(arn) : null;
 
   const p: AuditPrincipal = { type: clip(type, 64), via: 'programmatic', key: '' };
-  if (arn !== undefined) p.arn = clip(arn, MAX_ID_LENGTH);
+  if (arn !== undefined) p.arn = bounded(arn);
   if (accountId !== undefined) p.accountId = clip(accountId, 64);
   if (accessKeyId !== undefined) p.accessKeyId = clip(accessKeyId, 128);
   if (invokedBy !== undefined) p.invokedBy = clip(invokedBy, 256);
-  if (issuerArn !== undefined) p.sessionIssuerArn = clip(issuerArn, MAX_ID_LENGTH);
+  if (issuerArn !== undefined) p.sessionIssuerArn = bounded(issuerArn);
   const roleName = issuerName ?? assumed?.[3]?.split('/').at(-1);
   if (roleName !== undefined) p.sessionIssuerName = clip(roleName, 256);
   const name = roleName ?? userName;
@@ -231,7 +240,7 @@ function buildPrincipal(fields: IdentityFields, tenancy: TenancyConfig): AuditPr
 
   // "Who" for windows and queries: a role, not its many sessions.
   const roleArn = p.sessionIssuerArn ?? (assumed ? `arn:${assumed[1]}:iam::${assumed[2]}:role/${assumed[3]}` : undefined);
-  p.key = roleArn ?? p.arn ?? (type === 'AWSService' && invokedBy ? `service:${p.invokedBy}` : undefined) ?? p.accessKeyId ?? (principalId ? clip(principalId, 256) : 'unknown');
+  p.key = (roleArn === undefined ? undefined : bounded(roleArn)) ?? p.arn ?? (type === 'AWSService' && invokedBy ? `service:${p.invokedBy}` : undefined) ?? p.accessKeyId ?? (principalId ? clip(principalId, 256) : 'unknown');
   const tenant = principalTenant({ name: p.name }, tenancy);
   if (tenant !== undefined) p.tenant = tenant;
   return p;
@@ -361,7 +370,7 @@ function readRequest(eventName: string, request: Json, out: AuditRecord, d: Json
   const immediately = bool(request.rotateImmediately, 'requestParameters.rotateImmediately');
   if (immediately !== undefined) d.rotateImmediately = immediately;
   const lambda = text(request.rotationLambdaARN, 'requestParameters.rotationLambdaARN');
-  if (lambda !== undefined) d.rotationLambdaArn = clip(lambda, MAX_ID_LENGTH);
+  if (lambda !== undefined) d.rotationLambdaArn = bounded(lambda);
   const moveTo = text(request.moveToVersionId, 'requestParameters.moveToVersionId');
   if (moveTo !== undefined) d.moveToVersionId = clip(moveTo, 128);
   const removeFrom = text(request.removeFromVersionId, 'requestParameters.removeFromVersionId');
@@ -444,9 +453,19 @@ function required<T>(value: T | undefined, path: string): T {
 }
 
 function identifier(value: unknown, path: string): string {
-  const id = required(text(value, path), path);
-  if (id.length > MAX_ID_LENGTH) throw new Unreadable(`${path} is longer than ${MAX_ID_LENGTH} characters`);
-  return id;
+  return bounded(required(text(value, path), path));
+}
+
+/** An id or ARN within {@link MAX_ID_BYTES}: a key and a display text at once. */
+function bounded(id: string): string {
+  return boundedText(wellFormed(id), MAX_ID_BYTES);
+}
+
+/** Lone surrogates (half a UTF-16 pair) are not text DynamoDB or JSON consumers accept: replaced. */
+function wellFormed(s: string): string {
+  // ES2024 string methods (Node 20 has them; the project's lib setting predates them).
+  const es2024 = s as unknown as { isWellFormed(): boolean; toWellFormed(): string };
+  return es2024.isWellFormed() ? s : es2024.toWellFormed();
 }
 
 /** Events of the same second share their eventTime: a small cache saves a parse and a format each. */
@@ -473,5 +492,5 @@ function clipped(value: unknown, path: string): string | undefined {
 }
 
 function clip(s: string, max: number): string {
-  return s.length <= max ? s : `${s.slice(0, max)}…`;
+  return wellFormed(s.length <= max ? s : `${s.slice(0, max)}…`);
 }

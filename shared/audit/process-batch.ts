@@ -1,5 +1,6 @@
 import type { Finding, FindingPublisher } from '../alerting/finding';
 import { detectAnomalies, type DetectionDeps } from '../detection/engine';
+import { hourlyReadCounter } from '../detection/hourly-reads';
 import { normaliseCloudTrail } from './normalise';
 import type { AuditRecord } from './record';
 import type { AuditStore } from './store';
@@ -47,7 +48,10 @@ export interface AuditBatchResult {
   duplicates: number;
   /** Readable records that are not Secrets Manager events. */
   skipped: number;
-  /** Unreadable messages handed to the dead-letter sink. */
+  /**
+   * Messages handed to the dead-letter sink, each with its reason: unreadable, refused by the
+   * audit table, or not judged by a detector (the rest of the batch was processed).
+   */
   rejected: RejectedMessage[];
   findings: Finding[];
   /** Messages to retry (SQS: batchItemFailures). */
@@ -57,42 +61,44 @@ export interface AuditBatchResult {
 }
 
 /**
- * Processes one batch. Never throws for one bad message: unreadable ones go to the dead-letter
- * sink with their reason and the rest carry on. When storage, detection or publishing fails, every
- * readable message is reported in `failedIds` (with `error`) so it is retried; storing is
- * idempotent and findings are claimed by id, so the retry neither stores nor raises twice.
+ * Processes one batch. Never throws, and never fails a batch for one bad message: unreadable
+ * messages, records the audit table refuses for good and records a detector cannot judge go to
+ * the dead-letter sink, each alone with its reason, and the rest carry on. When storage,
+ * detection or publishing fails for a cause that may pass (DynamoDB or EventBridge unavailable,
+ * throttled), every readable message is reported in `failedIds` (with `error`) so it is retried;
+ * storing and counting are one atomic write per event, the other state is idempotent per event,
+ * and findings are claimed by id, so the retry neither stores, counts nor raises twice.
  */
 export async function processAuditBatch(messages: readonly AuditMessage[], deps: AuditPipelineDeps): Promise<AuditBatchResult> {
   const result: AuditBatchResult = { received: messages.length, stored: 0, duplicates: 0, skipped: 0, rejected: [], findings: [], failedIds: [] };
   const records: AuditRecord[] = [];
-  const messagesOf = new Map<string, string[]>();
+  const messagesOf = new Map<string, AuditMessage[]>();
+  const unreadable: RejectedMessage[] = [];
   for (const message of messages) {
     const read = normaliseCloudTrail(message.body, deps.config.tenancy);
     if (read.kind === 'skipped') {
       result.skipped += 1;
     } else if (read.kind === 'unreadable') {
-      result.rejected.push({ id: message.id, reason: read.reason, body: message.body });
+      unreadable.push({ id: message.id, reason: read.reason, body: message.body });
     } else {
-      const ids = messagesOf.get(read.record.eventId);
-      if (ids) {
-        ids.push(message.id);
+      const known = messagesOf.get(read.record.eventId);
+      if (known) {
+        known.push(message);
         result.duplicates += 1;
       } else {
-        messagesOf.set(read.record.eventId, [message.id]);
+        messagesOf.set(read.record.eventId, [message]);
         records.push(read.record);
       }
     }
   }
-  if (result.rejected.length > 0) {
-    const unsent = await deps.deadLetters.send(result.rejected).catch(() => new Set(result.rejected.map((r) => r.id)));
-    result.failedIds.push(...unsent);
-  }
+  await deadLetter(unreadable, deps, result);
   if (records.length === 0) return result;
   try {
-    const stored = await deps.store.putNew(records);
-    result.stored = stored.size;
-    result.duplicates += records.length - stored.size;
-    const outcome = await detectAnomalies(records, stored, deps);
+    const put = await deps.store.putNew(records, hourlyReadCounter(deps.config, deps.clock.now().getTime()));
+    result.stored = put.stored.size;
+    result.duplicates += records.length - put.stored.size - put.refused.size;
+    const accepted = put.refused.size === 0 ? records : records.filter((r) => !put.refused.has(r.eventId));
+    const outcome = await detectAnomalies(accepted, deps);
     if (outcome.findings.length > 0) {
       try {
         await deps.publisher.publish(outcome.findings);
@@ -102,9 +108,24 @@ export async function processAuditBatch(messages: readonly AuditMessage[], deps:
       }
     }
     result.findings = outcome.findings;
+    const judged = new Map([...put.refused, ...outcome.unjudged]);
+    await deadLetter(
+      [...judged].flatMap(([eventId, reason]) => (messagesOf.get(eventId) ?? []).map((m) => ({ id: m.id, reason, body: m.body }))),
+      deps,
+      result,
+    );
   } catch (error) {
     result.error = error;
-    for (const ids of messagesOf.values()) result.failedIds.push(...ids);
+    const dead = new Set(result.rejected.map((r) => r.id));
+    for (const group of messagesOf.values()) for (const m of group) if (!dead.has(m.id)) result.failedIds.push(m.id);
   }
   return result;
+}
+
+/** Hands messages to the dead-letter sink; those it could not take are retried. */
+async function deadLetter(rejected: readonly RejectedMessage[], deps: AuditPipelineDeps, result: AuditBatchResult): Promise<void> {
+  if (rejected.length === 0) return;
+  result.rejected.push(...rejected);
+  const unsent = await deps.deadLetters.send(rejected).catch(() => new Set(rejected.map((r) => r.id)));
+  result.failedIds.push(...unsent);
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { integerFromEnv, readEnv } from '../config';
 import { ConfigError } from '../errors';
+import type { OwnRegion } from '../secret-arn';
 
 /**
  * Where the audit pipeline keeps things. The names follow the stage (as deploy/audit.yml names
@@ -15,6 +16,8 @@ export interface AuditSettings {
   /** The audit queue's DLQ; only the function sends there. */
   deadLetterQueueUrl?: string;
   retentionDays: number;
+  /** This account's partition, region and account id, when known: only its secret ARNs go in an event's `Resources`. */
+  ownRegion?: OwnRegion;
 }
 
 /** The audit table of a stage. */
@@ -27,7 +30,8 @@ export const findingsBusName = (stage: string) => `keywarden-${stage}`;
 /**
  * The settings from the environment: `KEYWARDEN_STAGE`, `KEYWARDEN_AUDIT_TABLE`,
  * `KEYWARDEN_DETECTOR_STATE_TABLE`, `KEYWARDEN_FINDINGS_BUS`, `KEYWARDEN_AUDIT_DLQ_URL`,
- * `KEYWARDEN_AUDIT_RETENTION_DAYS`.
+ * `KEYWARDEN_AUDIT_RETENTION_DAYS`, and `KEYWARDEN_ACCOUNT_ID`, `KEYWARDEN_PARTITION`, `AWS_REGION`
+ * for {@link AuditSettings.ownRegion}.
  *
  * @throws ConfigError when neither the stage nor the names are given.
  */
@@ -40,6 +44,9 @@ export function auditSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Audi
       KEYWARDEN_FINDINGS_BUS: z.string().min(1).optional(),
       KEYWARDEN_AUDIT_DLQ_URL: z.string().url().optional(),
       KEYWARDEN_AUDIT_RETENTION_DAYS: integerFromEnv(365, 1, 3650),
+      KEYWARDEN_ACCOUNT_ID: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
+      KEYWARDEN_PARTITION: z.string().min(1).default('aws'),
+      AWS_REGION: z.string().min(1).optional(),
     }),
     env,
   );
@@ -56,5 +63,6 @@ export function auditSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Audi
     findingsBus: named(raw.KEYWARDEN_FINDINGS_BUS, findingsBusName, 'KEYWARDEN_FINDINGS_BUS'),
     deadLetterQueueUrl: raw.KEYWARDEN_AUDIT_DLQ_URL,
     retentionDays: raw.KEYWARDEN_AUDIT_RETENTION_DAYS,
+    ownRegion: raw.KEYWARDEN_ACCOUNT_ID && raw.AWS_REGION ? { partition: raw.KEYWARDEN_PARTITION, region: raw.AWS_REGION, accountId: raw.KEYWARDEN_ACCOUNT_ID } : undefined,
   };
 }

@@ -16,8 +16,8 @@ interface Group {
   hourStartMs: number;
   shard: number;
   records: AuditRecord[];
-  /** Value reads that this batch stored for the first time. */
-  newValueReads: number;
+  /** Value reads in this batch (each also counted once in the hour's counter by the store). */
+  valueReads: number;
 }
 
 /**
@@ -30,8 +30,9 @@ interface Group {
  *   names read, event ids of denied reads...). Adding a member twice is a no-op, so a redelivered
  *   or concurrently processed event never counts twice. Members already present (read first) are
  *   not written again, so a principal reading the same secrets all day costs nothing here.
- * - `hour#<start>#<shard>`: value reads per principal per hour, added atomically, only for events
- *   this batch stored first; the hours before it are the principal's baseline.
+ * - `hour#<start>#<shard>`: value reads per principal per hour, only read here: the audit store
+ *   adds each event to it in the transaction that stores the event (hourly-reads.ts), so the
+ *   count is exact under redelivery; the hours before it are the principal's baseline.
  * - `prin#<principal>`: when the principal was first seen, written once.
  *
  * A measure is reported over the current and the previous window together, so a burst that
@@ -46,7 +47,6 @@ export class ActivityPhase implements StatePhase {
 
   constructor(
     watched: readonly AuditRecord[],
-    newEventIds: ReadonlySet<string>,
     private readonly measures: readonly WindowMeasure[],
     private readonly config: DetectionConfig,
     private readonly nowMs: number,
@@ -60,13 +60,13 @@ export class ActivityPhase implements StatePhase {
       let group = windows.get(start);
       if (!group) {
         const principalHash = shortHash(record.principal.key);
-        group = { principal: record.principal, principalHash, windowStartMs: start, hourStartMs: hourStartMs(ms), shard: shardOf(principalHash, config.stateShards), records: [], newValueReads: 0 };
+        group = { principal: record.principal, principalHash, windowStartMs: start, hourStartMs: hourStartMs(ms), shard: shardOf(principalHash, config.stateShards), records: [], valueReads: 0 };
         windows.set(start, group);
         this.groups.push(group);
       }
       group.records.push(record);
       group.principal = record.principal;
-      if (record.readsValue && newEventIds.has(record.eventId)) group.newValueReads += 1;
+      if (record.readsValue) group.valueReads += 1;
       const earliest = this.earliestByPrincipal.get(group.principalHash);
       if (earliest === undefined || record.time < earliest) this.earliestByPrincipal.set(group.principalHash, record.time);
     }
@@ -114,13 +114,6 @@ export class ActivityPhase implements StatePhase {
         if (fresh.size > 0) add[attribute] = [...fresh];
       }
       if (Object.keys(add).length > 0) out.push({ key: windowKey, add, expiresAt: expiryAfter(g.windowStartMs + 2 * window, LATE_EVENTS_MS, this.nowMs) });
-      if (g.newValueReads > 0) {
-        out.push({
-          key: stateKeys.hour(g.hourStartMs, g.shard),
-          add: { [`n.${g.principalHash}`]: g.newValueReads },
-          expiresAt: expiryAfter(g.hourStartMs + (this.config.rateBaselineHours + 1) * HOUR_MS, LATE_EVENTS_MS, this.nowMs),
-        });
-      }
     }
     const memory = days(this.config.firstReadMemoryDays);
     for (const principalHash of this.earliestByPrincipal.keys()) {
@@ -185,7 +178,7 @@ export class ActivityPhase implements StatePhase {
         hour: {
           start: isoOf(g.hourStartMs),
           reads,
-          added: g.newValueReads,
+          added: g.valueReads,
           // Worked out only when a detector asks: most principals are far below any rate limit.
           get baseline() {
             if (baseline === undefined) {

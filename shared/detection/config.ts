@@ -41,9 +41,13 @@ export interface DetectionConfig {
   networks: { tenants: ReadonlyMap<string, NetworkRule>; apps: ReadonlyMap<string, NetworkRule> };
   decoySecrets: ReadonlySet<string>;
   decoyNamePattern?: RegExp;
-  /** keywarden's own roles (rotate, staleness): their calls raise nothing. Names, ARNs, `*` globs. */
+  /**
+   * keywarden's own roles (rotate, staleness): their calls raise nothing. Full IAM role ARNs,
+   * account included (`*` globs allowed in the role's path and name only); matched against
+   * AssumedRole callers only (see {@link principalIsOneOf}).
+   */
   ownRoles: readonly string[];
-  /** Roles allowed to move AWSCURRENT (rotation functions). */
+  /** Roles allowed to move AWSCURRENT (rotation functions): full role ARNs, as ownRoles. */
   rotationRoles: readonly string[];
   /** Accounts a resource policy may grant without a finding, besides the secret's own. */
   trustedAccounts: ReadonlySet<string>;
@@ -55,8 +59,8 @@ export interface DetectionConfig {
 
 const DIVISORS_OF_AN_HOUR = [1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60];
 
-/** Defaults, with the stage's own roles when the stage is known. */
-export function detectionConfig(overrides: Partial<DetectionConfig> = {}, stage?: string): DetectionConfig {
+/** Defaults, with the stage's own roles when the stage and account are known. */
+export function detectionConfig(overrides: Partial<DetectionConfig> = {}, stage?: string, account?: OwnAccount): DetectionConfig {
   return {
     tenancy: DEFAULT_TENANCY,
     windowMinutes: 5,
@@ -72,8 +76,8 @@ export function detectionConfig(overrides: Partial<DetectionConfig> = {}, stage?
     rateBaselineHours: 24,
     networks: { tenants: new Map(), apps: new Map() },
     decoySecrets: new Set(),
-    ownRoles: stage ? defaultOwnRoles(stage) : [],
-    rotationRoles: stage ? [`keywarden-${stage}-rotate-*`] : [],
+    ownRoles: stage && account ? defaultOwnRoles(stage, account) : [],
+    rotationRoles: stage && account ? defaultRotationRoles(stage, account) : [],
     trustedAccounts: new Set(),
     stateShards: 2,
     disabledDetectors: new Set(),
@@ -81,10 +85,26 @@ export function detectionConfig(overrides: Partial<DetectionConfig> = {}, stage?
   };
 }
 
-/** keywarden's rotate and staleness roles for a stage, as deploy/*.yml names them. */
-export function defaultOwnRoles(stage: string): string[] {
-  return [`keywarden-${stage}-rotate-*`, `keywarden-${stage}-staleness-*`];
+/** The account keywarden runs in: its own roles' ARNs are built from it. */
+export interface OwnAccount {
+  partition: string;
+  accountId: string;
 }
+
+const roleArnOf = (account: OwnAccount, name: string) => `arn:${account.partition}:iam::${account.accountId}:role/${name}`;
+
+/** keywarden's rotate and staleness roles for a stage, as deploy/*.yml names them, in its own account. */
+export function defaultOwnRoles(stage: string, account: OwnAccount): string[] {
+  return [roleArnOf(account, `keywarden-${stage}-rotate-*`), roleArnOf(account, `keywarden-${stage}-staleness-*`)];
+}
+
+/** keywarden's rotate role for a stage, in its own account. */
+export function defaultRotationRoles(stage: string, account: OwnAccount): string[] {
+  return [roleArnOf(account, `keywarden-${stage}-rotate-*`)];
+}
+
+/** An IAM role ARN, or a glob of one whose `*` is only in the path and name: never in the partition or account. */
+const ROLE_ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):iam::(\d{12}):role\/[\w+=,.@\-/*]{1,512}$/;
 
 const networksSchema = z
   .object({
@@ -116,8 +136,10 @@ export function detectionConfigFromEnv(env: NodeJS.ProcessEnv = process.env): De
       KEYWARDEN_NETWORKS: z.string().optional(),
       KEYWARDEN_DECOY_SECRETS: listFromEnv([]),
       KEYWARDEN_DECOY_NAME_PATTERN: z.string().optional(),
-      KEYWARDEN_OWN_ROLES: z.string().optional(),
-      KEYWARDEN_ROTATION_ROLES: z.string().optional(),
+      KEYWARDEN_OWN_ROLES: roleArnList('KEYWARDEN_OWN_ROLES'),
+      KEYWARDEN_ROTATION_ROLES: roleArnList('KEYWARDEN_ROTATION_ROLES'),
+      KEYWARDEN_ACCOUNT_ID: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
+      KEYWARDEN_PARTITION: z.enum(['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b']).default('aws'),
       KEYWARDEN_TRUSTED_ACCOUNTS: listFromEnv([]),
       KEYWARDEN_STATE_SHARDS: integerFromEnv(2, 1, 16),
       KEYWARDEN_DISABLED_DETECTORS: listFromEnv([]),
@@ -125,8 +147,8 @@ export function detectionConfigFromEnv(env: NodeJS.ProcessEnv = process.env): De
     env,
   );
   const stage = raw.KEYWARDEN_STAGE;
-  const list = (value: string | undefined, fallback: string[]) =>
-    value === undefined ? fallback : value.split(',').map((s) => s.trim()).filter(Boolean);
+  const account = raw.KEYWARDEN_ACCOUNT_ID ? { partition: raw.KEYWARDEN_PARTITION, accountId: raw.KEYWARDEN_ACCOUNT_ID } : undefined;
+  const defaults = detectionConfig({}, stage, account);
   return detectionConfig({
     tenancy: tenancyFromEnv(env),
     windowMinutes: raw.KEYWARDEN_BURST_WINDOW_MINUTES,
@@ -143,8 +165,8 @@ export function detectionConfigFromEnv(env: NodeJS.ProcessEnv = process.env): De
     networks: parseNetworks(raw.KEYWARDEN_NETWORKS),
     decoySecrets: new Set(raw.KEYWARDEN_DECOY_SECRETS),
     decoyNamePattern: raw.KEYWARDEN_DECOY_NAME_PATTERN ? compile('KEYWARDEN_DECOY_NAME_PATTERN', raw.KEYWARDEN_DECOY_NAME_PATTERN) : undefined,
-    ownRoles: list(raw.KEYWARDEN_OWN_ROLES, stage ? defaultOwnRoles(stage) : []),
-    rotationRoles: list(raw.KEYWARDEN_ROTATION_ROLES, stage ? [`keywarden-${stage}-rotate-*`] : []),
+    ownRoles: raw.KEYWARDEN_OWN_ROLES ?? defaults.ownRoles,
+    rotationRoles: raw.KEYWARDEN_ROTATION_ROLES ?? defaults.rotationRoles,
     trustedAccounts: new Set(raw.KEYWARDEN_TRUSTED_ACCOUNTS),
     stateShards: raw.KEYWARDEN_STATE_SHARDS,
     disabledDetectors: new Set(raw.KEYWARDEN_DISABLED_DETECTORS),
@@ -183,14 +205,47 @@ export function networkRule(name: string, cidrs: readonly string[], vpcEndpoints
   return { cidrs: [...cidrs], vpcEndpoints: new Set(vpcEndpoints), addresses };
 }
 
-/** Whether a principal is one of the given roles (names, ARNs, or `*` globs of either). */
-export function principalIsOneOf(principal: AuditPrincipal, roles: readonly string[]): boolean {
-  if (roles.length === 0) return false;
-  const candidates = [principal.sessionIssuerName, principal.sessionIssuerArn, principal.name, principal.arn, principal.key];
-  return roles.some((role) => {
-    const matcher = globMatcher(role);
-    return candidates.some((candidate) => candidate !== undefined && matcher(candidate));
-  });
+/** A comma-separated list of role ARNs (or globs of them), each checked; unset is undefined. */
+function roleArnList(variable: string) {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      const entries = value.split(',').map((s) => s.trim()).filter(Boolean);
+      const bad = entries.filter((entry) => !ROLE_ARN.test(entry));
+      if (bad.length > 0) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${variable} takes full IAM role ARNs with the account (arn:aws:iam::123456789012:role/name; * only in the name), not: ${bad.map((b) => b.slice(0, 80)).join(', ')}` });
+      return entries;
+    });
+}
+
+/**
+ * Whether a principal is one of the given roles: an AssumedRole session whose role ARN, account
+ * included, matches one of `roleArns` (full IAM role ARNs, `*` globs in the name). A role of the
+ * same name in another account, an IAM user of that name, or any other kind of caller never is:
+ * names are chosen by whoever creates the role, the account is not.
+ */
+export function principalIsOneOf(principal: AuditPrincipal, roleArns: readonly string[]): boolean {
+  if (roleArns.length === 0 || principal.type !== 'AssumedRole') return false;
+  const roleArn = assumedRoleArn(principal);
+  if (roleArn === undefined) return false;
+  return roleArns.some((role) => globMatcher(role)(roleArn));
+}
+
+/**
+ * The role ARN of an AssumedRole session, from the session ARN (`arn:aws:sts::<account>:
+ * assumed-role/<name>/<session>`), checked against the session issuer when the record has one:
+ * the two must name the same account and role, or the caller is not trusted as either.
+ */
+function assumedRoleArn(principal: AuditPrincipal): string | undefined {
+  const session = principal.arn === undefined ? null : /^arn:([\w-]+):sts::(\d{12}):assumed-role\/([\w+=,.@-]+)\/[^/]+$/.exec(principal.arn);
+  if (!session) return undefined;
+  const [, partition, account, name] = session;
+  const issuer = principal.sessionIssuerArn;
+  if (issuer === undefined) return `arn:${partition}:iam::${account}:role/${name}`;
+  const issued = /^arn:([\w-]+):iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]+)$/.exec(issuer);
+  if (!issued || issued[1] !== partition || issued[2] !== account || issued[3] !== name) return undefined;
+  return issuer;
 }
 
 const globCache = new Map<string, (value: string) => boolean>();

@@ -113,7 +113,7 @@ export interface HourlyReads {
   readonly start: string;
   /** Value reads counted in this hour so far, this batch included. */
   readonly reads: number;
-  /** Value reads this batch added. */
+  /** Value reads in this batch (a redelivered batch has them again; the hour's count does not). */
   readonly added: number;
   /** Mean value reads per hour over the baseline hours before this one. */
   readonly baseline: number;

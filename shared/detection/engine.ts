@@ -5,7 +5,7 @@ import { ConfigError } from '../errors';
 import { ActivityPhase } from './activity';
 import { principalIsOneOf, type DetectionConfig } from './config';
 import type { Detector, FindingDraft, PrincipalDetector, RecordContext, RecordDetector, WindowMeasure } from './detector';
-import { toFinding } from './findings';
+import { sample, toFinding } from './findings';
 import { FirstReadPhase } from './first-reads';
 import { isoOf, stateKeys, timeMs, windowStartMs } from './keys';
 import { days, expiryAfter, type StatePhase } from './phase';
@@ -24,6 +24,11 @@ export interface DetectionDeps {
 /** The findings a batch raised, claimed so no other batch (or redelivery) raises them again. */
 export interface DetectionOutcome {
   findings: Finding[];
+  /**
+   * Records a detector could not judge (it threw on them), with why: the caller dead-letters
+   * each alone; the other detectors still saw it and the rest of the batch is judged normally.
+   */
+  unjudged: ReadonlyMap<string, string>;
   /** Gives the claims back when the findings could not be published, so a retry raises them. */
   release(): Promise<void>;
 }
@@ -43,11 +48,16 @@ const USES_FIRST_READS = new Set(['first-read']);
  * write per item touched, merged across detectors) and findings are claimed with a put-if-absent
  * on their id, so a redelivered or concurrently processed event raises a finding at most once.
  *
- * @param records the batch, each event once (the caller drops repeats within the batch).
- * @param newEventIds the events the audit store saw for the first time; only these add to the
- *   hourly read counts (the one counter that is a number, not a set).
+ * Every piece of state is idempotent per event: window measures are sets of hashed members, first
+ * reads and secret facts remember the event that wrote them, and the hourly read counts (the one
+ * counter that is a number) are added by the audit store in the transaction that stores each
+ * event (hourly-reads.ts). So a batch redelivered after a partial failure, whole or in part,
+ * counts each event exactly once.
+ *
+ * @param records the batch, each event once (the caller drops repeats within the batch), stored
+ *   (and counted) already.
  */
-export async function detectAnomalies(records: readonly AuditRecord[], newEventIds: ReadonlySet<string>, deps: DetectionDeps): Promise<DetectionOutcome> {
+export async function detectAnomalies(records: readonly AuditRecord[], deps: DetectionDeps): Promise<DetectionOutcome> {
   const { config, state } = deps;
   const nowMs = deps.clock.now().getTime();
   const detectors = deps.detectors.filter((d) => !config.disabledDetectors.has(d.name));
@@ -68,7 +78,7 @@ export async function detectAnomalies(records: readonly AuditRecord[], newEventI
 
   const facts = new SecretFactsPhase(records, config, nowMs);
   const firstReads = recordDetectors.some((d) => USES_FIRST_READS.has(d.name)) ? new FirstReadPhase(watched, config, nowMs) : undefined;
-  const activity = principalDetectors.length > 0 ? new ActivityPhase(watched, newEventIds, measures, config, nowMs) : undefined;
+  const activity = principalDetectors.length > 0 ? new ActivityPhase(watched, measures, config, nowMs) : undefined;
   const phases: StatePhase[] = [facts];
   if (firstReads) phases.push(firstReads);
   if (activity) phases.push(activity);
@@ -81,12 +91,20 @@ export async function detectAnomalies(records: readonly AuditRecord[], newEventI
     windowOf: (record) => isoOf(windowStartMs(timeMs(record.time), config.windowMinutes)),
   };
   const drafts: Array<[Detector, FindingDraft]> = [];
+  const unjudged = new Map<string, string>();
   const byEvent = new Map<string, RecordDetector[]>();
   for (const record of watched) {
     let relevant = byEvent.get(record.eventName);
     if (!relevant) byEvent.set(record.eventName, (relevant = recordDetectors.filter((d) => !d.events || d.events.includes(record.eventName))));
     for (const detector of relevant) {
-      const out = detector.inspect(record, ctx);
+      let out: ReturnType<RecordDetector['inspect']>;
+      try {
+        out = detector.inspect(record, ctx);
+      } catch (error) {
+        // A detector's bug meeting an odd record: that record alone is set aside with the reason.
+        unjudged.set(record.eventId, `detector ${detector.name} failed on the record (${(error as Error)?.name ?? 'error'})`);
+        continue;
+      }
       if (out === undefined) continue;
       for (const draft of Array.isArray(out) ? out : [out]) drafts.push([detector, draft]);
     }
@@ -100,9 +118,11 @@ export async function detectAnomalies(records: readonly AuditRecord[], newEventI
   const byId = new Map<string, Finding>();
   for (const [detector, draft] of drafts) {
     const finding = toFinding(detector, draft);
-    if (!byId.has(finding.id)) byId.set(finding.id, finding);
+    const known = byId.get(finding.id);
+    if (known) countOccurrence(known, finding);
+    else byId.set(finding.id, finding);
   }
-  return claim([...byId.values()], state, nowMs);
+  return { ...(await claim([...byId.values()], state, nowMs)), unjudged };
 }
 
 async function runPhases(phases: readonly StatePhase[], state: DetectorState): Promise<void> {
@@ -116,7 +136,22 @@ async function runPhases(phases: readonly StatePhase[], state: DetectorState): P
 }
 
 /** Publishes each finding id once: a put-if-absent of its claim, after a read that skips known ones. */
-async function claim(findings: Finding[], state: DetectorState, nowMs: number): Promise<DetectionOutcome> {
+/**
+ * Drafts with the same occurrence are one finding (say, forty denied deletions by one principal
+ * in one window): the first keeps its evidence, and counts the others and the secrets they named.
+ */
+function countOccurrence(finding: Finding, same: Finding): void {
+  const evidence = finding.evidence;
+  evidence.occurrences = (typeof evidence.occurrences === 'number' ? evidence.occurrences : 1) + 1;
+  const secrets = Array.isArray(evidence.secrets) ? (evidence.secrets as string[]) : [];
+  const more = Array.isArray(same.evidence.secrets) ? (same.evidence.secrets as string[]) : [];
+  evidence.secrets = sample([...secrets, ...more], MAX_SECRETS_NAMED);
+}
+
+/** A grouped finding names at most this many secrets (its count says how many calls there were). */
+const MAX_SECRETS_NAMED = 20;
+
+async function claim(findings: Finding[], state: DetectorState, nowMs: number): Promise<Omit<DetectionOutcome, 'unjudged'>> {
   if (findings.length === 0) return nothing();
   const keys = findings.map((f) => stateKeys.fired(f.id));
   const known = await state.get(keys);
@@ -129,7 +164,7 @@ async function claim(findings: Finding[], state: DetectorState, nowMs: number): 
 }
 
 function nothing(): DetectionOutcome {
-  return { findings: [], release: async () => undefined };
+  return { findings: [], unjudged: new Map(), release: async () => undefined };
 }
 
 function uniqueMeasures(detectors: readonly PrincipalDetector[]): WindowMeasure[] {

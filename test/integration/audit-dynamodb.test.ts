@@ -15,5 +15,11 @@ describe('the DynamoDB detector state', () => {
 });
 
 describe('the DynamoDB audit store', () => {
-  auditStoreContract(() => new DynamoDbAuditStore(client, templateResource('AuditTable'), 365));
+  auditStoreContract(
+    () => new DynamoDbAuditStore(client, templateResource('AuditTable'), 365),
+    () => ({
+      store: new DynamoDbAuditStore(client, templateResource('AuditTable'), 365, { counterTable: templateResource('AuditStateTable') }),
+      state: new DynamoDbDetectorState(client, templateResource('AuditStateTable')),
+    }),
+  );
 });

@@ -102,10 +102,16 @@ export async function runAuditQueue(batchSize = 1000): Promise<{ responses: SQSB
 
 /** A queue subscribed to the keywarden bus (as the alert function's will be), to read findings back. */
 export async function subscribeToFindings(): Promise<() => Promise<Finding[]>> {
+  const events = await subscribeToFindingEvents();
+  return async () => (await events()).map((event) => parseFinding(event.detail));
+}
+
+/** The same, as the EventBridge events that carried the findings (`resources` included). */
+export async function subscribeToFindingEvents(): Promise<() => Promise<Array<{ resources?: string[]; detail: unknown }>>> {
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'audit-test-findings-probe' }));
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
   const bus = process.env.KEYWARDEN_FINDINGS_BUS ?? 'keywarden-ci';
   await events.send(new PutRuleCommand({ Name: 'audit-test-findings-probe', EventBusName: bus, EventPattern: JSON.stringify({ source: ['keywarden'], 'detail-type': ['keywarden.finding'] }) }));
   await events.send(new PutTargetsCommand({ Rule: 'audit-test-findings-probe', EventBusName: bus, Targets: [{ Id: 'probe', Arn: Attributes!.QueueArn! }] }));
-  return async () => (await drainQueue(QueueUrl!)).map((m) => parseFinding((JSON.parse(m.Body!) as { detail: unknown }).detail));
+  return async () => (await drainQueue(QueueUrl!)).map((m) => JSON.parse(m.Body!) as { resources?: string[]; detail: unknown });
 }

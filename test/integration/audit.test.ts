@@ -10,7 +10,8 @@ import { DynamoDbDetectorState } from '../../shared/aws/dynamodb-detector-state'
 import { hourStartMs, shardOf, shortHash, stateKeys } from '../../shared/detection/keys';
 import { captureOutput } from '../support/capture-output';
 import { templateResource } from '../support/local-aws';
-import { APP_ROLE, ROTATE_ROLE, STALENESS_ROLE, USER, cloudTrail, envelope, getSecretValue, secretArn } from '../unit/audit/fixtures';
+import { LOCAL_ACCOUNT_ID } from '../../cli/local/resolve';
+import { APP_ROLE, ROTATE_ROLE as FOREIGN_ROTATE_ROLE, STALENESS_ROLE as FOREIGN_STALENESS_ROLE, USER, cloudTrail, envelope, getSecretValue, inAccount, secretArn } from '../unit/audit/fixtures';
 import { applyAuditFunctionEnv, drainQueue, putCloudTrailEvents, runAuditQueue, sqs, sqsEvent, subscribeToFindings } from './audit-support';
 
 const STRATUS = join(import.meta.dirname, '..', '..', '..', 'shared', 'datasets', 'stratus-red-team');
@@ -134,8 +135,10 @@ describe('the audit pipeline, through EventBridge, the audit queue and the built
     expect(await hourlyReads(USER.arn, '2024-05-01T10:00:00Z')).toBe(12);
   });
 
-  it('raises nothing for keywarden\'s own rotate and staleness roles', async () => {
+  it('raises nothing for keywarden\'s own rotate and staleness roles (in this account)', async () => {
     const findings = await subscribeToFindings();
+    const ROTATE_ROLE = inAccount(FOREIGN_ROTATE_ROLE, LOCAL_ACCOUNT_ID);
+    const STALENESS_ROLE = inAccount(FOREIGN_STALENESS_ROLE, LOCAL_ACCOUNT_ID);
     const own = [
       cloudTrail('ListSecrets', { userIdentity: STALENESS_ROLE }),
       ...Array.from({ length: 20 }, (_, i) => cloudTrail('DescribeSecret', { userIdentity: STALENESS_ROLE, requestParameters: { secretId: `multitenant-ai-poc/tenant-${i % 2}/s-${i}` } })),

@@ -35,6 +35,11 @@ export const USER = { type: 'IAMUser', principalId: 'AIDAEXAMPLE', arn: `arn:aws
 
 let sequence = 0;
 
+/** The same identity in another account (the local AWS's, or an attacker's). */
+export function inAccount<T extends object>(identity: T, account: string): T {
+  return JSON.parse(JSON.stringify(identity).replaceAll(ACCOUNT, account)) as T;
+}
+
 /** A secret's full ARN (with the random suffix). */
 export const secretArn = (name: string) => `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-AbC123`;
 

@@ -1,7 +1,14 @@
 import { describe } from 'vitest';
 import { MemoryAuditStore } from '../../../shared/audit/memory-store';
+import { MemoryDetectorState } from '../../../shared/detection/memory-state';
 import { auditStoreContract } from './store-contract';
 
 describe('the memory audit store', () => {
-  auditStoreContract(() => new MemoryAuditStore());
+  auditStoreContract(
+    () => new MemoryAuditStore(),
+    () => {
+      const state = new MemoryDetectorState();
+      return { store: new MemoryAuditStore(state), state };
+    },
+  );
 });

@@ -45,8 +45,8 @@ describe('the memory audit store', () => {
     const second = read(getSecretValue('app/tenant-2/db', APP_ROLE, '2024-05-08T09:00:00Z'));
     const old = read(getSecretValue('app/tenant-1/db', USER, '2024-04-01T10:00:00Z'));
     const list = read(cloudTrail('ListSecrets', { eventTime: '2024-05-08T09:30:00Z' }));
-    expect([...(await store.putNew([first, second, old, list]))]).toEqual([first.eventId, second.eventId, old.eventId, list.eventId]);
-    expect((await store.putNew([first])).size).toBe(0);
+    expect([...(await store.putNew([first, second, old, list])).stored]).toEqual([first.eventId, second.eventId, old.eventId, list.eventId]);
+    expect((await store.putNew([first])).stored.size).toBe(0);
 
     const query = (request: Parameters<typeof buildAuditQuery>[0]) => queryAuditTrail(store, buildAuditQuery(request, clock));
     expect((await query({ secret: 'app/tenant-1/db', since: '7d' })).map((r) => r.eventId)).toEqual([first.eventId]);

@@ -2,6 +2,7 @@ import { expect, it } from 'vitest';
 import { normaliseCloudTrail } from '../../../shared/audit/normalise';
 import type { AuditRecord } from '../../../shared/audit/record';
 import type { AuditQuery, AuditStore } from '../../../shared/audit/store';
+import type { DetectorState } from '../../../shared/detection/state';
 import { APP_ROLE, USER, cloudTrail, getSecretValue } from './fixtures';
 
 const read = (raw: Record<string, unknown>): AuditRecord => {
@@ -13,14 +14,36 @@ const read = (raw: Record<string, unknown>): AuditRecord => {
 const query = (q: Partial<AuditQuery> & Pick<AuditQuery, 'by' | 'value'>): AuditQuery => ({ since: '2024-01-01T00:00:00.000Z', until: '2024-12-31T00:00:00.000Z', limit: 100, ...q });
 
 /** What every AuditStore must do, run against memory (unit) and DynamoDB (integration). */
-export function auditStoreContract(make: () => Promise<AuditStore> | AuditStore): void {
+export function auditStoreContract(make: () => Promise<AuditStore> | AuditStore, counted?: () => { store: AuditStore; state: DetectorState }): void {
+  it('attack: secret ids of 1,200 ASCII and 3,000 multibyte characters -> stored under bounded keys, found again by the same ids', async () => {
+    const store = await make();
+    const ascii = `app/tenant-1/${'a'.repeat(1200)}`;
+    const wide = `app/tenant-1/${'é'.repeat(3000)}`;
+    const records = [ascii, wide, `${ascii}b`].map((id, i) => read(getSecretValue(id, USER, `2024-05-01T10:00:0${i}Z`)));
+    const put = await store.putNew(records);
+    expect(put.refused.size).toBe(0);
+    expect(put.stored.size).toBe(3);
+    for (const record of records) expect((await store.query(query({ by: 'secret', value: record.secrets[0]!.name }))).map((r) => r.eventId)).toEqual([record.eventId]);
+  });
+
+  if (counted) {
+    it('counts each stored event once, in the same write, however often it is put', async () => {
+      const { store, state } = counted();
+      const records = Array.from({ length: 30 }, (_, i) => read(getSecretValue(`app/tenant-1/s-${i}`, USER, `2024-05-01T10:00:${String(i).padStart(2, '0')}Z`)));
+      const counter = (record: AuditRecord) => (record.readsValue ? { key: 'hour#contract', attribute: 'n.user', expiresAt: 4_102_444_800 } : undefined);
+      await store.putNew(records.slice(0, 20), counter);
+      await Promise.all([store.putNew(records, counter), store.putNew(records.slice(10), counter)]);
+      expect((await state.get(['hour#contract'])).get('hour#contract')?.['n.user']).toBe(30);
+    });
+  }
+
   it('stores each event id once, even when two writers race over the same events', async () => {
     const store = await make();
     const records = Array.from({ length: 150 }, (_, i) => read(getSecretValue(`app/tenant-1/s-${i % 7}`, USER, new Date(Date.parse('2024-05-01T10:00:00Z') + i * 1000).toISOString())));
     const [a, b] = await Promise.all([store.putNew(records.slice(0, 100)), store.putNew(records.slice(50))]);
-    expect(a.size + b.size).toBe(150);
-    expect([...a].filter((id) => b.has(id))).toEqual([]);
-    expect((await store.putNew(records)).size).toBe(0);
+    expect(a.stored.size + b.stored.size).toBe(150);
+    expect([...a.stored].filter((id) => b.stored.has(id))).toEqual([]);
+    expect((await store.putNew(records)).stored.size).toBe(0);
     expect(await store.query(query({ by: 'principal', value: USER.arn, limit: 1000 }))).toHaveLength(150);
   });
 

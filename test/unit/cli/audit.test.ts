@@ -55,7 +55,8 @@ describe('keywarden audit replay --memory', () => {
     const run = await keywarden('--json', 'audit', 'replay', '--memory', ...['array.json', 'lines.ndjson', 'trail.json.gz', 'events.json'].map((f) => join(dir, f)));
     expect(run.error).toBeUndefined();
     expect(run.code).toBe(2); // one unreadable line; the rest was processed
-    expect(run.printed).toMatch(/unreadable record .*lines\.ndjson#4: not JSON/);
+    expect(run.printed).toMatch(/failed record .*lines\.ndjson#4: not JSON/);
+    expect(run.printed).toMatch(/1 record\(s\) failed/);
     const findings = findingsIn(run.printed);
     expect(findings.map((f) => f.ruleId).sort()).toEqual(['audit.previous-version-read', 'audit.secret-deletion', 'audit.secret-harvesting']);
     const previousFinding = findings.find((f) => f.ruleId === 'audit.previous-version-read')!;

@@ -20,14 +20,14 @@ export interface MemoryPipeline {
 
 /** A fresh pipeline; `env` as the function would get it (KEYWARDEN_STAGE=ci by default). */
 export function memoryPipeline(env: Record<string, string> = {}, options: { config?: DetectionConfig; detectors?: readonly Detector[]; now?: string } = {}): MemoryPipeline {
-  const store = new MemoryAuditStore();
   const state = new MemoryDetectorState();
+  const store = new MemoryAuditStore(state);
   const published: Finding[] = [];
   const deadLettered: RejectedMessage[] = [];
   const deps: AuditPipelineDeps = {
     store,
     state,
-    config: options.config ?? detectionConfigFromEnv({ KEYWARDEN_STAGE: 'ci', ...env }),
+    config: options.config ?? detectionConfigFromEnv({ KEYWARDEN_STAGE: 'ci', KEYWARDEN_ACCOUNT_ID: '111122223333', ...env }),
     detectors: options.detectors ?? registry,
     clock: fixedClock(options.now ?? '2024-05-01T12:00:00Z'),
     publisher: {
