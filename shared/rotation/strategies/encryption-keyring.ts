@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { SecretTestFailedError } from '../../errors';
 import { rememberSecret } from '../../redact';
 import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
-import { asTestFailure, isIsoInstant, mergeOwnedFields, parseSecretObject, type SecretObject, type ValueLabel } from './json-secret';
+import { asTestFailure, isIsoInstant, parseSecretObject, readSecretDocument, withOwnedFields, type SecretObject, type ValueLabel } from './json-secret';
 import { inUseKidNote, readKeyList, replacedInUseKid, type KeyListShape } from './key-list';
 import { integerTag, type TaggedSecret } from './tag-options';
 
@@ -64,15 +64,15 @@ export const encryptionKeyringStrategy: RotationStrategy = {
   async create(ctx: RotationContext): Promise<string> {
     const maxKeys = keyringMaxKeys(ctx);
     const source = await ctx.currentVersion();
-    const current = parseSecretObject(source.value, ctx.name, 'current');
-    const keyring = readKeyring(current, ctx.name, 'current');
+    const current = readSecretDocument(source.value, ctx.name, 'current');
+    const keyring = readKeyring(current.fields, ctx.name, 'current');
     const previous = keyring.keys
       .map((key): KeyringKey => (key.status === 'primary' ? { ...key, status: 'decrypt-only' } : key))
       .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt))
       .slice(0, maxKeys - 1);
     const fresh = generateKeyringKey(ctx.clock.now());
     const note = inUseKidNote(source.versionId, keyring.primaryKid, KEYRING);
-    return mergeOwnedFields(current, { keys: [fresh, ...previous], primaryKid: fresh.kid, ...note });
+    return withOwnedFields(current, { keys: [fresh, ...previous], primaryKid: fresh.kid, ...note });
   },
 
   async set(): Promise<void> {
@@ -91,8 +91,8 @@ export const encryptionKeyringStrategy: RotationStrategy = {
   },
 
   async revoke(ctx: RotationContext): Promise<RevokeOutcome> {
-    const current = parseSecretObject(await ctx.current(), ctx.name, 'current');
-    const keyring = readKeyring(current, ctx.name, 'current');
+    const current = readSecretDocument(await ctx.current(), ctx.name, 'current');
+    const keyring = readKeyring(current.fields, ctx.name, 'current');
     const toMark = keyring.keys.filter((key) => key.status === 'decrypt-only' && key.compromised !== true).map((key) => key.kid);
     if (toMark.length === 0) {
       return { revoked: true, detail: `secret ${ctx.name}: no decrypt-only key left to mark compromised` };
@@ -100,7 +100,7 @@ export const encryptionKeyringStrategy: RotationStrategy = {
     const keys = keyring.keys.map((key) => (toMark.includes(key.kid) ? { ...key, compromised: true } : key));
     return {
       revoked: true,
-      replacementValue: mergeOwnedFields(current, { keys }),
+      replacementValue: withOwnedFields(current, { keys }),
       detail:
         `secret ${ctx.name}: marked keys ${toMark.join(', ')} compromised; they still decrypt so no data is lost, ` +
         `but everything encrypted under them must be re-encrypted with primary key ${keyring.primaryKid ?? '(none)'}`,
