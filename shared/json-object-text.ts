@@ -47,23 +47,30 @@ export interface JsonObjectSource {
 /** The outcome of {@link readJsonObject}. */
 export type JsonObjectReading =
   | { ok: true; value: Record<string, unknown>; source: JsonObjectSource }
-  | { ok: false; problem: string };
+  | { ok: false; kind: JsonReadFailure; problem: string };
+
+/**
+ * Why a text was not read: `syntax` (not JSON at all), `not-object` (JSON, but not an object),
+ * `refused` (JSON.parse would take it, but keywarden will not: a key twice, a lone surrogate,
+ * too deep or too long).
+ */
+export type JsonReadFailure = 'syntax' | 'not-object' | 'refused';
 
 /**
  * Reads `text` as a JSON object. On failure, `problem` completes the phrase "the value ...":
  * `is not valid JSON (...)`, `is JSON array, not a JSON object`, `has key "host" twice`.
  */
 export function readJsonObject(text: string): JsonObjectReading {
-  if (text.length > MAX_JSON_CHARS) return { ok: false, problem: `is longer than ${MAX_JSON_CHARS} characters` };
+  if (text.length > MAX_JSON_CHARS) return { ok: false, kind: 'refused', problem: `is longer than ${MAX_JSON_CHARS} characters` };
   const reader = new Reader(text);
   try {
     const value = reader.document();
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      return { ok: false, problem: `is JSON ${jsonTypeName(value)}, not a JSON object` };
+      return { ok: false, kind: 'not-object', problem: `is JSON ${jsonTypeName(value)}, not a JSON object` };
     }
     return { ok: true, value: value as Record<string, unknown>, source: { text, members: reader.topMembers, closeAt: reader.topCloseAt } };
   } catch (error) {
-    if (error instanceof JsonProblem) return { ok: false, problem: error.message };
+    if (error instanceof JsonProblem) return { ok: false, kind: error.kind, problem: error.message };
     throw error;
   }
 }
@@ -121,7 +128,14 @@ export function describeKeyPath(segments: ReadonlyArray<string | number>): strin
   return path || '(top level)';
 }
 
-class JsonProblem extends Error {}
+class JsonProblem extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'syntax' | 'refused',
+  ) {
+    super(message);
+  }
+}
 
 const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
@@ -252,11 +266,11 @@ class Reader {
     const unit = this.hexUnit(this.at + 2);
     if (unit >= 0xd800 && unit <= 0xdbff) {
       const low = this.text.startsWith('\\u', this.at + 6) ? this.hexUnit(this.at + 8) : -1;
-      if (low < 0xdc00 || low > 0xdfff) this.fail('has a lone surrogate escape in a string');
+      if (low < 0xdc00 || low > 0xdfff) this.refuse('has a lone surrogate escape in a string');
       this.at += 12;
       return;
     }
-    if (unit >= 0xdc00 && unit <= 0xdfff) this.fail('has a lone surrogate escape in a string');
+    if (unit >= 0xdc00 && unit <= 0xdfff) this.refuse('has a lone surrogate escape in a string');
     this.at += 6;
   }
 
@@ -268,7 +282,7 @@ class Reader {
 
   /** A raw (unescaped) surrogate must be a well-formed pair; a lone one is not Unicode text. */
   private surrogatePair(high: number, low: number): void {
-    if (high > 0xdbff || !(low >= 0xdc00 && low <= 0xdfff)) this.fail('has a lone surrogate in a string');
+    if (high > 0xdbff || !(low >= 0xdc00 && low <= 0xdfff)) this.refuse('has a lone surrogate in a string');
     this.at += 2;
   }
 
@@ -296,17 +310,22 @@ class Reader {
   }
 
   private checkDepth(depth: number): void {
-    if (depth > MAX_JSON_DEPTH) throw new JsonProblem(`nests deeper than ${MAX_JSON_DEPTH} levels at ${describeKeyPath(this.path)}`);
+    if (depth > MAX_JSON_DEPTH) throw new JsonProblem(`nests deeper than ${MAX_JSON_DEPTH} levels at ${describeKeyPath(this.path)}`, 'refused');
   }
 
   private refuseDuplicate(segment: string): never {
     const path = describeKeyPath([...this.path, segment]);
-    throw new JsonProblem(`has key "${path}" twice; JSON readers disagree on which one counts, so keywarden refuses it`);
+    throw new JsonProblem(`has key "${path}" twice; JSON readers disagree on which one counts, so keywarden refuses it`, 'refused');
+  }
+
+  /** Text JSON.parse would take but readers disagree on. */
+  private refuse(what: string): never {
+    throw new JsonProblem(`${what} at character ${this.at + 1}; readers disagree on what it means, so keywarden refuses it`, 'refused');
   }
 
   private fail(what: string): never {
     const where = this.at >= this.text.length ? 'at the end' : `at character ${this.at + 1}`;
-    throw new JsonProblem(`is not valid JSON (${what}, ${where})`);
+    throw new JsonProblem(`is not valid JSON (${what}, ${where})`, 'syntax');
   }
 }
 
