@@ -96,13 +96,15 @@ export function writeOwnedMembers(source: JsonObjectSource, owned: Readonly<Reco
     from = member.valueEnd;
     replacements.delete(member.key);
   }
-  out += source.text.slice(from, source.closeAt);
+  // New members go right after the last one, so the spacing before `}` stays where it was.
+  const insertAt = source.members.at(-1)?.valueEnd ?? source.closeAt;
+  out += source.text.slice(from, insertAt);
   let separator = source.members.length > 0 ? ',' : '';
   for (const [key, json] of replacements) {
     out += `${separator}${JSON.stringify(key)}:${json}`;
     separator = ',';
   }
-  return out + source.text.slice(source.closeAt);
+  return out + source.text.slice(insertAt);
 }
 
 /** A JSON type name for messages (`null`, `array`, `object`, `string`...); never the value. */

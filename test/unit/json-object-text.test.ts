@@ -120,7 +120,7 @@ describe('writeOwnedMembers', () => {
   it('replaces an owned member in place and appends new ones, keeping everything else byte for byte', () => {
     const text = '{\n  "host" : "db",\n  "password": "old",\t"id": 12345678901234567890\n}\n';
     const { source } = read(text);
-    expect(writeOwnedMembers(source, { password: 'new', added: [1] })).toBe('{\n  "host" : "db",\n  "password": "new",\t"id": 12345678901234567890\n,"added":[1]}\n');
+    expect(writeOwnedMembers(source, { password: 'new', added: [1] })).toBe('{\n  "host" : "db",\n  "password": "new",\t"id": 12345678901234567890,"added":[1]\n}\n');
   });
 
   it('writes into an empty object without a stray comma', () => {

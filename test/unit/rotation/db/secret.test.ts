@@ -17,7 +17,7 @@ describe('parseDbSecret', () => {
   it('keeps the exact text of the fields it does not own: a big integer, 1.0, escapes, order', () => {
     const value = '{ "engine":"postgres", "host":"db", "username":"app", "password":"old", "shard": 12345678901234567890, "weight": 1.0, "city": "Z\\u00fcrich" }';
     const rewritten = withOwnedFields(parseDbSecret(value, where), { password: 'new', 'keywarden:rotatedFrom': { versionId: 'v1' } });
-    expect(rewritten).toBe('{ "engine":"postgres", "host":"db", "username":"app", "password":"new", "shard": 12345678901234567890, "weight": 1.0, "city": "Z\\u00fcrich" ,"keywarden:rotatedFrom":{"versionId":"v1"}}');
+    expect(rewritten).toBe('{ "engine":"postgres", "host":"db", "username":"app", "password":"new", "shard": 12345678901234567890, "weight": 1.0, "city": "Z\\u00fcrich","keywarden:rotatedFrom":{"versionId":"v1"} }');
   });
 
   it('attack: duplicate "host" keys are refused, so consumers and keywarden cannot be shown different hosts', () => {
