@@ -6,8 +6,11 @@
 // and encrypts (a new data key) for PutSecretValue with the caller's permissions. The emergency
 // and audit roles never read a value, so they get none. kms:ViaService keeps each grant usable
 // only through Secrets Manager in this region, never by calling KMS directly.
-/* global module */
+/* global module, require */
 'use strict';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS, as serverless loads it; one source for the hygiene mode
+const { readsValues } = require('./staleness-hygiene.cjs');
 
 /** Which role may do what with the keys, and why. */
 const GRANTS = [
@@ -16,7 +19,7 @@ const GRANTS = [
   // Reads its channel-configuration secret.
   { id: 'AlertSecretsKmsPolicy', role: 'AlertRole', actions: ['kms:Decrypt'] },
   // Reads values for the hygiene check, unless the stalenessHygiene param turns it off.
-  { id: 'StalenessSecretsKmsPolicy', role: 'StalenessRole', actions: ['kms:Decrypt'], when: ({ hygiene }) => hygiene !== 'off' },
+  { id: 'StalenessSecretsKmsPolicy', role: 'StalenessRole', actions: ['kms:Decrypt'], when: ({ hygiene }) => readsValues(hygiene) },
 ];
 
 // A key ARN, not an alias: IAM matches a key's ARN only (an alias ARN in Resource grants nothing).

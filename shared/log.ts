@@ -1,12 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { redact } from './redact';
+import { redactLogAttribute } from './redact';
 
 /**
  * The one logger. Powertools gives structured JSON lines with the Lambda context; the JSON
- * replacer passes every string through {@link redact}, so a secret that slipped into an error
- * from a dependency is still not printed.
+ * replacer passes every string through redaction (shared/redact.ts), so a secret that slipped
+ * into an error from a dependency is still not printed, and an attribute named like a
+ * credential (`password`, `apiKey`...) is replaced whole.
  */
 export const log = new Logger({
   serviceName: 'keywarden',
-  jsonReplacerFn: (_key: string, value: unknown) => (typeof value === 'string' ? redact(value) : value),
+  jsonReplacerFn: (key: string, value: unknown) => redactLogAttribute(key, value),
 });

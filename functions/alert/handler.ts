@@ -19,6 +19,7 @@ import { SqsDeadLetterSink } from '../../shared/aws/sqs-dead-letter';
 import { systemClock } from '../../shared/clock';
 import { lazyEnv } from '../../shared/config';
 import { log } from '../../shared/log';
+import { forgetSecretsEachInvocation } from '../../shared/middleware/forget-secrets';
 import { logFailures } from '../../shared/middleware/log-failures';
 
 const env = lazyEnv(alertEnvSchema);
@@ -79,5 +80,6 @@ export const handler = middy(async (event: SQSEvent, context: Context): Promise<
   }));
   return processAlertBatch(messages, pipeline(), () => context.getRemainingTimeInMillis());
 })
+  .use(forgetSecretsEachInvocation())
   .use(injectLambdaContext(log))
   .use(logFailures(log, 'alert batch failed'));

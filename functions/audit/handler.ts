@@ -13,6 +13,7 @@ import { ConfigError } from '../../shared/errors';
 import { detectionConfigFromEnv } from '../../shared/detection/config';
 import { detectors } from '../../shared/detection/detectors';
 import { log } from '../../shared/log';
+import { forgetSecretsEachInvocation } from '../../shared/middleware/forget-secrets';
 import { logFailures } from '../../shared/middleware/log-failures';
 
 // Built at load, in Lambda's init phase (see shared/aws/clients.ts).
@@ -62,5 +63,6 @@ export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> 
   });
   return { batchItemFailures: result.failedIds.map((itemIdentifier) => ({ itemIdentifier })) };
 })
+  .use(forgetSecretsEachInvocation())
   .use(injectLambdaContext(log))
   .use(logFailures(log, 'audit batch failed'));

@@ -16,6 +16,7 @@ import { serviceRotationRunner, steppedRotationRunner } from '../../shared/emerg
 import { runEmergency, type EmergencyDeps } from '../../shared/emergency/runbook';
 import { emergencySettingsFromEnv } from '../../shared/emergency/settings';
 import { log } from '../../shared/log';
+import { forgetSecretsEachInvocation } from '../../shared/middleware/forget-secrets';
 import { logFailures } from '../../shared/middleware/log-failures';
 import type { RotationEvent } from '../../shared/rotation/driver';
 
@@ -63,5 +64,6 @@ export const handler = middy(async (event: unknown): Promise<EmergencyReport> =>
   log.info('emergency finished', { requestId: report.requestId, ok: report.ok, replayed: report.replayed, secrets: report.secrets.length });
   return report;
 })
+  .use(forgetSecretsEachInvocation())
   .use(injectLambdaContext(log))
   .use(logFailures(log, 'emergency failed'));

@@ -4,6 +4,7 @@ import { secretsManager } from '../../shared/aws/clients';
 import { SecretsManagerStore } from '../../shared/aws/secrets-manager-store';
 import { systemClock } from '../../shared/clock';
 import { log } from '../../shared/log';
+import { forgetSecretsEachInvocation } from '../../shared/middleware/forget-secrets';
 import { logFailures } from '../../shared/middleware/log-failures';
 import { runRotationStep, type StepOutcome } from '../../shared/rotation/contract';
 import { parseRotateFunctionEvent } from '../../shared/rotation/request';
@@ -28,5 +29,6 @@ export const handler = middy(async (event: unknown): Promise<StepOutcome | Revok
   log.info('rotation step finished', { ...outcome });
   return outcome;
 })
+  .use(forgetSecretsEachInvocation())
   .use(injectLambdaContext(log))
   .use(logFailures(log, 'rotate function failed'));

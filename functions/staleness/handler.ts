@@ -7,6 +7,7 @@ import { EventBridgeFindingPublisher } from '../../shared/aws/eventbridge-findin
 import { SecretsManagerInventory, SecretsManagerValueReader } from '../../shared/aws/secrets-manager-inventory';
 import { fixedClock, systemClock } from '../../shared/clock';
 import { log } from '../../shared/log';
+import { forgetSecretsEachInvocation } from '../../shared/middleware/forget-secrets';
 import { logFailures } from '../../shared/middleware/log-failures';
 import { stalenessResourcesFromEnv, stalenessSettingsFromEnv } from '../../shared/staleness/config';
 import { parseStalenessEvent } from '../../shared/staleness/request';
@@ -39,5 +40,6 @@ export const handler = middy(async (event: unknown): Promise<StalenessScanSummar
   log.info('staleness scan finished', { ...summary });
   return summary;
 })
+  .use(forgetSecretsEachInvocation())
   .use(injectLambdaContext(log))
   .use(logFailures(log, 'staleness scan failed'));

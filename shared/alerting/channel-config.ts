@@ -174,7 +174,11 @@ export class CachedChannelConfig {
   /** The configuration, from the cache while it is fresh. */
   async get(): Promise<ChannelConfig> {
     const now = (this.options.now ?? Date.now)();
-    if (this.cached && now - this.cached.at < this.options.ttlMs) return this.cached.config;
+    if (this.cached && now - this.cached.at < this.options.ttlMs) {
+      // Each invocation starts with an empty redaction set (shared/middleware/forget-secrets.ts).
+      rememberCredentials(this.cached.config);
+      return this.cached.config;
+    }
     this.pending ??= this.load(now).finally(() => {
       this.pending = undefined;
     });

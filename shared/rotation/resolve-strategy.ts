@@ -1,4 +1,5 @@
 import { SecretFormatError, UnknownStrategyError } from '../errors';
+import { readJsonObject } from '../json-object-text';
 import type { RotationContext, RotationStrategy } from './strategy';
 
 /** The tag that names a strategy for secrets that are not database credentials. */
@@ -40,15 +41,18 @@ function lookup(registry: StrategyRegistry, name: string, source: string, secret
   return strategy;
 }
 
+/**
+ * The `engine` field, read as strictly as the strategies read values: a value with `engine` (or
+ * any key) twice is refused here, before one copy could pick the strategy and another the target.
+ */
 function engineOf(value: string, secretName: string): string | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    throw new SecretFormatError(`secret ${secretName} is not JSON and has no ${STRATEGY_TAG} tag`);
+  const reading = readJsonObject(value);
+  if (!reading.ok) {
+    if (reading.kind === 'not-object') return undefined;
+    if (reading.kind === 'syntax') throw new SecretFormatError(`secret ${secretName} is not JSON and has no ${STRATEGY_TAG} tag`);
+    throw new SecretFormatError(`secret ${secretName}: the value ${reading.problem}`);
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
-  const engine = (parsed as Record<string, unknown>).engine;
+  const engine = reading.value.engine;
   return typeof engine === 'string' ? engine : undefined;
 }
 

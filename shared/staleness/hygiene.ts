@@ -6,9 +6,15 @@ import { WELL_KNOWN_VALUES } from './well-known-values';
  * The hygiene check: does a secret hold a placeholder, a default or a weak value? It READS
  * VALUES, so it is opt-in: `KEYWARDEN_HYGIENE=tagged` (the default) checks only secrets tagged
  * `keywarden:hygiene=check`, `all` checks every secret except those tagged
- * `keywarden:hygiene=skip`, `off` reads nothing. A result names the secret, the JSON field (a
- * key, never a value) and a fixed reason; the value is never kept, returned or printed, and is
+ * `keywarden:hygiene=skip`, `off` reads nothing. A result names the secret, where in the value
+ * the weak string sits, and a fixed reason; the value is never kept, returned or printed, and is
  * remembered for redaction like every value keywarden reads.
+ *
+ * Keys of a secret's JSON are attacker text too (a key can be the secret itself), so the place
+ * is described, never copied: each step of the path is a word from {@link KNOWN_FIELD_NAMES},
+ * written as that list spells it, or `(field n)` by position; array indices are numbers. At most
+ * {@link MAX_ISSUES} issues are reported per secret, and a value is walked at most
+ * {@link MAX_DEPTH} levels deep, so a hostile value cannot inflate a finding or the scan.
  */
 
 /** Which secrets the hygiene check reads. */
@@ -29,7 +35,10 @@ export type HygieneReason = keyof typeof HYGIENE_REASONS;
 
 /** One thing wrong with a secret's value. */
 export interface HygieneIssue {
-  /** The JSON field the value sits in, or `(value)` for a plain-text secret. */
+  /**
+   * Where the weak string sits: `password`, `keys[0].secret`, `(field 3)`, or `(value)` for a
+   * plain-text secret. Built from keywarden's own words, never copied from the secret.
+   */
   field: string;
   reason: HygieneReason;
 }
@@ -45,6 +54,24 @@ export interface HygieneResult {
 }
 
 const MIN_LENGTH = 12;
+/** The most issues reported for one secret. */
+export const MAX_ISSUES = 10;
+/** How deep a JSON value is walked; deeper members are not checked. */
+const MAX_DEPTH = 16;
+/** The most path steps a description shows; deeper ones become `…`. */
+const MAX_PATH_STEPS = 4;
+/**
+ * Field names a finding may show: common names of secret fields and of the containers they sit
+ * in. Matched without regard to case and shown as spelled here, so what a finding prints is
+ * always one of these words.
+ */
+export const KNOWN_FIELD_NAMES = [
+  'password', 'passwd', 'pwd', 'secret', 'token', 'apiKey', 'api_key', 'key', 'keys', 'privateKey', 'private_key',
+  'clientSecret', 'client_secret', 'accessToken', 'access_token', 'refreshToken', 'refresh_token', 'credentials',
+  'credential', 'value', 'data', 'k', 'd', 'webhookUrl', 'routingKey', 'connectionString', 'dsn', 'url', 'username',
+  'host', 'engine', 'dbname', 'auth', 'signingKey', 'encryptionKey', 'masterKey', 'sessionSecret', 'jwtSecret',
+] as const;
+const KNOWN_BY_LOWERCASE = new Map<string, string>(KNOWN_FIELD_NAMES.map((name) => [name.toLowerCase(), name]));
 /** Bits of empirical (Shannon) entropy below which a value is not random-looking. */
 const MIN_ENTROPY_BITS = 36;
 /** Keys of JSON secrets that hold no secret (AWS's database secret layout and common others). */
@@ -72,9 +99,10 @@ export function wantsHygiene(tags: Readonly<Record<string, string>>, mode: Hygie
 /** What is wrong with a secret value; an empty list when nothing is. */
 export function checkValue(value: string): HygieneIssue[] {
   const issues: HygieneIssue[] = [];
-  for (const [field, text] of fieldsToCheck(value)) {
-    const reason = weakness(text);
-    if (reason) issues.push({ field, reason });
+  for (const leaf of fieldsToCheck(value)) {
+    const reason = weakness(leaf.text);
+    if (reason) issues.push({ field: describePath(leaf.path), reason });
+    if (issues.length === MAX_ISSUES) break;
   }
   return issues;
 }
@@ -104,39 +132,70 @@ async function checkOne(arn: string, name: string, reader: SecretValueReader): P
     value = await reader.readCurrent(arn);
   } catch (error) {
     // The error names the secret and the service's code; the value was never read.
-    const code = (error as { code?: string; name?: string }).code ?? (error as Error).name ?? 'Error';
-    return { arn, name, outcome: 'skipped', issues: [], skippedBecause: `could not read the value (${code})` };
+    return { arn, name, outcome: 'skipped', issues: [], skippedBecause: `could not read the value (${errorCode(error)})` };
   }
   if (value === undefined) return { arn, name, outcome: 'skipped', issues: [], skippedBecause: 'no string value (binary or no AWSCURRENT version)' };
   rememberSecret(value);
   return { arn, name, outcome: 'checked', issues: checkValue(value) };
 }
 
-function fieldsToCheck(value: string): Array<[string, string]> {
+/** An AWS error code such as `AccessDeniedException`; anything else is just `Error`. */
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown; name?: unknown } | null)?.code ?? (error as { name?: unknown } | null)?.name;
+  return typeof code === 'string' && /^[A-Za-z][A-Za-z0-9.]{0,63}$/.test(code) ? code : 'Error';
+}
+
+/** One step of a path: a key with its position among its object's members, or an array index. */
+type PathStep = { key: string; position: number } | number;
+
+interface Leaf {
+  path: PathStep[];
+  text: string;
+}
+
+function fieldsToCheck(value: string): Leaf[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);
   } catch {
-    return [['(value)', value]];
+    return [{ path: [], text: value }];
   }
-  if (!parsed || typeof parsed !== 'object') return [['(value)', value]];
-  const leaves: Array<[string, string]> = [];
-  collect(parsed, '', leaves);
-  const secretLooking = leaves.filter(([path]) => SECRET_FIELD.test(lastKey(path)));
+  if (!parsed || typeof parsed !== 'object') return [{ path: [], text: value }];
+  const leaves: Leaf[] = [];
+  collect(parsed, [], leaves);
+  const secretLooking = leaves.filter((leaf) => SECRET_FIELD.test(lastKey(leaf.path)));
   if (secretLooking.length > 0) return secretLooking;
-  return leaves.filter(([path]) => !NON_SECRET_FIELDS.has(lastKey(path).toLowerCase()));
+  return leaves.filter((leaf) => !NON_SECRET_FIELDS.has(lastKey(leaf.path).toLowerCase()));
 }
 
-function collect(node: unknown, path: string, out: Array<[string, string]>): void {
-  if (typeof node === 'string') out.push([path || '(value)', node]);
-  else if (Array.isArray(node)) node.forEach((item, i) => collect(item, `${path}[${i}]`, out));
+function collect(node: unknown, path: PathStep[], out: Leaf[]): void {
+  if (typeof node === 'string') out.push({ path, text: node });
+  else if (path.length >= MAX_DEPTH) return;
+  else if (Array.isArray(node)) node.forEach((item, i) => collect(item, [...path, i], out));
   else if (node && typeof node === 'object') {
-    for (const [key, child] of Object.entries(node)) collect(child, path ? `${path}.${key}` : key, out);
+    Object.entries(node).forEach(([key, child], position) => collect(child, [...path, { key, position }], out));
   }
 }
 
-function lastKey(path: string): string {
-  return path.replace(/\[\d+\]$/, '').split('.').at(-1) ?? path;
+/** The key nearest the leaf (the one an array sits under, for an array item); '' for none. */
+function lastKey(path: readonly PathStep[]): string {
+  for (let i = path.length - 1; i >= 0; i -= 1) {
+    const step = path[i]!;
+    if (typeof step !== 'number') return step.key;
+  }
+  return '';
+}
+
+/** A path in keywarden's own words: known names as spelled in the list, `(field n)`, `[i]`. */
+function describePath(path: readonly PathStep[]): string {
+  if (path.length === 0) return '(value)';
+  const shown = path.length > MAX_PATH_STEPS ? path.slice(path.length - MAX_PATH_STEPS) : path;
+  let out = path.length > MAX_PATH_STEPS ? '…' : '';
+  for (const step of shown) {
+    if (typeof step === 'number') out += `[${step}]`;
+    else out += `${out && !out.endsWith('…') ? '.' : ''}${KNOWN_BY_LOWERCASE.get(step.key.toLowerCase()) ?? `(field ${step.position + 1})`}`;
+  }
+  return out;
 }
 
 function weakness(text: string): HygieneReason | undefined {

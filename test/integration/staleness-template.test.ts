@@ -2,7 +2,7 @@ import { DescribeAlarmsCommand, GetDashboardCommand } from '@aws-sdk/client-clou
 import { DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { cloudWatch, dynamoDb } from '../../shared/aws/clients';
-import { iamStatements, kmsStatements, packageWithParams, readPackagedTemplate, SECRETS_KMS_KEYS, THROUGH_SECRETS_MANAGER, type TemplateResource } from '../support/template';
+import { kmsStatements, packageWithParams, readPackagedTemplate, roleStatements, SECRETS_KMS_KEYS, THROUGH_SECRETS_MANAGER, type TemplateResource } from '../support/template';
 import { templateResource } from '../support/local-aws';
 
 /** deploy/staleness.yml as packaged, and as `keywarden local up` creates it in the local AWS. */
@@ -30,7 +30,7 @@ describe('the staleness part of the packaged template', () => {
   });
 
   it('gives the role nothing on "*" but ListSecrets (held to the region) and PutMetricData (held to the namespace)', () => {
-    const statements = iamStatements({ StalenessRole: Resources.StalenessRole! }).map(({ statement }) => statement);
+    const statements = roleStatements(Resources, 'StalenessRole');
     const onEverything = statements.filter((s) => s.Resource === '*');
     expect(onEverything.map((s) => s.Action).sort()).toEqual(['cloudwatch:PutMetricData', 'secretsmanager:ListSecrets']);
     expect(onEverything.find((s) => s.Action === 'secretsmanager:ListSecrets')!.Condition).toEqual({ StringEquals: { 'aws:RequestedRegion': { Ref: 'AWS::Region' } } });
@@ -79,12 +79,37 @@ describe('the staleness part of the packaged template', () => {
     }
   }, 120_000);
 
+  it('reads values (hygiene on by default) only of this stage\'s secrets, from a policy of its own', () => {
+    const reads = roleStatements(Resources, 'StalenessRole').filter((statement) => statement.Action === 'secretsmanager:GetSecretValue');
+    expect(reads).toEqual([
+      {
+        Sid: 'HygieneReadsThisStagesValues',
+        Effect: 'Allow',
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: { 'Fn::Sub': 'arn:aws:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:*' },
+        Condition: { StringEquals: { 'aws:ResourceTag/keywarden:stage': 'ci' } },
+      },
+    ]);
+    expect(Resources.StalenessHygieneReadPolicy?.Properties?.Roles).toEqual([{ Ref: 'StalenessRole' }]);
+  });
+
   it('may decrypt values for the hygiene check with the secretsKmsKeyArns keys, through Secrets Manager only; no key when hygiene is off', () => {
     expect(kmsStatements(Resources, 'StalenessRole')).toEqual([]);
     const keys = SECRETS_KMS_KEYS.join(',');
     expect(kmsStatements(packageWithParams({ secretsKmsKeyArns: keys }).Resources, 'StalenessRole')).toEqual([
       expect.objectContaining({ Effect: 'Allow', Action: ['kms:Decrypt'], Resource: SECRETS_KMS_KEYS, Condition: THROUGH_SECRETS_MANAGER }),
     ]);
-    expect(kmsStatements(packageWithParams({ secretsKmsKeyArns: keys, stalenessHygiene: 'off' }).Resources, 'StalenessRole')).toEqual([]);
+  }, 120_000);
+
+  it('with stalenessHygiene=off: no secretsmanager:GetSecretValue and no kms:Decrypt for the staleness role, the function told off too', () => {
+    const off = packageWithParams({ secretsKmsKeyArns: SECRETS_KMS_KEYS.join(','), stalenessHygiene: 'off' }).Resources;
+    const actions = roleStatements(off, 'StalenessRole').flatMap((statement) => [statement.Action].flat() as string[]);
+    expect(actions).not.toContain('secretsmanager:GetSecretValue');
+    expect(actions.filter((action) => action.startsWith('kms:') || action.startsWith('secretsmanager:'))).toEqual(['secretsmanager:ListSecrets']);
+    expect(off.StalenessHygieneReadPolicy).toBeUndefined();
+    const env = (off.StalenessLambdaFunction!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env.KEYWARDEN_HYGIENE).toBe('off');
+    // The other value readers keep their keys.
+    expect(kmsStatements(off, 'RotateRole')).toHaveLength(1);
   }, 120_000);
 });

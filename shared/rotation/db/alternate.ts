@@ -1,8 +1,8 @@
 import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
-import { secretFormatError } from '../strategies/json-secret';
+import { secretFormatError, withOwnedFields } from '../strategies/json-secret';
 import { newDbPassword, type Closable } from './login';
 import { loadMaster } from './master';
-import { readDbSecret, readPreviousDbSecret, withFields, type DbSecret } from './secret';
+import { readDbSecret, readPreviousDbSecret, type DbSecret } from './secret';
 import { closing, testLogin, type SqlEngine, type SqlTarget } from './sql-engine';
 
 /** The suffix of the second user in alternating-users rotation, as in AWS's templates. */
@@ -38,7 +38,7 @@ export function alternatingUsersStrategy<T extends SqlTarget, S extends Closable
       const current = await readDbSecret(ctx, 'current');
       const username = alternateUser(current.username);
       checkUserNameLength(ctx.name, username, engine.maxUserName, engine.name);
-      return withFields(current, { username, password: newDbPassword(ctx) });
+      return withOwnedFields(current, { username, password: newDbPassword(ctx) });
     },
 
     async set(ctx) {

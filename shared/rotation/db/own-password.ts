@@ -1,7 +1,7 @@
 import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
-import { secretFormatError } from '../strategies/json-secret';
+import { secretFormatError, withOwnedFields } from '../strategies/json-secret';
 import { firstAccepted, logsIn, newDbPassword, type Closable } from './login';
-import { readDbSecret, readPreviousDbSecret, withFields, type Credential, type DbSecret } from './secret';
+import { readDbSecret, readPreviousDbSecret, type Credential, type DbSecret } from './secret';
 import { closing, testLogin, type SqlEngine, type SqlTarget } from './sql-engine';
 
 /**
@@ -15,7 +15,7 @@ export function singleUserStrategy<T extends SqlTarget, S extends Closable>(engi
 
     async create(ctx) {
       const current = await readDbSecret(ctx, 'current');
-      return withFields(current, { password: newDbPassword(ctx) });
+      return withOwnedFields(current, { password: newDbPassword(ctx) });
     },
 
     async set(ctx) {

@@ -1,5 +1,6 @@
 import type { RotationContext } from '../strategy';
-import { parseSecretObject, secretFormatError, describeJsonType, type SecretObject, type ValueLabel } from '../strategies/json-secret';
+import type { JsonObjectSource } from '../../json-object-text';
+import { describeJsonType, parseSecretObject, readSecretDocument, secretFormatError, type SecretObject, type ValueLabel } from '../strategies/json-secret';
 
 /**
  * A database or cache secret in AWS's JSON convention: `engine`, `host`, `port`, `username`,
@@ -16,8 +17,10 @@ export interface DbSecret {
   masterarn?: string;
   /** True: connect over TLS, verified; never plaintext. */
   ssl: boolean;
-  /** Every field, as parsed, so a rotation keeps the ones it does not own. */
+  /** Every field, as parsed. */
   fields: SecretObject;
+  /** The value's text, so a rotation keeps the fields it does not own exactly (withOwnedFields). */
+  source: JsonObjectSource;
 }
 
 /** A login: what a master secret must hold at least. */
@@ -34,7 +37,7 @@ export interface SecretWhere {
 
 /** Parses a database secret; throws SecretFormatError naming the field, never quoting a value. */
 export function parseDbSecret(value: string, where: SecretWhere): DbSecret {
-  const fields = parseSecretObject(value, where.secretName, where.label);
+  const { fields, source } = readSecretDocument(value, where.secretName, where.label);
   const fail = (problem: string) => secretFormatError(where.secretName, where.label, problem);
   const text = (name: string, required: boolean): string | undefined => {
     const raw = fields[name];
@@ -55,6 +58,7 @@ export function parseDbSecret(value: string, where: SecretWhere): DbSecret {
     masterarn: text('masterarn', false),
     ssl: sslOf(fields.ssl, fail),
     fields,
+    source,
   };
 }
 
@@ -94,9 +98,4 @@ function sslOf(raw: unknown, fail: (problem: string) => Error): boolean {
   if (raw === undefined || raw === null || raw === false || raw === 'false' || raw === '') return false;
   if (raw === true || raw === 'true') return true;
   throw fail('has field "ssl" that is neither true nor false');
-}
-
-/** The secret string with `owned` fields replaced and every other field kept in place. */
-export function withFields(secret: DbSecret, owned: SecretObject): string {
-  return JSON.stringify({ ...secret.fields, ...owned });
 }

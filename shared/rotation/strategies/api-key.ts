@@ -5,10 +5,11 @@ import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strate
 import {
   asTestFailure,
   isIsoInstant,
-  mergeOwnedFields,
   optionalStringField,
   parseSecretObject,
+  readSecretDocument,
   secretFormatError,
+  withOwnedFields,
   type SecretObject,
   type ValueLabel,
 } from './json-secret';
@@ -117,11 +118,11 @@ export const apiKeyStrategy: RotationStrategy = {
 
   async create(ctx: RotationContext): Promise<string> {
     const prefix = apiKeyPrefix(ctx);
-    const current = parseSecretObject(await ctx.current(), ctx.name, 'current');
-    readOwnedFields(current, ctx.name, 'current');
+    const current = readSecretDocument(await ctx.current(), ctx.name, 'current');
+    readOwnedFields(current.fields, ctx.name, 'current');
     const apiKey = generateApiKey(prefix);
     const owned = { apiKey, fingerprint: apiKeyFingerprint(apiKey), createdAt: ctx.clock.now().toISOString() };
-    return mergeOwnedFields(current, owned);
+    return withOwnedFields(current, owned);
   },
 
   async set(): Promise<void> {

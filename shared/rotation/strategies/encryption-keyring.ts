@@ -2,15 +2,25 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { SecretTestFailedError } from '../../errors';
 import { rememberSecret } from '../../redact';
 import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
-import { asTestFailure, isIsoInstant, mergeOwnedFields, parseSecretObject, type SecretObject, type ValueLabel } from './json-secret';
-import { inUseKidNote, readKeyList, replacedInUseKid, type KeyListShape } from './key-list';
-import { integerTag, type TaggedSecret } from './tag-options';
+import { asTestFailure, isIsoInstant, parseSecretObject, readSecretDocument, withOwnedFields, type SecretObject, type ValueLabel } from './json-secret';
+import { log } from '../../log';
+import { readKeyList, replacedInUseKid, type KeyListShape } from './key-list';
+import { factsWhileCurrent, rotatedFromField } from './rotated-from';
+import { integerTag, wordsTag, type TaggedSecret } from './tag-options';
 
 /**
  * How many keys the keyring holds, primary included: 2..100, default 3. Data encrypted under a key
  * must be re-encrypted within this many rotations minus one, or it can no longer be decrypted.
  */
 export const KEYRING_MAX_KEYS_TAG = 'keywarden:keyring-max-keys';
+/**
+ * The acknowledgement that lets a compromised key go: the kids (comma- or space-separated) of
+ * compromised keys whose data has been re-encrypted with a newer key. Without it, a key marked
+ * `compromised` is kept past {@link KEYRING_MAX_KEYS_TAG}, because data that only it decrypts
+ * would otherwise be lost. A tag, not a field of the value: it is set by whoever re-encrypted
+ * the data (TagResource, recorded in CloudTrail), outside the JSON that applications write.
+ */
+export const KEYRING_REENCRYPTED_TAG = 'keywarden:keyring-reencrypted';
 
 /** `primary` encrypts new data; `decrypt-only` keys only open data written before a rotation. */
 export type KeyringKeyStatus = 'primary' | 'decrypt-only';
@@ -39,6 +49,11 @@ export function keyringMaxKeys(secret: TaggedSecret): number {
   return integerTag(secret, KEYRING_MAX_KEYS_TAG, { fallback: 3, min: 2, max: 100 });
 }
 
+/** The kids whose compromised keys may be dropped, from {@link KEYRING_REENCRYPTED_TAG}. */
+export function reencryptedKids(secret: TaggedSecret): ReadonlySet<string> {
+  return new Set(wordsTag(secret, KEYRING_REENCRYPTED_TAG, { pattern: /^[A-Za-z0-9_-]{1,64}$/, expected: 'kids separated by commas or spaces' }));
+}
+
 /** A new primary key with a random kid; the key bytes are remembered for redaction at once. */
 export function generateKeyringKey(createdAt: Date): KeyringKey {
   const key = randomBytes(KEY_BYTES).toString('base64');
@@ -49,13 +64,15 @@ export function generateKeyringKey(createdAt: Date): KeyringKey {
 /**
  * AES-256-GCM data keys for envelope or field encryption. Owns `keys` and `primaryKid`. Each
  * rotation adds a primary key; the previous keys stay decrypt-only, newest first, and the oldest
- * fall off beyond {@link KEYRING_MAX_KEYS_TAG}.
+ * fall off beyond {@link KEYRING_MAX_KEYS_TAG}, except a key marked `compromised` that
+ * {@link KEYRING_REENCRYPTED_TAG} does not name: it may still be the only key for some data, so
+ * it stays (the ring is then over its limit, and each rotation logs a warning naming its kid).
  *
  * Revoking cannot delete the previous keys: everything encrypted under them would become
  * unreadable, which turns a leak into data loss. Instead revoke marks every non-primary key
  * `compromised: true` and names their kids, so the owners of the data can find what was written
- * under them, re-encrypt it with the new primary, and let the keys age out (or remove them by hand
- * once nothing refers to them). It runs after an emergency rotation, so the leaked primary is by
+ * under them and re-encrypt it with the new primary. A compromised key then stays in the ring
+ * (past its size limit if need be) until {@link KEYRING_REENCRYPTED_TAG} names its kid. It runs after an emergency rotation, so the leaked primary is by
  * then decrypt-only; the primary is never marked, which makes a second revoke a no-op.
  */
 export const encryptionKeyringStrategy: RotationStrategy = {
@@ -63,16 +80,16 @@ export const encryptionKeyringStrategy: RotationStrategy = {
 
   async create(ctx: RotationContext): Promise<string> {
     const maxKeys = keyringMaxKeys(ctx);
+    const reencrypted = reencryptedKids(ctx);
     const source = await ctx.currentVersion();
-    const current = parseSecretObject(source.value, ctx.name, 'current');
-    const keyring = readKeyring(current, ctx.name, 'current');
-    const previous = keyring.keys
-      .map((key): KeyringKey => (key.status === 'primary' ? { ...key, status: 'decrypt-only' } : key))
-      .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt))
-      .slice(0, maxKeys - 1);
+    const current = readSecretDocument(source.value, ctx.name, 'current');
+    const keyring = readKeyring(current.fields, ctx.name, 'current');
     const fresh = generateKeyringKey(ctx.clock.now());
-    const note = inUseKidNote(source.versionId, keyring.primaryKid, KEYRING);
-    return mergeOwnedFields(current, { keys: [fresh, ...previous], primaryKid: fresh.kid, ...note });
+    const demoted = keyring.keys.map((key): KeyringKey => (key.status === 'primary' ? { ...key, status: 'decrypt-only' } : key));
+    const keys = keepWithinLimit([fresh, ...newestFirst(demoted)], maxKeys, reencrypted);
+    warnIfHeldOver(ctx.name, keys, maxKeys);
+    const note = rotatedFromField(source.versionId, noteFacts(keyring));
+    return withOwnedFields(current, { keys, primaryKid: fresh.kid, ...note });
   },
 
   async set(): Promise<void> {
@@ -81,18 +98,20 @@ export const encryptionKeyringStrategy: RotationStrategy = {
 
   async test(ctx: RotationContext): Promise<void> {
     const maxKeys = keyringMaxKeys(ctx);
+    const reencrypted = reencryptedKids(ctx);
     const pendingObject = await asTestFailure(async () => parseSecretObject(await ctx.pending(), ctx.name, 'pending'));
     const pending = await asTestFailure(() => readKeyring(pendingObject, ctx.name, 'pending'));
     const problem =
       primaryProblem(pending) ??
-      sizeProblem(pending, maxKeys) ??
-      continuityProblem(await replacedInUseKid(ctx, pendingObject, KEYRING), pending);
+      sizeProblem(pending, maxKeys, reencrypted) ??
+      continuityProblem(await replacedInUseKid(ctx, pendingObject, KEYRING), pending) ??
+      droppedCompromisedProblem(await replacedCompromisedKids(ctx, pendingObject), pending, reencrypted);
     if (problem) throw new SecretTestFailedError(`secret ${ctx.name}: the pending keyring ${problem}`);
   },
 
   async revoke(ctx: RotationContext): Promise<RevokeOutcome> {
-    const current = parseSecretObject(await ctx.current(), ctx.name, 'current');
-    const keyring = readKeyring(current, ctx.name, 'current');
+    const current = readSecretDocument(await ctx.current(), ctx.name, 'current');
+    const keyring = readKeyring(current.fields, ctx.name, 'current');
     const toMark = keyring.keys.filter((key) => key.status === 'decrypt-only' && key.compromised !== true).map((key) => key.kid);
     if (toMark.length === 0) {
       return { revoked: true, detail: `secret ${ctx.name}: no decrypt-only key left to mark compromised` };
@@ -100,10 +119,11 @@ export const encryptionKeyringStrategy: RotationStrategy = {
     const keys = keyring.keys.map((key) => (toMark.includes(key.kid) ? { ...key, compromised: true } : key));
     return {
       revoked: true,
-      replacementValue: mergeOwnedFields(current, { keys }),
+      replacementValue: withOwnedFields(current, { keys }),
       detail:
         `secret ${ctx.name}: marked keys ${toMark.join(', ')} compromised; they still decrypt so no data is lost, ` +
-        `but everything encrypted under them must be re-encrypted with primary key ${keyring.primaryKid ?? '(none)'}`,
+        `but everything encrypted under them must be re-encrypted with primary key ${keyring.primaryKid ?? '(none)'}; ` +
+        `they stay in the keyring until tag ${KEYRING_REENCRYPTED_TAG} names them`,
     };
   },
 };
@@ -144,9 +164,65 @@ function primaryProblem(keyring: Keyring): string | undefined {
   return roundTrips(primary) ? undefined : 'has a primary key that does not decrypt what it encrypts';
 }
 
-function sizeProblem(keyring: Keyring, maxKeys: number): string | undefined {
-  if (keyring.keys.length <= maxKeys) return undefined;
-  return `holds ${keyring.keys.length} keys; tag ${KEYRING_MAX_KEYS_TAG} allows ${maxKeys}`;
+/** A compromised key nobody has acknowledged re-encrypting away from: it must stay. */
+function mustKeep(key: KeyringKey, reencrypted: ReadonlySet<string>): boolean {
+  return key.compromised === true && !reencrypted.has(key.kid);
+}
+
+function newestFirst(keys: readonly KeyringKey[]): KeyringKey[] {
+  return [...keys].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
+}
+
+/** The first `maxKeys` keys (newest first), and after them only the keys that {@link mustKeep}. */
+function keepWithinLimit(keys: readonly KeyringKey[], maxKeys: number, reencrypted: ReadonlySet<string>): KeyringKey[] {
+  return keys.filter((key, index) => index < maxKeys || mustKeep(key, reencrypted));
+}
+
+function warnIfHeldOver(secretName: string, keys: readonly KeyringKey[], maxKeys: number): void {
+  if (keys.length <= maxKeys) return;
+  const heldOver = keys.slice(maxKeys).map((key) => key.kid);
+  log.warn('keyring over its limit: compromised keys kept until their data is re-encrypted', {
+    secret: secretName,
+    keys: keys.length,
+    maxKeys,
+    heldOverKids: heldOver,
+    acknowledgeWith: `tag ${KEYRING_REENCRYPTED_TAG}=<kids> once nothing is encrypted under them`,
+  });
+}
+
+function sizeProblem(keyring: Keyring, maxKeys: number, reencrypted: ReadonlySet<string>): string | undefined {
+  const ordered = [...keyring.keys.filter((key) => key.status === 'primary'), ...newestFirst(keyring.keys.filter((key) => key.status !== 'primary'))];
+  if (ordered.slice(maxKeys).every((key) => mustKeep(key, reencrypted))) return undefined;
+  return `holds ${keyring.keys.length} keys; tag ${KEYRING_MAX_KEYS_TAG} allows ${maxKeys} (plus compromised keys not yet named in ${KEYRING_REENCRYPTED_TAG})`;
+}
+
+/** The facts about the replaced version that testSecret needs: its primary and its compromised kids. */
+function noteFacts(keyring: Keyring): Record<string, string | null> {
+  const compromised = keyring.keys.filter((key) => key.compromised === true).map((key) => key.kid);
+  const facts: Record<string, string | null> = { primaryKid: keyring.primaryKid ?? null };
+  if (compromised.length > 0) facts[COMPROMISED_FACT] = compromised.join(',');
+  return facts;
+}
+
+const COMPROMISED_FACT = 'compromisedKids';
+
+/** The compromised kids of the version a pending keyring replaces: from the note, else from current. */
+async function replacedCompromisedKids(ctx: RotationContext, pending: SecretObject): Promise<string[]> {
+  const facts = factsWhileCurrent(ctx, pending);
+  if (facts !== undefined) {
+    const noted = facts[COMPROMISED_FACT];
+    return typeof noted === 'string' && noted.length > 0 ? noted.split(',') : [];
+  }
+  const current = readKeyring(parseSecretObject(await ctx.current(), ctx.name, 'current'), ctx.name, 'current');
+  return current.keys.filter((key) => key.compromised === true).map((key) => key.kid);
+}
+
+/** A compromised key may leave the ring only when the re-encryption tag names it. */
+function droppedCompromisedProblem(replacedCompromised: readonly string[], pending: Keyring, reencrypted: ReadonlySet<string>): string | undefined {
+  const kept = new Set(pending.keys.map((key) => key.kid));
+  const dropped = replacedCompromised.filter((kid) => !kept.has(kid) && !reencrypted.has(kid));
+  if (dropped.length === 0) return undefined;
+  return `dropped compromised keys ${dropped.join(', ')} that ${KEYRING_REENCRYPTED_TAG} does not name, so data still encrypted under them could not be read`;
 }
 
 /** Rotation must add a new primary and keep the one it replaces (`replacedKid`), or data written under it is lost. */

@@ -1,8 +1,12 @@
 import { SecretFormatError, SecretTestFailedError } from '../../errors';
+import { jsonTypeName, readJsonObject, writeOwnedMembers, type JsonObjectSource } from '../../json-object-text';
 
 /**
- * Generated secrets are JSON objects in which a strategy owns a few fields and leaves the rest
- * (usernames, hosts, notes a team keeps beside the credential) exactly as it found them.
+ * Generated and database secrets are JSON objects in which a strategy owns a few fields and
+ * leaves the rest (usernames, hosts, notes a team keeps beside the credential) exactly as it
+ * found them: the same source text, so a big integer, `1.0` or a `\u00e9` escape in a field
+ * keywarden does not own comes back unchanged (see shared/json-object-text.ts). A value with a
+ * key twice, at any depth, is refused.
  *
  * Errors here describe where a value is wrong (`field keys[2].kid is not a string`) and never
  * what it holds: JSON.parse's own message quotes the text it choked on, so it is neither copied
@@ -15,23 +19,33 @@ export type SecretObject = Record<string, unknown>;
 /** Which version of the secret a message talks about. */
 export type ValueLabel = 'current' | 'pending' | 'previous';
 
-/** Parses a secret value that must be a JSON object. */
-export function parseSecretObject(value: string, secretName: string, label: ValueLabel): SecretObject {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    throw secretFormatError(secretName, label, 'is not valid JSON');
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw secretFormatError(secretName, label, `is JSON ${describeJsonType(parsed)}, not a JSON object`);
-  }
-  return parsed as SecretObject;
+/** A secret value read for rewriting: its members, and the source text the rewrite keeps. */
+export interface SecretDocument {
+  readonly fields: SecretObject;
+  readonly source: JsonObjectSource;
 }
 
-/** The secret string after rotation: owned fields replaced or added, every other field kept in place. */
-export function mergeOwnedFields(current: SecretObject, owned: SecretObject): string {
-  return JSON.stringify({ ...current, ...owned });
+/**
+ * Reads a secret value that must be a JSON object, keeping its text for {@link withOwnedFields}.
+ * Throws SecretFormatError for anything else, a key given twice, or too deep or long a value.
+ */
+export function readSecretDocument(value: string, secretName: string, label: ValueLabel): SecretDocument {
+  const reading = readJsonObject(value);
+  if (!reading.ok) throw secretFormatError(secretName, label, reading.problem);
+  return { fields: reading.value, source: reading.source };
+}
+
+/** Parses a secret value that must be a JSON object (see {@link readSecretDocument}). */
+export function parseSecretObject(value: string, secretName: string, label: ValueLabel): SecretObject {
+  return readSecretDocument(value, secretName, label).fields;
+}
+
+/**
+ * The secret string after rotation: owned fields replaced in place or added at the end; every
+ * other field keeps its exact text. The one merge every strategy uses.
+ */
+export function withOwnedFields(current: Pick<SecretDocument, 'source'>, owned: SecretObject): string {
+  return writeOwnedMembers(current.source, owned);
 }
 
 /** The one shape of a format error, so every message names the secret and the version. */
@@ -74,8 +88,4 @@ export async function asTestFailure<T>(check: () => T | Promise<T>): Promise<T> 
 }
 
 /** A JSON type name for messages; names the kind of value, never the value. */
-export function describeJsonType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  return typeof value;
-}
+export const describeJsonType = jsonTypeName;

@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { SecretTestFailedError } from '../../errors';
 import { rememberSecret } from '../../redact';
 import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
-import { asTestFailure, isIsoInstant, mergeOwnedFields, parseSecretObject, type SecretObject, type ValueLabel } from './json-secret';
+import { asTestFailure, isIsoInstant, parseSecretObject, readSecretDocument, withOwnedFields, type SecretObject, type ValueLabel } from './json-secret';
 import { inUseKidNote, readKeyList, replacedInUseKid, type KeyListShape } from './key-list';
 import { choiceTag, durationTag, type TaggedSecret } from './tag-options';
 
@@ -161,8 +161,8 @@ export const jwtKeysetStrategy: RotationStrategy = {
     const alg = jwtAlg(ctx);
     const lifetimeMs = maxTokenLifetimeSeconds(ctx) * 1_000;
     const source = await ctx.currentVersion();
-    const current = parseSecretObject(source.value, ctx.name, 'current');
-    const keyset = readKeyset(current, ctx.name, 'current');
+    const current = readSecretDocument(source.value, ctx.name, 'current');
+    const keyset = readKeyset(current.fields, ctx.name, 'current');
     const now = ctx.clock.now();
     const verifyUntil = new Date(now.getTime() + lifetimeMs).toISOString();
     const kept = keyset.keys
@@ -170,7 +170,7 @@ export const jwtKeysetStrategy: RotationStrategy = {
       .map((key): KeysetKey => (key.status === 'active' ? { ...key, status: 'verify-only', verifyUntil } : key));
     const fresh = await generateSigningKey(alg, now);
     const note = inUseKidNote(source.versionId, keyset.activeKid, KEYSET);
-    return mergeOwnedFields(current, { keys: [fresh, ...kept], activeKid: fresh.kid, ...note });
+    return withOwnedFields(current, { keys: [fresh, ...kept], activeKid: fresh.kid, ...note });
   },
 
   async set(): Promise<void> {
@@ -187,14 +187,14 @@ export const jwtKeysetStrategy: RotationStrategy = {
   },
 
   async revoke(ctx: RotationContext): Promise<RevokeOutcome> {
-    const current = parseSecretObject(await ctx.current(), ctx.name, 'current');
-    const keyset = readKeyset(current, ctx.name, 'current');
+    const current = readSecretDocument(await ctx.current(), ctx.name, 'current');
+    const keyset = readKeyset(current.fields, ctx.name, 'current');
     const removed = keyset.keys.filter((key) => key.status === 'verify-only').map((key) => key.kid);
     const active = keyset.activeKid ?? '(none)';
     if (removed.length === 0) {
       return { revoked: true, detail: `secret ${ctx.name} holds no verify-only keys; only active key ${active} verifies` };
     }
-    const replacementValue = mergeOwnedFields(current, { keys: keyset.keys.filter((key) => key.status === 'active') });
+    const replacementValue = withOwnedFields(current, { keys: keyset.keys.filter((key) => key.status === 'active') });
     return {
       revoked: true,
       replacementValue,

@@ -1,7 +1,7 @@
 import { SecretTestFailedError } from '../../errors';
 import { rememberSecret } from '../../redact';
 import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
-import { asTestFailure, mergeOwnedFields, optionalStringField, parseSecretObject, secretFormatError } from './json-secret';
+import { asTestFailure, optionalStringField, parseSecretObject, readSecretDocument, secretFormatError, withOwnedFields } from './json-secret';
 import { randomChars } from './random';
 import { badTag, integerTag, listTag, rawTag, type TaggedSecret } from './tag-options';
 
@@ -103,9 +103,9 @@ export const passwordStrategy: RotationStrategy = {
 
   async create(ctx: RotationContext): Promise<string> {
     const policy = passwordPolicy(ctx);
-    const current = parseSecretObject(await ctx.current(), ctx.name, 'current');
-    optionalStringField(current, 'password', { secretName: ctx.name, label: 'current' });
-    return mergeOwnedFields(current, { password: generatePassword(policy) });
+    const current = readSecretDocument(await ctx.current(), ctx.name, 'current');
+    optionalStringField(current.fields, 'password', { secretName: ctx.name, label: 'current' });
+    return withOwnedFields(current, { password: generatePassword(policy) });
   },
 
   async set(): Promise<void> {

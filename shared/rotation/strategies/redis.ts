@@ -5,7 +5,8 @@ import { dbSettings } from '../db/config';
 import { logsIn, newDbPassword } from '../db/login';
 import { loadMaster } from '../db/master';
 import { connectRedis, REDIS_PORT, withRedis, type RedisSession, type RedisTarget, type RespValue } from '../db/redis-client';
-import { parseDbSecret, withFields, type DbSecret } from '../db/secret';
+import { parseDbSecret, type DbSecret } from '../db/secret';
+import { withOwnedFields } from './json-secret';
 import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
 import { factsWhileCurrent, rotatedFromField } from './rotated-from';
 
@@ -24,7 +25,7 @@ export const redisStrategy: RotationStrategy = {
     // setSecret keeps the current password beside the new one; Redis needs only its hash, which
     // Redis itself shows (ACL GETUSER) and writes to its ACL file, so it is noted for setSecret.
     const note = rotatedFromField(source.versionId, { [REPLACED_HASH_FACT]: passwordHash(current.password) });
-    return withFields(current, { password: newDbPassword(ctx), ...note });
+    return withOwnedFields(current, { password: newDbPassword(ctx), ...note });
   },
 
   async set(ctx) {

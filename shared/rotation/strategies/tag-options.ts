@@ -45,12 +45,28 @@ export function listTag<T extends string>(
 ): T[] {
   const raw = tagValue(secret, tag);
   if (raw === undefined) return [...fallback];
-  const words = raw.split(/[\s,]+/).filter((word) => word.length > 0);
+  const words = splitWords(raw);
   const expected = `a comma-separated list of ${allowed.join(', ')}`;
   if (words.length === 0 || words.some((word) => !(allowed as readonly string[]).includes(word))) {
     throw badTag(secret, tag, raw, expected);
   }
   return [...new Set(words as T[])];
+}
+
+/**
+ * Words of free form, each matching `rule.pattern`, separated like {@link listTag}'s (e.g. kids
+ * in `keywarden:keyring-reencrypted`); empty when the tag is absent.
+ */
+export function wordsTag(secret: TaggedSecret, tag: string, rule: { pattern: RegExp; expected: string }): string[] {
+  const raw = tagValue(secret, tag);
+  if (raw === undefined) return [];
+  const words = splitWords(raw);
+  if (words.some((word) => !rule.pattern.test(word))) throw badTag(secret, tag, raw, rule.expected);
+  return [...new Set(words)];
+}
+
+function splitWords(raw: string): string[] {
+  return raw.split(/[\s,]+/).filter((word) => word.length > 0);
 }
 
 /** A string matching `pattern`, described to the user as `expected`. */

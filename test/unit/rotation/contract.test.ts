@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../../shared/clock';
-import { RotationContractError, SecretTestFailedError, UnknownStrategyError } from '../../../shared/errors';
+import { RotationContractError, SecretFormatError, SecretTestFailedError, UnknownStrategyError } from '../../../shared/errors';
 import { runRotationStep, type RotationDeps } from '../../../shared/rotation/contract';
 import { ROTATION_STEPS, type RotationStep } from '../../../shared/rotation/request';
 import type { RotationStrategy } from '../../../shared/rotation/strategy';
@@ -209,6 +209,16 @@ describe('rotation contract', () => {
     const attempt = runRotationStep({ step: 'createSecret', secretId: 'x/tenant-1/y', token }, deps);
     await expect(attempt).rejects.toBeInstanceOf(UnknownStrategyError);
     await expect(attempt).rejects.toThrow(/unknown strategy "carrier-pigeon".*known: counting/);
+  });
+
+  it('attack: duplicate "engine" keys are refused before either copy picks a strategy; nothing is written', async () => {
+    store.create('x/tenant-1/dup', '{"engine":"counting","n":1,"engine":"other"}');
+    const token = store.startRotation('x/tenant-1/dup');
+    store.calls.length = 0;
+    const attempt = runRotationStep({ step: 'createSecret', secretId: 'x/tenant-1/dup', token }, deps);
+    await expect(attempt).rejects.toBeInstanceOf(SecretFormatError);
+    await expect(attempt).rejects.toThrow('secret x/tenant-1/dup: the value has key "engine" twice');
+    expect(store.calls).not.toContain('PutSecretValue');
   });
 
   it('refuses a secret that names no strategy at all', async () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { forgetSecrets, redact } from '../../../shared/redact';
-import { checkValue, entropyBits, runHygiene, wantsHygiene } from '../../../shared/staleness/hygiene';
+import { checkValue, entropyBits, MAX_ISSUES, runHygiene, wantsHygiene } from '../../../shared/staleness/hygiene';
 
 afterEach(() => forgetSecrets());
 
@@ -50,6 +50,56 @@ describe('checkValue', () => {
   it('measures entropy as bits over the whole value', () => {
     expect(entropyBits('aaaa')).toBe(0);
     expect(entropyBits('abcd')).toBeCloseTo(8, 6);
+  });
+});
+
+describe('checkValue never copies a key or a value of the secret', () => {
+  const KEY_CANARY = 'sk_live_CANARYkey9d2f7e01';
+
+  it('attack: a secret planted as a JSON key (with a placeholder value) -> the finding names the field by position only', () => {
+    const issues = checkValue(JSON.stringify({ username: 'svc', [KEY_CANARY]: 'changeme' }));
+    expect(issues).toEqual([{ field: '(field 2)', reason: 'well-known' }]);
+    expect(JSON.stringify(issues)).not.toContain('CANARY');
+  });
+
+  it('attack: a canary planted as a nested key and as values -> neither is copied into an issue', () => {
+    const value = JSON.stringify({ [KEY_CANARY]: { password: 'your-CANARY-here' }, keys: [{ [`${KEY_CANARY}_secret`]: `CANARY${'a'.repeat(20)}` }] });
+    const issues = checkValue(value);
+    expect(issues).toEqual([
+      { field: '(field 1).password', reason: 'placeholder' },
+      { field: 'keys[0].(field 1)', reason: 'low-entropy' },
+    ]);
+    expect(JSON.stringify(issues)).not.toMatch(/canary/i);
+  });
+
+  it('shows known field names as keywarden spells them, whatever the case in the secret', () => {
+    expect(checkValue(JSON.stringify({ PASSWORD: 'changeme', ApiKey: 'todo' }))).toEqual([
+      { field: 'password', reason: 'well-known' },
+      { field: 'apiKey', reason: 'placeholder' },
+    ]);
+  });
+
+  it(`attack: thousands of weak fields -> at most ${MAX_ISSUES} issues, each a bounded description`, () => {
+    const many = Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`secret_${'x'.repeat(200)}${i}`, 'changeme']));
+    const issues = checkValue(JSON.stringify(many));
+    expect(issues).toHaveLength(MAX_ISSUES);
+    for (const issue of issues) expect(issue.field).toMatch(/^\(field \d+\)$/);
+  });
+
+  it('attack: a deeply nested value -> checked without exhausting the stack, path bounded', () => {
+    const deep = `${'{"a":'.repeat(5_000)}"changeme"${'}'.repeat(5_000)}`;
+    expect(() => checkValue(deep)).not.toThrow();
+    const shallow = JSON.stringify({ data: { data: { data: { data: { data: { password: 'changeme' } } } } } });
+    expect(checkValue(shallow)).toEqual([{ field: '…data.data.data.password', reason: 'well-known' }]);
+  });
+
+  it('attack: an error whose name or code is attacker text -> the skip reason says only "Error"', async () => {
+    const [result] = await runHygiene([{ arn: 'x', name: 'acme/t/x' }], {
+      readCurrent: async () => {
+        throw Object.assign(new Error('x'), { code: 'Denied: your-CANARY-here and more text' });
+      },
+    });
+    expect(result?.skippedBecause).toBe('could not read the value (Error)');
   });
 });
 

@@ -71,6 +71,16 @@ describe('runStalenessScan', () => {
     for (const text of [JSON.stringify(out), JSON.stringify(sent), JSON.stringify(metrics)]) expect(text).not.toContain('canary');
   });
 
+  it('attack: a canary planted as a key and as a value of a checked secret -> in no finding, summary or metric', async () => {
+    const canary = 'CANARY-9c1e55d2a7';
+    const tagged = summary({ name: 'acme/tenant-1/api-key', tags: { 'keywarden:hygiene': 'check' }, rotationEnabled: true, lastAccessedDate: NOW });
+    const value = JSON.stringify({ [canary]: 'changeme', token: `your-${canary}-here` });
+    const { d, sent, metrics } = deps([tagged], { [tagged.arn]: value }, 'tagged');
+    const out = await runStalenessScan(d);
+    expect(sent[0]!.evidence).toMatchObject({ issues: [{ field: 'token', reason: 'placeholder' }] });
+    for (const text of [JSON.stringify(out), JSON.stringify(sent), JSON.stringify(metrics)]) expect(text).not.toContain('CANARY');
+  });
+
   it('still sends findings when the metrics fail, then fails with both stories', async () => {
     const { d, sent } = deps(inventory.slice(0, 2));
     d.metrics = {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, SecretFormatError, SecretTestFailedError } from '../../../../shared/errors';
 import { redact } from '../../../../shared/redact';
 import { encryptionKeyringStrategy, type KeyringKey } from '../../../../shared/rotation/strategies/encryption-keyring';
+import { captureOutput } from '../../../support/capture-output';
 import { CANARY, START, everythingPrinted, makeContext, rejectionOf, rotate } from './context';
 
 const PII_SECRET = JSON.stringify({ purpose: 'customer PII fields', owner: 'payments-team', contexts: ['orders', 'invoices'] });
@@ -203,5 +204,83 @@ describe('encryption-keyring strategy: revoke', () => {
     const again = await encryptionKeyringStrategy.revoke(ctx);
     expect(again.revoked).toBe(true);
     expect(again.replacementValue).toBeUndefined();
+  });
+});
+
+describe('encryption-keyring strategy: compromised keys and keywarden:keyring-max-keys', () => {
+  /** Three rotations, a revoke (two keys marked compromised), then `more` rotations under `tags`. */
+  async function compromisedThenRotated(more: number, tags: Record<string, string> = {}) {
+    const { ctx } = await rotations(3);
+    const revoked = await encryptionKeyringStrategy.revoke(ctx);
+    const compromised = keyringOf(revoked.replacementValue ?? '').keys.filter((key) => key.compromised).map((key) => key.kid);
+    ctx.versions.current = revoked.replacementValue;
+    Object.assign(ctx.tags, tags);
+    const { printed } = await captureOutput(async () => {
+      for (let i = 0; i < more; i += 1) {
+        ctx.clock.advance(86_400_000);
+        await rotate(encryptionKeyringStrategy, ctx);
+      }
+    });
+    return { ctx, compromised, keyring: keyringOf(ctx.versions.current ?? ''), printed };
+  }
+
+  it('keeps compromised keys past the limit, rotates anyway, and logs that the ring is over its limit', async () => {
+    const { compromised, keyring, printed } = await compromisedThenRotated(4);
+    expect(compromised).toHaveLength(2);
+    expect(keyring.keys).toHaveLength(5);
+    for (const kid of compromised) expect(keyring.keys.find((key) => key.kid === kid)).toMatchObject({ compromised: true, status: 'decrypt-only' });
+    expect(printed).toContain('keyring over its limit: compromised keys kept until their data is re-encrypted');
+    expect(printed).toContain(compromised[1]);
+    expect(printed).toContain('keywarden:keyring-reencrypted');
+    for (const key of keyring.keys) expect(printed).not.toContain(key.key);
+  });
+
+  it('lets a compromised key go once keywarden:keyring-reencrypted names its kid', async () => {
+    const { ctx, compromised } = await compromisedThenRotated(4);
+    Object.assign(ctx.tags, { 'keywarden:keyring-reencrypted': `${compromised[0]}, ${compromised[1]}` });
+    const { printed } = await captureOutput(async () => {
+      ctx.clock.advance(86_400_000);
+      await rotate(encryptionKeyringStrategy, ctx);
+    });
+    const keyring = keyringOf(ctx.versions.current ?? '');
+    expect(keyring.keys).toHaveLength(3);
+    expect(keyring.keys.some((key) => key.compromised)).toBe(false);
+    expect(printed).not.toContain('over its limit');
+  });
+
+  it('keeps a compromised key the tag does not name while dropping one it names', async () => {
+    const { compromised, keyring } = await compromisedThenRotated(4, {});
+    expect(keyring.keys.map((key) => key.kid)).toEqual(expect.arrayContaining(compromised));
+    const partly = await compromisedThenRotated(4, { 'keywarden:keyring-reencrypted': 'someOtherKid' });
+    expect(partly.keyring.keys.filter((key) => key.compromised)).toHaveLength(2);
+  });
+
+  it('attack: a pending keyring that silently drops a compromised key is refused (no acknowledgement)', async () => {
+    const { ctx, compromised } = await compromisedThenRotated(1);
+    ctx.versions.pending = await encryptionKeyringStrategy.create(ctx);
+    const pending = keyringOf(ctx.versions.pending);
+    pending.keys = pending.keys.filter((key) => key.kid !== compromised[0]);
+    ctx.versions.pending = JSON.stringify(pending);
+    const error = await rejectionOf(encryptionKeyringStrategy.test(ctx));
+    expect(error).toBeInstanceOf(SecretTestFailedError);
+    expect(error.message).toContain(`dropped compromised keys ${compromised[0]} that keywarden:keyring-reencrypted does not name`);
+    Object.assign(ctx.tags, { 'keywarden:keyring-reencrypted': compromised[0] });
+    await expect(encryptionKeyringStrategy.test(ctx)).resolves.toBeUndefined();
+  });
+
+  it('attack: a pending keyring over its limit with keys that are not compromised is still refused', async () => {
+    const { ctx } = await compromisedThenRotated(3);
+    ctx.versions.pending = await encryptionKeyringStrategy.create(ctx);
+    const pending = keyringOf(ctx.versions.pending);
+    pending.keys.push({ ...pending.keys[1]!, kid: 'extra', compromised: false });
+    ctx.versions.pending = JSON.stringify(pending);
+    expect((await rejectionOf(encryptionKeyringStrategy.test(ctx))).message).toMatch(/holds 6 keys; tag keywarden:keyring-max-keys allows 3/);
+  });
+
+  it.each(['kid/with/slash', 'a'.repeat(65)])('refuses keywarden:keyring-reencrypted=%j, naming the tag', async (tag) => {
+    const ctx = makeContext({ current: '{}', tags: { 'keywarden:keyring-reencrypted': tag } });
+    const error = await rejectionOf(encryptionKeyringStrategy.create(ctx));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toContain('tag keywarden:keyring-reencrypted must be kids separated by commas or spaces');
   });
 });

@@ -3,9 +3,10 @@ import { SecretFormatError, SecretTestFailedError } from '../../../../shared/err
 import {
   asTestFailure,
   isIsoInstant,
-  mergeOwnedFields,
   optionalStringField,
   parseSecretObject,
+  readSecretDocument,
+  withOwnedFields,
 } from '../../../../shared/rotation/strategies/json-secret';
 import { CANARY, errorOf, everythingPrinted, rejectionOf } from './context';
 
@@ -30,10 +31,36 @@ describe('parseSecretObject', () => {
   });
 });
 
-describe('mergeOwnedFields', () => {
+describe('withOwnedFields', () => {
   it('replaces owned fields and keeps every other field in place', () => {
-    const merged = mergeOwnedFields({ host: 'db', password: 'old', port: 5432, nested: { a: [1] } }, { password: 'new', added: true });
+    const current = readSecretDocument('{"host":"db","password":"old","port":5432,"nested":{"a":[1]}}', 'app/t/s', 'current');
+    const merged = withOwnedFields(current, { password: 'new', added: true });
     expect(merged).toBe('{"host":"db","password":"new","port":5432,"nested":{"a":[1]},"added":true}');
+  });
+
+  it('keeps an unowned field\'s exact text: big integers, 1.0, unicode escapes, spacing', () => {
+    const text = '{\n  "id": 12345678901234567890,\n  "ratio": 1.0,\n  "name": "caf\\u00e9",\n  "password": "old"\n}';
+    expect(withOwnedFields(readSecretDocument(text, 'app/t/s', 'current'), { password: 'new' })).toBe(text.replace('"old"', '"new"'));
+  });
+});
+
+describe('attacks on the JSON of a secret', () => {
+  it('attack: duplicate "password" keys are refused with the key named, not the value', () => {
+    const error = errorOf(() => parseSecretObject(`{"password":"${CANARY}","password":"other"}`, 'app/t/s', 'current'));
+    expect(error).toBeInstanceOf(SecretFormatError);
+    expect(error.message).toContain('has key "password" twice');
+    expect(everythingPrinted(error)).not.toContain(CANARY);
+  });
+
+  it('attack: a duplicate key hidden in a nested key entry (spelled with an escape) is refused', () => {
+    const error = errorOf(() => parseSecretObject('{"keys":[{"kid":"a"},{"kid":"b","\\u006bid":"c"}]}', 'app/t/s', 'pending'));
+    expect(error.message).toContain('has key "keys[1].kid" twice');
+  });
+
+  it('attack: a duplicate key that is itself a long secret is named by position, never quoted', () => {
+    const error = errorOf(() => parseSecretObject(`{"${CANARY}${CANARY}":1,"${CANARY}${CANARY}":2}`, 'app/t/s', 'current'));
+    expect(error.message).toContain('has key "<member 2>" twice');
+    expect(everythingPrinted(error)).not.toContain(CANARY);
   });
 });
 
