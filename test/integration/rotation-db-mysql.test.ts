@@ -75,7 +75,7 @@ afterAll(async () => {
 
 describe('mysql/mariadb capabilities', () => {
   it('asks the server about dual passwords: MariaDB 10.11 has none, so single-user rotation cannot retain the old one', async () => {
-    const session = await connectMysql({ host: MARIADB.host, port: MARIADB.port, settings: { connectTimeoutMs: 3000, statementTimeoutMs: 3000 } }, { username: 'root', password: '' }, []);
+    const session = await connectMysql({ host: MARIADB.host, port: MARIADB.port, settings: { secretName: 'the test setup', plaintext: 'operator' as const, connectTimeoutMs: 3000, statementTimeoutMs: 3000 } }, { username: 'root', password: '' }, []);
     try {
       expect(await supportsDualPasswords(session)).toBe(false);
     } finally {

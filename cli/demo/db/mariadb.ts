@@ -19,7 +19,7 @@ export const MARIADB_SECRETS = {
   admin: `${DEMO_APP}/shared/mariadb-admin`,
 } as const;
 
-const ROOT_TARGET = { host: HOST, port: MYSQL_PORT, settings: { connectTimeoutMs: 3_000, statementTimeoutMs: 10_000 } };
+const ROOT_TARGET = { host: HOST, port: MYSQL_PORT, settings: { secretName: 'the demo setup', plaintext: 'operator' as const, connectTimeoutMs: 3_000, statementTimeoutMs: 10_000 } };
 
 /** The demo database on the machine's server; throws when root cannot log in. */
 export async function mariadbDemo(): Promise<DemoDatabase> {

@@ -22,7 +22,7 @@ export const POSTGRES_SECRETS = {
 
 /** The demo database in `cluster`, through the superuser. */
 export async function postgresDemo(cluster: PostgresCluster): Promise<DemoDatabase> {
-  const target = { host: cluster.host, port: cluster.port, database: 'postgres', settings: { connectTimeoutMs: 5_000, statementTimeoutMs: 10_000 } };
+  const target = { host: cluster.host, port: cluster.port, database: 'postgres', settings: { secretName: 'the demo setup', plaintext: 'operator' as const, connectTimeoutMs: 5_000, statementTimeoutMs: 10_000 } };
   const superuser = await connectPostgres(target, cluster.superuser, [cluster.superuser.password]);
   return {
     label: 'PostgreSQL',

@@ -17,7 +17,7 @@ export const REDIS_SECRETS = {
   admin: `${DEMO_APP}/shared/redis-admin`,
 } as const;
 
-const TARGET = { host: HOST, port: REDIS_PORT, settings: { connectTimeoutMs: 3_000, statementTimeoutMs: 10_000 } };
+const TARGET = { host: HOST, port: REDIS_PORT, settings: { secretName: 'the demo setup', plaintext: 'operator' as const, connectTimeoutMs: 3_000, statementTimeoutMs: 10_000 } };
 // A default user without a password accepts any AUTH; one with a password refuses this one.
 const DEFAULT_USER = { username: 'default', password: '' };
 

@@ -1,8 +1,10 @@
 import type { Connection, ConnectionOptions } from 'mysql2/promise';
 import { dbSettings, type DbSettings } from './config';
 import { databaseError } from './failure';
+import { mysqlAuthPlugins } from './mysql-auth';
 import type { Credential, DbSecret } from './secret';
 import { tlsOptions } from './tls';
+import { assertTransportAllowed, refusalOr } from './transport';
 
 /** Where a MySQL or MariaDB login goes. */
 export interface MysqlTarget {
@@ -36,7 +38,8 @@ export function mysqlTarget(ctx: { name: string; tags: Readonly<Record<string, s
  * Opens a connection as `login` (the driver is imported on first use). With TLS the driver
  * verifies the chain and the name; when the certificate's name differs from the address
  * dialled, the name is given as `host` and the socket dialled separately, because the driver
- * checks the name it was given as host. A server without TLS fails the login.
+ * checks the name it was given as host. A server without TLS fails the login. Without TLS the
+ * password goes out only as a scramble ({@link mysqlAuthPlugins}).
  */
 export async function connectMysql(target: MysqlTarget, login: Credential, secrets: readonly string[]): Promise<MysqlSession> {
   // The driver is CommonJS: its exports are the namespace's default, both under Node and in the
@@ -44,6 +47,7 @@ export async function connectMysql(target: MysqlTarget, login: Credential, secre
   const { default: mysql } = await import('mysql2/promise');
   const where = `${target.host}:${target.port}`;
   const { settings } = target;
+  assertTransportAllowed('mysql', settings, where);
   const options: ConnectionOptions = {
     host: target.host,
     port: target.port,
@@ -56,6 +60,7 @@ export async function connectMysql(target: MysqlTarget, login: Credential, secre
     bigNumberStrings: true,
     dateStrings: true,
     multipleStatements: false,
+    authPlugins: mysqlAuthPlugins(settings, where, login.password),
   };
   if (settings.tls) {
     const tls = tlsOptions(settings.tls);
@@ -70,7 +75,7 @@ export async function connectMysql(target: MysqlTarget, login: Credential, secre
   try {
     connection = await mysql.createConnection(options);
   } catch (error) {
-    throw databaseError('mysql', `logging in as ${login.username} to ${where}`, error, secrets);
+    throw refusalOr(error, (failure) => databaseError('mysql', `logging in as ${login.username} to ${where}`, failure, secrets));
   }
   // A server that goes away makes the connection emit 'error'; the query in flight rejects.
   connection.on('error', () => undefined);

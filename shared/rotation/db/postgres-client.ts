@@ -1,8 +1,10 @@
 import type { Client, ClientConfig } from 'pg';
 import { dbSettings, type DbSettings } from './config';
 import { databaseError } from './failure';
+import { guardPostgresAuth } from './postgres-auth';
 import type { Credential, DbSecret } from './secret';
 import { tlsOptions } from './tls';
+import { assertTransportAllowed, refusalOr } from './transport';
 
 /** Where a PostgreSQL login goes: the user's own server and database. */
 export interface PostgresTarget {
@@ -25,18 +27,21 @@ export const POSTGRES_PORT = 5432;
 
 /**
  * Opens a connection as `login`. The driver is imported on first use, so rotations that need no
- * database never load it. TLS, when the secret asks for it, is verified and never dropped: the
- * driver fails when the server answers the SSL request with "no".
+ * database never load it. TLS, when the binding or the secret asks for it, is verified and never
+ * dropped: the driver fails when the server answers the SSL request with "no". Without TLS the
+ * password goes only through SCRAM-SHA-256 ({@link guardPostgresAuth}).
  */
 export async function connectPostgres(target: PostgresTarget, login: Credential, secrets: readonly string[]): Promise<PostgresSession> {
   const { default: PgClient } = await import('pg/lib/client');
   const where = `${target.host}:${target.port}/${target.database}`;
+  assertTransportAllowed('postgres', target.settings, where);
+  const guard = guardPostgresAuth(target.settings, where, login.password);
   const config: ClientConfig = {
     host: target.host,
     port: target.port,
     database: target.database,
     user: login.username,
-    password: login.password,
+    password: guard.password,
     application_name: 'keywarden-rotate',
     connectionTimeoutMillis: target.settings.connectTimeoutMs,
     statement_timeout: target.settings.statementTimeoutMs,
@@ -48,11 +53,12 @@ export async function connectPostgres(target: PostgresTarget, login: Credential,
   // A server that goes away mid-step makes the client emit 'error'; the query in flight rejects
   // with it, and an unhandled 'error' event would crash the function instead.
   client.on('error', () => undefined);
+  guard.watch(client);
   try {
     await client.connect();
   } catch (error) {
     await client.end().catch(() => undefined);
-    throw databaseError('postgres', `logging in as ${login.username} to ${where}`, error, secrets);
+    throw refusalOr(error, (failure) => databaseError('postgres', `logging in as ${login.username} to ${where}`, failure, secrets));
   }
   return {
     user: login.username,

@@ -4,6 +4,7 @@ import type { DbSettings } from './config';
 import { databaseError } from './failure';
 import type { Credential } from './secret';
 import { tlsOptions } from './tls';
+import { assertTransportAllowed } from './transport';
 
 /**
  * A small Redis client: RESP2 over TCP or TLS, one command at a time, for the handful of
@@ -92,9 +93,14 @@ export function parseReply(buffer: Buffer, offset = 0): { value: RespValue | Res
 /**
  * Connects and authenticates as `login` (AUTH username password, Redis 6+). TLS, when asked
  * for, is verified; against a server without TLS the handshake fails, it never falls back.
+ * AUTH carries the password in clear (Redis has no challenge-response), so without TLS the
+ * password is readable by whoever answers: that happens only when the settings say who allowed
+ * plaintext (an administrator's binding with transport `plaintext`, or an unbound value's
+ * `ssl: false`), and is refused otherwise.
  */
 export async function connectRedis(target: RedisTarget, login: Credential, secrets: readonly string[]): Promise<RedisSession> {
   const where = `${target.host}:${target.port}`;
+  assertTransportAllowed('redis', target.settings, where);
   const fail = (what: string, error: unknown) => databaseError('redis', `${what} as ${login.username} at ${where}`, error, secrets);
   let socket: Socket;
   try {

@@ -1,4 +1,4 @@
-import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from 'node:tls';
+import { checkServerIdentity, TLSSocket, type ConnectionOptions, type PeerCertificate } from 'node:tls';
 import type { TlsSettings } from './config';
 
 /**
@@ -15,4 +15,13 @@ export function tlsOptions(tls: TlsSettings): ConnectionOptions {
   // SNI takes a host name only; an IP address there makes Node warn and is ignored by servers.
   if (!/^[\d.]+$|:/.test(tls.servername)) options.servername = tls.servername;
   return options;
+}
+
+/**
+ * True when `stream` is a TLS socket whose peer was verified: what a driver's socket is after a
+ * handshake with {@link tlsOptions}. Asked of the live socket, not of the configuration, so that
+ * a password decision rests on what the connection is.
+ */
+export function isVerifiedTls(stream: unknown): boolean {
+  return stream instanceof TLSSocket && stream.encrypted === true && stream.authorized === true;
 }
