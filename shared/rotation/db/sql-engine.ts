@@ -2,6 +2,7 @@ import { SecretTestFailedError } from '../../errors';
 import type { RotationContext } from '../strategy';
 import type { TaggedSecret } from '../strategies/tag-options';
 import { logsIn, type Closable } from './login';
+import { refusePrivilegedUsers } from './privileged-target';
 import { readDbSecret, type Credential, type DbSecret } from './secret';
 
 /** Where a login goes; engines add what else they need (a database, settings). */
@@ -33,6 +34,20 @@ export interface SqlEngine<T extends SqlTarget, S extends Closable> {
   cloneUser(session: S, source: string, user: Credential): Promise<void>;
   /** Alternating-users revoke, as master: `user` can no longer log in and its sessions end. */
   retireUser(session: S, user: string): Promise<string>;
+  /**
+   * As master, before any change: why `user` must not be changed by the master, asked of the
+   * server (it is the master's own login, or privileged there); empty when it may be. See
+   * docs/rotation-databases.md, "What the master never touches".
+   */
+  privilegesOf(session: S, user: string): Promise<string[]>;
+}
+
+/**
+ * Refuses (RotationRefusedError, rule `rotation.privileged-target`) when any of `users` is the
+ * master's login or privileged on the server, before the master changes anything.
+ */
+export function refusePrivileged<S>(engine: { name: string; privilegesOf(session: S, user: string): Promise<string[]> }, secretName: string, session: S, users: readonly string[]): Promise<void> {
+  return refusePrivilegedUsers(secretName, engine.name, users, (user) => engine.privilegesOf(session, user));
 }
 
 /** Runs `fn` on an open session and always closes it. */
