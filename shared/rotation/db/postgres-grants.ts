@@ -5,7 +5,8 @@ import { quoteIdent, type PostgresSession } from './postgres-client';
 /**
  * Keeps the pending user's rights identical to the current user's in PostgreSQL: role
  * memberships (the shared owner role among them), the role attributes INHERIT, CREATEDB,
- * CREATEROLE and CONNECTION LIMIT, and direct privileges on this database, its schemas, tables,
+ * CONNECTION LIMIT and VALID UNTIL (SUPERUSER, CREATEROLE, REPLICATION and BYPASSRLS are only
+ * ever taken away), and direct privileges on this database, its schemas, tables,
  * views, sequences and routines. Missing rights are granted and extra ones revoked, then the two
  * users are compared again: a master that lacks the right to grant something fails the step
  * instead of leaving the users apart (PostgreSQL only warns about such a GRANT).
@@ -70,24 +71,35 @@ interface Attributes extends Record<string, unknown> {
   rolname: string;
   rolinherit: boolean;
   rolcreatedb: boolean;
-  rolcreaterole: boolean;
   rolconnlimit: number;
+  validuntil: string;
+  privileged: string[];
 }
+
+/**
+ * The attributes that make a role privileged: the target is given none of them, whatever the
+ * source has (a privileged source or target is refused before any change, see
+ * postgres-privileges.ts; this keeps the copy from ever granting one).
+ */
+const PRIVILEGED_ATTRIBUTES = ['SUPERUSER', 'CREATEROLE', 'REPLICATION', 'BYPASSRLS'];
 
 async function attributeChanges(session: PostgresSession, source: string, target: string): Promise<string[]> {
   const rows = await session.query<Attributes>(
-    'SELECT rolname, rolinherit, rolcreatedb, rolcreaterole, rolconnlimit FROM pg_roles WHERE rolname = ANY($1)',
+    `SELECT rolname, rolinherit, rolcreatedb, rolconnlimit, COALESCE(rolvaliduntil::text, 'infinity') AS validuntil,
+            array_remove(ARRAY[CASE WHEN rolsuper THEN 'SUPERUSER' END, CASE WHEN rolcreaterole THEN 'CREATEROLE' END,
+                               CASE WHEN rolreplication THEN 'REPLICATION' END, CASE WHEN rolbypassrls THEN 'BYPASSRLS' END], NULL) AS privileged
+       FROM pg_roles WHERE rolname = ANY($1)`,
     [[source, target]],
     `reading the attributes of ${source} and ${target}`,
   );
   const want = rows.find((row) => row.rolname === source);
   const have = rows.find((row) => row.rolname === target);
   if (!want || !have) return [];
-  const flags: string[] = [];
+  const flags: string[] = PRIVILEGED_ATTRIBUTES.filter((attribute) => have.privileged.includes(attribute)).map((attribute) => `NO${attribute}`);
   if (want.rolinherit !== have.rolinherit) flags.push(want.rolinherit ? 'INHERIT' : 'NOINHERIT');
   if (want.rolcreatedb !== have.rolcreatedb) flags.push(want.rolcreatedb ? 'CREATEDB' : 'NOCREATEDB');
-  if (want.rolcreaterole !== have.rolcreaterole) flags.push(want.rolcreaterole ? 'CREATEROLE' : 'NOCREATEROLE');
   if (want.rolconnlimit !== have.rolconnlimit) flags.push(`CONNECTION LIMIT ${Number(want.rolconnlimit)}`);
+  if (want.validuntil !== have.validuntil) flags.push(`VALID UNTIL '${want.validuntil.replace(/'/g, "''")}'`);
   return flags.length > 0 ? [`ALTER ROLE ${quoteIdent(target)} WITH ${flags.join(' ')}`] : [];
 }
 
