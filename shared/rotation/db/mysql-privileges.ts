@@ -1,5 +1,5 @@
 import type { MysqlSession } from './mysql-client';
-import { readGrants, type Account, type AccountGrants } from './mysql-grants';
+import { parseGrants, readGrants, type Account, type AccountGrants } from './mysql-grants';
 
 /**
  * Global (`*.*`) privileges a rotated user may hold without being privileged. Every other global
@@ -57,7 +57,7 @@ async function accountsOf(session: MysqlSession, user: string): Promise<Account[
 /** The reasons one account or role is privileged, its roles followed (each once). */
 async function reasonsOfGrantee(session: MysqlSession, grantee: Account, label: string, seen: Set<string>, depth = 0): Promise<string[]> {
   seen.add(label);
-  const grants = await readGrants(session, grantee);
+  const grants = await grantsOf(session, grantee);
   const reasons = privilegedGrants(grants).map((reason) => `${label} ${reason}`);
   if (depth >= MAX_ROLE_DEPTH) return reasons;
   for (const role of grants.roles.keys()) {
@@ -66,6 +66,16 @@ async function reasonsOfGrantee(session: MysqlSession, grantee: Account, label: 
     if (!seen.has(roleLabel)) reasons.push(...(await reasonsOfGrantee(session, account, roleLabel, seen, depth + 1)));
   }
   return reasons;
+}
+
+/**
+ * SHOW GRANTS of an account, or of a role: MariaDB names a role without a host part (and reads
+ * `'r'@''` as `'r'@'%'`), MySQL as `'r'@'%'`.
+ */
+async function grantsOf(session: MysqlSession, grantee: Account): Promise<AccountGrants> {
+  if (grantee.host !== '') return readGrants(session, grantee);
+  const rows = await session.query<Record<string, string>>('SHOW GRANTS FOR ?', [grantee.user], `reading the grants of role ${grantee.user}`);
+  return parseGrants(rows.map((row) => String(Object.values(row)[0] ?? '')));
 }
 
 /**

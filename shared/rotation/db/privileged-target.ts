@@ -36,8 +36,8 @@ export function privilegedTargetError(secretName: string, engine: string, user: 
   const listed = reasons.slice(0, MAX_REASONS).join('; ') + (reasons.length > MAX_REASONS ? `; and ${reasons.length - MAX_REASONS} more` : '');
   return new RotationRefusedError(
     `secret ${secretName}: refused (${PRIVILEGED_TARGET_RULE}): field "username" leads the master to ${engine} user ` +
-      `${boundedName(user)}, which ${listed}; keywarden never sets the password of, copies rights from or locks the master ` +
-      'or a privileged user. Nothing was changed',
+      `${boundedName(user)}, which the server reports as privileged: ${listed}. keywarden never sets the password of, copies ` +
+      'rights from or locks the master or a privileged user; nothing was changed',
     { rule: PRIVILEGED_TARGET_RULE, field: 'username' },
   );
 }

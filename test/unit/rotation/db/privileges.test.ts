@@ -70,12 +70,12 @@ describe('refusePrivilegedUsers', () => {
     await expect(refusal).rejects.toBeInstanceOf(RotationRefusedError);
     const error = (await refusal.catch((e: unknown) => e)) as RotationRefusedError;
     expect(error).toMatchObject({ rule: 'rotation.privileged-target', field: 'username' });
-    expect(error.message).toMatch(/^secret db\/app: refused \(rotation\.privileged-target\): field "username" leads the master to postgres user "x\\n\\n\\na+…", which has SUPERUSER;/);
+    expect(error.message).toMatch(/^secret db\/app: refused \(rotation\.privileged-target\): field "username" leads the master to postgres user "x\\n\\n\\na+…", which the server reports as privileged: has SUPERUSER\./);
     expect(error.message.length).toBeLessThan(400);
   });
 
   it('lists at most three reasons', () => {
-    expect(privilegedTargetError('s', 'mysql', 'u', ['a', 'b', 'c', 'd', 'e']).message).toContain('which a; b; c; and 2 more;');
+    expect(privilegedTargetError('s', 'mysql', 'u', ['a', 'b', 'c', 'd', 'e']).message).toContain('privileged: a; b; c; and 2 more.');
   });
 
   it('passes users with no reasons', async () => {
