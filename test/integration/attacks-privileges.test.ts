@@ -177,6 +177,7 @@ describe('postgres: the master is never a target', () => {
       await admin.query(`GRANT ${group} TO ${name}`);
     }],
     ['a member of the master role', (f, name) => admin.query(`GRANT ${f.master} TO ${name}`).then(() => undefined)],
+    ['granted EXECUTE on pg_read_file(text)', (f, name) => admin.query(`GRANT EXECUTE ON FUNCTION pg_read_file(text) TO ${name}`).then(() => undefined)],
   ];
 
   describe.each(privileged)('target is %s', (kind, makePrivileged) => {
@@ -210,6 +211,25 @@ describe('postgres: the master is never a target', () => {
     await attack(`db/${f.s}`, [app, clone, f.master], [f.masterLogin, current, { username: clone, password: password('clone', f.s) }], [f.masterLogin.password]);
   });
 
+  it('attack: a pre-existing <user>_clone with CREATE on another database and a column privilege -> refused for the other database, nothing changed', async () => {
+    const f = await fixture();
+    const app = await role(`app_${f.s}`, `LOGIN PASSWORD '${password('app', f.s)}'`);
+    const clone = await role(`${app}_clone`, `LOGIN PASSWORD '${password('clone', f.s)}'`);
+    const other = `otherdb_${f.s}`;
+    await admin.query(`CREATE DATABASE ${other}`);
+    try {
+      await admin.query(`GRANT CREATE ON DATABASE ${other} TO ${clone}`);
+      const current = { username: app, password: password('app', f.s) };
+      await createTestSecret(`db/${f.s}`, { ...f.base, ...current });
+      const acl = async () => (await admin.query('SELECT datacl::text FROM pg_database WHERE datname = $1', [other])).rows;
+      const aclBefore = await acl();
+      await attack(`db/${f.s}`, [app, clone, f.master], [f.masterLogin, current, { username: clone, password: password('clone', f.s) }], [f.masterLogin.password]);
+      expect(await acl()).toEqual(aclBefore);
+    } finally {
+      await admin.query(`DROP DATABASE ${other}`);
+    }
+  });
+
   it('attack: revoke names the master as the previous user -> refused, the master still logs in and is not NOLOGIN', async () => {
     const f = await fixture();
     const app = await role(`app_${f.s}`, `LOGIN PASSWORD '${password('app', f.s)}'`);
@@ -221,11 +241,19 @@ describe('postgres: the master is never a target', () => {
     expect(await logsIn(f.masterLogin)).toBe(true);
   });
 
-  it('a legitimate alternating rotation passes; the clone gets exactly the source\'s attributes (INHERIT, CREATEDB, CONNECTION LIMIT, VALID UNTIL), never more', async () => {
+  it('a legitimate alternating rotation passes; the clone gets exactly the source\'s attributes (INHERIT, CREATEDB, CONNECTION LIMIT, VALID UNTIL) and column privileges, never more', async () => {
     const f = await fixture();
     const app = await role(`app_${f.s}`, `LOGIN NOINHERIT CREATEDB CONNECTION LIMIT 7 VALID UNTIL '2099-01-01 00:00:00+00' PASSWORD '${password('app', f.s)}'`);
     // A clone left from before with other (unprivileged) attributes: made identical.
     const clone = await role(`${app}_clone`, "LOGIN INHERIT CONNECTION LIMIT 1 VALID UNTIL '2030-01-01 00:00:00+00'");
+    // Column privileges are copied both ways: the source's added, the clone's extra one revoked.
+    // The shared-owner model (docs/rotation-databases.md): the master acts as the owner.
+    const owner = await role(`owner_${f.s}`, 'NOLOGIN');
+    await admin.query(`GRANT ${owner} TO ${f.master} WITH ADMIN OPTION`);
+    await admin.query(`CREATE TABLE cols_${f.s} (id int, secret text, note text)`);
+    await admin.query(`ALTER TABLE cols_${f.s} OWNER TO ${owner}`);
+    await admin.query(`GRANT SELECT (id, note) ON cols_${f.s} TO ${app}`);
+    await admin.query(`GRANT SELECT (secret) ON cols_${f.s} TO ${clone}`);
     await createTestSecret(`db/${f.s}`, { ...f.base, username: app, password: password('app', f.s) });
     const report = await rotate(`db/${f.s}`);
     expect(report.steps.at(-1)!.error).toBeUndefined();
@@ -237,6 +265,10 @@ describe('postgres: the master is never a target', () => {
     const [a, c] = attributes.rows;
     expect({ ...c, rolname: app }).toEqual(a);
     expect(c).toMatchObject({ rolsuper: false, rolcreaterole: false, rolreplication: false, rolbypassrls: false, rolinherit: false, rolcreatedb: true, rolconnlimit: 7 });
+    const columns = async (grantee: string) =>
+      (await admin.query('SELECT column_name FROM information_schema.column_privileges WHERE grantee = $1 AND table_name = $2 ORDER BY 1', [grantee, `cols_${f.s}`])).rows;
+    expect(await columns(clone)).toEqual([{ column_name: 'id' }, { column_name: 'note' }]);
+    expect(await columns(app)).toEqual(await columns(clone));
     expect(await logsIn(await valueAt(`db/${f.s}`))).toBe(true);
   });
 

@@ -47,7 +47,7 @@ export function alternatingUsersStrategy<T extends SqlTarget, S extends Closable
       const pending = await readDbSecret(ctx, 'pending');
       const source = alternateUser(pending.username);
       await asMaster(ctx, pending, 'alternating-users rotation', [pending.password], async (session) => {
-        await refusePrivileged(engine, ctx.name, session, [pending.username, source]);
+        await refusePrivileged(engine, ctx.name, session, { target: pending.username, source });
         await engine.cloneUser(session, source, pending);
       });
     },
@@ -61,7 +61,7 @@ export function alternatingUsersStrategy<T extends SqlTarget, S extends Closable
         return { revoked: false, detail: `secret ${ctx.name}: no previous user differs from the current one (${current.username}); nothing to revoke` };
       }
       const done = await asMaster(ctx, current, 'revoking the previous user', [], async (session) => {
-        await refusePrivileged(engine, ctx.name, session, [previous.username]);
+        await refusePrivileged(engine, ctx.name, session, { target: previous.username });
         return engine.retireUser(session, previous.username);
       });
       return { revoked: true, detail: `secret ${ctx.name}: ${done}` };

@@ -24,8 +24,10 @@ export const PRIVILEGED_POSTGRES_ROLES: Readonly<Record<string, string>> = {
  * the master's own login (`session_user`); a member of the master role (it may act as the
  * master); a role the master draws rights from (the master inherits it or may SET ROLE to it);
  * a role that is, or may become, one with SUPERUSER, CREATEROLE, REPLICATION or BYPASSRLS; one
- * holding ADMIN OPTION on any role membership (it may grant roles, itself included); or a member
- * of a role in {@link PRIVILEGED_POSTGRES_ROLES}. "May become" is `pg_has_role(…, 'MEMBER')`:
+ * holding ADMIN OPTION on any role membership (it may grant roles, itself included); a member
+ * of a role in {@link PRIVILEGED_POSTGRES_ROLES}; or one granted a right on a system catalog
+ * function or table that PUBLIC lacks (pg_read_file, pg_authid…), other than through those
+ * predefined roles. "May become" is `pg_has_role(…, 'MEMBER')`:
  * every role reached through memberships, whatever their INHERIT and SET options, because a
  * membership with ADMIN OPTION alone lets a role grant itself the rest.
  */
@@ -50,18 +52,19 @@ function explain(reason: string): string {
 
 /**
  * One statement, one row per reason. `reach` is every role the target is or may become
- * (pg_has_role MEMBER is reflexive and transitive). Role names in the reasons come from the
+ * (pg_has_role MEMBER is reflexive and transitive); a superuser is a member of every role, so for
+ * one only its own SUPERUSER is reported. Role names in the reasons come from the
  * server's catalog, so they are at most 63 characters.
  */
 function privilegesSql(masterDraws: string): string {
   return `
-  WITH t AS (SELECT oid, rolname FROM pg_roles WHERE rolname = $1),
+  WITH t AS (SELECT oid, rolname, rolsuper FROM pg_roles WHERE rolname = $1),
        m AS (SELECT oid, rolname FROM pg_roles WHERE rolname = session_user),
-       reach AS (SELECT r.* FROM pg_roles r, t WHERE pg_has_role(t.oid, r.oid, 'MEMBER'))
+       reach AS (SELECT r.* FROM pg_roles r, t WHERE r.oid = t.oid OR (NOT t.rolsuper AND pg_has_role(t.oid, r.oid, 'MEMBER')))
   SELECT 'is the master''s own login' AS reason FROM t, m WHERE t.oid = m.oid
   UNION ALL
   SELECT 'is a member of the master role ' || quote_ident(m.rolname) || ' (it may act as the master)'
-    FROM t, m WHERE t.oid <> m.oid AND pg_has_role(t.oid, m.oid, 'MEMBER')
+    FROM t, m WHERE t.oid <> m.oid AND NOT t.rolsuper AND pg_has_role(t.oid, m.oid, 'MEMBER')
   UNION ALL
   SELECT 'is a role the master ' || quote_ident(m.rolname) || ' is a member of (the master draws rights from it)'
     FROM t, m WHERE t.oid <> m.oid AND ${masterDraws}
@@ -77,5 +80,49 @@ function privilegesSql(masterDraws: string): string {
     FROM pg_auth_members am JOIN reach r ON r.oid = am.member JOIN pg_roles g ON g.oid = am.roleid CROSS JOIN t
    WHERE am.admin_option
   UNION ALL
-  SELECT 'is a member of ' || r.rolname FROM reach r WHERE r.rolname = ANY($2)`;
+  SELECT 'is a member of ' || r.rolname FROM reach r WHERE r.rolname = ANY($2)
+  UNION ALL
+  SELECT 'holds ' || a.privilege_type || ' on ' || o.name
+         || CASE WHEN r.oid = t.oid THEN '' ELSE ' through ' || quote_ident(r.rolname) END || ' (a system catalog object PUBLIC may not use)'
+    FROM (SELECT p.oid::regprocedure::text AS name, p.proacl AS acl FROM pg_proc p
+           WHERE p.pronamespace = 'pg_catalog'::regnamespace AND p.proacl IS NOT NULL
+          UNION ALL
+          SELECT c.oid::regclass::text, c.relacl FROM pg_class c
+           WHERE c.relnamespace = 'pg_catalog'::regnamespace AND c.relacl IS NOT NULL) o
+    CROSS JOIN LATERAL aclexplode(o.acl) a JOIN reach r ON r.oid = a.grantee CROSS JOIN t
+   WHERE r.rolname NOT LIKE 'pg\\_%'`;
 }
+
+/**
+ * Rights `target` holds that `source` lacks and that the grant copy neither copies nor revokes:
+ * privileges on other databases and their objects, tablespaces, parameters, types, languages,
+ * foreign servers, large objects (everything pg_shdepend records as an ACL entry naming the role,
+ * outside what postgres-grants.ts keeps identical: this database and its schemas, tables,
+ * columns, sequences and routines). A pre-existing clone with such rights would hand them to
+ * whoever reads the secret; it is refused, not fixed (the copy cannot see into other databases).
+ */
+export async function postgresExtraRightsOf(session: PostgresSession, target: string, source: string): Promise<string[]> {
+  const rows = await session.query<{ object: string }>(EXTRA_RIGHTS_SQL, [target, source], `comparing the rights of ${target} and ${source}`);
+  if (rows.length === 0) return [];
+  const listed = rows.slice(0, 3).map((row) => row.object).join(', ') + (rows.length > 3 ? ` and ${rows.length - 3} more` : '');
+  return [`holds privileges ${quoteName(source)} lacks, which keywarden neither copies nor revokes: ${listed}`];
+}
+
+function quoteName(name: string): string {
+  return JSON.stringify(name.slice(0, 63));
+}
+
+const EXTRA_RIGHTS_SQL = `
+  WITH t AS (SELECT oid FROM pg_roles WHERE rolname = $1),
+       s AS (SELECT oid FROM pg_roles WHERE rolname = $2),
+       here AS (SELECT oid FROM pg_database WHERE datname = current_database())
+  SELECT DISTINCT CASE WHEN d.dbid IN (0, here.oid) THEN pg_describe_object(d.classid, d.objid, d.objsubid)
+                       ELSE 'an object in database ' || quote_ident(db.datname) END AS object
+    FROM pg_shdepend d CROSS JOIN t CROSS JOIN here LEFT JOIN pg_database db ON db.oid = d.dbid
+   WHERE d.refclassid = 'pg_authid'::regclass AND d.refobjid = t.oid AND d.deptype = 'a'
+     AND NOT (d.dbid = here.oid AND d.classid IN ('pg_class'::regclass, 'pg_namespace'::regclass, 'pg_proc'::regclass))
+     AND NOT (d.dbid = 0 AND d.classid = 'pg_database'::regclass AND d.objid = here.oid)
+     AND NOT EXISTS (SELECT 1 FROM pg_shdepend o CROSS JOIN s
+                      WHERE o.refclassid = d.refclassid AND o.refobjid = s.oid AND o.deptype = 'a' AND o.dbid = d.dbid
+                        AND o.classid = d.classid AND o.objid = d.objid AND o.objsubid = d.objsubid)
+   ORDER BY 1`;

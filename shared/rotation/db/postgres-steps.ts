@@ -1,6 +1,6 @@
 import { connectPostgres, postgresTarget, quoteIdent, type PostgresSession, type PostgresTarget } from './postgres-client';
 import { syncPostgresRights } from './postgres-grants';
-import { postgresPrivilegesOf } from './postgres-privileges';
+import { postgresExtraRightsOf, postgresPrivilegesOf } from './postgres-privileges';
 import { scramSha256Verifier } from './scram';
 import type { SqlEngine } from './sql-engine';
 
@@ -18,6 +18,7 @@ export const postgresEngine: SqlEngine<PostgresTarget, PostgresSession> = {
   target: postgresTarget,
   connect: connectPostgres,
   privilegesOf: postgresPrivilegesOf,
+  extraRightsOf: postgresExtraRightsOf,
 
   async changeOwnPassword(session, login) {
     const verifier = scramSha256Verifier(login.password);

@@ -40,14 +40,29 @@ export interface SqlEngine<T extends SqlTarget, S extends Closable> {
    * docs/rotation-databases.md, "What the master never touches".
    */
   privilegesOf(session: S, user: string): Promise<string[]>;
+  /**
+   * As master, before any change: rights `target` holds that `source` lacks and that
+   * {@link cloneUser} cannot take away; empty when none. Absent where the copy covers every right.
+   */
+  extraRightsOf?(session: S, target: string, source: string): Promise<string[]>;
 }
 
 /**
- * Refuses (RotationRefusedError, rule `rotation.privileged-target`) when any of `users` is the
- * master's login or privileged on the server, before the master changes anything.
+ * Refuses (RotationRefusedError, rule `rotation.privileged-target`) when `target` or `source` is
+ * the master's login or privileged on the server, or `target` holds rights `source` lacks that
+ * the copy cannot take away, before the master changes anything.
  */
-export function refusePrivileged<S>(engine: { name: string; privilegesOf(session: S, user: string): Promise<string[]> }, secretName: string, session: S, users: readonly string[]): Promise<void> {
-  return refusePrivilegedUsers(secretName, engine.name, users, (user) => engine.privilegesOf(session, user));
+export function refusePrivileged<S extends Closable>(
+  engine: Pick<SqlEngine<SqlTarget, S>, 'name' | 'privilegesOf' | 'extraRightsOf'>,
+  secretName: string,
+  session: S,
+  users: { target: string; source?: string },
+): Promise<void> {
+  const { target, source } = users;
+  return refusePrivilegedUsers(secretName, engine.name, source === undefined ? [target] : [target, source], async (user) => [
+    ...(await engine.privilegesOf(session, user)),
+    ...(user === target && source !== undefined && engine.extraRightsOf ? await engine.extraRightsOf(session, target, source) : []),
+  ]);
 }
 
 /** Runs `fn` on an open session and always closes it. */
