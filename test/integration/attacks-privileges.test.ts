@@ -342,6 +342,17 @@ describe('mysql/mariadb: the master is never a target', () => {
     await attack(`db/${f.s}`, [f.master, `${f.master}_clone`], [f.masterLogin], [f.masterLogin.password]);
   });
 
+  it.each([
+    ['<master>+space', (master: string) => `${master} `],
+    ['<master>+space+_clone', (master: string) => `${master} _clone`],
+  ])("attack: current username is %s (MariaDB compares user names with PAD SPACE) -> refused, the master's password hash unchanged", async (kind, name) => {
+    const f = await fixture();
+    cleanup.push(`DROP USER IF EXISTS '${f.master} _clone'@'${HOST}'`);
+    await createTestSecret(`db/${f.s}`, { ...f.base, username: name(f.master), password: 'a-password-the-writer-knows' });
+    await attack(`db/${f.s}`, [f.master, `${f.master} _clone`], [f.masterLogin], [f.masterLogin.password]);
+    expect(await logsIn({ username: f.master, password: 'a-password-the-writer-knows' })).toBe(false);
+  });
+
   it("attack: current username is <master>_clone, so the pending user is the master -> refused, the master's password hash unchanged", async () => {
     const f = await fixture();
     const tenant = await user(`${f.master}_clone`, password('tenant', f.s));

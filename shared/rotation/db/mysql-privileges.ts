@@ -34,8 +34,8 @@ const MAX_ROLE_DEPTH = 8;
 export async function mysqlPrivilegesOf(session: MysqlSession, user: string): Promise<string[]> {
   const master = await masterUserName(session);
   const reasons: string[] = [];
-  if (user === master || user === session.user) reasons.push("is the master's own user");
   const accounts = await accountsOf(session, user);
+  if ([user, ...accounts.map((account) => account.user)].some((name) => name === master || name === session.user)) reasons.push("is the master's own user");
   for (const account of accounts) {
     reasons.push(...(await reasonsOfGrantee(session, account, describeGrantee(account), new Set())));
   }
@@ -49,9 +49,13 @@ async function masterUserName(session: MysqlSession): Promise<string> {
   return account.slice(0, account.lastIndexOf('@'));
 }
 
+/**
+ * The accounts the server matches to `user`, named as the server stores them: user names compare
+ * with PAD SPACE, so `'admin '` finds the accounts of `admin`, and ALTER USER treats it the same.
+ */
 async function accountsOf(session: MysqlSession, user: string): Promise<Account[]> {
-  const rows = await session.query<{ Host: string }>('SELECT Host FROM mysql.user WHERE User = ? ORDER BY Host', [user], `listing the accounts of ${user}`);
-  return rows.map((row) => ({ user, host: String(row.Host) }));
+  const rows = await session.query<{ User: string; Host: string }>('SELECT User, Host FROM mysql.user WHERE User = ? ORDER BY Host', [user], `listing the accounts of ${user}`);
+  return rows.map((row) => ({ user: String(row.User), host: String(row.Host) }));
 }
 
 /** The reasons one account or role is privileged, its roles followed (each once). */
