@@ -3,7 +3,7 @@ import { secretFormatError, withOwnedFields } from '../strategies/json-secret';
 import { newDbPassword, type Closable } from './login';
 import { loadMaster } from './master';
 import { readDbSecret, readPreviousDbSecret, type DbSecret } from './secret';
-import { closing, testLogin, type SqlEngine, type SqlTarget } from './sql-engine';
+import { closing, refusePrivileged, testLogin, type SqlEngine, type SqlTarget } from './sql-engine';
 
 /** The suffix of the second user in alternating-users rotation, as in AWS's templates. */
 const CLONE_SUFFIX = '_clone';
@@ -45,9 +45,11 @@ export function alternatingUsersStrategy<T extends SqlTarget, S extends Closable
       // Everything comes from the pending value (made from current by create): the source user is
       // the other one of the pair. This saves reading AWSCURRENT again.
       const pending = await readDbSecret(ctx, 'pending');
-      await asMaster(ctx, pending, 'alternating-users rotation', [pending.password], (session) =>
-        engine.cloneUser(session, alternateUser(pending.username), pending),
-      );
+      const source = alternateUser(pending.username);
+      await asMaster(ctx, pending, 'alternating-users rotation', [pending.password], async (session) => {
+        await refusePrivileged(engine, ctx.name, session, { target: pending.username, source });
+        await engine.cloneUser(session, source, pending);
+      });
     },
 
     test: (ctx) => testLogin(engine, ctx),
@@ -58,7 +60,10 @@ export function alternatingUsersStrategy<T extends SqlTarget, S extends Closable
       if (!previous || previous.username === current.username) {
         return { revoked: false, detail: `secret ${ctx.name}: no previous user differs from the current one (${current.username}); nothing to revoke` };
       }
-      const done = await asMaster(ctx, current, 'revoking the previous user', [], (session) => engine.retireUser(session, previous.username));
+      const done = await asMaster(ctx, current, 'revoking the previous user', [], async (session) => {
+        await refusePrivileged(engine, ctx.name, session, { target: previous.username });
+        return engine.retireUser(session, previous.username);
+      });
       return { revoked: true, detail: `secret ${ctx.name}: ${done}` };
     },
   };

@@ -72,9 +72,14 @@ export function grantChanges(want: AccountGrants, have: AccountGrants): Array<{ 
       grants.push(`GRANT ${missing.length > 0 ? missing.join(', ') : 'USAGE'} ON ${object} TO ?@?${needsOption ? ' WITH GRANT OPTION' : ''}`);
     }
   }
-  for (const role of have.roles.keys()) if (!want.roles.has(role)) revokes.push(`REVOKE ${role} FROM ?@?`);
+  for (const [role, admin] of have.roles) {
+    // An ADMIN OPTION the source lacks goes by revoking the role and granting it again, which
+    // MySQL and MariaDB both accept (REVOKE ADMIN OPTION FOR is MariaDB's alone).
+    if (!want.roles.has(role) || (admin && !want.roles.get(role))) revokes.push(`REVOKE ${role} FROM ?@?`);
+  }
   for (const [role, admin] of want.roles) {
-    if (!have.roles.has(role) || (admin && !have.roles.get(role))) grants.push(`GRANT ${role} TO ?@?${admin ? ' WITH ADMIN OPTION' : ''}`);
+    const held = have.roles.get(role);
+    if (held === undefined || (admin && !held) || (!admin && held)) grants.push(`GRANT ${role} TO ?@?${admin ? ' WITH ADMIN OPTION' : ''}`);
   }
   if (want.defaultRole !== have.defaultRole) grants.push(`SET DEFAULT ROLE ${want.defaultRole ?? 'NONE'} FOR ?@?`);
   return [...revokes, ...grants].map((sql) => ({ sql }));

@@ -2,6 +2,7 @@ import { DatabaseError } from '../../errors';
 import { log } from '../../log';
 import { connectMysql, mysqlTarget, type MysqlSession, type MysqlTarget } from './mysql-client';
 import { describe, syncMysqlGrants, type Account } from './mysql-grants';
+import { mysqlPrivilegesOf } from './mysql-privileges';
 import type { Credential } from './secret';
 import type { SqlEngine } from './sql-engine';
 
@@ -22,6 +23,7 @@ export const mysqlEngine: SqlEngine<MysqlTarget, MysqlSession> = {
   maxUserName: MAX_USER_NAME,
   target: mysqlTarget,
   connect: connectMysql,
+  privilegesOf: mysqlPrivilegesOf,
 
   changeOwnPassword,
 

@@ -5,8 +5,9 @@ import { quoteIdent, type PostgresSession } from './postgres-client';
 /**
  * Keeps the pending user's rights identical to the current user's in PostgreSQL: role
  * memberships (the shared owner role among them), the role attributes INHERIT, CREATEDB,
- * CREATEROLE and CONNECTION LIMIT, and direct privileges on this database, its schemas, tables,
- * views, sequences and routines. Missing rights are granted and extra ones revoked, then the two
+ * CONNECTION LIMIT and VALID UNTIL (SUPERUSER, CREATEROLE, REPLICATION and BYPASSRLS are only
+ * ever taken away), and direct privileges on this database, its schemas, tables (and their
+ * columns), views, sequences and routines. Missing rights are granted and extra ones revoked, then the two
  * users are compared again: a master that lacks the right to grant something fails the step
  * instead of leaving the users apart (PostgreSQL only warns about such a GRANT).
  */
@@ -70,24 +71,35 @@ interface Attributes extends Record<string, unknown> {
   rolname: string;
   rolinherit: boolean;
   rolcreatedb: boolean;
-  rolcreaterole: boolean;
   rolconnlimit: number;
+  validuntil: string;
+  privileged: string[];
 }
+
+/**
+ * The attributes that make a role privileged: the target is given none of them, whatever the
+ * source has (a privileged source or target is refused before any change, see
+ * postgres-privileges.ts; this keeps the copy from ever granting one).
+ */
+const PRIVILEGED_ATTRIBUTES = ['SUPERUSER', 'CREATEROLE', 'REPLICATION', 'BYPASSRLS'];
 
 async function attributeChanges(session: PostgresSession, source: string, target: string): Promise<string[]> {
   const rows = await session.query<Attributes>(
-    'SELECT rolname, rolinherit, rolcreatedb, rolcreaterole, rolconnlimit FROM pg_roles WHERE rolname = ANY($1)',
+    `SELECT rolname, rolinherit, rolcreatedb, rolconnlimit, COALESCE(rolvaliduntil::text, 'infinity') AS validuntil,
+            array_remove(ARRAY[CASE WHEN rolsuper THEN 'SUPERUSER' END, CASE WHEN rolcreaterole THEN 'CREATEROLE' END,
+                               CASE WHEN rolreplication THEN 'REPLICATION' END, CASE WHEN rolbypassrls THEN 'BYPASSRLS' END], NULL) AS privileged
+       FROM pg_roles WHERE rolname = ANY($1)`,
     [[source, target]],
     `reading the attributes of ${source} and ${target}`,
   );
   const want = rows.find((row) => row.rolname === source);
   const have = rows.find((row) => row.rolname === target);
   if (!want || !have) return [];
-  const flags: string[] = [];
+  const flags: string[] = PRIVILEGED_ATTRIBUTES.filter((attribute) => have.privileged.includes(attribute)).map((attribute) => `NO${attribute}`);
   if (want.rolinherit !== have.rolinherit) flags.push(want.rolinherit ? 'INHERIT' : 'NOINHERIT');
   if (want.rolcreatedb !== have.rolcreatedb) flags.push(want.rolcreatedb ? 'CREATEDB' : 'NOCREATEDB');
-  if (want.rolcreaterole !== have.rolcreaterole) flags.push(want.rolcreaterole ? 'CREATEROLE' : 'NOCREATEROLE');
   if (want.rolconnlimit !== have.rolconnlimit) flags.push(`CONNECTION LIMIT ${Number(want.rolconnlimit)}`);
+  if (want.validuntil !== have.validuntil) flags.push(`VALID UNTIL '${want.validuntil.replace(/'/g, "''")}'`);
   return flags.length > 0 ? [`ALTER ROLE ${quoteIdent(target)} WITH ${flags.join(' ')}`] : [];
 }
 
@@ -100,26 +112,33 @@ interface Privilege extends Record<string, unknown> {
 }
 
 /**
- * Direct privileges of both users on objects of the connected database. Object names come from
- * the server (regclass, regprocedure, quote_ident), already quoted for reuse in GRANT.
+ * Direct privileges of both users on objects of the connected database, column privileges as
+ * `SELECT ("col")` on their table. Object and column names come from the server (regclass,
+ * regprocedure, quote_ident), already quoted for reuse in GRANT.
  */
 const PRIVILEGES_SQL = `
   WITH objects AS (
-    SELECT CASE WHEN c.relkind = 'S' THEN 'SEQUENCE' ELSE 'TABLE' END AS kind, c.oid::regclass::text AS object, c.relacl AS acl
+    SELECT CASE WHEN c.relkind = 'S' THEN 'SEQUENCE' ELSE 'TABLE' END AS kind, c.oid::regclass::text AS object, c.relacl AS acl, NULL::text AS col
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relkind IN ('r', 'v', 'm', 'f', 'p', 'S') AND c.relacl IS NOT NULL
        AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
     UNION ALL
-    SELECT 'SCHEMA', quote_ident(n.nspname), n.nspacl FROM pg_namespace n
+    SELECT 'TABLE', c.oid::regclass::text, a.attacl, quote_ident(a.attname) FROM pg_attribute a
+      JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'v', 'm', 'f', 'p')
+       AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
+    UNION ALL
+    SELECT 'SCHEMA', quote_ident(n.nspname), n.nspacl, NULL FROM pg_namespace n
      WHERE n.nspacl IS NOT NULL AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
     UNION ALL
-    SELECT 'DATABASE', quote_ident(d.datname), d.datacl FROM pg_database d
+    SELECT 'DATABASE', quote_ident(d.datname), d.datacl, NULL FROM pg_database d
      WHERE d.datname = current_database() AND d.datacl IS NOT NULL
     UNION ALL
-    SELECT 'ROUTINE', p.oid::regprocedure::text, p.proacl FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+    SELECT 'ROUTINE', p.oid::regprocedure::text, p.proacl, NULL FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
      WHERE p.proacl IS NOT NULL AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   )
-  SELECT o.kind, o.object, a.privilege_type AS privilege, a.is_grantable AS grantable, r.rolname AS grantee
+  SELECT o.kind, o.object, CASE WHEN o.col IS NULL THEN a.privilege_type ELSE a.privilege_type || ' (' || o.col || ')' END AS privilege,
+         a.is_grantable AS grantable, r.rolname AS grantee
     FROM objects o CROSS JOIN LATERAL aclexplode(o.acl) a JOIN pg_roles r ON r.oid = a.grantee
    WHERE r.rolname = ANY($1)`;
 

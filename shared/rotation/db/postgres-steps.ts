@@ -1,5 +1,6 @@
 import { connectPostgres, postgresTarget, quoteIdent, type PostgresSession, type PostgresTarget } from './postgres-client';
 import { syncPostgresRights } from './postgres-grants';
+import { postgresExtraRightsOf, postgresPrivilegesOf } from './postgres-privileges';
 import { scramSha256Verifier } from './scram';
 import type { SqlEngine } from './sql-engine';
 
@@ -16,6 +17,8 @@ export const postgresEngine: SqlEngine<PostgresTarget, PostgresSession> = {
   maxUserName: MAX_ROLE_NAME,
   target: postgresTarget,
   connect: connectPostgres,
+  privilegesOf: postgresPrivilegesOf,
+  extraRightsOf: postgresExtraRightsOf,
 
   async changeOwnPassword(session, login) {
     const verifier = scramSha256Verifier(login.password);

@@ -2,6 +2,7 @@ import { SecretTestFailedError } from '../../errors';
 import type { RotationContext } from '../strategy';
 import type { TaggedSecret } from '../strategies/tag-options';
 import { logsIn, type Closable } from './login';
+import { refusePrivilegedUsers } from './privileged-target';
 import { readDbSecret, type Credential, type DbSecret } from './secret';
 
 /** Where a login goes; engines add what else they need (a database, settings). */
@@ -33,6 +34,35 @@ export interface SqlEngine<T extends SqlTarget, S extends Closable> {
   cloneUser(session: S, source: string, user: Credential): Promise<void>;
   /** Alternating-users revoke, as master: `user` can no longer log in and its sessions end. */
   retireUser(session: S, user: string): Promise<string>;
+  /**
+   * As master, before any change: why `user` must not be changed by the master, asked of the
+   * server (it is the master's own login, or privileged there); empty when it may be. See
+   * docs/rotation-databases.md, "What the master never touches".
+   */
+  privilegesOf(session: S, user: string): Promise<string[]>;
+  /**
+   * As master, before any change: rights `target` holds that `source` lacks and that
+   * {@link cloneUser} cannot take away; empty when none. Absent where the copy covers every right.
+   */
+  extraRightsOf?(session: S, target: string, source: string): Promise<string[]>;
+}
+
+/**
+ * Refuses (RotationRefusedError, rule `rotation.privileged-target`) when `target` or `source` is
+ * the master's login or privileged on the server, or `target` holds rights `source` lacks that
+ * the copy cannot take away, before the master changes anything.
+ */
+export function refusePrivileged<S extends Closable>(
+  engine: Pick<SqlEngine<SqlTarget, S>, 'name' | 'privilegesOf' | 'extraRightsOf'>,
+  secretName: string,
+  session: S,
+  users: { target: string; source?: string },
+): Promise<void> {
+  const { target, source } = users;
+  return refusePrivilegedUsers(secretName, engine.name, source === undefined ? [target] : [target, source], async (user) => [
+    ...(await engine.privilegesOf(session, user)),
+    ...(user === target && source !== undefined && engine.extraRightsOf ? await engine.extraRightsOf(session, target, source) : []),
+  ]);
 }
 
 /** Runs `fn` on an open session and always closes it. */

@@ -4,6 +4,8 @@ import { log } from '../../log';
 import { dbSettings } from '../db/config';
 import { logsIn, newDbPassword } from '../db/login';
 import { loadMaster } from '../db/master';
+import { refusePrivilegedUsers } from '../db/privileged-target';
+import { redisPrivilegesOf } from '../db/redis-privileges';
 import { connectRedis, REDIS_PORT, withRedis, type RedisSession, type RedisTarget, type RespValue } from '../db/redis-client';
 import { parseDbSecret, type DbSecret } from '../db/secret';
 import { withOwnedFields } from './json-secret';
@@ -35,6 +37,7 @@ export const redisStrategy: RotationStrategy = {
     const secrets = [pending.password, master.password];
     await withRedis(redisTarget(ctx, pending), master, secrets, async (admin) => {
       const held = await passwordHashesOf(admin, pending.username);
+      await refusePrivilegedUsers(ctx.name, 'redis', [pending.username], (user) => redisPrivilegesOf(admin, user));
       if (held.length === 2 && keep.every((hash) => held.includes(hash))) return;
       await setPasswords(admin, pending.username, keep);
     });
@@ -56,6 +59,7 @@ export const redisStrategy: RotationStrategy = {
     const master = await loadMaster(ctx, current, 'revoking a redis password');
     return withRedis(redisTarget(ctx, current), master, [current.password, master.password], async (admin) => {
       await passwordHashesOf(admin, current.username);
+      await refusePrivilegedUsers(ctx.name, 'redis', [current.username], (user) => redisPrivilegesOf(admin, user));
       await setPasswords(admin, current.username, [passwordHash(current.password)]);
       const killed = await admin.command(['CLIENT', 'KILL', 'USER', current.username], `ending the connections of ${current.username}`);
       return {
