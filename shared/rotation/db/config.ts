@@ -40,12 +40,17 @@ export interface TlsSettings {
  * Reads the settings for connecting to `host` for `secret`. The environment is read on each call
  * (it is cheap) so that a test or an operator changing it is seen at the next step.
  */
-export function dbSettings(secret: TaggedSecret, target: { host: string; ssl: boolean }, env: NodeJS.ProcessEnv = process.env): DbSettings {
+export function dbSettings(
+  secret: TaggedSecret,
+  target: { host: string; ssl: boolean; transport?: 'tls' | 'plaintext' },
+  env: NodeJS.ProcessEnv = process.env,
+): DbSettings {
   const settings: DbSettings = {
     connectTimeoutMs: integerEnv(env, CONNECT_TIMEOUT_ENV, { fallback: 5_000, min: 100, max: 60_000 }),
     statementTimeoutMs: integerEnv(env, STATEMENT_TIMEOUT_ENV, { fallback: 10_000, min: 100, max: 300_000 }),
   };
-  if (!target.ssl) return settings;
+  // A binding's `tls` forces verified TLS whatever the value's `ssl` says.
+  if (!target.ssl && target.transport !== 'tls') return settings;
   const caFile = rawTag(secret, TLS_CA_FILE_TAG)?.trim() || env[TLS_CA_FILE_ENV]?.trim() || undefined;
   const servername = rawTag(secret, TLS_SERVERNAME_TAG)?.trim() || target.host;
   return { ...settings, tls: { ca: caFile ? readCa(caFile, secret.name) : undefined, servername } };

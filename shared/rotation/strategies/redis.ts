@@ -5,7 +5,7 @@ import { dbSettings } from '../db/config';
 import { logsIn, newDbPassword } from '../db/login';
 import { loadMaster } from '../db/master';
 import { connectRedis, REDIS_PORT, withRedis, type RedisSession, type RedisTarget, type RespValue } from '../db/redis-client';
-import { parseDbSecret, withFields, type DbSecret } from '../db/secret';
+import { readDbSecret, withFields, type DbSecret } from '../db/secret';
 import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
 import { factsWhileCurrent, rotatedFromField } from './rotated-from';
 
@@ -20,7 +20,7 @@ export const redisStrategy: RotationStrategy = {
 
   async create(ctx) {
     const source = await ctx.currentVersion();
-    const current = parseDbSecret(source.value, { secretName: ctx.name, label: 'current' });
+    const current = await readDbSecret(ctx, 'current');
     // setSecret keeps the current password beside the new one; Redis needs only its hash, which
     // Redis itself shows (ACL GETUSER) and writes to its ACL file, so it is noted for setSecret.
     const note = rotatedFromField(source.versionId, { [REPLACED_HASH_FACT]: passwordHash(current.password) });
@@ -28,7 +28,7 @@ export const redisStrategy: RotationStrategy = {
   },
 
   async set(ctx) {
-    const pending = parseDbSecret(await ctx.pending(), { secretName: ctx.name, label: 'pending' });
+    const pending = await readDbSecret(ctx, 'pending');
     const keep = [await replacedPasswordHash(ctx, pending), passwordHash(pending.password)];
     const master = await loadMaster(ctx, pending, 'redis rotation');
     const secrets = [pending.password, master.password];
@@ -40,7 +40,7 @@ export const redisStrategy: RotationStrategy = {
   },
 
   async test(ctx) {
-    const pending = parseDbSecret(await ctx.pending(), { secretName: ctx.name, label: 'pending' });
+    const pending = await readDbSecret(ctx, 'pending');
     const target = redisTarget(ctx, pending);
     const works = await logsIn(async () => {
       const session = await connectRedis(target, pending, [pending.password]);
@@ -51,7 +51,7 @@ export const redisStrategy: RotationStrategy = {
   },
 
   async revoke(ctx): Promise<RevokeOutcome> {
-    const current = parseDbSecret(await ctx.current(), { secretName: ctx.name, label: 'current' });
+    const current = await readDbSecret(ctx, 'current');
     const master = await loadMaster(ctx, current, 'revoking a redis password');
     return withRedis(redisTarget(ctx, current), master, [current.password, master.password], async (admin) => {
       await passwordHashesOf(admin, current.username);
@@ -83,7 +83,7 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 async function replacedPasswordHash(ctx: RotationContext, pending: DbSecret): Promise<string> {
   const noted = factsWhileCurrent(ctx, pending.fields)?.[REPLACED_HASH_FACT];
   if (typeof noted === 'string' && SHA256_HEX.test(noted)) return noted;
-  return passwordHash(parseDbSecret(await ctx.current(), { secretName: ctx.name, label: 'current' }).password);
+  return passwordHash((await readDbSecret(ctx, 'current')).password);
 }
 
 function redisTarget(ctx: RotationContext, secret: DbSecret): RedisTarget {

@@ -1,0 +1,27 @@
+import type { Clock } from '../clock';
+import type { RotationRefusedError } from '../errors';
+import type { BindingStore } from '../rotation/binding';
+import type { RefusedRequest } from '../rotation/refusal';
+import { refusalFinding } from '../rotation/refusal-finding';
+import { bindingsTableFromEnv, findingsBusFromEnv } from '../rotation/settings';
+import { dynamoDbBindingStore } from './dynamodb-binding-store';
+import { eventBridge } from './eventbridge-client';
+import { EventBridgeFindingPublisher } from './eventbridge-finding-publisher';
+
+/**
+ * What the rotate function needs only at some steps, in a module of its own that the handler
+ * imports with `await import()`: the DynamoDB and EventBridge clients, and the finding and
+ * runbooks of a refusal, load at the first step that needs them (a chunk of the bundle), never at
+ * a cold start.
+ */
+
+/** The bindings table named by KEYWARDEN_BINDINGS_TABLE (or the stage). */
+export function rotateBindingStore(): BindingStore {
+  return dynamoDbBindingStore(bindingsTableFromEnv());
+}
+
+/** Puts the refusal's finding on the keywarden bus named by KEYWARDEN_FINDINGS_BUS (or the stage). */
+export async function publishRefusal(error: RotationRefusedError, request: RefusedRequest, clock: Clock): Promise<void> {
+  const publisher = new EventBridgeFindingPublisher(eventBridge(), findingsBusFromEnv());
+  await publisher.publish([refusalFinding(error, request, clock.now())]);
+}
