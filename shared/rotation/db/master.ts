@@ -28,7 +28,7 @@ export async function loadMaster(ctx: RotationContext, secret: DbSecret, why: st
     );
   }
   if (!version) {
-    throw new ConfigError(`secret ${ctx.name}: its master secret ${secret.masterarn} (field "masterarn") does not exist or has no AWSCURRENT value`);
+    throw new ConfigError(`secret ${ctx.name}: its bound master secret ${secret.masterarn} does not exist or has no AWSCURRENT value`);
   }
   rememberSecret(version.value);
   const master = parseMasterSecret(version.value, secret.masterarn);
