@@ -20,7 +20,7 @@ const lazyBindings = once(async () => (await lazyDeps()).rotateBindingStore());
 const bindings: BindingStore = { get: async (secretArn) => (await lazyBindings()).get(secretArn) };
 const deps = { store: new SecretsManagerStore(secretsManager()), clock: systemClock, strategies: rotationStrategies, bindings };
 const refusals = {
-  publish: async (error: RotationRefusedError, request: RefusedRequest) => (await lazyDeps()).publishRefusal(error, request, systemClock),
+  publish: async (error: RotationRefusedError, request: RefusedRequest) => (await lazyDeps()).publishRefusal(error, request, deps),
   log,
 };
 

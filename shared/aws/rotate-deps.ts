@@ -2,7 +2,8 @@ import type { Clock } from '../clock';
 import type { RotationRefusedError } from '../errors';
 import type { BindingStore } from '../rotation/binding';
 import type { RefusedRequest } from '../rotation/refusal';
-import { refusalFinding } from '../rotation/refusal-finding';
+import { refusalFinding, secretOf } from '../rotation/refusal-finding';
+import type { SecretsStore } from '../secrets-store';
 import { bindingsTableFromEnv, findingsBusFromEnv } from '../rotation/settings';
 import { dynamoDbBindingStore } from './dynamodb-binding-store';
 import { eventBridge } from './eventbridge-client';
@@ -20,8 +21,14 @@ export function rotateBindingStore(): BindingStore {
   return dynamoDbBindingStore(bindingsTableFromEnv());
 }
 
-/** Puts the refusal's finding on the keywarden bus named by KEYWARDEN_FINDINGS_BUS (or the stage). */
-export async function publishRefusal(error: RotationRefusedError, request: RefusedRequest, clock: Clock): Promise<void> {
+/**
+ * Puts the refusal's finding on the keywarden bus named by KEYWARDEN_FINDINGS_BUS (or the stage).
+ * Secrets Manager names the secret by ARN; a request that named it otherwise costs one
+ * DescribeSecret here, on the refusal path only, so the finding carries the ARN too.
+ */
+export async function publishRefusal(error: RotationRefusedError, request: RefusedRequest, deps: { clock: Clock; store: SecretsStore }): Promise<void> {
+  let secret = secretOf(request.secretId);
+  if (!secret.arn) secret = await deps.store.describe(request.secretId).then(({ name, arn }) => ({ name, arn }), () => secret);
   const publisher = new EventBridgeFindingPublisher(eventBridge(), findingsBusFromEnv());
-  await publisher.publish([refusalFinding(error, request, clock.now())]);
+  await publisher.publish([refusalFinding(error, request, deps.clock.now(), secret)]);
 }

@@ -14,8 +14,7 @@ const MAX_DETAIL = 500;
  * evidence with the step and the field (never a value: the message names fields only, and is
  * redacted and bounded again here).
  */
-export function refusalFinding(error: RotationRefusedError, request: RefusedRequest, observedAt: Date): Finding {
-  const secret = secretOf(request.secretId);
+export function refusalFinding(error: RotationRefusedError, request: RefusedRequest, observedAt: Date, secret = secretOf(request.secretId)): Finding {
   const rule = /^rotation\.[a-z0-9-]+$/.test(error.rule) ? error.rule : 'rotation.refused';
   return {
     id: `${rule}:${request.secretId}:${request.token}:${request.action}`.slice(0, 200),
@@ -37,7 +36,7 @@ export function refusalFinding(error: RotationRefusedError, request: RefusedRequ
   };
 }
 
-/** The secret's name and ARN from a SecretId (Secrets Manager sends the ARN). */
-function secretOf(secretId: string): { name?: string; arn?: string } {
+/** The secret's name and ARN from a SecretId (Secrets Manager sends the ARN); only the name from a name. */
+export function secretOf(secretId: string): { name?: string; arn?: string } {
   return isSecretArn(secretId) ? { name: secretNameOfArn(secretId), arn: secretId } : { name: secretId.slice(0, 512) };
 }
