@@ -18,9 +18,6 @@ export const sm = new SecretsManagerClient({});
 
 /** The stage the integration tests package; the rotate bundle finds its table and bus by it. */
 const STAGE = 'ci';
-// The rotate bundle runs in this process and reads KEYWARDEN_BINDINGS_TABLE and
-// KEYWARDEN_FINDINGS_BUS, or derives both from the stage, as the deployed function is given them.
-process.env.KEYWARDEN_STAGE ??= STAGE;
 
 /** The stage's bindings table in the local AWS, written as `keywarden bind` writes it. */
 export function bindings(): DynamoDbBindingStore {
