@@ -7,6 +7,7 @@ import { ensureVenv } from '../cli/local/venv';
 import { rotateSecretStarter } from '../shared/aws/rotation-requests';
 import { playRotation } from '../shared/rotation/driver';
 import { startCountingProxy } from './counting-proxy';
+import { callsByService, createStageResources } from './stage';
 import { median } from './stats';
 
 const ROTATIONS = 20;
@@ -23,6 +24,7 @@ export async function printRotationFigures(): Promise<void> {
   const moto = await startServer({ python: venv.python, logFile: join(import.meta.dirname, '..', '.keywarden', 'bench-moto.log'), detached: false });
   const proxy = await startCountingProxy(moto.endpoint);
   try {
+    await createStageResources(moto.endpoint);
     // The bundle's clients read the environment when first built: point them at the proxy.
     Object.assign(process.env, localEnv(proxy.endpoint));
     const direct = new SecretsManagerClient({ endpoint: moto.endpoint });
@@ -35,11 +37,11 @@ export async function printRotationFigures(): Promise<void> {
       proxy.counts.clear();
       const rotationMs: number[] = [];
       for (let i = 0; i < ROTATIONS; i += 1) rotationMs.push(await rotateOnce(name, direct));
-      const calls = [...proxy.counts].map(([op, n]) => [op.replace('secretsmanager.', ''), n / ROTATIONS] as const);
+      const { secretsManager: calls, dynamoDb } = callsByService(proxy.counts, ROTATIONS);
       const total = calls.reduce((sum, [, n]) => sum + n, 0);
       const roundTrip = await describeRoundTripMs(viaProxy, name);
       console.log(
-        `${strategy.padEnd(19)} ${total} calls (${calls.map(([op, n]) => `${op} ${n}`).join(', ')}); ` +
+        `${strategy.padEnd(19)} ${total} calls (${calls.map(([op, n]) => `${op} ${n}`).join(', ')}); DynamoDB (binding) ${dynamoDb.map(([op, n]) => `${op} ${n}`).join(', ')}; ` +
           `rotation ${median(rotationMs).toFixed(1)} ms = ${(median(rotationMs) / roundTrip).toFixed(1)}x one DescribeSecret round trip (${roundTrip.toFixed(2)} ms)`,
       );
     }

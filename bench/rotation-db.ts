@@ -7,13 +7,20 @@ import { invokeBundle } from '../cli/bundles';
 import { localEnv } from '../cli/local/env';
 import { startServer, stopServer } from '../cli/local/server';
 import { ensureVenv } from '../cli/local/venv';
+import { DynamoDbBindingStore } from '../shared/aws/dynamodb-binding-store';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { rotateSecretStarter } from '../shared/aws/rotation-requests';
+import { bindingFromCurrent } from '../shared/rotation/binding-proposal';
+import { bindingsTableName } from '../shared/rotation/settings';
 import { playRotation } from '../shared/rotation/driver';
 import { startPostgresCluster, type PostgresCluster } from '../cli/local/postgres-cluster';
 import { startCountingProxy } from './counting-proxy';
+import { callsByService, createStageResources } from './stage';
 import { median } from './stats';
 
 const ROTATIONS = 20;
+/** The bindings table of the bench's own local AWS, written directly (not through the proxy). */
+let benchBindings: DynamoDbBindingStore | undefined;
 const CALL_TARGET = 10;
 
 /** One engine and strategy to measure: makes its users and secret, returns the secret's name. */
@@ -36,6 +43,8 @@ export async function printDatabaseRotationFigures(): Promise<void> {
   const cluster = await startPostgresCluster();
   const previousEnv = { ...process.env };
   try {
+    await createStageResources(moto.endpoint);
+    benchBindings = new DynamoDbBindingStore(new DynamoDBClient({ endpoint: moto.endpoint }), bindingsTableName('ci'));
     Object.assign(process.env, localEnv(proxy.endpoint));
     const direct = new SecretsManagerClient({ endpoint: moto.endpoint });
     console.log(`\n== database rotations (median of ${ROTATIONS}; Secrets Manager calls per rotation, target <= ${CALL_TARGET}; the official templates make about 14)`);
@@ -65,12 +74,13 @@ export async function printDatabaseRotationFigures(): Promise<void> {
           wall.push(await rotateOnce(name, direct));
           onCalls.push(proxy.busyMs() - busyBefore);
         }
-        const calls = [...proxy.counts].map(([op, n]) => [op.replace('secretsmanager.', ''), n / ROTATIONS] as const);
+        const { secretsManager: calls, dynamoDb } = callsByService(proxy.counts, ROTATIONS);
         const total = calls.reduce((sum, [, n]) => sum + n, 0);
         const rest = wall.map((ms, i) => ms - onCalls[i]!);
         console.log(
           `${label.padEnd(32)} ${median(wall).toFixed(1)} ms per rotation = Secrets Manager ${median(onCalls).toFixed(1)} ms ` +
-            `+ database and function ${median(rest).toFixed(1)} ms; ${total} calls (${calls.map(([op, n]) => `${op} ${n}`).join(', ')})`,
+            `+ database and function ${median(rest).toFixed(1)} ms; ${total} calls (${calls.map(([op, n]) => `${op} ${n}`).join(', ')}); ` +
+            `DynamoDB (binding) ${dynamoDb.map(([op, n]) => `${op} ${n}`).join(', ')}`,
         );
       } finally {
         await testCase.cleanup(suffix).catch(() => undefined);
@@ -91,10 +101,20 @@ async function rotateOnce(name: string, direct: SecretsManagerClient): Promise<n
   return performance.now() - began;
 }
 
-async function secret(sm: SecretsManagerClient, name: string, value: object, tags: Record<string, string> = {}): Promise<string> {
+/**
+ * Creates a secret; a database one is bound from its value, as `keywarden bind --from-current
+ * --yes` binds it (plaintext: the bench's servers are loopback ones without TLS).
+ */
+async function secret(sm: SecretsManagerClient, name: string, value: Record<string, unknown>, tags: Record<string, string> = {}): Promise<string> {
   const all = { 'keywarden:stage': 'ci', ...tags };
   const Tags = Object.entries(all).map(([Key, Value]) => ({ Key, Value }));
-  return (await sm.send(new CreateSecretCommand({ Name: name, SecretString: JSON.stringify(value), Tags }))).ARN!;
+  const arn = (await sm.send(new CreateSecretCommand({ Name: name, SecretString: JSON.stringify(value), Tags }))).ARN!;
+  if (typeof value.engine === 'string') {
+    const masterArn = typeof value.masterarn === 'string' ? value.masterarn : undefined;
+    const binding = bindingFromCurrent({ arn, name, tags: all }, JSON.stringify(value), { masterArn, plaintext: true });
+    await benchBindings!.put(binding);
+  }
+  return arn;
 }
 
 async function casesFor(cluster: PostgresCluster): Promise<Case[]> {

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { registerLocalCommand } from './commands/local';
 import { registerRotateCommand } from './commands/rotate';
+import { registerBindCommand } from './commands/bind';
 import { registerEmergencyCommand } from './commands/emergency';
 import { registerDoctorCommand } from './commands/doctor';
 import { registerStaleCommand } from './commands/stale';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
 
   registerLocalCommand(program);
   registerRotateCommand(program);
+  registerBindCommand(program);
   registerEmergencyCommand(program);
   registerDoctorCommand(program);
   registerStaleCommand(program);

@@ -17,6 +17,9 @@ export async function resolveTarget(options: { local?: boolean }): Promise<Targe
       throw new CliExit(ExitCode.NotFound, 'the local AWS is not running: start it with `keywarden local up`');
     }
     Object.assign(process.env, localEnv(state.endpoint));
+    // The built bundles this process invokes (the rotate function's bindings table, its findings
+    // bus) find the local stage's resources by it, as a deployed function finds its own.
+    if (state.stage) process.env.KEYWARDEN_STAGE ??= state.stage;
     resetClients();
     return { kind: 'local', endpoint: state.endpoint };
   }

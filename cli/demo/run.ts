@@ -34,6 +34,8 @@ export async function runDemo(out: Output, options: { stage: string }): Promise<
   const client = secretsManager();
   const created = await seedGeneratedSecrets(client, options.stage, out);
   const databases = await prepareDemoDatabases(client, options.stage, (m) => out.progress(m));
+  // The rotate bundle runs in this process: it finds the stage's bindings table and bus by it.
+  process.env.KEYWARDEN_STAGE = options.stage;
   try {
     const rotations = await rotateAll(client, out, DEMO_SECRETS.map((s) => s.name), databases);
     process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';

@@ -1,3 +1,5 @@
+import type { BindingFlags } from '../../shared/rotation/binding-proposal';
+
 /**
  * The demo's secrets: two tenants and a shared scope of one app, named `<app>/<tenant>/<name>`
  * as keywarden expects, one of each generated kind (database credentials are in `db/`). Initial values hold no key material yet: the
@@ -8,6 +10,8 @@ export interface DemoSecret {
   strategy: string;
   value: Record<string, unknown>;
   tags?: Record<string, string>;
+  /** For a database secret the demo rotates: its binding, as `keywarden bind` flags (`master` by name). */
+  bind?: Omit<BindingFlags, 'masterArn'> & { master?: string };
 }
 
 /** The app every demo secret belongs to. */

@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { InvalidRequestError } from '../errors';
+
+export { dedupKeyOf, FINDING_DETAIL_TYPE, FINDING_EVENT_SOURCE } from './finding-event';
 
 /**
  * The one finding type of the whole pipeline. Rotation failures, anomalies from the audit trail,
@@ -16,10 +17,6 @@ export type Severity = (typeof SEVERITIES)[number];
 /** Where a finding came from. */
 export const FINDING_SOURCES = ['rotation', 'audit', 'staleness', 'emergency', 'manual'] as const;
 export type FindingSource = (typeof FINDING_SOURCES)[number];
-
-/** EventBridge `source` and `detail-type` of a finding on the keywarden bus. */
-export const FINDING_EVENT_SOURCE = 'keywarden';
-export const FINDING_DETAIL_TYPE = 'keywarden.finding';
 
 const principalSchema = z
   .object({
@@ -65,15 +62,6 @@ export function parseFinding(value: unknown): Finding {
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(finding)'}: ${issue.message}`);
   throw new InvalidRequestError(`not a valid finding: ${problems.join('; ')}`);
-}
-
-/**
- * A dedup key from the parts that make two findings the same problem, e.g.
- * `dedupKeyOf('audit.secret-harvesting', principalArn)`. Hashed, so it is short and stable.
- */
-export function dedupKeyOf(ruleId: string, ...parts: Array<string | undefined>): string {
-  const digest = createHash('sha256').update(parts.map((p) => p ?? '').join('\u0000')).digest('hex').slice(0, 24);
-  return `${ruleId}:${digest}`;
 }
 
 /** Where producers send findings; the EventBridge adapter puts them on the keywarden bus. */

@@ -2,9 +2,11 @@ import type { Clock } from '../clock';
 import { RotationContractError } from '../errors';
 import { rememberSecret } from '../redact';
 import { AWSCURRENT, AWSPENDING, versionWithStage, type SecretMetadata, type SecretsStore } from '../secrets-store';
+import type { BindingStore } from './binding';
+import { resolveBoundStrategy } from './bound-strategy';
 import { createRotationContext } from './context';
 import type { RotationRequest, RotationStep } from './request';
-import { resolveStrategy, STRATEGY_TAG, type StrategyRegistry } from './resolve-strategy';
+import { STRATEGY_TAG, type StrategyRegistry } from './resolve-strategy';
 import type { RotationContext, RotationStrategy } from './strategy';
 
 /** What the rotation contract needs from the outside world. */
@@ -12,6 +14,8 @@ export interface RotationDeps {
   store: SecretsStore;
   clock: Clock;
   strategies: StrategyRegistry;
+  /** The administrators' bindings of database and Redis secrets; read, never written. */
+  bindings: BindingStore;
 }
 
 /** What one step did; safe to log (names and ids only). */
@@ -36,11 +40,10 @@ export async function runRotationStep(request: RotationRequest, deps: RotationDe
   const base = { step: request.step, secret: metadata.name, token: request.token };
   if (isAlreadyCurrent(metadata, request.token)) return { ...base, result: 'skipped' };
 
-  const ctx = createRotationContext(request.secretId, request.token, metadata, deps.store, deps.clock);
-  if (request.step === 'finishSecret' && !needsStrategyToFinish(ctx, deps.strategies)) {
-    return { ...base, result: await finish(ctx, undefined, metadata, deps.store) };
-  }
-  const strategy = await resolveStrategy(ctx, deps.strategies, request.step === 'createSecret' ? 'current' : 'pending');
+  const unbound = createRotationContext(request.secretId, request.token, metadata, deps.store, deps.clock);
+  const optional = request.step === 'finishSecret' && !needsStrategyToFinish(unbound, deps.strategies);
+  const { ctx, strategy } = await resolveBoundStrategy(unbound, deps, request.step === 'createSecret' ? 'current' : 'pending', optional);
+  if (!strategy) return { ...base, result: await finish(ctx, undefined, metadata, deps.store) };
   const result = await STEPS[request.step](ctx, strategy, metadata, deps.store);
   return { ...base, result, strategy: strategy.name };
 }
@@ -49,7 +52,7 @@ export async function runRotationStep(request: RotationRequest, deps: RotationDe
  * finishSecret needs the strategy only for its finish hook. When no strategy has one, an untagged
  * secret's finishSecret would read the pending value only to find its `engine`, a value that
  * setSecret and testSecret already resolved, so it moves the label without reading it. A tag
- * names the strategy without a call, so a tagged secret still reports it.
+ * names the strategy without a call, so a tagged secret still reports it; so does a binding.
  */
 function needsStrategyToFinish(ctx: RotationContext, strategies: StrategyRegistry): boolean {
   return ctx.tags[STRATEGY_TAG] !== undefined || Object.values(strategies).some((strategy) => strategy.finish !== undefined);

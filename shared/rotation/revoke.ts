@@ -4,7 +4,7 @@ import { rememberSecret } from '../redact';
 import { AWSCURRENT, AWSPENDING } from '../secrets-store';
 import { createRotationContext } from './context';
 import type { RotationDeps } from './contract';
-import { resolveStrategy } from './resolve-strategy';
+import { resolveBoundStrategy } from './bound-strategy';
 
 /** What revoking did; names and ids only, safe to log and to put in a finding. */
 export interface RevokeResult {
@@ -32,8 +32,9 @@ export async function revokePrevious(secretId: string, token: string, deps: Rota
       `cannot revoke for ${metadata.name}: version ${token} is not AWSCURRENT, so the rotation has not finished and the previous credential is still the one in use`,
     );
   }
-  const ctx = createRotationContext(secretId, token, metadata, deps.store, deps.clock);
-  const strategy = await resolveStrategy(ctx, deps.strategies);
+  const unbound = createRotationContext(secretId, token, metadata, deps.store, deps.clock);
+  const { ctx, strategy } = await resolveBoundStrategy(unbound, deps, 'current');
+  if (!strategy) throw new RotationContractError(`cannot revoke for ${metadata.name}: no strategy`);
   const outcome = await strategy.revoke(ctx);
   const base = { secret: metadata.name, strategy: strategy.name, revoked: outcome.revoked, detail: outcome.detail };
   if (outcome.replacementValue === undefined) return base;

@@ -7,6 +7,7 @@ import { invokeBundle } from '../../cli/bundles';
 import { localEnv } from '../../cli/local/env';
 import { rotateSecretStarter } from '../../shared/aws/rotation-requests';
 import { playRotation } from '../../shared/rotation/driver';
+import { bindSecret } from '../support/db-rotation';
 import { MARIADB, REDIS, mariadbRoot, redisAdmin, uniqueSuffix } from '../support/db-services';
 import { localAwsEndpoint } from '../support/local-aws';
 
@@ -14,7 +15,8 @@ import { localAwsEndpoint } from '../support/local-aws';
  * The Secrets Manager calls of whole rotations, counted on the wire between the built rotate
  * bundle and the local AWS (the figures README's "Figures" table quotes; `npm run bench` prints
  * them with timings). Only the function's calls pass the proxy: the test's own client (secrets,
- * RotateSecret) talks to the local AWS directly.
+ * RotateSecret) talks to the local AWS directly. The DynamoDB calls (the binding, read once per
+ * step) are counted beside them.
  */
 let proxy: Awaited<ReturnType<typeof startCountingProxy>>;
 let direct: SecretsManagerClient;
@@ -46,19 +48,25 @@ async function createSecret(name: string, value: object, tags: Record<string, st
   return (await direct.send(new CreateSecretCommand({ Name: name, SecretString: JSON.stringify(value), Tags }))).ARN!;
 }
 
-/** One rotation through the bundle; its Secrets Manager calls by operation, e.g. `{ DescribeSecret: 4, ... }`. */
-async function callsOfOneRotation(name: string): Promise<Record<string, number>> {
+/**
+ * One rotation through the bundle; its calls by service and operation, e.g.
+ * `{ secretsmanager: { DescribeSecret: 4, ... }, dynamodb: { GetItem: 4 } }`.
+ */
+async function callsOfOneRotation(name: string): Promise<Record<string, Record<string, number>>> {
   proxy.counts.clear();
   const report = await playRotation(name, { start: rotateSecretStarter(direct, 30), invoke: async (event) => void (await invokeBundle('rotate', event)) });
   expect(report.steps.at(-1)?.error).toBeUndefined();
-  return Object.fromEntries(
-    [...proxy.counts].filter(([operation]) => operation.startsWith('secretsmanager.')).map(([operation, n]) => [operation.replace('secretsmanager.', ''), n]),
-  );
+  const of = (prefix: string) =>
+    Object.fromEntries([...proxy.counts].filter(([operation]) => operation.startsWith(prefix)).map(([operation, n]) => [operation.slice(prefix.length), n]));
+  return { secretsmanager: of('secretsmanager.'), dynamodb: of('DynamoDB_20120810.') };
 }
+
+/** Every rotation reads the secret's binding once per step: a DynamoDB GetItem, no Secrets Manager call. */
+const BINDING_READS = { GetItem: 4 };
 
 /** Two rotations in a row: the first starts from a value no rotation wrote, the second from one that did. */
 async function expectCallsPerRotation(name: string, expected: Record<string, number>): Promise<void> {
-  for (let i = 0; i < 2; i += 1) expect(await callsOfOneRotation(name)).toEqual(expected);
+  for (let i = 0; i < 2; i += 1) expect(await callsOfOneRotation(name)).toEqual({ secretsmanager: expected, dynamodb: BINDING_READS });
 }
 
 describe('Secrets Manager calls per generated-secret rotation', () => {
@@ -104,6 +112,7 @@ describe('Secrets Manager calls per database rotation, with and without the keyw
   it.each(cases.flatMap((c) => [{ ...c, tagged: false }, { ...c, tagged: true }]))('$label, tagged $tagged: 10', async ({ value, strategy, tagged }) => {
     const name = `db/tenant-1/calls-${uniqueSuffix()}`;
     await createSecret(name, await value(), tagged ? { 'keywarden:strategy': strategy } : {});
+    await bindSecret(name);
     await expectCallsPerRotation(name, { DescribeSecret: 4, GetSecretValue: 4, PutSecretValue: 1, UpdateSecretVersionStage: 1 });
   });
 });

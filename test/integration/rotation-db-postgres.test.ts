@@ -176,7 +176,7 @@ describe('postgres alternating-users rotation through the built bundle', () => {
     await createSecret(`db/${f.s}-a`, { ...f.base, masterarn: missing });
     const noMaster = await rotate(`db/${f.s}-a`);
     expect(noMaster).toMatchObject({ ok: false, failedStep: 'setSecret' });
-    expect(noMaster.steps.at(-1)!.error).toContain(`its master secret ${missing} (field "masterarn") does not exist`);
+    expect(noMaster.steps.at(-1)!.error).toContain(`its bound master secret ${missing} does not exist`);
 
     const weak = await fixture({ masterRights: false });
     await createSecret(`db/${weak.s}-b`, { ...weak.base, masterarn: weak.masterArn });

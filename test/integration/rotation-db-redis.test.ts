@@ -5,7 +5,7 @@ import Redis from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { passwordHash } from '../../shared/rotation/strategies/redis';
 import { captureOutput } from '../support/capture-output';
-import { createSecret, invokeStep, resume, rotate, revokeThroughBundle, rotateUntil, sm, valueAt } from '../support/db-rotation';
+import { bindSecret, createSecret, invokeStep, resume, rotate, revokeThroughBundle, rotateUntil, sm, valueAt } from '../support/db-rotation';
 import { REDIS, redisAdmin, redisLogsIn, uniqueSuffix } from '../support/db-services';
 import { startRedisTlsServer, type RedisTlsServer } from '../support/redis-tls-server';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
@@ -113,9 +113,12 @@ describe('redis dual-password rotation through the built bundle', () => {
 
   it('fails with a clear error when the master secret is missing or lacks rights', async () => {
     const f = await fixture();
-    await createSecret(`cache/${f.s}-a`, { ...f.base, masterarn: undefined });
+    // A Redis binding always names its master (keywarden bind refuses one without), so a secret
+    // whose value names none cannot be bound from it; unbound, its rotation is refused.
+    await createSecret(`cache/${f.s}-a`, { ...f.base, masterarn: undefined }, {}, { bind: false });
+    await expect(bindSecret(`cache/${f.s}-a`)).rejects.toThrow(/binds Redis without a master secret/);
     const none = await rotate(`cache/${f.s}-a`);
-    expect(none.steps.at(-1)!.error).toContain('redis rotation needs a master secret, but the secret has no "masterarn" field');
+    expect(none.steps.at(-1)!.error).toMatch(/RotationRefusedError: secret cache\/\w+-a: is a database or Redis secret with no binding/);
 
     const weak = await fixture({ adminRights: false });
     await createSecret(`cache/${weak.s}-b`, weak.base);

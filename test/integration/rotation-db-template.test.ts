@@ -29,6 +29,21 @@ describe('the rotate function in the packaged template', () => {
     expect(master.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/keywarden:stage': 'ci' } });
   });
 
+  it('may only read the bindings table (GetItem) and put findings on the keywarden bus, and is told the table', () => {
+    const template = readPackagedTemplate();
+    const statements = iamStatements(template.Resources).filter((s) => s.where === 'RotateRole/rotate').map((s) => s.statement);
+    const dynamo = statements.filter((s) => ([s.Action].flat() as string[]).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo).toEqual([expect.objectContaining({ Sid: 'ReadBindings', Action: 'dynamodb:GetItem', Resource: { 'Fn::GetAtt': ['BindingsTable', 'Arn'] } })]);
+    const events = statements.filter((s) => ([s.Action].flat() as string[]).some((a) => a.startsWith('events:')));
+    expect(events).toEqual([expect.objectContaining({ Sid: 'PublishRefusals', Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': ['FindingsBus', 'Arn'] } })]);
+    expect(template.Resources.BindingsTable).toMatchObject({
+      Type: 'AWS::DynamoDB::Table',
+      Properties: { TableName: 'keywarden-ci-bindings', KeySchema: [{ AttributeName: 'secretArn', KeyType: 'HASH' }] },
+    });
+    const fn = rotateParts(template as Parameters<typeof rotateParts>[0]).fn;
+    expect((fn.Environment as { Variables: Record<string, unknown> }).Variables.KEYWARDEN_BINDINGS_TABLE).toEqual({ Ref: 'BindingsTable' });
+  });
+
   it('may use the secretsKmsKeyArns keys to decrypt and encrypt values, through Secrets Manager only, and no key without them', () => {
     expect(kmsStatements(readPackagedTemplate().Resources, 'RotateRole')).toEqual([]);
     const { Resources } = packageWithParams({ secretsKmsKeyArns: SECRETS_KMS_KEYS.join(',') });

@@ -1,6 +1,12 @@
-import { CreateSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { invokeBundle } from '../../cli/bundles';
+import { dynamoDb } from '../../shared/aws/clients';
+import { DynamoDbBindingStore } from '../../shared/aws/dynamodb-binding-store';
 import { rotateSecretStarter } from '../../shared/aws/rotation-requests';
+import { boundEngineOf, type SecretBinding } from '../../shared/rotation/binding';
+import { bindingFromCurrent } from '../../shared/rotation/binding-proposal';
+import { isSecretArn } from '../../shared/rotation/binding-record';
+import { bindingsTableName } from '../../shared/rotation/settings';
 import { playRotation, type RotationEvent, type RotationReport } from '../../shared/rotation/driver';
 import { ROTATION_STEPS, type RotationStep } from '../../shared/rotation/request';
 
@@ -10,17 +16,53 @@ import { ROTATION_STEPS, type RotationStep } from '../../shared/rotation/request
  */
 export const sm = new SecretsManagerClient({});
 
+/** The stage the integration tests package; the rotate bundle finds its table and bus by it. */
+const STAGE = 'ci';
+
+/** The stage's bindings table in the local AWS, written as `keywarden bind` writes it. */
+export function bindings(): DynamoDbBindingStore {
+  return new DynamoDbBindingStore(dynamoDb(), bindingsTableName(STAGE));
+}
+
+/**
+ * Binds a database or Redis secret as an administrator would with `keywarden bind <secret>
+ * --from-current --yes` right after creating it: its current value's host, port, database, user
+ * (and clone) and master, plaintext unless the value asks for TLS (the test servers have none),
+ * plus `overrides`. Returns the binding written.
+ */
+export async function bindSecret(name: string, overrides: Partial<SecretBinding> = {}): Promise<SecretBinding> {
+  const described = await sm.send(new DescribeSecretCommand({ SecretId: name }));
+  const tags = Object.fromEntries((described.Tags ?? []).map((tag) => [tag.Key!, tag.Value!]));
+  const { SecretString } = await sm.send(new GetSecretValueCommand({ SecretId: name }));
+  const value = JSON.parse(SecretString!) as Record<string, unknown>;
+  const masterArn = typeof value.masterarn === 'string' ? await fullArn(value.masterarn) : undefined;
+  const proposed = bindingFromCurrent({ arn: described.ARN!, name, tags }, SecretString!, { masterArn, plaintext: value.ssl !== true });
+  const binding = { ...proposed, ...overrides };
+  await bindings().put(binding);
+  return binding;
+}
+
+async function fullArn(secretId: string): Promise<string> {
+  if (isSecretArn(secretId)) return secretId;
+  return (await sm.send(new DescribeSecretCommand({ SecretId: secretId }))).ARN!;
+}
+
 /** Invokes one step of the built rotate bundle. */
 export async function invokeStep(event: RotationEvent): Promise<void> {
   await invokeBundle('rotate', event);
 }
 
-/** Creates a secret tagged for the ci stage; returns its ARN. */
-export async function createSecret(name: string, value: object, tags: Record<string, string> = {}): Promise<string> {
-  const all = { 'keywarden:stage': 'ci', ...tags };
+/**
+ * Creates a secret tagged for the ci stage; returns its ARN. A database or Redis secret (its
+ * `engine` names one) is bound from its value at once (see bindSecret), unless `bind` is false.
+ */
+export async function createSecret(name: string, value: object, tags: Record<string, string> = {}, options: { bind?: boolean } = {}): Promise<string> {
+  const all = { 'keywarden:stage': STAGE, ...tags };
   const out = await sm.send(
     new CreateSecretCommand({ Name: name, SecretString: JSON.stringify(value), Tags: Object.entries(all).map(([Key, Value]) => ({ Key, Value })) }),
   );
+  const engine = (value as { engine?: unknown }).engine;
+  if (options.bind !== false && typeof engine === 'string' && boundEngineOf(engine)) await bindSecret(name);
   return out.ARN!;
 }
 

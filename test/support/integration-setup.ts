@@ -5,6 +5,9 @@ import { pointAtLocalAws, resetLocalAws } from './local-aws';
 // already talk to this run's moto, and every test starts from a fresh one with the template's
 // resources.
 pointAtLocalAws();
+// The built bundles run in the test's process and find their stage's resources (the rotate
+// function: its bindings table and findings bus) by it, as a deployed function is given it.
+process.env.KEYWARDEN_STAGE ??= 'ci';
 
 beforeEach(async () => {
   await resetLocalAws();

@@ -1,6 +1,7 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ensureLocalPostgres, stopLocalPostgres } from '../../local/postgres';
 import { replaceDemoSecret } from '../seed';
+import { allBound, bindDemoSecrets } from './bind';
 import { credentialLogsIn, readVersion } from './login';
 import { mariadbDemo, removeMariadbDemo } from './mariadb';
 import { postgresDemo } from './postgres';
@@ -47,10 +48,11 @@ export async function prepareDemoDatabases(client: SecretsManagerClient, stage: 
 }
 
 async function seedUnlessWorking(client: SecretsManagerClient, stage: string, database: DemoDatabase, progress: (message: string) => void): Promise<string[]> {
-  if (await allLogIn(client, database.secretNames)) return [];
-  progress(`creating the demo users in ${database.label} (${database.where}) and their secrets`);
+  if ((await allLogIn(client, database.secretNames)) && (await allBound(client, stage, database.rotated))) return [];
+  progress(`creating the demo users in ${database.label} (${database.where}), their secrets and bindings`);
   const secrets = await database.reset();
   for (const secret of secrets) await replaceDemoSecret(client, secret, stage);
+  await bindDemoSecrets(client, stage, secrets);
   return secrets.map((s) => s.name);
 }
 

@@ -63,8 +63,16 @@ async function resetMariadb(root: MysqlSession): Promise<DemoSecret[]> {
   // Creating the clone with the same grants takes CREATE USER and the grant option.
   await run('GRANT ALL PRIVILEGES ON *.* TO ?@? WITH GRANT OPTION', [ADMIN, HOST]);
   const base = { engine: 'mariadb', host: HOST, port: MYSQL_PORT };
+  // The machine's server has no TLS: the administrator allows plaintext to this loopback server.
+  const bound = { engine: 'mariadb', host: HOST, port: MYSQL_PORT, plaintext: true };
   return [
-    { name: MARIADB_SECRETS.alternating, strategy: 'mariadb', value: { ...base, dbname: DATABASE, username: USER, password: passwords.user, masterarn: MARIADB_SECRETS.admin }, tags: { 'keywarden:rotation': 'alternating-users' } },
-    { name: MARIADB_SECRETS.admin, strategy: 'mariadb', value: { ...base, username: ADMIN, password: passwords.admin }, tags: { 'keywarden:rotation': 'single-user' } },
+    {
+      name: MARIADB_SECRETS.alternating,
+      strategy: 'mariadb',
+      value: { ...base, dbname: DATABASE, username: USER, password: passwords.user, masterarn: MARIADB_SECRETS.admin },
+      tags: { 'keywarden:rotation': 'alternating-users' },
+      bind: { ...bound, dbname: DATABASE, user: USER, alternating: true, master: MARIADB_SECRETS.admin },
+    },
+    { name: MARIADB_SECRETS.admin, strategy: 'mariadb', value: { ...base, username: ADMIN, password: passwords.admin }, tags: { 'keywarden:rotation': 'single-user' }, bind: { ...bound, user: ADMIN } },
   ];
 }

@@ -60,9 +60,16 @@ async function resetPostgres(db: PostgresSession, cluster: PostgresCluster): Pro
   await run(`GRANT pg_signal_backend TO ${ADMIN}`);
   const base = { engine: 'postgres', host: 'localhost', port: cluster.port, dbname: 'postgres', ssl: true };
   const tags = { 'keywarden:db-tls-ca-file': cluster.certs.caFile };
+  const bound = { engine: 'postgres', host: base.host, port: base.port, dbname: base.dbname };
   return [
-    { name: POSTGRES_SECRETS.alternating, strategy: 'postgres', value: { ...base, username: USERS.alternating, password: passwords.alternating, masterarn: POSTGRES_SECRETS.admin }, tags: { ...tags, 'keywarden:rotation': 'alternating-users' } },
-    { name: POSTGRES_SECRETS.single, strategy: 'postgres', value: { ...base, username: USERS.single, password: passwords.single }, tags: { ...tags, 'keywarden:rotation': 'single-user' } },
-    { name: POSTGRES_SECRETS.admin, strategy: 'postgres', value: { ...base, username: ADMIN, password: passwords.admin }, tags: { ...tags, 'keywarden:rotation': 'single-user' } },
+    {
+      name: POSTGRES_SECRETS.alternating,
+      strategy: 'postgres',
+      value: { ...base, username: USERS.alternating, password: passwords.alternating, masterarn: POSTGRES_SECRETS.admin },
+      tags: { ...tags, 'keywarden:rotation': 'alternating-users' },
+      bind: { ...bound, user: USERS.alternating, alternating: true, master: POSTGRES_SECRETS.admin },
+    },
+    { name: POSTGRES_SECRETS.single, strategy: 'postgres', value: { ...base, username: USERS.single, password: passwords.single }, tags: { ...tags, 'keywarden:rotation': 'single-user' }, bind: { ...bound, user: USERS.single } },
+    { name: POSTGRES_SECRETS.admin, strategy: 'postgres', value: { ...base, username: ADMIN, password: passwords.admin }, tags: { ...tags, 'keywarden:rotation': 'single-user' }, bind: { ...bound, user: ADMIN } },
   ];
 }

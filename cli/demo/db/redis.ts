@@ -53,7 +53,13 @@ async function resetRedis(admin: RedisSession): Promise<DemoSecret[]> {
   await acl(ADMIN, `>${passwords.admin}`, '~*', '&*', '+@all');
   const base = { engine: 'redis', host: HOST, port: REDIS_PORT };
   return [
-    { name: REDIS_SECRETS.cache, strategy: 'redis', value: { ...base, username: USER, password: passwords.user, masterarn: REDIS_SECRETS.admin } },
+    {
+      name: REDIS_SECRETS.cache,
+      strategy: 'redis',
+      value: { ...base, username: USER, password: passwords.user, masterarn: REDIS_SECRETS.admin },
+      // The machine's Redis has no TLS: the administrator allows plaintext to this loopback server.
+      bind: { engine: 'redis', host: HOST, port: REDIS_PORT, user: USER, master: REDIS_SECRETS.admin, plaintext: true },
+    },
     { name: REDIS_SECRETS.admin, strategy: 'redis', value: { ...base, username: ADMIN, password: passwords.admin } },
   ];
 }

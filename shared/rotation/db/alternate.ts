@@ -1,8 +1,9 @@
+import { checkRetirable } from '../binding';
 import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
 import { secretFormatError, withOwnedFields } from '../strategies/json-secret';
 import { newDbPassword, type Closable } from './login';
 import { loadMaster } from './master';
-import { readDbSecret, readPreviousDbSecret, type DbSecret } from './secret';
+import { readDbSecret, readPreviousDbSecret, type Credential, type DbSecret } from './secret';
 import { closing, refusePrivileged, testLogin, type SqlEngine, type SqlTarget } from './sql-engine';
 
 /** The suffix of the second user in alternating-users rotation, as in AWS's templates. */
@@ -27,8 +28,9 @@ function checkUserNameLength(secretName: string, username: string, max: number, 
  * consumer never meets a password the server does not accept.
  */
 export function alternatingUsersStrategy<T extends SqlTarget, S extends Closable>(engine: SqlEngine<T, S>): RotationStrategy {
-  const asMaster = async <R>(ctx: RotationContext, secret: DbSecret, why: string, secrets: string[], fn: (session: S) => Promise<R>) => {
+  const asMaster = async <R>(ctx: RotationContext, secret: DbSecret, why: string, secrets: string[], fn: (session: S) => Promise<R>, check?: (master: Credential) => void) => {
     const master = await loadMaster(ctx, secret, why);
+    check?.(master);
     return closing(await engine.connect(engine.target(ctx, secret, true), master, [...secrets, master.password]), fn);
   };
   return {
@@ -60,10 +62,17 @@ export function alternatingUsersStrategy<T extends SqlTarget, S extends Closable
       if (!previous || previous.username === current.username) {
         return { revoked: false, detail: `secret ${ctx.name}: no previous user differs from the current one (${current.username}); nothing to revoke` };
       }
-      const done = await asMaster(ctx, current, 'revoking the previous user', [], async (session) => {
-        await refusePrivileged(engine, ctx.name, session, { target: previous.username });
-        return engine.retireUser(session, previous.username);
-      });
+      const done = await asMaster(
+        ctx,
+        current,
+        'revoking the previous user',
+        [],
+        async (session) => {
+          await refusePrivileged(engine, ctx.name, session, { target: previous.username });
+          return engine.retireUser(session, previous.username);
+        },
+        (master) => checkRetirable(ctx, previous.username, current, master),
+      );
       return { revoked: true, detail: `secret ${ctx.name}: ${done}` };
     },
   };

@@ -1,17 +1,20 @@
 import { ConfigError, SecretsStoreError } from '../../errors';
 import { rememberSecret } from '../../redact';
 import { AWSCURRENT } from '../../secrets-store';
+import { checkMasterIsNotTarget } from '../binding';
 import type { RotationContext } from '../strategy';
 import { parseMasterSecret, type Credential, type DbSecret } from './secret';
 
 /**
- * The admin login named by the secret's `masterarn`, read from the store (one GetSecretValue).
+ * The admin login of the master secret the binding names (`secret` is a bound value, so its
+ * `masterarn` is the binding's full ARN), read from the store (one GetSecretValue). A master whose
+ * login is one of the bound users is refused.
  * Missing, unreadable or malformed master secrets stop the step with a message naming the
  * secret, the master and what to fix; the master's password is remembered for redaction.
  */
 export async function loadMaster(ctx: RotationContext, secret: DbSecret, why: string): Promise<Credential> {
   if (!secret.masterarn) {
-    throw new ConfigError(`secret ${ctx.name}: ${why} needs a master secret, but the secret has no "masterarn" field`);
+    throw new ConfigError(`secret ${ctx.name}: ${why} needs a master secret, but its binding names none (keywarden bind ${ctx.name} ... --master <secret>)`);
   }
   let version;
   try {
@@ -25,8 +28,10 @@ export async function loadMaster(ctx: RotationContext, secret: DbSecret, why: st
     );
   }
   if (!version) {
-    throw new ConfigError(`secret ${ctx.name}: its master secret ${secret.masterarn} (field "masterarn") does not exist or has no AWSCURRENT value`);
+    throw new ConfigError(`secret ${ctx.name}: its bound master secret ${secret.masterarn} does not exist or has no AWSCURRENT value`);
   }
   rememberSecret(version.value);
-  return parseMasterSecret(version.value, secret.masterarn);
+  const master = parseMasterSecret(version.value, secret.masterarn);
+  checkMasterIsNotTarget(ctx, master);
+  return master;
 }

@@ -1,19 +1,19 @@
+import { boundRotationMode, ROTATION_MODE_TAG } from '../binding';
 import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
 import { choiceTag, type TaggedSecret } from '../strategies/tag-options';
-import { readDbSecret } from './secret';
 
-/** Chooses single-user or alternating-users rotation; see {@link rotationMode}. */
-export const ROTATION_MODE_TAG = 'keywarden:rotation';
+export { ROTATION_MODE_TAG };
 
 /** How a database user's password rotates. */
 export type RotationMode = 'single-user' | 'alternating-users';
 const MODES: readonly RotationMode[] = ['single-user', 'alternating-users'];
 
 /**
- * The tag `keywarden:rotation` decides when present; otherwise a secret with `masterarn` rotates
- * alternating users (it names the admin that can create the clone, as in AWS's templates) and
- * one without rotates its single user. Read from the current value, so every step of one
- * rotation agrees, whatever the pending value says.
+ * The mode a secret asked for before bindings: the tag `keywarden:rotation` when present;
+ * otherwise a secret with `masterarn` rotates alternating users (it names the admin that can
+ * create the clone, as in AWS's templates) and one without rotates its single user. Only
+ * `keywarden bind --from-current` uses it, to propose a binding; a rotation takes the mode from
+ * the binding ({@link byRotationMode}).
  */
 export function rotationMode(secret: TaggedSecret, current: { masterarn?: string }): RotationMode {
   const fallback: RotationMode = current.masterarn ? 'alternating-users' : 'single-user';
@@ -22,22 +22,20 @@ export function rotationMode(secret: TaggedSecret, current: { masterarn?: string
 
 /**
  * One engine's strategy: each step goes to the single-user or the alternating-users strategy, by
- * {@link rotationMode}. createSecret and revoke decide from the current value; setSecret,
- * testSecret and finishSecret from the pending one, which createSecret copied from current
- * (same `masterarn`), so the steps agree and none reads a value it would not read anyway.
+ * the secret's binding (an administrator's decision, which neither the value nor a tag changes),
+ * so every step of one rotation agrees.
  */
 export function byRotationMode(name: string, modes: Record<RotationMode, RotationStrategy>): RotationStrategy {
-  const pick = async (ctx: RotationContext, label: 'current' | 'pending'): Promise<RotationStrategy> =>
-    modes[rotationMode(ctx, await readDbSecret(ctx, label))];
+  const pick = (ctx: RotationContext): RotationStrategy => modes[boundRotationMode(ctx)];
   const strategy: RotationStrategy = {
     name,
-    create: async (ctx) => (await pick(ctx, 'current')).create(ctx),
-    set: async (ctx) => (await pick(ctx, 'pending')).set(ctx),
-    test: async (ctx) => (await pick(ctx, 'pending')).test(ctx),
-    revoke: async (ctx): Promise<RevokeOutcome> => (await pick(ctx, 'current')).revoke(ctx),
+    create: (ctx) => pick(ctx).create(ctx),
+    set: (ctx) => pick(ctx).set(ctx),
+    test: (ctx) => pick(ctx).test(ctx),
+    revoke: (ctx): Promise<RevokeOutcome> => pick(ctx).revoke(ctx),
   };
   if (Object.values(modes).some((mode) => mode.finish)) {
-    strategy.finish = async (ctx) => (await pick(ctx, 'pending')).finish?.(ctx);
+    strategy.finish = async (ctx) => pick(ctx).finish?.(ctx);
   }
   return strategy;
 }

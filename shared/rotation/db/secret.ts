@@ -1,3 +1,4 @@
+import { boundDbSecret } from '../binding';
 import type { RotationContext } from '../strategy';
 import type { JsonObjectSource } from '../../json-object-text';
 import { describeJsonType, parseSecretObject, readSecretDocument, secretFormatError, type SecretObject, type ValueLabel } from '../strategies/json-secret';
@@ -17,7 +18,9 @@ export interface DbSecret {
   masterarn?: string;
   /** True: connect over TLS, verified; never plaintext. */
   ssl: boolean;
-  /** Every field, as parsed. */
+  /** The binding's transport, once the value is checked against it: `tls` forces verified TLS. */
+  transport?: 'tls' | 'plaintext';
+  /** Every field, as parsed, so a rotation keeps the ones it does not own. */
   fields: SecretObject;
   /** The value's text, so a rotation keeps the fields it does not own exactly (withOwnedFields). */
   source: JsonObjectSource;
@@ -62,15 +65,19 @@ export function parseDbSecret(value: string, where: SecretWhere): DbSecret {
   };
 }
 
-/** The rotation's current or pending value, parsed as a database secret. */
+/**
+ * The rotation's current or pending value, parsed and checked against the secret's binding, with
+ * the binding's identity (see boundDbSecret): a value that disagrees is refused here, before any
+ * server is touched.
+ */
 export async function readDbSecret(ctx: RotationContext, label: 'current' | 'pending'): Promise<DbSecret> {
-  return parseDbSecret(await ctx[label](), { secretName: ctx.name, label });
+  return boundDbSecret(ctx, parseDbSecret(await ctx[label](), { secretName: ctx.name, label }), label);
 }
 
-/** The rotation's previous value, parsed; undefined when the secret has never rotated. */
+/** The rotation's previous value, parsed and checked like readDbSecret; undefined when the secret has never rotated. */
 export async function readPreviousDbSecret(ctx: RotationContext): Promise<DbSecret | undefined> {
   const raw = await ctx.previous();
-  return raw === undefined ? undefined : parseDbSecret(raw, { secretName: ctx.name, label: 'previous' });
+  return raw === undefined ? undefined : boundDbSecret(ctx, parseDbSecret(raw, { secretName: ctx.name, label: 'previous' }), 'previous');
 }
 
 /**

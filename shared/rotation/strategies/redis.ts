@@ -7,7 +7,7 @@ import { loadMaster } from '../db/master';
 import { refusePrivilegedUsers } from '../db/privileged-target';
 import { redisPrivilegesOf } from '../db/redis-privileges';
 import { connectRedis, REDIS_PORT, withRedis, type RedisSession, type RedisTarget, type RespValue } from '../db/redis-client';
-import { parseDbSecret, type DbSecret } from '../db/secret';
+import { readDbSecret, type DbSecret } from '../db/secret';
 import { withOwnedFields } from './json-secret';
 import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
 import { factsWhileCurrent, rotatedFromField } from './rotated-from';
@@ -23,7 +23,7 @@ export const redisStrategy: RotationStrategy = {
 
   async create(ctx) {
     const source = await ctx.currentVersion();
-    const current = parseDbSecret(source.value, { secretName: ctx.name, label: 'current' });
+    const current = await readDbSecret(ctx, 'current');
     // setSecret keeps the current password beside the new one; Redis needs only its hash, which
     // Redis itself shows (ACL GETUSER) and writes to its ACL file, so it is noted for setSecret.
     const note = rotatedFromField(source.versionId, { [REPLACED_HASH_FACT]: passwordHash(current.password) });
@@ -31,7 +31,7 @@ export const redisStrategy: RotationStrategy = {
   },
 
   async set(ctx) {
-    const pending = parseDbSecret(await ctx.pending(), { secretName: ctx.name, label: 'pending' });
+    const pending = await readDbSecret(ctx, 'pending');
     const keep = [await replacedPasswordHash(ctx, pending), passwordHash(pending.password)];
     const master = await loadMaster(ctx, pending, 'redis rotation');
     const secrets = [pending.password, master.password];
@@ -44,7 +44,7 @@ export const redisStrategy: RotationStrategy = {
   },
 
   async test(ctx) {
-    const pending = parseDbSecret(await ctx.pending(), { secretName: ctx.name, label: 'pending' });
+    const pending = await readDbSecret(ctx, 'pending');
     const target = redisTarget(ctx, pending);
     const works = await logsIn(async () => {
       const session = await connectRedis(target, pending, [pending.password]);
@@ -55,7 +55,7 @@ export const redisStrategy: RotationStrategy = {
   },
 
   async revoke(ctx): Promise<RevokeOutcome> {
-    const current = parseDbSecret(await ctx.current(), { secretName: ctx.name, label: 'current' });
+    const current = await readDbSecret(ctx, 'current');
     const master = await loadMaster(ctx, current, 'revoking a redis password');
     return withRedis(redisTarget(ctx, current), master, [current.password, master.password], async (admin) => {
       await passwordHashesOf(admin, current.username);
@@ -88,7 +88,7 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 async function replacedPasswordHash(ctx: RotationContext, pending: DbSecret): Promise<string> {
   const noted = factsWhileCurrent(ctx, pending.fields)?.[REPLACED_HASH_FACT];
   if (typeof noted === 'string' && SHA256_HEX.test(noted)) return noted;
-  return passwordHash(parseDbSecret(await ctx.current(), { secretName: ctx.name, label: 'current' }).password);
+  return passwordHash((await readDbSecret(ctx, 'current')).password);
 }
 
 function redisTarget(ctx: RotationContext, secret: DbSecret): RedisTarget {

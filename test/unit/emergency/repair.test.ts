@@ -9,6 +9,7 @@ import { rotationStrategies } from '../../../shared/rotation/strategies';
 import type { RotationStrategy } from '../../../shared/rotation/strategy';
 import { AWSCURRENT } from '../../../shared/secrets-store';
 import { MemoryStore } from '../../support/memory-store';
+import { MemoryBindings } from '../../support/memory-bindings';
 
 const NAME = 'db/app';
 
@@ -53,7 +54,7 @@ describe('repairing a stuck rotation', () => {
     store = new MemoryStore();
     db = new SingleUserDatabase();
     store.create(NAME, JSON.stringify({ password: 'initial' }), { 'keywarden:strategy': 'test-single-user' });
-    steps = inProcessSteps({ store, clock: fixedClock('2026-11-20T12:00:00Z'), strategies: { ...rotationStrategies, 'test-single-user': db.strategy } });
+    steps = inProcessSteps({ store, clock: fixedClock('2026-11-20T12:00:00Z'), strategies: { ...rotationStrategies, 'test-single-user': db.strategy }, bindings: new MemoryBindings() });
   });
 
   /** A rotation that ran up to (not including) `stopBefore`, as a failed or timed-out step leaves it. */

@@ -12,6 +12,7 @@ import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../../../shared/secrets-sto
 import { inventoryOf, type SecretSummary } from '../../../shared/staleness/inventory';
 import { MemoryLedger } from '../../support/memory-ledger';
 import { MemoryStore } from '../../support/memory-store';
+import { MemoryBindings } from '../../support/memory-bindings';
 
 const NOW = '2026-11-20T12:00:00.000Z';
 const KEY = 'app/tenant-1/jwt';
@@ -47,7 +48,7 @@ describe('the emergency runbook', () => {
     store.create(OTHER, '{}', { 'keywarden:strategy': 'api-key' });
     store.create(FOREIGN, '{}', { 'keywarden:strategy': 'api-key' });
     const clock = fixedClock(NOW);
-    const rotationDeps = { store, clock, strategies: rotationStrategies };
+    const rotationDeps = { store, clock, strategies: rotationStrategies, bindings: new MemoryBindings() };
     // One ordinary rotation first, so the keyset has a key that the emergency will retire.
     const stage = async (id: string, token: string) => void store.startRotation(id, token);
     await steppedRotationRunner(stage, inProcessSteps(rotationDeps)).rotate(KEY, 1000);

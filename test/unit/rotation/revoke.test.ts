@@ -8,6 +8,7 @@ import { revokePrevious } from '../../../shared/rotation/revoke';
 import { rotationStrategies } from '../../../shared/rotation/strategies';
 import { AWSCURRENT, AWSPENDING } from '../../../shared/secrets-store';
 import { MemoryStore } from '../../support/memory-store';
+import { MemoryBindings } from '../../support/memory-bindings';
 
 const NAME = 'app/tenant-1/jwt';
 
@@ -19,7 +20,7 @@ describe('revokePrevious', () => {
   beforeEach(async () => {
     store = new MemoryStore();
     store.create(NAME, '{"issuer":"x"}', { 'keywarden:strategy': 'jwt-keyset', 'keywarden:jwt-alg': 'HS256' });
-    deps = { store, clock: fixedClock('2026-11-01T00:00:00Z'), strategies: rotationStrategies };
+    deps = { store, clock: fixedClock('2026-11-01T00:00:00Z'), strategies: rotationStrategies, bindings: new MemoryBindings() };
     await rotate();
   });
 

@@ -1,0 +1,34 @@
+import type { Clock } from '../clock';
+import type { RotationRefusedError } from '../errors';
+import type { BindingStore } from '../rotation/binding';
+import type { RefusedRequest } from '../rotation/refusal';
+import { refusalFinding, secretOf } from '../rotation/refusal-finding';
+import type { SecretsStore } from '../secrets-store';
+import { bindingsTableFromEnv, findingsBusFromEnv } from '../rotation/settings';
+import { dynamoDbBindingStore } from './dynamodb-binding-store';
+import { eventBridge } from './eventbridge-client';
+import { EventBridgeFindingPublisher } from './eventbridge-finding-publisher';
+
+/**
+ * What the rotate function needs only at some steps, in a module of its own that the handler
+ * imports with `await import()`: the DynamoDB and EventBridge clients, and the finding and
+ * runbooks of a refusal, load at the first step that needs them (a chunk of the bundle), never at
+ * a cold start.
+ */
+
+/** The bindings table named by KEYWARDEN_BINDINGS_TABLE (or the stage). */
+export function rotateBindingStore(): BindingStore {
+  return dynamoDbBindingStore(bindingsTableFromEnv());
+}
+
+/**
+ * Puts the refusal's finding on the keywarden bus named by KEYWARDEN_FINDINGS_BUS (or the stage).
+ * Secrets Manager names the secret by ARN; a request that named it otherwise costs one
+ * DescribeSecret here, on the refusal path only, so the finding carries the ARN too.
+ */
+export async function publishRefusal(error: RotationRefusedError, request: RefusedRequest, deps: { clock: Clock; store: SecretsStore }): Promise<void> {
+  let secret = secretOf(request.secretId);
+  if (!secret.arn) secret = await deps.store.describe(request.secretId).then(({ name, arn }) => ({ name, arn }), () => secret);
+  const publisher = new EventBridgeFindingPublisher(eventBridge(), findingsBusFromEnv());
+  await publisher.publish([refusalFinding(error, request, deps.clock.now(), secret)]);
+}

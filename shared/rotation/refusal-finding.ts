@@ -1,0 +1,42 @@
+import type { Finding } from '../alerting/finding';
+import { dedupKeyOf } from '../alerting/finding-event';
+import type { RotationRefusedError } from '../errors';
+import { redact } from '../redact';
+import { secretNameOfArn } from './binding';
+import { isSecretArn } from './binding-record';
+import type { RefusedRequest } from './refusal';
+import { DEFAULT_REFUSAL_RUNBOOK, REFUSAL_RUNBOOKS } from './refusal-runbooks';
+
+const MAX_DETAIL = 500;
+
+/**
+ * The finding for a refusal: rule = the error's rule, severity high, the secret by name and ARN,
+ * evidence with the step and the field (never a value: the message names fields only, and is
+ * redacted and bounded again here).
+ */
+export function refusalFinding(error: RotationRefusedError, request: RefusedRequest, observedAt: Date, secret = secretOf(request.secretId)): Finding {
+  const rule = /^rotation\.[a-z0-9-]+$/.test(error.rule) ? error.rule : 'rotation.refused';
+  return {
+    id: `${rule}:${request.secretId}:${request.token}:${request.action}`.slice(0, 200),
+    ruleId: rule,
+    title: `Rotation refused (${rule.slice('rotation.'.length)}${error.field ? `, ${error.field}` : ''}) for ${secret.name ?? secret.arn}`.slice(0, 300),
+    severity: 'high',
+    status: 'open',
+    source: 'rotation',
+    secret,
+    evidence: {
+      step: request.action,
+      ...(error.field !== undefined && { field: error.field }),
+      versionId: request.token,
+      detail: redact(error.message).slice(0, MAX_DETAIL),
+    },
+    dedupKey: dedupKeyOf(rule, secret.arn ?? secret.name, error.field),
+    runbook: REFUSAL_RUNBOOKS[rule] ?? DEFAULT_REFUSAL_RUNBOOK,
+    observedAt: observedAt.toISOString(),
+  };
+}
+
+/** The secret's name and ARN from a SecretId (Secrets Manager sends the ARN); only the name from a name. */
+export function secretOf(secretId: string): { name?: string; arn?: string } {
+  return isSecretArn(secretId) ? { name: secretNameOfArn(secretId), arn: secretId } : { name: secretId.slice(0, 512) };
+}
