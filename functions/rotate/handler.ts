@@ -1,16 +1,23 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { secretsManager } from '../../shared/aws/clients';
+import { secretsManager } from '../../shared/aws/secrets-manager-client';
 import { SecretsManagerStore } from '../../shared/aws/secrets-manager-store';
 import { systemClock } from '../../shared/clock';
 import { log } from '../../shared/log';
 import { logFailures } from '../../shared/middleware/log-failures';
-import { runRotationStep, type StepOutcome } from '../../shared/rotation/contract';
+import { runRotationStep, type RotationDeps, type StepOutcome } from '../../shared/rotation/contract';
+import { lazyRotationLedger, rotationLedgerTableFromEnv } from '../../shared/rotation/ledger';
 import { parseRotateFunctionEvent } from '../../shared/rotation/request';
 import { revokePrevious, type RevokeResult } from '../../shared/rotation/revoke';
 import { rotationStrategies } from '../../shared/rotation/strategies';
 
-const deps = { store: new SecretsManagerStore(secretsManager()), clock: systemClock, strategies: rotationStrategies };
+const deps: RotationDeps = {
+  store: new SecretsManagerStore(secretsManager()),
+  clock: systemClock,
+  strategies: rotationStrategies,
+  // Loaded by the first step that needs it, so the DynamoDB client stays out of cold init.
+  ledger: lazyRotationLedger(async () => (await import('../../shared/aws/dynamodb-rotation-ledger')).rotationLedgerOn(rotationLedgerTableFromEnv())),
+};
 
 /**
  * Secrets Manager's rotation function: one step of createSecret, setSecret, testSecret,

@@ -2,9 +2,12 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { baseConfig, cached, type Factory } from './client-cache';
+
+export { DEFAULT_MAX_ATTEMPTS, resetClients } from './client-cache';
+export { secretsManager } from './secrets-manager-client';
 
 /**
  * The one place that builds AWS SDK clients. No client is given an endpoint, a region or
@@ -19,37 +22,11 @@ import { SQSClient } from '@aws-sdk/client-sqs';
  * Each function's handler builds its clients at load, so they are part of Lambda's init phase
  * (and of the cold init `npm run bench` times), not of the first invocation; what needs the
  * function's own variables waits for that invocation, which reports a bad one as its failure.
+ *
+ * A bundler assigns a whole file to a chunk: a function whose cold init must not parse an SDK
+ * client that only a lazily imported module uses imports its eager client from the client's own
+ * file (the rotate function: shared/aws/secrets-manager-client.ts), never from this one.
  */
-
-/**
- * Attempts per call (the first try plus retries, with the SDK's standard backoff). Three keeps a
- * rotation step well inside its Lambda timeout while riding out a throttle or a dropped
- * connection. `AWS_MAX_ATTEMPTS`, when set, wins, as it does for every other AWS tool.
- */
-export const DEFAULT_MAX_ATTEMPTS = 3;
-
-type Factory<T> = () => T;
-const cache = new Map<string, unknown>();
-
-function cached<T>(key: string, create: Factory<T>): Factory<T> {
-  return () => {
-    let client = cache.get(key) as T | undefined;
-    if (client === undefined) {
-      client = create();
-      cache.set(key, client);
-    }
-    return client;
-  };
-}
-
-/** Settings shared by every client; everything else comes from the environment. */
-function baseConfig(): { maxAttempts?: number } {
-  // Passing undefined lets the SDK read AWS_MAX_ATTEMPTS (or the profile's max_attempts).
-  return process.env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: DEFAULT_MAX_ATTEMPTS };
-}
-
-/** The Secrets Manager client. */
-export const secretsManager: Factory<SecretsManagerClient> = /* @__PURE__ */ cached('secretsManager', () => new SecretsManagerClient(baseConfig()));
 
 /** The SQS client. */
 export const sqs: Factory<SQSClient> = /* @__PURE__ */ cached('sqs', () => new SQSClient(baseConfig()));
@@ -68,15 +45,3 @@ export const lambda: Factory<LambdaClient> = /* @__PURE__ */ cached('lambda', ()
 
 /** The CloudWatch client (metrics, alarms, dashboards). */
 export const cloudWatch: Factory<CloudWatchClient> = /* @__PURE__ */ cached('cloudWatch', () => new CloudWatchClient(baseConfig()));
-
-/**
- * Forgets every cached client (destroying its connections), so the next call builds one from the
- * environment as it is now. For tests and for the CLI after it points the environment at a
- * different endpoint; Lambda code never needs it.
- */
-export function resetClients(): void {
-  for (const client of cache.values()) {
-    (client as { destroy?: () => void }).destroy?.();
-  }
-  cache.clear();
-}

@@ -3,6 +3,7 @@ import type { AuditStore } from '../audit/store';
 import type { TenancyConfig } from '../audit/tenancy';
 import type { Clock } from '../clock';
 import type { StepInvoker } from '../rotation/driver';
+import { REVOKE_GRANT_TTL_SECONDS, type RevokeGrants } from '../rotation/ledger';
 import { STRATEGY_TAG } from '../rotation/resolve-strategy';
 import type { SecretsStore } from '../secrets-store';
 import type { SecretInventory } from '../staleness/inventory';
@@ -25,6 +26,8 @@ export interface EmergencyDeps {
   /** The rotate function, one step at a time: repair finishes a stuck rotation through it. */
   steps: StepInvoker;
   revoker: CredentialRevoker;
+  /** Where the runbook grants each revocation it asks for; the rotate function refuses any other. */
+  revokeGrants: RevokeGrants;
   publisher: FindingPublisher;
   clock: Clock;
   tenancy: TenancyConfig;
@@ -107,7 +110,7 @@ async function rotateAndReview(target: TargetSecret, request: EmergencyRequest, 
   );
   steps.push(
     token
-      ? await timedStep('revoke', () => revokePrevious(target, token!, deps))
+      ? await timedStep('revoke', () => revokePrevious(target, token!, request, deps))
       : { step: 'revoke', outcome: 'skipped', durationMs: 0, detail: 'not revoked: the rotation failed, and revoking now would lock out every client of the old credential' },
   );
   const review = await reviewStep(target, request, deps);
@@ -124,7 +127,8 @@ async function repair(target: TargetSecret, deps: EmergencyDeps): Promise<{ outc
   return { outcome: repaired.resumed || repaired.discarded ? 'done' : 'failed', detail: repaired.detail };
 }
 
-async function revokePrevious(target: TargetSecret, token: string, deps: EmergencyDeps): Promise<{ outcome: StepRecord['outcome']; detail: string }> {
+async function revokePrevious(target: TargetSecret, token: string, request: EmergencyRequest, deps: EmergencyDeps): Promise<{ outcome: StepRecord['outcome']; detail: string }> {
+  await deps.revokeGrants.grantRevoke(target.arn, token, request.requestId, REVOKE_GRANT_TTL_SECONDS);
   const outcome = await deps.revoker.revoke(target.arn, token);
   return { outcome: outcome.revoked ? 'done' : 'skipped', detail: outcome.detail };
 }

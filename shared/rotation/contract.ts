@@ -3,6 +3,8 @@ import { RotationContractError } from '../errors';
 import { rememberSecret } from '../redact';
 import { AWSCURRENT, AWSPENDING, versionWithStage, type SecretMetadata, type SecretsStore } from '../secrets-store';
 import { createRotationContext } from './context';
+import type { RotationLedger } from './ledger';
+import { guardPending, recordPendingValue, verifyTestedPending } from './pending-guard';
 import type { RotationRequest, RotationStep } from './request';
 import { resolveStrategy, STRATEGY_TAG, type StrategyRegistry } from './resolve-strategy';
 import type { RotationContext, RotationStrategy } from './strategy';
@@ -12,6 +14,8 @@ export interface RotationDeps {
   store: SecretsStore;
   clock: Clock;
   strategies: StrategyRegistry;
+  /** What keywarden created and what the emergency function asked for (shared/rotation/ledger.ts). */
+  ledger: RotationLedger;
 }
 
 /** What one step did; safe to log (names and ids only). */
@@ -38,10 +42,10 @@ export async function runRotationStep(request: RotationRequest, deps: RotationDe
 
   const ctx = createRotationContext(request.secretId, request.token, metadata, deps.store, deps.clock);
   if (request.step === 'finishSecret' && !needsStrategyToFinish(ctx, deps.strategies)) {
-    return { ...base, result: await finish(ctx, undefined, metadata, deps.store) };
+    return { ...base, result: await finish(ctx, undefined, metadata, deps) };
   }
   const strategy = await resolveStrategy(ctx, deps.strategies, request.step === 'createSecret' ? 'current' : 'pending');
-  const result = await STEPS[request.step](ctx, strategy, metadata, deps.store);
+  const result = await STEPS[request.step](ctx, strategy, metadata, deps);
   return { ...base, result, strategy: strategy.name };
 }
 
@@ -80,36 +84,59 @@ type StepRunner = (
   ctx: RotationContext,
   strategy: RotationStrategy,
   metadata: SecretMetadata,
-  store: SecretsStore,
+  deps: RotationDeps,
 ) => Promise<StepOutcome['result']>;
 
+/**
+ * Every step after createSecret first proves that the pending value is one keywarden created for
+ * this version (pending-guard.ts), before the strategy touches a server or a label moves.
+ */
 const STEPS: Record<RotationStep, StepRunner> = {
-  createSecret: async (ctx, strategy, _metadata, store) => {
+  createSecret: async (ctx, strategy, _metadata, { store, ledger }) => {
     const value = await strategy.create(ctx);
     rememberSecret(value);
+    await recordPendingValue(ctx, ledger, value);
     const stored = await store.putPendingValue(ctx.arn, ctx.token, value);
-    return stored === 'created' ? 'done' : 'already-created';
+    if (stored === 'created') return 'done';
+    // The version already holds a value: an earlier attempt's, or one planted with this token.
+    await guardPending(ctx, ledger, 'createSecret').ctx.pending();
+    return 'already-created';
   },
-  setSecret: async (ctx, strategy) => {
-    await strategy.set(ctx);
+  setSecret: async (ctx, strategy, _metadata, { ledger }) => {
+    // A generated secret's set touches nothing and reads no value; a database's reads the pending
+    // value first, through the guard, so it is proven before any connection opens.
+    const guard = guardPending(ctx, ledger, 'setSecret');
+    await guard.requireRecord();
+    await strategy.set(guard.ctx);
     return 'done';
   },
-  testSecret: async (ctx, strategy) => {
-    await strategy.test(ctx);
+  testSecret: async (ctx, strategy, _metadata, { ledger, clock }) => {
+    const guard = guardPending(ctx, ledger, 'testSecret');
+    // Every strategy's test reads the pending value; proving it first costs no extra read.
+    await guard.ctx.pending();
+    await strategy.test(guard.ctx);
+    await ledger.markPending(ctx.arn, ctx.token, 'testedAt', epochSeconds(clock));
     return 'done';
   },
-  finishSecret: (ctx, strategy, metadata, store) => finish(ctx, strategy, metadata, store),
+  finishSecret: (ctx, strategy, metadata, deps) => finish(ctx, strategy, metadata, deps),
 };
 
 async function finish(
   ctx: RotationContext,
   strategy: RotationStrategy | undefined,
   metadata: SecretMetadata,
-  store: SecretsStore,
+  { store, ledger, clock }: RotationDeps,
 ): Promise<StepOutcome['result']> {
+  await verifyTestedPending(ctx, ledger);
   await strategy?.finish?.(ctx);
   // AWSPENDING stays on the token: a label on the AWSCURRENT version is a finished rotation,
   // and a label is on one version at most, so no other version can still hold it.
   await store.moveStage(ctx.arn, AWSCURRENT, { toVersionId: ctx.token, fromVersionId: versionWithStage(metadata, AWSCURRENT) });
+  // After the move: a retry of a step that failed before it must still find the version unfinished.
+  await ledger.markPending(ctx.arn, ctx.token, 'finishedAt', epochSeconds(clock));
   return 'done';
+}
+
+function epochSeconds(clock: Clock): number {
+  return Math.floor(clock.now().getTime() / 1000);
 }

@@ -6,6 +6,7 @@ import { rotationStrategies } from '../../../shared/rotation/strategies';
 import { AWSCURRENT } from '../../../shared/secrets-store';
 import { inventoryOf, type SecretSummary } from '../../../shared/staleness/inventory';
 import { MemoryStore } from '../../support/memory-store';
+import { MemoryRotationLedger } from '../../support/memory-rotation-ledger';
 
 const NOW = '2026-11-23T12:00:00Z';
 const secret = (name: string, extra: Partial<SecretSummary>): SecretSummary => ({
@@ -51,7 +52,7 @@ describe('doctor fix', () => {
   /** Two secrets whose rotation stopped after setSecret: their new values are complete. */
   async function stuckSecrets() {
     const store = new MemoryStore();
-    const steps = inProcessSteps({ store, clock: fixedClock(NOW), strategies: rotationStrategies });
+    const steps = inProcessSteps({ store, clock: fixedClock(NOW), strategies: rotationStrategies, ledger: new MemoryRotationLedger() });
     const tokens: Record<string, string> = {};
     for (const name of ['app/a', 'app/b']) {
       store.create(name, JSON.stringify({ password: 'initial-Password-1' }), { 'keywarden:strategy': 'password' });

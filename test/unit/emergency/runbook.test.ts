@@ -12,6 +12,7 @@ import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../../../shared/secrets-sto
 import { inventoryOf, type SecretSummary } from '../../../shared/staleness/inventory';
 import { MemoryLedger } from '../../support/memory-ledger';
 import { MemoryStore } from '../../support/memory-store';
+import { MemoryRotationLedger } from '../../support/memory-rotation-ledger';
 
 const NOW = '2026-11-20T12:00:00.000Z';
 const KEY = 'app/tenant-1/jwt';
@@ -47,7 +48,8 @@ describe('the emergency runbook', () => {
     store.create(OTHER, '{}', { 'keywarden:strategy': 'api-key' });
     store.create(FOREIGN, '{}', { 'keywarden:strategy': 'api-key' });
     const clock = fixedClock(NOW);
-    const rotationDeps = { store, clock, strategies: rotationStrategies };
+    const rotationLedger = new MemoryRotationLedger();
+    const rotationDeps = { store, clock, strategies: rotationStrategies, ledger: rotationLedger };
     // One ordinary rotation first, so the keyset has a key that the emergency will retire.
     const stage = async (id: string, token: string) => void store.startRotation(id, token);
     await steppedRotationRunner(stage, inProcessSteps(rotationDeps)).rotate(KEY, 1000);
@@ -69,6 +71,7 @@ describe('the emergency runbook', () => {
       rotation: steppedRotationRunner(stage, inProcessSteps(rotationDeps)),
       steps: inProcessSteps(rotationDeps),
       revoker: inProcessRevoker(rotationDeps),
+      revokeGrants: rotationLedger,
       publisher: { publish: async (findings) => void published.push(...findings) },
       clock,
       tenancy: DEFAULT_TENANCY,
@@ -122,7 +125,7 @@ describe('the emergency runbook', () => {
     expect(report.secrets[0]!.steps[1]).toMatchObject({
       step: 'repair',
       outcome: 'done',
-      detail: expect.stringMatching(new RegExp(`^removed AWSPENDING from abandoned version ${stuck} \\(it could not be finished: testSecret failed: .*has no value yet`)),
+      detail: expect.stringMatching(new RegExp(`^removed AWSPENDING from abandoned version ${stuck} \\(it could not be finished: setSecret failed: RotationContractError: .*has no value yet`)),
     });
     expect(report.ok).toBe(true);
     expect(store.labels(KEY)[stuck]).toEqual([]);
