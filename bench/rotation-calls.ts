@@ -7,6 +7,7 @@ import { ensureVenv } from '../cli/local/venv';
 import { rotateSecretStarter } from '../shared/aws/rotation-requests';
 import { playRotation } from '../shared/rotation/driver';
 import { startCountingProxy } from './counting-proxy';
+import { callsPerRotation, createRotationLedgerTable } from './rotation-ledger';
 import { median } from './stats';
 
 const ROTATIONS = 20;
@@ -25,6 +26,7 @@ export async function printRotationFigures(): Promise<void> {
   try {
     // The bundle's clients read the environment when first built: point them at the proxy.
     Object.assign(process.env, localEnv(proxy.endpoint));
+    await createRotationLedgerTable('bench');
     const direct = new SecretsManagerClient({ endpoint: moto.endpoint });
     const viaProxy = new SecretsManagerClient({});
     console.log(`\n== Secrets Manager calls per rotation, on the wire (target <= ${CALL_TARGET}; the official templates make about 11)`);
@@ -35,11 +37,10 @@ export async function printRotationFigures(): Promise<void> {
       proxy.counts.clear();
       const rotationMs: number[] = [];
       for (let i = 0; i < ROTATIONS; i += 1) rotationMs.push(await rotateOnce(name, direct));
-      const calls = [...proxy.counts].map(([op, n]) => [op.replace('secretsmanager.', ''), n / ROTATIONS] as const);
-      const total = calls.reduce((sum, [, n]) => sum + n, 0);
+      const calls = callsPerRotation(proxy.counts, ROTATIONS);
       const roundTrip = await describeRoundTripMs(viaProxy, name);
       console.log(
-        `${strategy.padEnd(19)} ${total} calls (${calls.map(([op, n]) => `${op} ${n}`).join(', ')}); ` +
+        `${strategy.padEnd(19)} ${calls.text}; ` +
           `rotation ${median(rotationMs).toFixed(1)} ms = ${(median(rotationMs) / roundTrip).toFixed(1)}x one DescribeSecret round trip (${roundTrip.toFixed(2)} ms)`,
       );
     }

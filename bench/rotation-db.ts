@@ -11,6 +11,7 @@ import { rotateSecretStarter } from '../shared/aws/rotation-requests';
 import { playRotation } from '../shared/rotation/driver';
 import { startPostgresCluster, type PostgresCluster } from '../cli/local/postgres-cluster';
 import { startCountingProxy } from './counting-proxy';
+import { callsPerRotation, createRotationLedgerTable } from './rotation-ledger';
 import { median } from './stats';
 
 const ROTATIONS = 20;
@@ -37,6 +38,7 @@ export async function printDatabaseRotationFigures(): Promise<void> {
   const previousEnv = { ...process.env };
   try {
     Object.assign(process.env, localEnv(proxy.endpoint));
+    await createRotationLedgerTable('bench');
     const direct = new SecretsManagerClient({ endpoint: moto.endpoint });
     console.log(`\n== database rotations (median of ${ROTATIONS}; Secrets Manager calls per rotation, target <= ${CALL_TARGET}; the official templates make about 14)`);
     // Untagged, the contract finds the strategy in the "engine" field of the values the steps
@@ -65,12 +67,11 @@ export async function printDatabaseRotationFigures(): Promise<void> {
           wall.push(await rotateOnce(name, direct));
           onCalls.push(proxy.busyMs() - busyBefore);
         }
-        const calls = [...proxy.counts].map(([op, n]) => [op.replace('secretsmanager.', ''), n / ROTATIONS] as const);
-        const total = calls.reduce((sum, [, n]) => sum + n, 0);
+        const calls = callsPerRotation(proxy.counts, ROTATIONS);
         const rest = wall.map((ms, i) => ms - onCalls[i]!);
         console.log(
           `${label.padEnd(32)} ${median(wall).toFixed(1)} ms per rotation = Secrets Manager ${median(onCalls).toFixed(1)} ms ` +
-            `+ database and function ${median(rest).toFixed(1)} ms; ${total} calls (${calls.map(([op, n]) => `${op} ${n}`).join(', ')})`,
+            `+ database and function ${median(rest).toFixed(1)} ms; ${calls.text}`,
         );
       } finally {
         await testCase.cleanup(suffix).catch(() => undefined);

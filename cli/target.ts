@@ -17,6 +17,8 @@ export async function resolveTarget(options: { local?: boolean }): Promise<Targe
       throw new CliExit(ExitCode.NotFound, 'the local AWS is not running: start it with `keywarden local up`');
     }
     Object.assign(process.env, localEnv(state.endpoint));
+    // Bundles run in this process derive their tables from the stage, as in Lambda.
+    if (!process.env.KEYWARDEN_STAGE && state.stage) process.env.KEYWARDEN_STAGE = state.stage;
     resetClients();
     return { kind: 'local', endpoint: state.endpoint };
   }

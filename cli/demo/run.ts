@@ -35,6 +35,8 @@ export async function runDemo(out: Output, options: { stage: string }): Promise<
   const created = await seedGeneratedSecrets(client, options.stage, out);
   const databases = await prepareDemoDatabases(client, options.stage, (m) => out.progress(m));
   try {
+    // The rotate bundle finds its rotation ledger table from these, as in Lambda.
+    applyFunctionEnvironments(options.stage, stack.resources.values, ['rotate']);
     const rotations = await rotateAll(client, out, DEMO_SECRETS.map((s) => s.name), databases);
     process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
     applyFunctionEnvironments(options.stage, stack.resources.values, ['audit', 'alert', 'staleness']);
