@@ -4,7 +4,7 @@ import { rememberSecret } from '../redact';
 import { AWSCURRENT, AWSPENDING, versionWithStage, type SecretMetadata, type SecretsStore } from '../secrets-store';
 import { createRotationContext } from './context';
 import type { RotationLedger } from './ledger';
-import { guardPending, recordPendingValue, verifyTestedPending } from './pending-guard';
+import { guardPending, recordPendingValue, requireTested, type PendingGuard } from './pending-guard';
 import type { RotationRequest, RotationStep } from './request';
 import { resolveStrategy, STRATEGY_TAG, type StrategyRegistry } from './resolve-strategy';
 import type { RotationContext, RotationStrategy } from './strategy';
@@ -40,12 +40,15 @@ export async function runRotationStep(request: RotationRequest, deps: RotationDe
   const base = { step: request.step, secret: metadata.name, token: request.token };
   if (isAlreadyCurrent(metadata, request.token)) return { ...base, result: 'skipped' };
 
-  const ctx = createRotationContext(request.secretId, request.token, metadata, deps.store, deps.clock);
+  // Everything below sees the pending value only through the guard, which proves it is one
+  // keywarden created for this version before handing it out (pending-guard.ts).
+  const guard = guardPending(createRotationContext(request.secretId, request.token, metadata, deps.store, deps.clock), deps.ledger, request.step);
+  const ctx = guard.ctx;
   if (request.step === 'finishSecret' && !needsStrategyToFinish(ctx, deps.strategies)) {
-    return { ...base, result: await finish(ctx, undefined, metadata, deps) };
+    return { ...base, result: await finish(guard, undefined, metadata, deps) };
   }
   const strategy = await resolveStrategy(ctx, deps.strategies, request.step === 'createSecret' ? 'current' : 'pending');
-  const result = await STEPS[request.step](ctx, strategy, metadata, deps);
+  const result = await STEPS[request.step](guard, strategy, metadata, deps);
   return { ...base, result, strategy: strategy.name };
 }
 
@@ -81,7 +84,7 @@ export function isAlreadyCurrent(metadata: SecretMetadata, token: string): boole
 }
 
 type StepRunner = (
-  ctx: RotationContext,
+  guard: PendingGuard,
   strategy: RotationStrategy,
   metadata: SecretMetadata,
   deps: RotationDeps,
@@ -89,45 +92,44 @@ type StepRunner = (
 
 /**
  * Every step after createSecret first proves that the pending value is one keywarden created for
- * this version (pending-guard.ts), before the strategy touches a server or a label moves.
+ * this version, before the strategy touches a server or a label moves.
  */
 const STEPS: Record<RotationStep, StepRunner> = {
-  createSecret: async (ctx, strategy, _metadata, { store, ledger }) => {
+  createSecret: async ({ ctx }, strategy, _metadata, { store, ledger }) => {
     const value = await strategy.create(ctx);
     rememberSecret(value);
     await recordPendingValue(ctx, ledger, value);
     const stored = await store.putPendingValue(ctx.arn, ctx.token, value);
     if (stored === 'created') return 'done';
     // The version already holds a value: an earlier attempt's, or one planted with this token.
-    await guardPending(ctx, ledger, 'createSecret').ctx.pending();
+    await ctx.pending();
     return 'already-created';
   },
-  setSecret: async (ctx, strategy, _metadata, { ledger }) => {
+  setSecret: async (guard, strategy) => {
     // A generated secret's set touches nothing and reads no value; a database's reads the pending
     // value first, through the guard, so it is proven before any connection opens.
-    const guard = guardPending(ctx, ledger, 'setSecret');
     await guard.requireRecord();
     await strategy.set(guard.ctx);
     return 'done';
   },
-  testSecret: async (ctx, strategy, _metadata, { ledger, clock }) => {
-    const guard = guardPending(ctx, ledger, 'testSecret');
+  testSecret: async ({ ctx }, strategy, _metadata, { ledger, clock }) => {
     // Every strategy's test reads the pending value; proving it first costs no extra read.
-    await guard.ctx.pending();
-    await strategy.test(guard.ctx);
+    await ctx.pending();
+    await strategy.test(ctx);
     await ledger.markPending(ctx.arn, ctx.token, 'testedAt', epochSeconds(clock));
     return 'done';
   },
-  finishSecret: (ctx, strategy, metadata, deps) => finish(ctx, strategy, metadata, deps),
+  finishSecret: (guard, strategy, metadata, deps) => finish(guard, strategy, metadata, deps),
 };
 
 async function finish(
-  ctx: RotationContext,
+  guard: PendingGuard,
   strategy: RotationStrategy | undefined,
   metadata: SecretMetadata,
   { store, ledger, clock }: RotationDeps,
 ): Promise<StepOutcome['result']> {
-  await verifyTestedPending(ctx, ledger);
+  const { ctx } = guard;
+  await requireTested(guard);
   await strategy?.finish?.(ctx);
   // AWSPENDING stays on the token: a label on the AWSCURRENT version is a finished rotation,
   // and a label is on one version at most, so no other version can still hold it.

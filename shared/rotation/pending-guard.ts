@@ -45,16 +45,17 @@ export function guardPending(ctx: RotationContext, ledger: RotationLedger, step:
       if (!hashes.includes(pendingValueHash(value))) throw untrusted(ctx, step, 'its value is not the one keywarden created for this version');
       return value;
     })());
-  return { ctx: { ...ctx, pending }, requireRecord };
+  const guarded: RotationContext = { ...ctx, pending };
+  return { ctx: guarded, requireRecord };
 }
 
 /**
  * finishSecret promotes only a value that testSecret verified and tested (a version's value never
  * changes once stored, so that proof still holds), which spares it reading the value again.
  */
-export async function verifyTestedPending(ctx: RotationContext, ledger: RotationLedger): Promise<void> {
-  const record = await guardPending(ctx, ledger, 'finishSecret').requireRecord();
-  if (record.testedAt === undefined) throw untrusted(ctx, 'finishSecret', 'testSecret has not verified and tested its value');
+export async function requireTested(guard: PendingGuard): Promise<void> {
+  const record = await guard.requireRecord();
+  if (record.testedAt === undefined) throw untrusted(guard.ctx, 'finishSecret', 'testSecret has not verified and tested its value');
 }
 
 async function trustedRecord(ctx: RotationContext, ledger: RotationLedger, step: RotationStep): Promise<PendingRecord> {
