@@ -41,7 +41,7 @@ export async function printRotationFigures(): Promise<void> {
       const total = calls.reduce((sum, [, n]) => sum + n, 0);
       const roundTrip = await describeRoundTripMs(viaProxy, name);
       console.log(
-        `${strategy.padEnd(19)} ${total} calls (${calls.map(([op, n]) => `${op} ${n}`).join(', ')}); DynamoDB (binding) ${dynamoDb.map(([op, n]) => `${op} ${n}`).join(', ')}; ` +
+        `${strategy.padEnd(19)} ${total} calls (${calls.map(([op, n]) => `${op} ${n}`).join(', ')}); DynamoDB (binding and ledger) ${dynamoDb.map(([op, n]) => `${op} ${n}`).join(', ')}; ` +
           `rotation ${median(rotationMs).toFixed(1)} ms = ${(median(rotationMs) / roundTrip).toFixed(1)}x one DescribeSecret round trip (${roundTrip.toFixed(2)} ms)`,
       );
     }

@@ -80,7 +80,7 @@ export async function printDatabaseRotationFigures(): Promise<void> {
         console.log(
           `${label.padEnd(32)} ${median(wall).toFixed(1)} ms per rotation = Secrets Manager ${median(onCalls).toFixed(1)} ms ` +
             `+ database and function ${median(rest).toFixed(1)} ms; ${total} calls (${calls.map(([op, n]) => `${op} ${n}`).join(', ')}); ` +
-            `DynamoDB (binding) ${dynamoDb.map(([op, n]) => `${op} ${n}`).join(', ')}`,
+            `DynamoDB (binding and ledger) ${dynamoDb.map(([op, n]) => `${op} ${n}`).join(', ')}`,
         );
       } finally {
         await testCase.cleanup(suffix).catch(() => undefined);

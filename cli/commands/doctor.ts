@@ -5,7 +5,7 @@ import { LambdaRotateFunction } from '../../shared/aws/lambda-rotate-function';
 import { SecretsManagerInventory } from '../../shared/aws/secrets-manager-inventory';
 import { SecretsManagerStore } from '../../shared/aws/secrets-manager-store';
 import { systemClock } from '../../shared/clock';
-import { diagnose, fixProblems, type FunctionCheck, type InvokerFor, type Problem } from '../../shared/emergency/doctor';
+import { diagnose, fixProblems, type FixedProblem, type FunctionCheck, type InvokerFor, type Problem } from '../../shared/emergency/doctor';
 import { invokeBundle, requireBundle } from '../bundles';
 import { ExitCode } from '../exit-codes';
 import { outputFor, type Output } from '../output';
@@ -37,11 +37,17 @@ export function registerDoctorCommand(program: Command): void {
       if (!options.fix) return report(out, problems);
       const fixed = await fixProblems(problems, new SecretsManagerStore(secretsManager()), rotateFunctionFor(target));
       out.result(
-        fixed.length === 0 ? 'no rotation problems found' : fixed.map((p) => `${p.fixed ? 'fixed ' : 'left  '} ${p.kind.padEnd(25)} ${p.secret}: ${p.result}`),
+        fixed.length === 0 ? 'no rotation problems found' : fixed.map((p) => `${p.fixed ? 'fixed ' : 'left  '} ${p.kind.padEnd(25)} ${p.secret}: ${p.result}${untrustedNote(p)}`),
         { problems: fixed },
       );
       if (fixed.some((p) => !p.fixed)) process.exitCode = ExitCode.Failure;
     });
+}
+
+/** A pending value keywarden did not create is a security finding, not just a repair. */
+function untrustedNote(problem: FixedProblem): string {
+  if (!problem.ruleId) return '';
+  return `\n${' '.repeat(33)}FINDING ${problem.ruleId}: someone stored this pending value outside keywarden; find who in the audit trail (PutSecretValue, UpdateSecretVersionStage)`;
 }
 
 function report(out: Output, problems: Problem[]): void {

@@ -37,6 +37,8 @@ export async function runDemo(out: Output, options: { stage: string }): Promise<
   // The rotate bundle runs in this process: it finds the stage's bindings table and bus by it.
   process.env.KEYWARDEN_STAGE = options.stage;
   try {
+    // The rotate bundle finds its rotation ledger table from these, as in Lambda.
+    applyFunctionEnvironments(options.stage, stack.resources.values, ['rotate']);
     const rotations = await rotateAll(client, out, DEMO_SECRETS.map((s) => s.name), databases);
     process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
     applyFunctionEnvironments(options.stage, stack.resources.values, ['audit', 'alert', 'staleness']);

@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { dynamoDb, eventBridge, lambda, secretsManager } from '../../shared/aws/clients';
 import { DynamoDbAuditStore } from '../../shared/aws/dynamodb-audit-store';
 import { DynamoDbEmergencyLedger } from '../../shared/aws/dynamodb-emergency-ledger';
+import { DynamoDbRotationLedger } from '../../shared/aws/dynamodb-rotation-ledger';
 import { EventBridgeFindingPublisher } from '../../shared/aws/eventbridge-finding-publisher';
 import { LambdaRotateFunction } from '../../shared/aws/lambda-rotate-function';
 import { requestServiceRotation, rotateSecretStarter } from '../../shared/aws/rotation-requests';
@@ -44,6 +45,7 @@ function runbookDeps(): EmergencyDeps {
     // too: the role may invoke it (deploy/emergency.yml), and each step is idempotent.
     steps,
     revoker: rotateFunction,
+    revokeGrants: new DynamoDbRotationLedger(clients.dynamoDb, settings.rotationLedgerTable),
     publisher: new EventBridgeFindingPublisher(clients.eventBridge, settings.findingsBus),
     clock: systemClock,
     tenancy: tenancyFromEnv(),

@@ -8,18 +8,26 @@ import { log } from '../../shared/log';
 import { forgetSecretsEachInvocation } from '../../shared/middleware/forget-secrets';
 import { logFailures } from '../../shared/middleware/log-failures';
 import type { BindingStore } from '../../shared/rotation/binding';
-import { runRotationStep, type StepOutcome } from '../../shared/rotation/contract';
+import { runRotationStep, type RotationDeps, type StepOutcome } from '../../shared/rotation/contract';
+import { lazyRotationLedger, rotationLedgerTableFromEnv } from '../../shared/rotation/ledger';
 import { raisingFindingOnRefusal, type RefusedRequest } from '../../shared/rotation/refusal';
 import { parseRotateFunctionEvent } from '../../shared/rotation/request';
 import { revokePrevious, type RevokeResult } from '../../shared/rotation/revoke';
 import { rotationStrategies } from '../../shared/rotation/strategies';
 
-// The bindings table and the findings bus are reached through a chunk loaded at the first step
-// that needs them, so a cold start loads neither the DynamoDB nor the EventBridge client.
+// The bindings table, the rotation ledger and the findings bus are reached through chunks loaded
+// at the first step that needs them, so a cold start loads neither the DynamoDB nor the
+// EventBridge client.
 const lazyDeps = once(() => import('../../shared/aws/rotate-deps'));
 const lazyBindings = once(async () => (await lazyDeps()).rotateBindingStore());
 const bindings: BindingStore = { get: async (secretArn) => (await lazyBindings()).get(secretArn) };
-const deps = { store: new SecretsManagerStore(secretsManager()), clock: systemClock, strategies: rotationStrategies, bindings };
+const deps: RotationDeps = {
+  store: new SecretsManagerStore(secretsManager()),
+  clock: systemClock,
+  strategies: rotationStrategies,
+  bindings,
+  ledger: lazyRotationLedger(async () => (await import('../../shared/aws/dynamodb-rotation-ledger')).rotationLedgerOn(rotationLedgerTableFromEnv())),
+};
 const refusals = {
   publish: async (error: RotationRefusedError, request: RefusedRequest) => (await lazyDeps()).publishRefusal(error, request, deps),
   log,

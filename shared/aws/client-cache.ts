@@ -1,4 +1,8 @@
-/** How shared/aws/clients.ts builds and caches clients; see there. */
+/**
+ * The cache behind every AWS SDK client factory: those in shared/aws/clients.ts and the few kept
+ * in a file of their own (shared/aws/secrets-manager-client.ts). One cache, so
+ * {@link resetClients} forgets every client.
+ */
 
 /**
  * Attempts per call (the first try plus retries, with the SDK's standard backoff). Three keeps a
@@ -7,11 +11,11 @@
  */
 export const DEFAULT_MAX_ATTEMPTS = 3;
 
-/** A function that returns the one client of its kind. */
+/** A client factory: builds the client on first call, then returns the same one. */
 export type Factory<T> = () => T;
 const cache = new Map<string, unknown>();
 
-/** `create` run on first use, then its client kept for the life of the process. */
+/** Wraps `create` so the client is built once per process, under `key`. */
 export function cached<T>(key: string, create: Factory<T>): Factory<T> {
   return () => {
     let client = cache.get(key) as T | undefined;

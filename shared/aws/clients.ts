@@ -26,6 +26,10 @@ export { secretsManager } from './secrets-manager-client';
  * Each function's handler builds its clients at load, so they are part of Lambda's init phase
  * (and of the cold init `npm run bench` times), not of the first invocation; what needs the
  * function's own variables waits for that invocation, which reports a bad one as its failure.
+ *
+ * A bundler assigns a whole file to a chunk: a function whose cold init must not parse an SDK
+ * client that only a lazily imported module uses imports its eager client from the client's own
+ * file (the rotate function: shared/aws/secrets-manager-client.ts), never from this one.
  */
 
 /** The SQS client. */

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock';
 import type { StepInvoker } from '../rotation/driver';
+import { UNTRUSTED_PENDING_RULE } from '../rotation/pending-guard';
 import type { SecretMetadata, SecretsStore } from '../secrets-store';
 import { rotationFailureOf } from '../staleness/assess';
 import type { SecretInventory, SecretSummary } from '../staleness/inventory';
@@ -62,12 +63,21 @@ async function problemsOf(secret: SecretSummary, functionExists: FunctionCheck, 
 /** The rotate function that can finish a secret's stuck rotation; undefined when it has none. */
 export type InvokerFor = (metadata: SecretMetadata) => StepInvoker | undefined;
 
+/** A problem after `--fix`: whether it is fixed, what was done, and the finding it raises, if any. */
+export type FixedProblem = Problem & {
+  fixed: boolean;
+  result: string;
+  /** `rotation.untrusted-pending` when the stuck version held a value keywarden did not create. */
+  ruleId?: typeof UNTRUSTED_PENDING_RULE;
+};
+
 /**
  * Applies the safe fixes (stuck rotations: finished through the secret's rotate function when
- * `invokerFor` names one, discarded otherwise); returns what was done.
+ * `invokerFor` names one, discarded otherwise); returns what was done. A stuck version the rotate
+ * function refuses as untrusted is discarded unexecuted and carries the finding's rule id.
  */
-export async function fixProblems(problems: readonly Problem[], store: SecretsStore, invokerFor?: InvokerFor): Promise<Array<Problem & { fixed: boolean; result: string }>> {
-  const out: Array<Problem & { fixed: boolean; result: string }> = [];
+export async function fixProblems(problems: readonly Problem[], store: SecretsStore, invokerFor?: InvokerFor): Promise<FixedProblem[]> {
+  const out: FixedProblem[] = [];
   for (const problem of problems) {
     if (!problem.fixable) {
       out.push({ ...problem, fixed: false, result: 'needs a person: ' + problem.remedy });
@@ -75,7 +85,8 @@ export async function fixProblems(problems: readonly Problem[], store: SecretsSt
     }
     const metadata = await store.describe(problem.arn);
     const repaired = await repairStuckRotation(store, metadata, invokerFor?.(metadata));
-    out.push({ ...problem, fixed: !repaired || repaired.resumed || repaired.discarded, result: repaired?.detail ?? 'already repaired' });
+    const fixed = { ...problem, fixed: !repaired || repaired.resumed || repaired.discarded, result: repaired?.detail ?? 'already repaired' };
+    out.push(repaired?.untrusted ? { ...fixed, ruleId: UNTRUSTED_PENDING_RULE } : fixed);
   }
   return out;
 }

@@ -6,7 +6,9 @@ import type { SecretReport } from './report';
 const RUNBOOK =
   'An engineer rotated this secret as an emergency. Check the access review: every principal that read the secret in the ' +
   'window may hold the leaked value; confirm each is expected, and open an incident for any that is not. If a step failed, ' +
-  'the old credential may still work: fix the cause shown in the report and run the emergency again with the same command.';
+  'the old credential may still work: fix the cause shown in the report and run the emergency again with the same command. ' +
+  'If untrustedPending is set, someone stored a pending value outside keywarden (rotation.untrusted-pending): it was discarded ' +
+  'unexecuted; find who wrote it in the audit trail (PutSecretValue, UpdateSecretVersionStage).';
 
 /**
  * The finding that tells people an emergency rotation happened: who asked, why, what each step
@@ -30,6 +32,7 @@ export function emergencyFinding(request: EmergencyRequest, report: SecretReport
       requestedBy: request.requestedBy,
       requestId: request.requestId,
       steps: report.steps.filter((s) => s.step !== 'notify').map((s) => ({ step: s.step, outcome: s.outcome, detail: s.detail })),
+      untrustedPending: report.untrustedPending,
       accessReview: review && {
         since: review.since,
         reads: review.reads,

@@ -1,4 +1,5 @@
 import { errorMessageOf, type StepInvoker } from '../rotation/driver';
+import { UNTRUSTED_PENDING_RULE } from '../rotation/pending-guard';
 import type { RotationStep } from '../rotation/request';
 import { AWSCURRENT, AWSPENDING, type SecretMetadata, type SecretsStore } from '../secrets-store';
 
@@ -20,6 +21,12 @@ export interface RepairOutcome {
   resumed: boolean;
   discarded: boolean;
   detail: string;
+  /**
+   * Set when the rotate function refused the version as one keywarden did not create (a value
+   * planted as AWSPENDING): it was discarded without being executed, and is a finding
+   * (`rotation.untrusted-pending`) of its own.
+   */
+  untrusted?: true;
 }
 
 /**
@@ -70,7 +77,20 @@ const CONCLUSIVE_FAILURE =
 
 /** Whether the stuck version may be discarded after finishing it failed with `error`. */
 export function safeToDiscardAfter(error: string): boolean {
-  return CONCLUSIVE_FAILURE.test(error);
+  return CONCLUSIVE_FAILURE.test(error) || refusedAsUntrusted(error);
+}
+
+/** The refusal's name, and its rule at the very end, after any name or version id it quotes. */
+const UNTRUSTED_REFUSAL = new RegExp(`\\bRotationRefusedError: .*\\(${UNTRUSTED_PENDING_RULE.replace('.', '\\.')}\\)$`, 's');
+
+/**
+ * Whether the rotate function refused the version because keywarden did not create its value
+ * (shared/rotation/pending-guard.ts). Conclusive: the value was never executed, so removing its
+ * label cannot lock out anyone keywarden let in, and it must never become AWSCURRENT. Through
+ * Lambda only the error's type and message come back; the message carries the rule id.
+ */
+export function refusedAsUntrusted(error: string): boolean {
+  return UNTRUSTED_REFUSAL.test(error);
 }
 
 /**
@@ -87,6 +107,10 @@ async function afterFailedResume(store: SecretsStore, secretId: string, versionI
   }
   if (stuckPendingVersion(fresh) !== versionId) {
     return { versionId, resumed: false, discarded: false, detail: `version ${versionId} is no longer AWSPENDING (${why}); nothing was removed` };
+  }
+  if (refusedAsUntrusted(failure.error)) {
+    const untrusted = await discard(store, secretId, versionId, `keywarden did not create its value, so it was never executed: ${why}`);
+    return { ...untrusted, detail: `${untrusted.detail} [${UNTRUSTED_PENDING_RULE}]`, untrusted: true };
   }
   if (safeToDiscardAfter(failure.error)) return discard(store, secretId, versionId, `it could not be finished: ${why}`);
   return {

@@ -19,6 +19,11 @@ export interface SecretReport {
   ok: boolean;
   steps: StepRecord[];
   accessReview?: AccessReview;
+  /**
+   * The stuck version the repair discarded because keywarden did not create its value (finding
+   * `rotation.untrusted-pending`): someone wrote a pending value outside keywarden.
+   */
+  untrustedPending?: { versionId: string; ruleId: string };
 }
 
 /** The JSON report of an emergency: every step with its outcome and duration. */

@@ -3,6 +3,8 @@ import type { AuditStore } from '../audit/store';
 import type { TenancyConfig } from '../audit/tenancy';
 import type { Clock } from '../clock';
 import type { StepInvoker } from '../rotation/driver';
+import { REVOKE_GRANT_TTL_SECONDS, type RevokeGrants } from '../rotation/ledger';
+import { UNTRUSTED_PENDING_RULE } from '../rotation/pending-guard';
 import { STRATEGY_TAG } from '../rotation/resolve-strategy';
 import type { SecretsStore } from '../secrets-store';
 import type { SecretInventory } from '../staleness/inventory';
@@ -25,6 +27,8 @@ export interface EmergencyDeps {
   /** The rotate function, one step at a time: repair finishes a stuck rotation through it. */
   steps: StepInvoker;
   revoker: CredentialRevoker;
+  /** Where the runbook grants each revocation it asks for; the rotate function refuses any other. */
+  revokeGrants: RevokeGrants;
   publisher: FindingPublisher;
   clock: Clock;
   tenancy: TenancyConfig;
@@ -97,7 +101,14 @@ async function handleSecret(target: TargetSecret, request: EmergencyRequest, dep
 
 async function rotateAndReview(target: TargetSecret, request: EmergencyRequest, deps: EmergencyDeps): Promise<SecretReport> {
   const steps: StepRecord[] = [{ step: 'lock', outcome: 'done', durationMs: 0, detail: `locked for request ${request.requestId}` }];
-  steps.push(await timedStep('repair', () => repair(target, deps)));
+  let untrustedPending: SecretReport['untrustedPending'];
+  steps.push(
+    await timedStep('repair', async () => {
+      const repaired = await repair(target, deps);
+      untrustedPending = repaired.untrustedPending;
+      return repaired;
+    }),
+  );
   let token: string | undefined;
   steps.push(
     await timedStep('rotate', async () => {
@@ -107,24 +118,27 @@ async function rotateAndReview(target: TargetSecret, request: EmergencyRequest, 
   );
   steps.push(
     token
-      ? await timedStep('revoke', () => revokePrevious(target, token!, deps))
+      ? await timedStep('revoke', () => revokePrevious(target, token!, request, deps))
       : { step: 'revoke', outcome: 'skipped', durationMs: 0, detail: 'not revoked: the rotation failed, and revoking now would lock out every client of the old credential' },
   );
   const review = await reviewStep(target, request, deps);
   steps.push(review.step);
   const report: SecretReport = { secret: target.name, arn: target.arn, ok: steps.every((s) => s.outcome !== 'failed'), steps, accessReview: review.accessReview };
+  if (untrustedPending) report.untrustedPending = untrustedPending;
   steps.push(await timedStep('notify', () => notify(request, report, deps)));
   report.ok = steps.every((s) => s.outcome !== 'failed');
   return report;
 }
 
-async function repair(target: TargetSecret, deps: EmergencyDeps): Promise<{ outcome: StepRecord['outcome']; detail: string }> {
+async function repair(target: TargetSecret, deps: EmergencyDeps): Promise<{ outcome: StepRecord['outcome']; detail: string; untrustedPending?: SecretReport['untrustedPending'] }> {
   const repaired = await repairStuckRotation(deps.store, await deps.store.describe(target.arn), deps.steps);
   if (!repaired) return { outcome: 'skipped', detail: 'no stuck rotation' };
-  return { outcome: repaired.resumed || repaired.discarded ? 'done' : 'failed', detail: repaired.detail };
+  const outcome = { outcome: repaired.resumed || repaired.discarded ? ('done' as const) : ('failed' as const), detail: repaired.detail };
+  return repaired.untrusted ? { ...outcome, untrustedPending: { versionId: repaired.versionId, ruleId: UNTRUSTED_PENDING_RULE } } : outcome;
 }
 
-async function revokePrevious(target: TargetSecret, token: string, deps: EmergencyDeps): Promise<{ outcome: StepRecord['outcome']; detail: string }> {
+async function revokePrevious(target: TargetSecret, token: string, request: EmergencyRequest, deps: EmergencyDeps): Promise<{ outcome: StepRecord['outcome']; detail: string }> {
+  await deps.revokeGrants.grantRevoke(target.arn, token, request.requestId, REVOKE_GRANT_TTL_SECONDS);
   const outcome = await deps.revoker.revoke(target.arn, token);
   return { outcome: outcome.revoked ? 'done' : 'skipped', detail: outcome.detail };
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { auditTableName } from '../audit/settings';
 import { readEnv } from '../config';
 import { ConfigError } from '../errors';
+import { rotationLedgerTableName } from '../rotation/ledger';
 
 /** How the emergency function gets a secret rotated. */
 export type EmergencyRotationMode = 'service' | 'function';
@@ -9,6 +10,8 @@ export type EmergencyRotationMode = 'service' | 'function';
 /** The emergency function's settings. */
 export interface EmergencySettings {
   emergencyTable: string;
+  /** The rotation ledger, where the function grants each revocation it asks the rotate function for. */
+  rotationLedgerTable: string;
   auditTable: string;
   findingsBus: string;
   /** The rotate function (name or ARN): it revokes, and in `function` mode runs each step. */
@@ -25,7 +28,7 @@ export interface EmergencySettings {
 export const emergencyTableName = (stage: string) => `keywarden-${stage}-emergency`;
 
 /**
- * From the environment: `KEYWARDEN_EMERGENCY_TABLE`, `KEYWARDEN_AUDIT_TABLE`,
+ * From the environment: `KEYWARDEN_EMERGENCY_TABLE`, `KEYWARDEN_ROTATION_LEDGER_TABLE`, `KEYWARDEN_AUDIT_TABLE`,
  * `KEYWARDEN_FINDINGS_BUS`, `KEYWARDEN_ROTATE_FUNCTION` (each derived from `KEYWARDEN_STAGE` when
  * unset) and `KEYWARDEN_EMERGENCY_ROTATION` (`service`, the default, or `function`).
  */
@@ -34,6 +37,7 @@ export function emergencySettingsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     z.object({
       KEYWARDEN_STAGE: z.string().min(1).optional(),
       KEYWARDEN_EMERGENCY_TABLE: z.string().min(3).optional(),
+      KEYWARDEN_ROTATION_LEDGER_TABLE: z.string().min(3).optional(),
       KEYWARDEN_AUDIT_TABLE: z.string().min(3).optional(),
       KEYWARDEN_FINDINGS_BUS: z.string().min(1).optional(),
       KEYWARDEN_ROTATE_FUNCTION: z.string().min(1).optional(),
@@ -48,6 +52,7 @@ export function emergencySettingsFromEnv(env: NodeJS.ProcessEnv = process.env): 
   };
   return {
     emergencyTable: derive(raw.KEYWARDEN_EMERGENCY_TABLE, emergencyTableName, 'KEYWARDEN_EMERGENCY_TABLE'),
+    rotationLedgerTable: derive(raw.KEYWARDEN_ROTATION_LEDGER_TABLE, rotationLedgerTableName, 'KEYWARDEN_ROTATION_LEDGER_TABLE'),
     auditTable: derive(raw.KEYWARDEN_AUDIT_TABLE, auditTableName, 'KEYWARDEN_AUDIT_TABLE'),
     findingsBus: derive(raw.KEYWARDEN_FINDINGS_BUS, (stage) => `keywarden-${stage}`, 'KEYWARDEN_FINDINGS_BUS'),
     rotateFunction: derive(raw.KEYWARDEN_ROTATE_FUNCTION, (stage) => `keywarden-${stage}-rotate`, 'KEYWARDEN_ROTATE_FUNCTION'),

@@ -5,6 +5,8 @@ import { AWSCURRENT, AWSPENDING, versionWithStage, type SecretMetadata, type Sec
 import type { BindingStore } from './binding';
 import { resolveBoundStrategy } from './bound-strategy';
 import { createRotationContext } from './context';
+import type { RotationLedger } from './ledger';
+import { guardPending, recordPendingValue, requireTested, type PendingGuard } from './pending-guard';
 import type { RotationRequest, RotationStep } from './request';
 import { STRATEGY_TAG, type StrategyRegistry } from './resolve-strategy';
 import type { RotationContext, RotationStrategy } from './strategy';
@@ -16,6 +18,8 @@ export interface RotationDeps {
   strategies: StrategyRegistry;
   /** The administrators' bindings of database and Redis secrets; read, never written. */
   bindings: BindingStore;
+  /** What keywarden created and what the emergency function asked for (shared/rotation/ledger.ts). */
+  ledger: RotationLedger;
 }
 
 /** What one step did; safe to log (names and ids only). */
@@ -40,11 +44,15 @@ export async function runRotationStep(request: RotationRequest, deps: RotationDe
   const base = { step: request.step, secret: metadata.name, token: request.token };
   if (isAlreadyCurrent(metadata, request.token)) return { ...base, result: 'skipped' };
 
-  const unbound = createRotationContext(request.secretId, request.token, metadata, deps.store, deps.clock);
-  const optional = request.step === 'finishSecret' && !needsStrategyToFinish(unbound, deps.strategies);
-  const { ctx, strategy } = await resolveBoundStrategy(unbound, deps, request.step === 'createSecret' ? 'current' : 'pending', optional);
-  if (!strategy) return { ...base, result: await finish(ctx, undefined, metadata, deps.store) };
-  const result = await STEPS[request.step](ctx, strategy, metadata, deps.store);
+  // Everything below sees the pending value only through the guard, which proves it is one
+  // keywarden created for this version before handing it out (pending-guard.ts); the binding's
+  // checks then run on what the guard hands out.
+  const guard = guardPending(createRotationContext(request.secretId, request.token, metadata, deps.store, deps.clock), deps.ledger, request.step);
+  const optional = request.step === 'finishSecret' && !needsStrategyToFinish(guard.ctx, deps.strategies);
+  const { ctx, strategy } = await resolveBoundStrategy(guard.ctx, deps, request.step === 'createSecret' ? 'current' : 'pending', optional);
+  const bound = { ...guard, ctx };
+  if (!strategy) return { ...base, result: await finish(bound, undefined, metadata, deps) };
+  const result = await STEPS[request.step](bound, strategy, metadata, deps);
   return { ...base, result, strategy: strategy.name };
 }
 
@@ -80,39 +88,61 @@ export function isAlreadyCurrent(metadata: SecretMetadata, token: string): boole
 }
 
 type StepRunner = (
-  ctx: RotationContext,
+  guard: PendingGuard,
   strategy: RotationStrategy,
   metadata: SecretMetadata,
-  store: SecretsStore,
+  deps: RotationDeps,
 ) => Promise<StepOutcome['result']>;
 
+/**
+ * Every step after createSecret first proves that the pending value is one keywarden created for
+ * this version, before the strategy touches a server or a label moves.
+ */
 const STEPS: Record<RotationStep, StepRunner> = {
-  createSecret: async (ctx, strategy, _metadata, store) => {
+  createSecret: async ({ ctx }, strategy, _metadata, { store, ledger }) => {
     const value = await strategy.create(ctx);
     rememberSecret(value);
+    await recordPendingValue(ctx, ledger, value);
     const stored = await store.putPendingValue(ctx.arn, ctx.token, value);
-    return stored === 'created' ? 'done' : 'already-created';
+    if (stored === 'created') return 'done';
+    // The version already holds a value: an earlier attempt's, or one planted with this token.
+    await ctx.pending();
+    return 'already-created';
   },
-  setSecret: async (ctx, strategy) => {
-    await strategy.set(ctx);
+  setSecret: async (guard, strategy) => {
+    // A generated secret's set touches nothing and reads no value; a database's reads the pending
+    // value first, through the guard, so it is proven before any connection opens.
+    await guard.requireRecord();
+    await strategy.set(guard.ctx);
     return 'done';
   },
-  testSecret: async (ctx, strategy) => {
+  testSecret: async ({ ctx }, strategy, _metadata, { ledger, clock }) => {
+    // Every strategy's test reads the pending value; proving it first costs no extra read.
+    await ctx.pending();
     await strategy.test(ctx);
+    await ledger.markPending(ctx.arn, ctx.token, 'testedAt', epochSeconds(clock));
     return 'done';
   },
-  finishSecret: (ctx, strategy, metadata, store) => finish(ctx, strategy, metadata, store),
+  finishSecret: (guard, strategy, metadata, deps) => finish(guard, strategy, metadata, deps),
 };
 
 async function finish(
-  ctx: RotationContext,
+  guard: PendingGuard,
   strategy: RotationStrategy | undefined,
   metadata: SecretMetadata,
-  store: SecretsStore,
+  { store, ledger, clock }: RotationDeps,
 ): Promise<StepOutcome['result']> {
+  const { ctx } = guard;
+  await requireTested(guard);
   await strategy?.finish?.(ctx);
   // AWSPENDING stays on the token: a label on the AWSCURRENT version is a finished rotation,
   // and a label is on one version at most, so no other version can still hold it.
   await store.moveStage(ctx.arn, AWSCURRENT, { toVersionId: ctx.token, fromVersionId: versionWithStage(metadata, AWSCURRENT) });
+  // After the move: a retry of a step that failed before it must still find the version unfinished.
+  await ledger.markPending(ctx.arn, ctx.token, 'finishedAt', epochSeconds(clock));
   return 'done';
+}
+
+function epochSeconds(clock: Clock): number {
+  return Math.floor(clock.now().getTime() / 1000);
 }

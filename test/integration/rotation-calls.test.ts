@@ -61,12 +61,17 @@ async function callsOfOneRotation(name: string): Promise<Record<string, Record<s
   return { secretsmanager: of('secretsmanager.'), dynamodb: of('DynamoDB_20120810.') };
 }
 
-/** Every rotation reads the secret's binding once per step: a DynamoDB GetItem, no Secrets Manager call. */
-const BINDING_READS = { GetItem: 4 };
+/**
+ * DynamoDB calls, the same for every strategy: the binding is read once per step (GetItem 4);
+ * the rotation ledger records the pending value's hash at createSecret (UpdateItem), is read by
+ * setSecret, testSecret and finishSecret (GetItem 3), and stamped by testSecret and finishSecret
+ * (UpdateItem 2).
+ */
+const DYNAMODB_CALLS = { GetItem: 7, UpdateItem: 3 };
 
 /** Two rotations in a row: the first starts from a value no rotation wrote, the second from one that did. */
 async function expectCallsPerRotation(name: string, expected: Record<string, number>): Promise<void> {
-  for (let i = 0; i < 2; i += 1) expect(await callsOfOneRotation(name)).toEqual({ secretsmanager: expected, dynamodb: BINDING_READS });
+  for (let i = 0; i < 2; i += 1) expect(await callsOfOneRotation(name)).toEqual({ secretsmanager: expected, dynamodb: DYNAMODB_CALLS });
 }
 
 describe('Secrets Manager calls per generated-secret rotation', () => {

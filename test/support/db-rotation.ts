@@ -2,6 +2,8 @@ import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, Secr
 import { invokeBundle } from '../../cli/bundles';
 import { dynamoDb } from '../../shared/aws/clients';
 import { DynamoDbBindingStore } from '../../shared/aws/dynamodb-binding-store';
+import { DynamoDbRotationLedger } from '../../shared/aws/dynamodb-rotation-ledger';
+import { REVOKE_GRANT_TTL_SECONDS, rotationLedgerTableName } from '../../shared/rotation/ledger';
 import { rotateSecretStarter } from '../../shared/aws/rotation-requests';
 import { boundEngineOf, type SecretBinding } from '../../shared/rotation/binding';
 import { bindingFromCurrent } from '../../shared/rotation/binding-proposal';
@@ -97,9 +99,12 @@ export async function resume(name: string, token: string, from: RotationStep): P
 
 /**
  * Revokes the credential that rotation `token` replaced, through the built bundle, as emergency
- * rotation does: `{"Action": "revokePrevious", ...}` to the rotate function.
+ * rotation does: a grant in the rotation ledger (table of the test stage, `ci`), then
+ * `{"Action": "revokePrevious", ...}` to the rotate function.
  */
 export async function revokeThroughBundle(name: string, token: string): Promise<{ revoked: boolean; detail: string }> {
+  const arn = (await sm.send(new DescribeSecretCommand({ SecretId: name }))).ARN!;
+  await new DynamoDbRotationLedger(dynamoDb(), rotationLedgerTableName('ci')).grantRevoke(arn, token, `test-${token}`, REVOKE_GRANT_TTL_SECONDS);
   return (await invokeBundle('rotate', { Action: 'revokePrevious', SecretId: name, ClientRequestToken: token })) as { revoked: boolean; detail: string };
 }
 

@@ -53,8 +53,12 @@ export function templateResource(logicalId: string, attribute?: string): string 
   return value;
 }
 
-/** Points this worker's environment at this run's moto and drops cached SDK clients. */
+/**
+ * Points this worker's environment at this run's moto and drops cached SDK clients. The stage is
+ * the one global-setup.ts packaged (`ci`): bundles invoked in this process derive their table
+ * names from it, as they do from the `KEYWARDEN_STAGE` serverless.yml gives every function.
+ */
 export function pointAtLocalAws(): void {
-  Object.assign(process.env, localAwsEnv());
+  Object.assign(process.env, localAwsEnv(), { KEYWARDEN_STAGE: 'ci' });
   resetClients();
 }

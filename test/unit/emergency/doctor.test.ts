@@ -7,6 +7,7 @@ import { AWSCURRENT } from '../../../shared/secrets-store';
 import { inventoryOf, type SecretSummary } from '../../../shared/staleness/inventory';
 import { MemoryStore } from '../../support/memory-store';
 import { MemoryBindings } from '../../support/memory-bindings';
+import { MemoryRotationLedger } from '../../support/memory-rotation-ledger';
 
 const NOW = '2026-11-23T12:00:00Z';
 const secret = (name: string, extra: Partial<SecretSummary>): SecretSummary => ({
@@ -52,7 +53,7 @@ describe('doctor fix', () => {
   /** Two secrets whose rotation stopped after setSecret: their new values are complete. */
   async function stuckSecrets() {
     const store = new MemoryStore();
-    const steps = inProcessSteps({ store, clock: fixedClock(NOW), strategies: rotationStrategies, bindings: new MemoryBindings() });
+    const steps = inProcessSteps({ store, clock: fixedClock(NOW), strategies: rotationStrategies, ledger: new MemoryRotationLedger(), bindings: new MemoryBindings() });
     const tokens: Record<string, string> = {};
     for (const name of ['app/a', 'app/b']) {
       store.create(name, JSON.stringify({ password: 'initial-Password-1' }), { 'keywarden:strategy': 'password' });

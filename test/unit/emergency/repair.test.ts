@@ -10,6 +10,7 @@ import type { RotationStrategy } from '../../../shared/rotation/strategy';
 import { AWSCURRENT } from '../../../shared/secrets-store';
 import { MemoryStore } from '../../support/memory-store';
 import { MemoryBindings } from '../../support/memory-bindings';
+import { MemoryRotationLedger } from '../../support/memory-rotation-ledger';
 
 const NAME = 'db/app';
 
@@ -54,7 +55,13 @@ describe('repairing a stuck rotation', () => {
     store = new MemoryStore();
     db = new SingleUserDatabase();
     store.create(NAME, JSON.stringify({ password: 'initial' }), { 'keywarden:strategy': 'test-single-user' });
-    steps = inProcessSteps({ store, clock: fixedClock('2026-11-20T12:00:00Z'), strategies: { ...rotationStrategies, 'test-single-user': db.strategy }, bindings: new MemoryBindings() });
+    steps = inProcessSteps({
+      store,
+      clock: fixedClock('2026-11-20T12:00:00Z'),
+      strategies: { ...rotationStrategies, 'test-single-user': db.strategy },
+      ledger: new MemoryRotationLedger(),
+      bindings: new MemoryBindings(),
+    });
   });
 
   /** A rotation that ran up to (not including) `stopBefore`, as a failed or timed-out step leaves it. */
@@ -109,13 +116,13 @@ describe('repairing a stuck rotation', () => {
     expect(await currentLogsIn()).toBe(true);
   });
 
-  it('discards a version that never got a value: testSecret refuses it, so it never becomes AWSCURRENT', async () => {
-    // The password strategy's setSecret does nothing, so testSecret is what stops an empty version.
+  it('discards a version that never got a value: setSecret refuses it (no value to prove keywarden made), so it never becomes AWSCURRENT', async () => {
+    // The password strategy's setSecret reads no value, but its ledger check finds no record and looks: no value at all.
     store.create('app/password', JSON.stringify({ password: 'initial-Password-1' }), { 'keywarden:strategy': 'password' });
     const token = store.startRotation('app/password');
     const outcome = await repairStuckRotation(store, await store.describe('app/password'), steps);
     expect(outcome!.resumed).toBe(false);
-    expect(outcome!.detail).toMatch(/\(it could not be finished: testSecret failed: \w+: .*has no value yet/);
+    expect(outcome!.detail).toMatch(/\(it could not be finished: setSecret failed: RotationContractError: .*has no value yet/);
     expect(store.labels('app/password')[token]).toEqual([]);
     expect(store.valueOf('app/password', AWSCURRENT)).toBe(JSON.stringify({ password: 'initial-Password-1' }));
   });

@@ -13,6 +13,7 @@ import { inventoryOf, type SecretSummary } from '../../../shared/staleness/inven
 import { MemoryLedger } from '../../support/memory-ledger';
 import { MemoryStore } from '../../support/memory-store';
 import { MemoryBindings } from '../../support/memory-bindings';
+import { MemoryRotationLedger } from '../../support/memory-rotation-ledger';
 
 const NOW = '2026-11-20T12:00:00.000Z';
 const KEY = 'app/tenant-1/jwt';
@@ -48,7 +49,8 @@ describe('the emergency runbook', () => {
     store.create(OTHER, '{}', { 'keywarden:strategy': 'api-key' });
     store.create(FOREIGN, '{}', { 'keywarden:strategy': 'api-key' });
     const clock = fixedClock(NOW);
-    const rotationDeps = { store, clock, strategies: rotationStrategies, bindings: new MemoryBindings() };
+    const rotationLedger = new MemoryRotationLedger();
+    const rotationDeps = { store, clock, strategies: rotationStrategies, ledger: rotationLedger, bindings: new MemoryBindings() };
     // One ordinary rotation first, so the keyset has a key that the emergency will retire.
     const stage = async (id: string, token: string) => void store.startRotation(id, token);
     await steppedRotationRunner(stage, inProcessSteps(rotationDeps)).rotate(KEY, 1000);
@@ -70,6 +72,7 @@ describe('the emergency runbook', () => {
       rotation: steppedRotationRunner(stage, inProcessSteps(rotationDeps)),
       steps: inProcessSteps(rotationDeps),
       revoker: inProcessRevoker(rotationDeps),
+      revokeGrants: rotationLedger,
       publisher: { publish: async (findings) => void published.push(...findings) },
       clock,
       tenancy: DEFAULT_TENANCY,
@@ -123,7 +126,7 @@ describe('the emergency runbook', () => {
     expect(report.secrets[0]!.steps[1]).toMatchObject({
       step: 'repair',
       outcome: 'done',
-      detail: expect.stringMatching(new RegExp(`^removed AWSPENDING from abandoned version ${stuck} \\(it could not be finished: testSecret failed: .*has no value yet`)),
+      detail: expect.stringMatching(new RegExp(`^removed AWSPENDING from abandoned version ${stuck} \\(it could not be finished: setSecret failed: RotationContractError: .*has no value yet`)),
     });
     expect(report.ok).toBe(true);
     expect(store.labels(KEY)[stuck]).toEqual([]);

@@ -7,6 +7,7 @@ import type { RotationStrategy } from '../../../shared/rotation/strategy';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../../../shared/secrets-store';
 import { MemoryStore } from '../../support/memory-store';
 import { MemoryBindings } from '../../support/memory-bindings';
+import { MemoryRotationLedger } from '../../support/memory-rotation-ledger';
 
 /** A strategy that counts: each rotation stores the next number, keeping other fields. */
 function countingStrategy(): RotationStrategy & { sets: number; failTest: boolean } {
@@ -42,7 +43,7 @@ describe('rotation contract', () => {
   beforeEach(() => {
     store = new MemoryStore();
     strategy = countingStrategy();
-    deps = { store, clock: fixedClock('2026-11-23T00:00:00Z'), strategies: { counting: strategy }, bindings: new MemoryBindings() };
+    deps = { store, clock: fixedClock('2026-11-23T00:00:00Z'), strategies: { counting: strategy }, ledger: new MemoryRotationLedger(), bindings: new MemoryBindings() };
     store.create(NAME, JSON.stringify({ n: 1, owner: 'team-a' }), { 'keywarden:strategy': 'counting' });
   });
 
