@@ -274,38 +274,40 @@ describe('postgres faults', () => {
 });
 
 describe('postgres TLS', () => {
-  const tlsSecret = async (f: Awaited<ReturnType<typeof fixture>>, tags: Record<string, string>) => {
-    await createSecret(`db/${f.s}`, { ...f.base, host: 'localhost', ssl: true }, { 'keywarden:rotation': 'single-user', ...tags });
-    return rotate(`db/${f.s}`);
+  // A bound secret's trust store comes from the deployment (KEYWARDEN_DB_TLS_CA_FILE), never from
+  // its tags; the bundle runs in this process, so the test sets the variable around the rotation.
+  const tlsRotation = async (f: Awaited<ReturnType<typeof fixture>>, caFile: string) => {
+    await createSecret(`db/${f.s}`, { ...f.base, host: 'localhost', ssl: true }, { 'keywarden:rotation': 'single-user' });
+    const saved = process.env.KEYWARDEN_DB_TLS_CA_FILE;
+    process.env.KEYWARDEN_DB_TLS_CA_FILE = caFile;
+    try {
+      return await rotate(`db/${f.s}`);
+    } finally {
+      if (saved === undefined) delete process.env.KEYWARDEN_DB_TLS_CA_FILE;
+      else process.env.KEYWARDEN_DB_TLS_CA_FILE = saved;
+    }
   };
 
   it('verifies the server against the configured CA and rotates over TLS', async () => {
     const f = await fixture();
-    const report = await tlsSecret(f, { 'keywarden:db-tls-ca-file': cluster.certs.caFile });
+    const report = await tlsRotation(f, cluster.certs.caFile);
     expect(report).toMatchObject({ ok: true });
     expect(await logsIn(await valueAt(`db/${f.s}`))).toBe(true);
   });
 
   it('refuses a server whose certificate is not from the trusted CA', async () => {
     const f = await fixture();
-    const report = await tlsSecret(f, { 'keywarden:db-tls-ca-file': cluster.certs.wrongCaFile });
+    const report = await tlsRotation(f, cluster.certs.wrongCaFile);
     expect(report).toMatchObject({ ok: false, failedStep: 'setSecret' });
     expect(report.steps.at(-1)!.error).toMatch(/\(tls, SELF_SIGNED_CERT_IN_CHAIN|\(tls, UNABLE_TO_VERIFY_LEAF_SIGNATURE|\(tls, /);
     expect(await logsIn(f.base)).toBe(true);
-  });
-
-  it('refuses a certificate for another name', async () => {
-    const f = await fixture();
-    const report = await tlsSecret(f, { 'keywarden:db-tls-ca-file': cluster.certs.caFile, 'keywarden:db-tls-servername': 'db.example.invalid' });
-    expect(report).toMatchObject({ ok: false, failedStep: 'setSecret' });
-    expect(report.steps.at(-1)!.error).toMatch(/\(tls, ERR_TLS_CERT_ALTNAME_INVALID\).*db\.example\.invalid/);
   });
 
   it('never falls back to plaintext when the server has no TLS', async () => {
     const f = await fixture();
     cluster.setSsl(false);
     try {
-      const report = await tlsSecret(f, { 'keywarden:db-tls-ca-file': cluster.certs.caFile });
+      const report = await tlsRotation(f, cluster.certs.caFile);
       expect(report).toMatchObject({ ok: false, failedStep: 'setSecret' });
       expect(report.steps.at(-1)!.error).toMatch(/\(tls\): The server does not support SSL connections/);
       expect(await logsIn(f.base)).toBe(true);

@@ -22,6 +22,9 @@ export const POSTGRES_SECRETS = {
 
 /** The demo database in `cluster`, through the superuser. */
 export async function postgresDemo(cluster: PostgresCluster): Promise<DemoDatabase> {
+  // A bound secret's TLS trust comes from the deployment, never from its tags: the demo's rotate
+  // function, which runs in this process, trusts the cluster's CA as a deployed one trusts RDS's.
+  process.env.KEYWARDEN_DB_TLS_CA_FILE = cluster.certs.caFile;
   const target = { host: cluster.host, port: cluster.port, database: 'postgres', settings: { secretName: 'the demo setup', plaintext: 'operator' as const, connectTimeoutMs: 5_000, statementTimeoutMs: 10_000 } };
   const superuser = await connectPostgres(target, cluster.superuser, [cluster.superuser.password]);
   return {
@@ -59,7 +62,7 @@ async function resetPostgres(db: PostgresSession, cluster: PostgresCluster): Pro
   await run(`GRANT ${OWNER} TO ${ADMIN} WITH ADMIN OPTION`);
   await run(`GRANT pg_signal_backend TO ${ADMIN}`);
   const base = { engine: 'postgres', host: 'localhost', port: cluster.port, dbname: 'postgres', ssl: true };
-  const tags = { 'keywarden:db-tls-ca-file': cluster.certs.caFile };
+  const tags = {};
   const bound = { engine: 'postgres', host: base.host, port: base.port, dbname: base.dbname };
   return [
     {
