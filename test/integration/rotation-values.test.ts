@@ -2,7 +2,7 @@ import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand } fro
 import { createConnection, type Connection } from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readJsonObject, type JsonObjectSource } from '../../shared/json-object-text';
-import { rotate, sm } from '../support/db-rotation';
+import { bindings, rotate, sm } from '../support/db-rotation';
 import { MARIADB, mariadbRoot, uniqueSuffix } from '../support/db-services';
 
 /**
@@ -39,11 +39,13 @@ async function createSecretText(name: string, text: string, tags: Record<string,
 }
 
 /**
- * The one place this file creates a database secret. Branch `binding` makes an administrator's
- * binding a requirement for rotating one: add it here at merge (engine mysql, host, port, users).
+ * The one place this file creates a database secret, bound by an administrator to the MariaDB
+ * user it names (built here, not read from the text, which may be hostile).
  */
-async function createDatabaseSecret(name: string, text: string): Promise<string> {
-  return createSecretText(name, text, {});
+async function createDatabaseSecret(name: string, text: string, username: string): Promise<string> {
+  const arn = await createSecretText(name, text, {});
+  await bindings().put({ secretArn: arn, engine: 'mysql', host: '127.0.0.1', port: MARIADB.port, mode: 'single-user', users: [username], transport: 'plaintext' });
+  return arn;
 }
 
 /** A MariaDB user that may change its own password, and the exact text of its secret. */
@@ -101,7 +103,7 @@ describe('values round-trip exactly through the built rotate bundle', () => {
   it('a database (mariadb single-user) secret keeps the exact text of the fields it does not own, and its new password logs in', async () => {
     const user = await mariadbUser();
     const name = `db/values-${user.s}`;
-    await createDatabaseSecret(name, user.text);
+    await createDatabaseSecret(name, user.text, user.user);
     expect(await rotate(name)).toMatchObject({ ok: true });
     const after = await currentText(name);
     const owned = ['password', 'keywarden:rotatedFrom'];
@@ -116,7 +118,7 @@ describe('values round-trip exactly through the built rotate bundle', () => {
     const user = await mariadbUser();
     const name = `db/values-dup-${user.s}`;
     const duplicated = user.text.replace('"host": "127.0.0.1",', '"host": "127.0.0.1",\n  "host": "198.51.100.7",');
-    await createDatabaseSecret(name, duplicated);
+    await createDatabaseSecret(name, duplicated, user.user);
     const report = await rotate(name);
     expect(report.ok).toBe(false);
     expect(report.failedStep).toBe('createSecret');
