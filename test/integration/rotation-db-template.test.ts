@@ -22,18 +22,27 @@ describe('the rotate function in the packaged template', () => {
     });
   });
 
-  it('may only read master secrets, and only this stage\'s', () => {
+  it('may read as masters only the secrets an administrator tagged keywarden:master=<stage>', () => {
     const statements = iamStatements(readPackagedTemplate().Resources).filter((s) => s.where === 'RotateRole/rotate');
     const master = statements.find((s) => s.statement.Sid === 'ReadMasterSecrets')!.statement;
     expect(master.Action).toBe('secretsmanager:GetSecretValue');
-    expect(master.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/keywarden:stage': 'ci' } });
+    expect(master.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/keywarden:master': 'ci' } });
   });
 
   it('may only read the bindings table (GetItem) and put findings on the keywarden bus, and is told the table', () => {
     const template = readPackagedTemplate();
     const statements = iamStatements(template.Resources).filter((s) => s.where === 'RotateRole/rotate').map((s) => s.statement);
     const dynamo = statements.filter((s) => ([s.Action].flat() as string[]).some((a) => a.startsWith('dynamodb:')));
-    expect(dynamo).toEqual([expect.objectContaining({ Sid: 'ReadBindings', Action: 'dynamodb:GetItem', Resource: { 'Fn::GetAtt': ['BindingsTable', 'Arn'] } })]);
+    expect(dynamo).toEqual([
+      expect.objectContaining({ Sid: 'ReadBindings', Action: 'dynamodb:GetItem', Resource: { 'Fn::GetAtt': ['BindingsTable', 'Arn'] } }),
+      expect.objectContaining({ Sid: 'ReadTheRotationLedger', Action: 'dynamodb:GetItem', Resource: { 'Fn::GetAtt': ['RotationLedgerTable', 'Arn'] } }),
+      expect.objectContaining({
+        Sid: 'RecordPendingValues',
+        Action: 'dynamodb:UpdateItem',
+        Resource: { 'Fn::GetAtt': ['RotationLedgerTable', 'Arn'] },
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['pending#*'] } },
+      }),
+    ]);
     const events = statements.filter((s) => ([s.Action].flat() as string[]).some((a) => a.startsWith('events:')));
     expect(events).toEqual([expect.objectContaining({ Sid: 'PublishRefusals', Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': ['FindingsBus', 'Arn'] } })]);
     expect(template.Resources.BindingsTable).toMatchObject({
