@@ -78,9 +78,8 @@ function oddValue(random: () => number): unknown {
   }
 }
 
-/** A seed with one to three of its fields deleted, retyped or replaced by hostile text. */
-export function mutateRecord(seed: Record<string, unknown>, random: () => number): Record<string, unknown> {
-  const copy = JSON.parse(JSON.stringify(seed)) as Record<string, unknown>;
+/** Every [parent, key] place in a parsed JSON tree, depth first: what a mutation may change. */
+export function fieldPaths(root: unknown): Array<[Record<string, unknown> | unknown[], string | number]> {
   const paths: Array<[Record<string, unknown> | unknown[], string | number]> = [];
   const walk = (node: unknown) => {
     if (Array.isArray(node)) {
@@ -95,7 +94,14 @@ export function mutateRecord(seed: Record<string, unknown>, random: () => number
       }
     }
   };
-  walk(copy);
+  walk(root);
+  return paths;
+}
+
+/** A seed with one to three of its fields deleted, retyped or replaced by hostile text. */
+export function mutateRecord(seed: Record<string, unknown>, random: () => number): Record<string, unknown> {
+  const copy = JSON.parse(JSON.stringify(seed)) as Record<string, unknown>;
+  const paths = fieldPaths(copy);
   const edits = 1 + Math.floor(random() * 3);
   for (let e = 0; e < edits && paths.length > 0; e += 1) {
     const [parent, key] = paths[Math.floor(random() * paths.length)]!;

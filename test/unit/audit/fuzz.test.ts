@@ -5,7 +5,7 @@ import { normaliseCloudTrail } from '../../../shared/audit/normalise';
 import { memoryPipeline } from '../detection/memory-pipeline';
 import { envelope } from './fixtures';
 import { prng } from '../../support/prng';
-import { runAuditFuzz } from '../../support/audit-fuzz';
+import { fieldPaths, runAuditFuzz } from '../../support/audit-fuzz';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const STRATUS = join(ROOT, '..', 'shared', 'datasets', 'stratus-red-team');
@@ -28,21 +28,7 @@ const ODD_VALUES: unknown[] = [null, 0, -1, 1e308, true, false, '', ' ', 'x'.rep
 
 function mutate(value: unknown, random: () => number): unknown {
   const copy = JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
-  const paths: Array<[Record<string, unknown> | unknown[], string | number]> = [];
-  const walk = (node: unknown) => {
-    if (Array.isArray(node)) {
-      node.forEach((child, i) => {
-        paths.push([node, i]);
-        walk(child);
-      });
-    } else if (node && typeof node === 'object') {
-      for (const [key, child] of Object.entries(node)) {
-        paths.push([node as Record<string, unknown>, key]);
-        walk(child);
-      }
-    }
-  };
-  walk(copy);
+  const paths = fieldPaths(copy);
   const edits = 1 + Math.floor(random() * 3);
   for (let e = 0; e < edits && paths.length > 0; e += 1) {
     const [parent, key] = paths[Math.floor(random() * paths.length)]!;
