@@ -9,7 +9,7 @@ import type { Finding } from '../../shared/alerting/finding';
 import { startPostgresCluster, type PostgresCluster } from '../../cli/local/postgres-cluster';
 import { subscribeToFindings } from './audit-support';
 import { bindSecret, createSecret, invokeStep, revokeThroughBundle, rotate, rotateUntil, sm, valueAt } from '../support/db-rotation';
-import { MARIADB, REDIS, mariadbRoot, redisAdmin, redisLogsIn, uniqueSuffix } from '../support/db-services';
+import { MARIADB, REDIS, mariadbRoot, postgresLogsIn, redisAdmin, redisLogsIn, uniqueSuffix } from '../support/db-services';
 
 /**
  * Attacks on database rotation by whoever may write a rotated secret's value (PutSecretValue),
@@ -108,17 +108,7 @@ async function listener(host: string, port = 0): Promise<{ port: number; connect
 }
 
 describe('PostgreSQL', () => {
-  const pgLogsIn = async (user: { username: string; password: string }) => {
-    const client = new pg.Client({ host: '127.0.0.1', port: cluster.port, user: user.username, password: user.password, database: 'postgres' });
-    try {
-      await client.connect();
-      return true;
-    } catch {
-      return false;
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  };
+  const pgLogsIn = (user: { username: string; password: string }) => postgresLogsIn(cluster.port, user);
 
   /** Every role of this test (its suffix): login, password verifier, memberships, table rights. */
   const rolesOf = async (s: string) =>

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgresCluster, type PostgresCluster } from '../../cli/local/postgres-cluster';
 import type { RotationEvent } from '../../shared/rotation/driver';
 import { createSecret, invokeStep, revokeThroughBundle, rotate, sm, valueAt } from '../support/db-rotation';
-import { MARIADB, mariadbRoot, redisAdmin, redisLogsIn, uniqueSuffix } from '../support/db-services';
+import { MARIADB, mariadbRoot, postgresLogsIn, redisAdmin, redisLogsIn, uniqueSuffix } from '../support/db-services';
 
 /**
  * The master is never a target (issue 11, item 3): whoever can write a rotated secret's value
@@ -86,11 +86,7 @@ describe('postgres: the master is never a target', () => {
   let admin: pg.Client;
   const roles: string[] = [];
 
-  const logsIn = async (user: { username: string; password: string }) => {
-    const client = new pg.Client({ host: '127.0.0.1', port: cluster.port, user: user.username, password: user.password, database: 'postgres' });
-    client.on('error', () => undefined);
-    return client.connect().then(async () => (await client.end(), true), () => false);
-  };
+  const logsIn = (user: { username: string; password: string }) => postgresLogsIn(cluster.port, user);
 
   async function role(name: string, sql: string): Promise<string> {
     roles.push(name);

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { invokeEmergency } from '../../cli/emergency-invoker';
 import { startPostgresCluster, type PostgresCluster } from '../../cli/local/postgres-cluster';
 import { createSecret, rotate, rotateUntil, sm, valueAt } from '../support/db-rotation';
-import { uniqueSuffix } from '../support/db-services';
+import { postgresLogsIn, uniqueSuffix } from '../support/db-services';
 import { runKeywarden } from '../support/run-cli';
 
 // A single-user rotation stuck after setSecret (testSecret or finishSecret failed or timed out):
@@ -15,17 +15,7 @@ let cluster: PostgresCluster;
 let admin: pg.Client;
 const roles: string[] = [];
 
-async function logsIn(user: { username: string; password: string }): Promise<boolean> {
-  const client = new pg.Client({ host: '127.0.0.1', port: cluster.port, user: user.username, password: user.password, database: 'postgres' });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
+const logsIn = (user: { username: string; password: string }): Promise<boolean> => postgresLogsIn(cluster.port, user);
 
 /** A single-user PostgreSQL secret whose rotation stopped after setSecret; its name and token. */
 async function stuckAfterSetSecret(): Promise<{ name: string; token: string }> {

@@ -1,5 +1,6 @@
 import { createConnection, type Connection } from 'mysql2/promise';
 import Redis from 'ioredis';
+import pg from 'pg';
 
 /**
  * The machine's MariaDB (127.0.0.1:3306, root without a password) and Redis (127.0.0.1:6379, no
@@ -59,4 +60,18 @@ export async function redisLogin(user: { username: string; password: string }): 
 /** Whether Redis accepts `user` (see {@link redisLogin}). */
 export function redisLogsIn(user: { username: string; password: string }): Promise<boolean> {
   return redisLogin(user).then(() => true, () => false);
+}
+
+/** Whether a PostgreSQL on 127.0.0.1:`port` (a test's own cluster) lets `user` log in to `postgres`. */
+export async function postgresLogsIn(port: number, user: { username: string; password: string }): Promise<boolean> {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: user.username, password: user.password, database: 'postgres' });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }

@@ -1,28 +1,9 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { normaliseCloudTrail } from '../../../shared/audit/normalise';
 import { memoryPipeline } from '../detection/memory-pipeline';
 import { envelope } from './fixtures';
 import { prng } from '../../support/prng';
-import { fieldPaths, runAuditFuzz } from '../../support/audit-fuzz';
-
-const ROOT = join(import.meta.dirname, '..', '..', '..');
-const STRATUS = join(ROOT, '..', 'shared', 'datasets', 'stratus-red-team');
-const SAMPLES = join(ROOT, 'test', 'unit', 'detection', 'samples');
-
-/** Every Secrets Manager record we have: Stratus detonations and the detector samples. */
-function seeds(): Array<Record<string, unknown>> {
-  // The Stratus detonations sit beside the repository (../shared/datasets); a worktree elsewhere
-  // fuzzes the detector samples alone.
-  const stratus = (existsSync(STRATUS) ? readdirSync(STRATUS) : [])
-    .filter((f) => f.includes('secretsmanager'))
-    .flatMap((f) => JSON.parse(readFileSync(join(STRATUS, f), 'utf8')) as Array<Record<string, unknown>>);
-  const samples = readdirSync(SAMPLES).flatMap((f) =>
-    (JSON.parse(readFileSync(join(SAMPLES, f), 'utf8')) as { cases: Array<{ records: Array<Record<string, unknown>> }> }).cases.flatMap((c) => c.records),
-  );
-  return [...stratus, ...samples];
-}
+import { fieldPaths, fuzzSeeds, runAuditFuzz } from '../../support/audit-fuzz';
 
 const ODD_VALUES: unknown[] = [null, 0, -1, 1e308, true, false, '', ' ', 'x'.repeat(70_000), '\u0000\ud800', [], [null], {}, { __proto__: { polluted: true } }, [[[[[]]]]], 'arn:aws:secretsmanager:::secret:', '2024-13-45T99:99:99Z', Number.NaN];
 
@@ -40,7 +21,7 @@ function mutate(value: unknown, random: () => number): unknown {
 }
 
 describe('fuzzed CloudTrail records', () => {
-  const all = seeds();
+  const all = fuzzSeeds();
 
   it('are each read or refused with a reason; nothing throws', () => {
     const random = prng(20240501);
