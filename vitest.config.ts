@@ -1,11 +1,12 @@
 import { defineConfig } from 'vitest/config';
+import { integrationWorkers } from './test/support/workers';
 
 /**
  * Two projects:
  * - unit: test/unit, no services, files in parallel.
- * - integration: test/integration, against a local AWS (moto) that the global setup starts for
- *   this run only; every test starts from a reset moto holding the packaged template's resources,
- *   so files run one at a time (they share that moto).
+ * - integration: test/integration, against local AWS (moto) servers that the global setup starts
+ *   for this run only, one per worker; every test starts from a reset moto holding the packaged
+ *   template's resources, so two files run at once only because each has a moto of its own.
  */
 export default defineConfig({
   test: {
@@ -26,7 +27,7 @@ export default defineConfig({
           setupFiles: ['test/support/integration-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
-          fileParallelism: false,
+          maxWorkers: integrationWorkers(),
         },
       },
     ],

@@ -11,12 +11,17 @@ import { loadPackagedTemplate, type CfnTemplate } from '../../cli/local/template
  * integration-setup.ts calls {@link resetLocalAws} before each test.
  */
 
-/** `http://127.0.0.1:<port>` of this run's moto. */
+/**
+ * `http://127.0.0.1:<port>` of this worker's moto: global-setup.ts starts one per worker, so a
+ * file never shares its moto with a file running at the same time.
+ */
 export function localAwsEndpoint(): string {
-  return inject('awsEndpoint');
+  const endpoints = inject('awsEndpoints');
+  const worker = Number(process.env.VITEST_POOL_ID ?? '1');
+  return endpoints[(worker - 1) % endpoints.length]!;
 }
 
-/** The variables that point an AWS tool (a child process, say) at this run's moto. */
+/** The variables that point an AWS tool (a child process, say) at this worker's moto. */
 export function localAwsEnv(): Record<string, string> {
   return localEnv(localAwsEndpoint());
 }
@@ -54,7 +59,7 @@ export function templateResource(logicalId: string, attribute?: string): string 
 }
 
 /**
- * Points this worker's environment at this run's moto and drops cached SDK clients. The stage is
+ * Points this worker's environment at this worker's moto and drops cached SDK clients. The stage is
  * the one global-setup.ts packaged (`ci`): bundles invoked in this process derive their table
  * names from it, as they do from the `KEYWARDEN_STAGE` serverless.yml gives every function.
  */

@@ -1,8 +1,8 @@
 // What test/support/global-setup.ts hands the integration tests (vitest `provide`/`inject`).
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** The local AWS (moto) started for this run: `http://127.0.0.1:<port>`. */
-    awsEndpoint: string;
+    /** The local AWS (moto) servers started for this run, one per worker: `http://127.0.0.1:<port>`. */
+    awsEndpoints: string[];
     /** The packaged CloudFormation template whose resources every test starts with. */
     awsTemplatePath: string;
     /** Its stack name (`keywarden-ci`): names of resources the template leaves unnamed start with it. */

@@ -1,7 +1,7 @@
 import type { PlannedSecret } from './secrets';
 
 /**
- * The 10,000-secret inventory of the staleness integration test and the benchmark, and what each
+ * The inventory of the staleness integration test (1,200 secrets) and the benchmark (10,000), and what each
  * secret's standing must be when every secret is `ageDays` old (an independent oracle: plain
  * rules for this plan, not the code under test).
  *
