@@ -36,7 +36,7 @@ async function bundle(name) {
     platform: 'node',
     // The SDK's ES module builds tree-shake far better than its CommonJS ones.
     mainFields: ['module', 'main'],
-    target: 'node20',
+    target: 'node22',
     format: 'esm',
     minify: true,
     sourcemap: false,
