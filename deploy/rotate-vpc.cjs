@@ -5,7 +5,9 @@
 /* global module */
 'use strict';
 
-const NO_VALUE = { Ref: 'AWS::NoValue' };
+// "Not found": deploy/rotate.yml falls back to null, and serverless drops a null property
+// before it writes the template.
+const NO_PROPERTY = null;
 const SUBNET = /^subnet-[0-9a-f]{8,17}$/;
 const SECURITY_GROUP = /^sg-[0-9a-f]{8,17}$/;
 const VPC_ACCESS_POLICY = { 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole' };
@@ -56,9 +58,9 @@ module.exports = {
   ROTATE_SKIPS,
   OUTSIDE_VPC_SKIP,
   /** ${file(deploy/rotate-vpc.cjs):vpcConfig}: the function's VpcConfig, or no property. */
-  vpcConfig: async (api) => (await network(api)) ?? NO_VALUE,
+  vpcConfig: async (api) => (await network(api)) ?? NO_PROPERTY,
   /** ${file(deploy/rotate-vpc.cjs):managedPolicyArns}: the role's VPC access policy, or no property. */
-  managedPolicyArns: async (api) => ((await network(api)) ? [VPC_ACCESS_POLICY] : NO_VALUE),
+  managedPolicyArns: async (api) => ((await network(api)) ? [VPC_ACCESS_POLICY] : NO_PROPERTY),
   /** ${file(deploy/rotate-vpc.cjs):checkovSkips}: the function's checkov skips (the VPC one only outside a VPC). */
   checkovSkips: async (api) => [...ROTATE_SKIPS, ...((await network(api)) ? [] : [OUTSIDE_VPC_SKIP])],
 };
