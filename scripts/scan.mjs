@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** The scanners, pinned: a new release with new checks is a change to review, not a surprise in CI. */
-export const SCANNERS = ['cfn-lint==1.58.0', 'checkov==3.3.30'];
+const SCANNERS = ['cfn-lint==1.58.0', 'checkov==3.3.30'];
 const venv = join(root, '.keywarden', 'scan-venv');
 const marker = join(venv, '.keywarden-installed.json');
 const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', BC_SKIP_MAPPING: 'TRUE' };
@@ -109,7 +109,8 @@ for (const [name, params] of Object.entries(VARIANTS)) {
     const { passed, failed, skipped } = check.summary;
     console.log(`scan (${name}): cfn-lint ${lint.errors} errors, ${lint.warnings} warnings; checkov ${passed} passed, ${failed} failed, ${skipped} skipped`);
     for (const line of [...lint.findings, ...check.failed]) console.log(`  ${line}`);
-    if (!lint.ok || lint.findings.length > 0 || failed > 0) ok = false;
+    if (check.summary.parsing_errors > 0) console.log(`  checkov could not parse the template (${check.summary.parsing_errors} parsing errors)`);
+    if (!lint.ok || lint.findings.length > 0 || failed > 0 || check.summary.parsing_errors > 0) ok = false;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -128,6 +128,14 @@ describe('deploy/hardening.cjs', () => {
     expect(hardening.hardenTemplate(structuredClone(once), DEFAULTS)).toEqual(once);
   });
 
+  it.each([
+    ['"*"', '*'],
+    ['a key wildcard', 'arn:aws:kms:eu-west-1:111122223333:key/*'],
+    ['an alias, which IAM cannot match', 'arn:aws:kms:eu-west-1:111122223333:alias/messages'],
+  ])('attack: a messagesKmsKeyArn of %s is refused at package time, never granted to the roles', (_what, raw) => {
+    expect(() => hardening.parseSettings({ messagesKmsKeyArn: raw }, 'eu-west-1')).toThrow(/messagesKmsKeyArn: .* is not a KMS key ARN/);
+  });
+
   it('reads its params, refusing a typo rather than deploying without backups or with a key IAM cannot grant', () => {
     expect(hardening.parseSettings({ pointInTimeRecovery: 'on', messagesKmsKeyArn: '' }, 'eu-west-1')).toEqual(DEFAULTS);
     expect(hardening.parseSettings({ pointInTimeRecovery: ' off ', messagesKmsKeyArn: ` ${KEY} ` }, 'eu-west-1')).toEqual({

@@ -33,4 +33,9 @@ describe('the rotateSubnetIds and rotateSecurityGroupIds params', () => {
   ])('refuse %s', (_what, subnets, groups, message) => {
     expect(() => rotateVpc.rotateNetwork(subnets, groups)).toThrow(message);
   });
+
+  it('attack: text that is not an id (a comma-joined intrinsic, a space-separated list) never reaches VpcConfig', () => {
+    expect(() => rotateVpc.rotateNetwork('{"Fn::ImportValue":"x"}', GROUP)).toThrow('rotateSubnetIds: "{"Fn::ImportValue":"x"}" is not an id of that kind');
+    expect(() => rotateVpc.rotateNetwork(`${SUBNET_A} ${SUBNET_B}`, GROUP)).toThrow(/rotateSubnetIds: .* is not an id of that kind/);
+  });
 });
