@@ -74,6 +74,7 @@ function addSkip(resource, skip) {
 
 function pointInTimeRecovery(resources, enabled) {
   for (const [, table] of ofType(resources, 'AWS::DynamoDB::Table')) {
+    table.Properties ??= {};
     table.Properties.PointInTimeRecoverySpecification = { PointInTimeRecoveryEnabled: enabled };
     if (!enabled) addSkip(table, PITR_OFF_SKIP);
   }
@@ -96,7 +97,7 @@ function servicePublishedTopics(resources) {
 
 function encryptQueues(resources, keyArn) {
   for (const [, queue] of ofType(resources, 'AWS::SQS::Queue')) {
-    const props = queue.Properties;
+    const props = (queue.Properties ??= {});
     if (props.KmsMasterKeyId) continue;
     if (keyArn) {
       delete props.SqsManagedSseEnabled;
@@ -111,7 +112,7 @@ function encryptQueues(resources, keyArn) {
 function encryptTopics(resources, keyArn) {
   const servicePublished = servicePublishedTopics(resources);
   for (const [id, topic] of ofType(resources, 'AWS::SNS::Topic')) {
-    const props = topic.Properties;
+    const props = (topic.Properties ??= {});
     if (props.KmsMasterKeyId) continue;
     if (keyArn) props.KmsMasterKeyId = keyArn;
     else if (servicePublished.has(id)) addSkip(topic, SERVICE_TOPIC_SKIP);
@@ -119,11 +120,12 @@ function encryptTopics(resources, keyArn) {
   }
 }
 
-/** Every Allow statement of a role: its inline policies and the AWS::IAM::Policy resources attached to it. */
+/** Every Allow statement of a role: its inline policies and the policy resources of this template attached to it. */
 function roleStatements(resources, roleId) {
-  const documents = (resources[roleId].Properties.Policies ?? []).map((policy) => policy.PolicyDocument);
-  for (const [, policy] of ofType(resources, 'AWS::IAM::Policy')) {
-    if (JSON.stringify(policy.Properties.Roles ?? []).includes(`{"Ref":"${roleId}"}`)) documents.push(policy.Properties.PolicyDocument);
+  const documents = (resources[roleId].Properties?.Policies ?? []).map((policy) => policy.PolicyDocument);
+  const attachable = [...ofType(resources, 'AWS::IAM::Policy'), ...ofType(resources, 'AWS::IAM::ManagedPolicy')];
+  for (const [, policy] of attachable) {
+    if (JSON.stringify(policy.Properties?.Roles ?? []).includes(`{"Ref":"${roleId}"}`)) documents.push(policy.Properties.PolicyDocument);
   }
   return documents.flatMap((document) => [document?.Statement ?? []].flat()).filter((statement) => statement.Effect === 'Allow');
 }
