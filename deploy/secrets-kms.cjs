@@ -25,17 +25,17 @@ const GRANTS = [
 // A key ARN, not an alias: IAM matches a key's ARN only (an alias ARN in Resource grants nothing).
 const KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
-/** Parses the secretsKmsKeyArns param: comma-separated key ARNs of this region, duplicates dropped. */
-function parseKeyArns(raw, region) {
+/** Parses the secretsKmsKeyArns param (or another, named by `param`): comma-separated key ARNs of this region, duplicates dropped. */
+function parseKeyArns(raw, region, param = 'secretsKmsKeyArns') {
   const arns = String(raw ?? '')
     .split(',')
     .map((arn) => arn.trim())
     .filter(Boolean);
   for (const arn of arns) {
     const match = KEY_ARN.exec(arn);
-    if (!match) throw new Error(`secretsKmsKeyArns: "${arn}" is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>; aliases cannot be granted)`);
+    if (!match) throw new Error(`${param}: "${arn}" is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>; aliases cannot be granted)`);
     // Secrets Manager only encrypts with a key in the secret's own region.
-    if (match[1] !== region) throw new Error(`secretsKmsKeyArns: "${arn}" is in ${match[1]}, but this stage deploys to ${region}`);
+    if (match[1] !== region) throw new Error(`${param}: "${arn}" is in ${match[1]}, but this stage deploys to ${region}`);
   }
   return [...new Set(arns)];
 }

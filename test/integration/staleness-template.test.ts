@@ -45,6 +45,8 @@ describe('the staleness part of the packaged template', () => {
       'logs:PutLogEvents',
       'secretsmanager:GetSecretValue',
       'secretsmanager:ListSecrets',
+      // Only to its on-failure destination, the async-failures queue (deploy/staleness.yml).
+      'sqs:SendMessage',
     ]);
   });
 

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 
 /** The CloudFormation template `serverless package` wrote; `npm test` packages before running. */
 export const TEMPLATE_PATH = join(import.meta.dirname, '..', '..', '.serverless', 'cloudformation-template-update-stack.json');
@@ -62,6 +63,41 @@ export const SECRETS_KMS_KEYS = [
 
 /** The condition every KMS grant carries: usable only through Secrets Manager in the stack's region. */
 export const THROUGH_SECRETS_MANAGER = { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'secretsmanager.${AWS::Region}.amazonaws.com' } } };
+
+/** The condition of a grant on the message key: usable only through SQS or SNS in the stack's region. */
+export const throughService = (service: string) => ({ StringEquals: { 'kms:ViaService': { 'Fn::Sub': `${service}.\${AWS::Region}.amazonaws.com` } } });
+
+/**
+ * No `*` action or service wildcard; `*` resources only under a condition; KMS grants name keys,
+ * and only through the service that needs them: Secrets Manager for the secretsKmsKeyArns keys,
+ * SQS or SNS for the messagesKmsKeyArn key.
+ */
+export function expectLeastPrivilege(resources: Record<string, TemplateResource>, keys: { secrets?: string[]; messages?: string } = {}) {
+  const statements = iamStatements(resources).filter(({ statement }) => statement.Effect === 'Allow');
+  expect(statements.length).toBeGreaterThan(0);
+  for (const { where, statement } of statements) {
+    const actions = [statement.Action].flat() as string[];
+    for (const action of actions) {
+      expect(action, `${where} allows ${action}`).not.toMatch(/(^\*$)|(:\*$)/);
+    }
+    for (const resource of [statement.Resource].flat()) {
+      if (resource === '*') expect(statement.Condition, `${where} allows every resource without a condition`).toBeDefined();
+    }
+    if (actions.some((action) => action.startsWith('kms:'))) {
+      expect(actions.every((action) => action.startsWith('kms:')), `${where} mixes KMS and other actions`).toBe(true);
+      for (const resource of [statement.Resource].flat()) {
+        expect(resource, `${where} grants a KMS action on something other than a key`).toMatch(/^arn:aws:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-z-]+$/);
+      }
+      if (JSON.stringify(statement.Condition).includes('secretsmanager.')) {
+        expect(statement.Condition, where).toEqual(THROUGH_SECRETS_MANAGER);
+        expect(statement.Resource, `${where} names a key that is not a secrets key`).toEqual(keys.secrets);
+      } else {
+        expect([throughService('sqs'), throughService('sns')], `${where} grants a KMS key for use outside Secrets Manager, SQS and SNS`).toContainEqual(statement.Condition);
+        expect(statement.Resource, `${where} names a key that is not the message key`).toEqual([keys.messages]);
+      }
+    }
+  }
+}
 
 /**
  * Packages the service with extra `--param`s and returns that template. `serverless package`
