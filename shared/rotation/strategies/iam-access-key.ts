@@ -1,3 +1,4 @@
+import { iamKeyServices } from '../../aws/iam-access-keys';
 import { IamCallError, RotationContractError, RotationRefusedError, SecretTestFailedError } from '../../errors';
 import { bindingViolation } from '../binding';
 import { IAM_ACCESS_KEY_ENGINE, requireIamAccessKeyBinding, type IamAccessKeyBinding } from '../binding-iam-access-key';
@@ -30,8 +31,8 @@ interface AccessKeyValue {
  * one and the previous one, which stays active until the next rotation deactivates it and
  * deletes it once GetAccessKeyLastUsed shows it unused for the binding's number of days.
  *
- * `services` is loaded at the first step (shared/aws/iam-access-keys.ts), so the IAM and STS
- * clients stay out of the rotate function's cold start.
+ * The rotate function reaches this file (and the IAM and STS clients) only through
+ * iam-access-key-lazy.ts, at the first step of such a secret, never at a cold start.
  */
 export function createIamAccessKeyStrategy(services: () => Promise<IamKeyServices>): RotationStrategy {
   return {
@@ -93,8 +94,8 @@ export function createIamAccessKeyStrategy(services: () => Promise<IamKeyService
   };
 }
 
-/** The strategy over the real IAM and STS, loaded at its first step. */
-export const iamAccessKeyStrategy: RotationStrategy = createIamAccessKeyStrategy(async () => (await import('../../aws/iam-access-keys')).iamKeyServices);
+/** The strategy over the real IAM and STS (shared/aws/iam-access-keys.ts, imported by iam-access-key-lazy.ts). */
+export const iamAccessKeySteps: RotationStrategy = createIamAccessKeyStrategy(async () => iamKeyServices);
 
 /**
  * The key value fields, checked: the key id's shape, the secret key a string, and any field that

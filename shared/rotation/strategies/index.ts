@@ -1,7 +1,7 @@
 import type { RotationStrategy } from '../strategy';
 import { apiKeyStrategy } from './api-key';
 import { encryptionKeyringStrategy } from './encryption-keyring';
-import { iamAccessKeyStrategy } from './iam-access-key';
+import { iamAccessKeyStrategy } from './iam-access-key-lazy';
 import { jwtKeysetStrategy } from './jwt-keyset';
 import { mysqlStrategy } from './mysql';
 import { passwordStrategy } from './password';
