@@ -1,4 +1,4 @@
-import { CreateAccessKeyCommand, CreateUserCommand, DeleteAccessKeyCommand, DeleteUserPolicyCommand, GetUserPolicyCommand, PutUserPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
+import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, PutRolePolicyCommand, DeleteAccessKeyCommand, DeleteUserPolicyCommand, GetUserPolicyCommand, PutUserPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
@@ -100,6 +100,21 @@ async function findingsProbe(): Promise<() => Promise<Array<{ ruleId: string; ev
   };
 }
 
+/** Runs `body` while the rotator's policy lacks the actions `drop` picks, then puts them back. */
+async function withoutRotatorActions(drop: (action: string) => boolean, body: () => Promise<void>): Promise<void> {
+  const user = `${aws.prefix}_rotator`;
+  const policy = await iam.send(new GetUserPolicyCommand({ UserName: user, PolicyName: 'test' }));
+  const document = JSON.parse(decodeURIComponent(policy.PolicyDocument!)) as { Statement: Array<{ Action: string[] }> };
+  const without = document.Statement.map((statement) => ({ ...statement, Action: statement.Action.filter((action) => !drop(action)) }));
+  await iam.send(new PutUserPolicyCommand({ UserName: user, PolicyName: 'test', PolicyDocument: JSON.stringify({ ...document, Statement: without }) }));
+  try {
+    await body();
+  } finally {
+    await iam.send(new DeleteUserPolicyCommand({ UserName: user, PolicyName: 'test' }));
+    await iam.send(new PutUserPolicyCommand({ UserName: user, PolicyName: 'test', PolicyDocument: JSON.stringify(document) }));
+  }
+}
+
 describe('iam-access-key rotation through the built bundle, IAM authentication enforced', () => {
   it('rotates: a new key of the bound user becomes AWSCURRENT, the previous stays active, other fields are kept', async () => {
     const t = await keyedUser();
@@ -189,16 +204,10 @@ describe('iam-access-key rotation through the built bundle, IAM authentication e
     const next = crypto.randomUUID();
     await rotateSecretStarter(sm, 30)(t.name, next);
     for (const name of ['createSecret', 'setSecret', 'testSecret'] as const) await step({ Step: name, SecretId: t.name, ClientRequestToken: next });
-    const policy = await iam.send(new GetUserPolicyCommand({ UserName: `${aws.prefix}_rotator`, PolicyName: 'test' }));
-    const document = JSON.parse(decodeURIComponent(policy.PolicyDocument!)) as { Statement: Array<{ Action: string[] }> };
-    const without = document.Statement.map((s) => ({ ...s, Action: s.Action.filter((a) => a !== 'secretsmanager:UpdateSecretVersionStage') }));
-    await iam.send(new PutUserPolicyCommand({ UserName: `${aws.prefix}_rotator`, PolicyName: 'test', PolicyDocument: JSON.stringify({ ...document, Statement: without }) }));
-    try {
-      expect((await stepError({ Step: 'finishSecret', SecretId: t.name, ClientRequestToken: next })).message).toMatch(/UpdateSecretVersionStage on .* failed/); // moto answers AccessDenied in XML to a JSON service
-    } finally {
-      await iam.send(new DeleteUserPolicyCommand({ UserName: `${aws.prefix}_rotator`, PolicyName: 'test' }));
-      await iam.send(new PutUserPolicyCommand({ UserName: `${aws.prefix}_rotator`, PolicyName: 'test', PolicyDocument: JSON.stringify(document) }));
-    }
+    await withoutRotatorActions((action) => action === 'secretsmanager:UpdateSecretVersionStage', async () => {
+      // moto answers AccessDenied in XML to a JSON service, so the SDK reports a parse error.
+      expect((await stepError({ Step: 'finishSecret', SecretId: t.name, ClientRequestToken: next })).message).toMatch(/UpdateSecretVersionStage on .* failed/);
+    });
     expect((await keyAt(t.name)).accessKeyId).toBe(t.key.accessKeyId);
     expect(await whoIs(aws, t.key)).toBe(userArn(t.user));
     await step({ Step: 'finishSecret', SecretId: t.name, ClientRequestToken: next });
@@ -215,6 +224,27 @@ describe('iam-access-key rotation through the built bundle, IAM authentication e
     expect(await keysOf(iam, t.user)).toContainEqual({ id: t.key.accessKeyId, status: 'Inactive' });
     expect((await revoke(t.name, t.arn, report.token)).revoked).toBe(true);
     expect(await whoIs(aws, await keyAt(t.name))).toBe(userArn(t.user));
+  });
+
+  it("manages the keys through the binding's role (--assume-role) when the rotate role itself has no IAM key rights", async () => {
+    const roleName = `${aws.prefix}_key_rotator`;
+    const keyActions = ['iam:ListAccessKeys', 'iam:CreateAccessKey', 'iam:UpdateAccessKey', 'iam:DeleteAccessKey', 'iam:GetAccessKeyLastUsed'];
+    const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: userArn(`${aws.prefix}_rotator`).replace(PATH, '/') }, Action: 'sts:AssumeRole' }] };
+    const { Role } = await iam.send(new CreateRoleCommand({ RoleName: roleName, Path: '/keywarden-rotator/', AssumeRolePolicyDocument: JSON.stringify(trust) }));
+    await iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: 'keys', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: keyActions, Resource: '*' }] }) }));
+    const t = await keyedUser({ bind: { assumeRole: Role!.Arn! } });
+    await withoutRotatorActions((action) => action.startsWith('iam:'), async () => {
+      const report = await rotate(t.name);
+      expect(report).toMatchObject({ ok: true });
+      expect((await revoke(t.name, t.arn, report.token)).revoked).toBe(true);
+    });
+    expect(await whoIs(aws, await keyAt(t.name))).toBe(userArn(t.user));
+    expect(await whoIs(aws, t.key)).toBe('refused: InvalidClientTokenId');
+    // Without the role, the rotator cannot touch the keys: the role was what did it.
+    const unroled = await keyedUser();
+    await withoutRotatorActions((action) => action.startsWith('iam:'), async () => {
+      expect((await rotate(unroled.name)).steps[0]!.error).toMatch(/listing the access keys of IAM user .* failed: AccessDenied/);
+    });
   });
 
   it('a revocation the emergency function did not grant is refused and the previous key stays active', async () => {
