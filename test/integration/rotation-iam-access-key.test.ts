@@ -1,4 +1,4 @@
-import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, PutRolePolicyCommand, DeleteAccessKeyCommand, DeleteUserPolicyCommand, GetUserPolicyCommand, PutUserPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
+import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, PutRolePolicyCommand, UpdateAccessKeyCommand, DeleteAccessKeyCommand, DeleteUserPolicyCommand, GetUserPolicyCommand, PutUserPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
@@ -114,6 +114,19 @@ async function withoutRotatorActions(drop: (action: string) => boolean, body: ()
     await iam.send(new PutUserPolicyCommand({ UserName: user, PolicyName: 'test', PolicyDocument: JSON.stringify(document) }));
   }
 }
+
+describe('the local AWS with IAM authentication enforced', () => {
+  it('refuses a deactivated key as AWS does (launcher patch 12), a deleted one too, and accepts it again once reactivated', async () => {
+    const t = await keyedUser();
+    await iam.send(new UpdateAccessKeyCommand({ UserName: t.user, AccessKeyId: t.key.accessKeyId, Status: 'Inactive' }));
+    expect(await whoIs(aws, t.key)).toBe('refused: InvalidClientTokenId');
+    await iam.send(new UpdateAccessKeyCommand({ UserName: t.user, AccessKeyId: t.key.accessKeyId, Status: 'Active' }));
+    expect(await whoIs(aws, t.key)).toBe(userArn(t.user));
+    expect(await whoIs(aws, { accessKeyId: t.key.accessKeyId, secretAccessKey: `${t.key.secretAccessKey.slice(0, -1)}x` })).toMatch(/^refused: /);
+    await iam.send(new DeleteAccessKeyCommand({ UserName: t.user, AccessKeyId: t.key.accessKeyId }));
+    expect(await whoIs(aws, t.key)).toBe('refused: InvalidClientTokenId');
+  });
+});
 
 describe('iam-access-key rotation through the built bundle, IAM authentication enforced', () => {
   it('rotates: a new key of the bound user becomes AWSCURRENT, the previous stays active, other fields are kept', async () => {
