@@ -13,6 +13,7 @@ import { REVOKE_GRANT_TTL_SECONDS, rotationLedgerTableName } from '../../shared/
 import { ROTATION_STEPS } from '../../shared/rotation/request';
 import { bindingsTableName } from '../../shared/rotation/settings';
 import { adminClients, clientConfig, keysOf, rotatorEnv, startAuthAws, whoIs, type AuthAws, type KeyPair } from '../support/iam-auth-aws';
+import { captureOutput } from '../support/capture-output';
 import { pointAtLocalAws } from '../support/local-aws';
 
 /**
@@ -266,6 +267,31 @@ describe('iam-access-key rotation through the built bundle, IAM authentication e
     const error = await stepError({ Action: 'revokePrevious', SecretId: t.name, ClientRequestToken: report.token } as never);
     expect(error.message).toMatch(/rotation\.unauthorized-revoke/);
     expect(await whoIs(aws, t.key)).toBe(userArn(t.user));
+  });
+});
+
+describe('iam-access-key: secret access keys never reach a log or an error', () => {
+  it('prints no secret access key through rotations, a refused one, a failed test and a revocation', async () => {
+    const t = await keyedUser({ bind: { deleteUnusedAfterDays: 30 } });
+    const seen: string[] = [t.key.secretAccessKey];
+    const { printed, error } = await captureOutput(async () => {
+      const first = await rotate(t.name);
+      seen.push((await keyAt(t.name)).secretAccessKey);
+      await whoIs(aws, t.key);
+      const refused = await rotate(t.name); // the previous key was just used: rotation.iam-key-in-use
+      await revoke(t.name, t.arn, first.token);
+      // An administrator allows deleting it at once; the refused rotation's retry goes on.
+      await bindings.put(iamAccessKeyBindingFromFlags(t.arn, { iamUser: t.user, deleteUnusedAfterDays: 0 }));
+      await step({ Step: 'createSecret', SecretId: t.name, ClientRequestToken: refused.token });
+      const pending = await keyAt(t.name, 'AWSPENDING');
+      seen.push(pending.secretAccessKey);
+      await iam.send(new DeleteAccessKeyCommand({ UserName: t.user, AccessKeyId: pending.accessKeyId }));
+      return [first, refused, await stepError({ Step: 'testSecret', SecretId: t.name, ClientRequestToken: refused.token })];
+    });
+    expect(error).toBeUndefined();
+    expect(printed).toMatch(/rotation\.iam-key-in-use/);
+    expect(printed).toMatch(/STS refuses the pending access key/);
+    for (const secret of seen) expect(printed).not.toContain(secret);
   });
 });
 
