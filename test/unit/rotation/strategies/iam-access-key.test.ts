@@ -3,6 +3,9 @@ import { IamCallError, RotationRefusedError } from '../../../../shared/errors';
 import type { IamAccessKeyBinding } from '../../../../shared/rotation/binding-iam-access-key';
 import type { AccessKeyInfo, AccessKeyLastUse, IamKeyServices } from '../../../../shared/rotation/iam-access-keys';
 import { createIamAccessKeyStrategy, IAM_KEY_IN_USE_RULE } from '../../../../shared/rotation/strategies/iam-access-key';
+import { resolveBoundStrategy } from '../../../../shared/rotation/bound-strategy';
+import { rotationStrategies } from '../../../../shared/rotation/strategies';
+import { MemoryBindings } from '../../../support/memory-bindings';
 import { makeContext, rejectionOf, START, type TestContext } from './context';
 
 /**
@@ -95,5 +98,21 @@ describe('iam-access-key strategy', () => {
     await rotateOnce(t);
     t.iam.keys.delete(t.first.accessKeyId);
     expect(await t.strategy.revoke(t.ctx)).toMatchObject({ revoked: true, detail: expect.stringContaining(`${t.first.accessKeyId} of IAM user uploader no longer exists`) });
+  });
+});
+
+describe('iam-access-key and the binding', () => {
+  it('a bound IAM secret rotates with this strategy whatever the tag says only when the tag agrees; a database tag is refused', async () => {
+    const store = new MemoryBindings();
+    const ctx = makeContext({ tags: { 'keywarden:strategy': 'iam-access-key' }, current: '{}' });
+    await store.put({ secretArn: ctx.arn, engine: 'iam-access-key', iamUser: 'uploader', deleteUnusedAfterDays: 7 });
+    const bound = await resolveBoundStrategy(ctx, { strategies: rotationStrategies, bindings: store }, 'current');
+    expect(bound.strategy?.name).toBe('iam-access-key');
+    expect(bound.ctx.binding).toMatchObject({ iamUser: 'uploader' });
+    const retagged = makeContext({ name: 'merchants/m-18/aws', tags: { 'keywarden:strategy': 'postgres' }, current: '{}' });
+    await store.put({ secretArn: retagged.arn, engine: 'iam-access-key', iamUser: 'uploader', deleteUnusedAfterDays: 7 });
+    expect((await rejectionOf(resolveBoundStrategy(retagged, { strategies: rotationStrategies, bindings: store }, 'current'))).message).toMatch(
+      /names another strategy than the bound engine iam-access-key/,
+    );
   });
 });
