@@ -1,6 +1,6 @@
 import { ConfigError, InvalidRequestError } from '../errors';
 import { CLONE_SUFFIX, DEFAULT_PORTS, boundEngineOf, type BoundEngine, type RotationBinding, type SecretBinding } from './binding';
-import { describeIamAccessKeyBinding, isIamAccessKeyBinding } from './binding-iam-access-key';
+import { describeIamAccessKeyBinding, IAM_ACCESS_KEY_ENGINE, isIamAccessKeyBinding } from './binding-iam-access-key';
 import { parseBinding } from './binding-record';
 import { rotationMode } from './db/mode';
 import { parseDbSecret } from './db/secret';
@@ -54,6 +54,10 @@ export function bindingFromCurrent(
   currentValue: string,
   options: { masterArn?: string; plaintext?: boolean },
 ): SecretBinding {
+  if (secret.tags[STRATEGY_TAG] === IAM_ACCESS_KEY_ENGINE) {
+    // A key's value never says whose it is, so nothing can be proposed from it.
+    throw new InvalidRequestError(`secret ${secret.name} holds an IAM access key, whose value does not say which user it belongs to: bind it with --iam-user <user>`);
+  }
   const value = parseDbSecret(currentValue, { secretName: secret.name, label: 'current' });
   const engine = boundEngineOf(value.engine) ?? boundEngineOf(secret.tags[STRATEGY_TAG] ?? '');
   if (!engine) throw new InvalidRequestError(`secret ${secret.name} names no database engine (field "engine" or tag ${STRATEGY_TAG}): bind it with --engine`);

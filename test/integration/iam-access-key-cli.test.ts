@@ -18,6 +18,9 @@ describe('keywarden bind --iam-user', () => {
     expect((await cli('bind', `merchants/m-${s}/aws`, '--iam-user', 'm-uploader', '--host', 'db')).code).toBe(2);
     expect((await cli('bind', `merchants/m-${s}/aws`, '--assume-role', ROLE)).code).toBe(2);
     expect((await cli('bind', `merchants/m-${s}/aws`, '--iam-user', 'm-uploader', '--delete-unused-after-days', '400')).code).toBe(2);
+    const proposed = await cli('bind', `merchants/m-${s}/aws`, '--from-current');
+    expect(proposed.code).toBe(2);
+    expect(proposed.stderr).toContain('holds an IAM access key, whose value does not say which user it belongs to: bind it with --iam-user <user>');
     expect(await bindings().list()).toEqual([]);
 
     const bound = await cli('bind', `merchants/m-${s}/aws`, '--iam-user', 'm-uploader', '--assume-role', ROLE, '--external-id', 'kw-ext-1', '--delete-unused-after-days', '3');
