@@ -16,7 +16,17 @@ export async function startCountingProxy(
   const target = new URL(upstream);
   const server: Server = createServer((incoming, outgoing) => {
     const operation = String(incoming.headers['x-amz-target'] ?? `${incoming.method} ${incoming.url}`);
-    counts.set(operation, (counts.get(operation) ?? 0) + 1);
+    const queryService = incoming.headers['x-amz-target'] === undefined ? queryProtocolService(incoming.headers.authorization) : undefined;
+    if (queryService) {
+      // IAM and STS speak the query protocol: the operation is the body's Action, counted once it has arrived.
+      const chunks: Buffer[] = [];
+      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+      incoming.on('end', () => {
+        const action = new URLSearchParams(Buffer.concat(chunks).toString('utf8')).get('Action') ?? 'unknown';
+        const name = `${queryService}.${action}`;
+        counts.set(name, (counts.get(name) ?? 0) + 1);
+      });
+    } else counts.set(operation, (counts.get(operation) ?? 0) + 1);
     const began = performance.now();
     outgoing.on('finish', () => (busyMs += performance.now() - began));
     const forward = request(
@@ -43,4 +53,10 @@ export async function startCountingProxy(
     busyMs: () => busyMs,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** `iam` or `sts` from a SigV4 Authorization header's credential scope; other services answer undefined. */
+function queryProtocolService(authorization: string | undefined): string | undefined {
+  const service = authorization?.match(/Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//)?.[1];
+  return service === 'iam' || service === 'sts' ? service : undefined;
 }

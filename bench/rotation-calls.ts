@@ -7,6 +7,7 @@ import { ensureVenv } from '../cli/local/venv';
 import { rotateSecretStarter } from '../shared/aws/rotation-requests';
 import { playRotation } from '../shared/rotation/driver';
 import { startCountingProxy } from './counting-proxy';
+import { printIamAccessKeyCalls } from './rotation-calls-iam';
 import { callsByService, createStageResources } from './stage';
 import { median } from './stats';
 
@@ -45,6 +46,14 @@ export async function printRotationFigures(): Promise<void> {
           `rotation ${median(rotationMs).toFixed(1)} ms = ${(median(rotationMs) / roundTrip).toFixed(1)}x one DescribeSecret round trip (${roundTrip.toFixed(2)} ms)`,
       );
     }
+    await printIamAccessKeyCalls({
+      motoEndpoint: moto.endpoint,
+      direct,
+      counts: proxy.counts,
+      rotations: ROTATIONS,
+      rotateOnce: (name) => rotateOnce(name, direct),
+      roundTripMs: (name) => describeRoundTripMs(viaProxy, name),
+    });
   } finally {
     await proxy.close();
     await stopServer(moto.pid);

@@ -132,3 +132,17 @@ export class RotationRefusedError extends KeywardenError {
     this.field = details.field;
   }
 }
+
+/**
+ * An IAM or STS call failed (the `iam-access-key` strategy). `code` is the service's error name
+ * (`NoSuchEntity`, `LimitExceeded`, `AccessDenied`, `InvalidClientTokenId`); the message names
+ * the user and key id, never a secret access key.
+ */
+export class IamCallError extends KeywardenError {
+  readonly code: string;
+  constructor(message: string, code: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'IamCallError';
+    this.code = code;
+  }
+}

@@ -3,7 +3,8 @@ import { dynamoDb, secretsManager } from '../../shared/aws/clients';
 import { DynamoDbBindingStore } from '../../shared/aws/dynamodb-binding-store';
 import { SecretsManagerStore } from '../../shared/aws/secrets-manager-store';
 import { InvalidRequestError, SecretsStoreError } from '../../shared/errors';
-import type { SecretBinding } from '../../shared/rotation/binding';
+import type { RotationBinding, SecretBinding } from '../../shared/rotation/binding';
+import { iamAccessKeyBindingFromFlags } from '../../shared/rotation/binding-iam-access-key';
 import { bindingFromCurrent, bindingFromFlags, describeBinding } from '../../shared/rotation/binding-proposal';
 import { bindingsTableFromEnv } from '../../shared/rotation/settings';
 import { AWSCURRENT } from '../../shared/secrets-store';
@@ -22,6 +23,10 @@ interface BindOptions {
   master?: string;
   plaintext?: boolean;
   fromCurrent?: boolean;
+  iamUser?: string;
+  assumeRole?: string;
+  externalId?: string;
+  deleteUnusedAfterDays?: number;
   yes?: boolean;
   list?: boolean;
   remove?: boolean;
@@ -39,7 +44,7 @@ interface BindOptions {
 export function registerBindCommand(program: Command): void {
   program
     .command('bind [secret]')
-    .description("record which server, database, users and master a database or Redis secret's rotation may touch")
+    .description("record which server, database, users and master a database or Redis secret's rotation may touch, or which IAM user's keys an access key secret holds")
     .option('--engine <engine>', 'postgres, mysql, mariadb or redis')
     .option('--host <host>', 'the server')
     .option('--port <port>', "the port (default: the engine's)", parsePort)
@@ -48,6 +53,10 @@ export function registerBindCommand(program: Command): void {
     .option('--alternating', 'alternating users: <user> and <user>_clone (needs --master)')
     .option('--master <secret>', 'the only master secret this secret may use (name or ARN)')
     .option('--plaintext', 'allow a connection without TLS (a loopback test server only)')
+    .option('--iam-user <user>', 'an IAM access key secret (strategy iam-access-key): the IAM user whose keys it holds')
+    .option('--assume-role <role-arn>', 'with --iam-user: the role keywarden assumes to manage the keys (a user in another account)')
+    .option('--external-id <id>', "with --assume-role: the ExternalId the role's trust policy asks for")
+    .option('--delete-unused-after-days <days>', 'with --iam-user: delete a deactivated previous key only after this many days unused (default 7)', parseDays)
     .option('--from-current', "propose the binding from the secret's current value, as keywarden rotated it before bindings")
     .option('--yes', 'with --from-current: write the proposed binding')
     .option('--list', 'list every binding')
@@ -57,7 +66,7 @@ export function registerBindCommand(program: Command): void {
     .addHelpText(
       'after',
       '\nExit codes: 0 done (or proposed), 1 an AWS call failed, 2 bad usage or a binding that cannot be, 3 no such secret or binding.\n\n' +
-        'Examples:\n  keywarden bind app/tenant-1/orders-db --engine postgres --host db.internal --dbname orders --user t1_orders --alternating --master app/shared/pg-admin\n' +
+        'Examples:\n  keywarden bind merchants/m-17/aws --iam-user m17-uploader --assume-role arn:aws:iam::210987654321:role/keywarden-rotator/key-rotator\n  keywarden bind app/tenant-1/orders-db --engine postgres --host db.internal --dbname orders --user t1_orders --alternating --master app/shared/pg-admin\n' +
         '  keywarden bind app/tenant-1/orders-db --from-current        # shows what it would write\n  keywarden bind app/tenant-1/orders-db --from-current --yes\n  keywarden bind --list',
     )
     .action(async (secret: string | undefined, options: BindOptions, command: Command) => {
@@ -75,6 +84,12 @@ export function registerBindCommand(program: Command): void {
         return;
       }
       const masterArn = options.master === undefined ? undefined : (await describeOrExit(store, options.master)).arn;
+      if (action === 'iam-user') {
+        const { iamUser, assumeRole, externalId, deleteUnusedAfterDays } = options;
+        const binding = iamAccessKeyBindingFromFlags(described.arn, { iamUser: iamUser!, assumeRole, externalId, deleteUnusedAfterDays });
+        await registry.put(binding);
+        return printBinding(out, 'bound', described.name, binding);
+      }
       if (action === 'flags') {
         const { engine, host, user, port, dbname, alternating, plaintext } = options;
         const binding = bindingFromFlags(described.arn, { engine: engine!, host: host!, user: user!, port, dbname, alternating, plaintext, masterArn });
@@ -92,12 +107,15 @@ export function registerBindCommand(program: Command): void {
     });
 }
 
-type Action = 'list' | 'remove' | 'flags' | 'from-current';
+type Action = 'list' | 'remove' | 'flags' | 'from-current' | 'iam-user';
 
 function chosenAction(secret: string | undefined, options: BindOptions): Action {
   const identity = ['engine', 'host', 'port', 'dbname', 'user', 'alternating'].filter((key) => options[key as keyof BindOptions] !== undefined);
-  const chosen = [options.list && 'list', options.remove && 'remove', options.fromCurrent && 'from-current', identity.length > 0 && 'flags'].filter(Boolean) as Action[];
-  if (chosen.length !== 1) throw new InvalidRequestError('say one thing: --list, <secret> --remove, <secret> --from-current, or <secret> --engine ... --host ... --user ...');
+  const iam = options.iamUser !== undefined && 'iam-user';
+  const chosen = [options.list && 'list', options.remove && 'remove', options.fromCurrent && 'from-current', identity.length > 0 && 'flags', iam].filter(Boolean) as Action[];
+  if (chosen.length !== 1) throw new InvalidRequestError('say one thing: --list, <secret> --remove, <secret> --from-current, <secret> --engine ... --host ... --user ..., or <secret> --iam-user ...');
+  const iamOnly = ['assumeRole', 'externalId', 'deleteUnusedAfterDays'].filter((key) => options[key as keyof BindOptions] !== undefined);
+  if (iamOnly.length > 0 && !iam) throw new InvalidRequestError(`${iamOnly.map((key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} go with --iam-user`);
   const [action] = chosen as [Action];
   if (action === 'list') {
     if (secret !== undefined) throw new InvalidRequestError('--list takes no secret');
@@ -142,11 +160,11 @@ async function describeOrExit(store: SecretsManagerStore, secretId: string, what
   }
 }
 
-function printBinding(out: Output, verb: string, name: string, binding: SecretBinding): void {
+function printBinding(out: Output, verb: string, name: string, binding: RotationBinding): void {
   out.result(`${verb} ${name} (${binding.secretArn}): ${describeBinding(binding)}`, { secret: name, ...binding, written: verb === 'bound' });
 }
 
-function listBindings(out: Output, bindings: SecretBinding[], table: string): void {
+function listBindings(out: Output, bindings: RotationBinding[], table: string): void {
   if (bindings.length === 0) out.progress(`no bindings in ${table}`);
   for (const binding of bindings) out.result(`${binding.secretArn}: ${describeBinding(binding)}`, { ...binding });
 }
@@ -157,6 +175,12 @@ function tableFor(target: Target, stage: string | undefined): string {
   const chosen = stage ?? process.env.KEYWARDEN_STAGE ?? localStage;
   if (!chosen && !process.env.KEYWARDEN_BINDINGS_TABLE) throw new InvalidRequestError('which stage? pass --stage <stage> or set KEYWARDEN_STAGE');
   return bindingsTableFromEnv({ ...process.env, ...(chosen !== undefined && { KEYWARDEN_STAGE: chosen }), ...(stage !== undefined && { KEYWARDEN_BINDINGS_TABLE: undefined }) });
+}
+
+function parseDays(value: string): number {
+  const days = Number(value);
+  if (!Number.isInteger(days) || days < 0 || days > 365) throw new InvalidRequestError(`--delete-unused-after-days takes a whole number of days from 0 to 365, not "${value.slice(0, 20)}"`);
+  return days;
 }
 
 function parsePort(value: string): number {

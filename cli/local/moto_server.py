@@ -64,6 +64,11 @@ travel EventBridge -> SQS locally too, one gap in moto.events.models (8):
    meanwhile; two batches racing over the same keys then lose items. DynamoDB itself is
    linearizable per item, so conditional writes from concurrent writers are tested as in AWS.
 
+12. IAM authentication (only where a server enforces it: INITIAL_NO_AUTH_ACTION_COUNT or
+   POST /moto-api/reset-auth): moto accepts a request signed with a user's access key whatever
+   the key's status. AWS refuses an Inactive key (InvalidClientTokenId), as it refuses a deleted
+   one. Patched to refuse an inactive key the same way as an unknown one.
+
 Nothing else changes; every other call is moto's own.
 """
 
@@ -403,6 +408,21 @@ def dynamodb_call_action(self):
 
 
 dynamodb_responses.DynamoHandler.call_action = dynamodb_call_action
+
+from moto.iam import access_control as iam_access_control
+
+_original_user_access_key_init = iam_access_control.IAMUserAccessKey.__init__
+
+
+def user_access_key_init(self, account_id, partition, access_key_id, headers):
+    # (12)
+    _original_user_access_key_init(self, account_id, partition, access_key_id, headers)
+    key = self.backend.access_keys.get(access_key_id)
+    if key is not None and key.status != "Active":
+        raise iam_access_control.CreateAccessKeyFailure(reason="InvalidId")
+
+
+iam_access_control.IAMUserAccessKey.__init__ = user_access_key_init
 
 if __name__ == "__main__":
     from moto.server import main

@@ -8,7 +8,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { ConfigError } from '../errors';
-import type { BindingRegistry, SecretBinding } from '../rotation/binding';
+import type { BindingRegistry, RotationBinding } from '../rotation/binding';
 import { parseBinding } from '../rotation/binding-record';
 import { dynamoDb } from './dynamodb-client';
 
@@ -25,7 +25,7 @@ export class DynamoDbBindingStore implements BindingRegistry {
     private readonly tableName: string,
   ) {}
 
-  async get(secretArn: string): Promise<SecretBinding | undefined> {
+  async get(secretArn: string): Promise<RotationBinding | undefined> {
     const item = await this.call('reading', () =>
       this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { secretArn: { S: secretArn } }, ConsistentRead: true })),
     );
@@ -35,7 +35,7 @@ export class DynamoDbBindingStore implements BindingRegistry {
     return binding;
   }
 
-  async put(binding: SecretBinding): Promise<void> {
+  async put(binding: RotationBinding): Promise<void> {
     const checked = parseBinding(binding);
     await this.call('writing', () => this.client.send(new PutItemCommand({ TableName: this.tableName, Item: toItem(checked) })));
   }
@@ -47,8 +47,8 @@ export class DynamoDbBindingStore implements BindingRegistry {
     return out.Attributes !== undefined;
   }
 
-  async list(): Promise<SecretBinding[]> {
-    const bindings: SecretBinding[] = [];
+  async list(): Promise<RotationBinding[]> {
+    const bindings: RotationBinding[] = [];
     let start: Record<string, AttributeValue> | undefined;
     do {
       const page = await this.call('listing', () => this.client.send(new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: start, ConsistentRead: true })));
@@ -76,18 +76,14 @@ export function dynamoDbBindingStore(tableName: string): DynamoDbBindingStore {
   return new DynamoDbBindingStore(dynamoDb(), tableName);
 }
 
-function toItem(binding: SecretBinding): Record<string, AttributeValue> {
-  const item: Record<string, AttributeValue> = {
-    secretArn: { S: binding.secretArn },
-    engine: { S: binding.engine },
-    host: { S: binding.host },
-    port: { N: String(binding.port) },
-    mode: { S: binding.mode },
-    users: { L: binding.users.map((user) => ({ S: user })) },
-    transport: { S: binding.transport },
-  };
-  if (binding.dbname !== undefined) item.dbname = { S: binding.dbname };
-  if (binding.masterArn !== undefined) item.masterArn = { S: binding.masterArn };
+/** Every kind of binding is flat: strings, numbers and lists of strings (parseBinding checked it). */
+function toItem(binding: RotationBinding): Record<string, AttributeValue> {
+  const item: Record<string, AttributeValue> = {};
+  for (const [key, value] of Object.entries(binding) as [string, unknown][]) {
+    if (typeof value === 'string') item[key] = { S: value };
+    else if (typeof value === 'number') item[key] = { N: String(value) };
+    else if (Array.isArray(value)) item[key] = { L: value.map((entry) => ({ S: String(entry) })) };
+  }
   return item;
 }
 

@@ -1,5 +1,6 @@
 import { ConfigError, InvalidRequestError } from '../errors';
-import { CLONE_SUFFIX, DEFAULT_PORTS, boundEngineOf, type BoundEngine, type SecretBinding } from './binding';
+import { CLONE_SUFFIX, DEFAULT_PORTS, boundEngineOf, type BoundEngine, type RotationBinding, type SecretBinding } from './binding';
+import { describeIamAccessKeyBinding, IAM_ACCESS_KEY_ENGINE, isIamAccessKeyBinding } from './binding-iam-access-key';
 import { parseBinding } from './binding-record';
 import { rotationMode } from './db/mode';
 import { parseDbSecret } from './db/secret';
@@ -53,6 +54,10 @@ export function bindingFromCurrent(
   currentValue: string,
   options: { masterArn?: string; plaintext?: boolean },
 ): SecretBinding {
+  if (secret.tags[STRATEGY_TAG] === IAM_ACCESS_KEY_ENGINE) {
+    // A key's value never says whose it is, so nothing can be proposed from it.
+    throw new InvalidRequestError(`secret ${secret.name} holds an IAM access key, whose value does not say which user it belongs to: bind it with --iam-user <user>`);
+  }
   const value = parseDbSecret(currentValue, { secretName: secret.name, label: 'current' });
   const engine = boundEngineOf(value.engine) ?? boundEngineOf(secret.tags[STRATEGY_TAG] ?? '');
   if (!engine) throw new InvalidRequestError(`secret ${secret.name} names no database engine (field "engine" or tag ${STRATEGY_TAG}): bind it with --engine`);
@@ -73,7 +78,7 @@ export function bindingFromCurrent(
 
 function checked(binding: SecretBinding): SecretBinding {
   try {
-    return parseBinding(binding, `the binding of ${binding.secretArn}`);
+    return parseBinding(binding, `the binding of ${binding.secretArn}`) as SecretBinding;
   } catch (error) {
     if (error instanceof ConfigError) throw new InvalidRequestError(error.message.replace(/; fix it with keywarden bind$/, ''));
     throw error;
@@ -81,7 +86,8 @@ function checked(binding: SecretBinding): SecretBinding {
 }
 
 /** One line for people: what a binding allows, no secret values (it holds none). */
-export function describeBinding(binding: SecretBinding): string {
+export function describeBinding(binding: RotationBinding): string {
+  if (isIamAccessKeyBinding(binding)) return describeIamAccessKeyBinding(binding);
   const where = `${binding.host}:${binding.port}${binding.dbname ? `/${binding.dbname}` : ''}`;
   const users = binding.mode === 'alternating-users' ? `alternating users ${binding.users.join(' and ')}` : `user ${binding.users[0]}`;
   const master = binding.masterArn ? `, master ${binding.masterArn}` : '';

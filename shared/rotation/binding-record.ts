@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors';
-import { BOUND_ENGINES, boundEngineOf, CLONE_SUFFIX, type SecretBinding } from './binding';
+import { BOUND_ENGINES, boundEngineOf, CLONE_SUFFIX, type RotationBinding, type SecretBinding } from './binding';
+import { IAM_ACCESS_KEY_ENGINE, parseIamAccessKeyBinding } from './binding-iam-access-key';
 
 /**
  * A binding as stored (the DynamoDB item) or typed by an operator (`keywarden bind`): read as
@@ -11,7 +12,7 @@ import { BOUND_ENGINES, boundEngineOf, CLONE_SUFFIX, type SecretBinding } from '
  * Checks a stored binding's shape (the table is written by people and tools, so it is read as
  * input too) and returns it typed; a ConfigError names what is wrong.
  */
-export function parseBinding(raw: unknown, where = 'binding'): SecretBinding {
+export function parseBinding(raw: unknown, where = 'binding'): RotationBinding {
   const fail = (problem: string) => new ConfigError(`${where}: ${problem}; fix it with keywarden bind`);
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw fail('is not an object');
   const item = raw as Record<string, unknown>;
@@ -26,8 +27,9 @@ export function parseBinding(raw: unknown, where = 'binding'): SecretBinding {
   };
   const secretArn = text('secretArn', true)!;
   if (!isSecretArn(secretArn)) throw fail('has a secretArn that is not a Secrets Manager secret ARN');
+  if (item.engine === IAM_ACCESS_KEY_ENGINE) return parseIamAccessKeyBinding(item, secretArn, fail);
   const engine = boundEngineOf(text('engine', true)!);
-  if (!engine) throw fail(`has an engine that is not one of ${BOUND_ENGINES.join(', ')} (or mariadb)`);
+  if (!engine) throw fail(`has an engine that is not one of ${[...BOUND_ENGINES, IAM_ACCESS_KEY_ENGINE].join(', ')} (or mariadb)`);
   const host = text('host', true)!;
   if (!/^[A-Za-z0-9._:-]{1,253}$/.test(host)) throw fail('has a host that is not a host name or address');
   const port = item.port;

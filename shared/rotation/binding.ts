@@ -1,4 +1,5 @@
 import { RotationRefusedError } from '../errors';
+import type { IamAccessKeyBinding } from './binding-iam-access-key';
 import type { Credential, DbSecret } from './db/secret';
 import type { RotationContext } from './strategy';
 
@@ -28,6 +29,9 @@ export interface SecretBinding {
   transport: 'tls' | 'plaintext';
 }
 
+/** Any binding: a database or Redis secret's, or an IAM access key secret's (binding-iam-access-key.ts). */
+export type RotationBinding = SecretBinding | IamAccessKeyBinding;
+
 /** The engines a binding names. */
 export type BoundEngine = 'postgres' | 'mysql' | 'redis';
 export const BOUND_ENGINES: readonly BoundEngine[] = ['postgres', 'mysql', 'redis'];
@@ -35,14 +39,14 @@ export const BOUND_ENGINES: readonly BoundEngine[] = ['postgres', 'mysql', 'redi
 /** Where the rotate function reads bindings (read only). */
 export interface BindingStore {
   /** The binding of the secret with exactly this ARN, or undefined when it has none. */
-  get(secretArn: string): Promise<SecretBinding | undefined>;
+  get(secretArn: string): Promise<RotationBinding | undefined>;
 }
 
 /** What `keywarden bind` needs besides reading: writing, listing, removing. */
 export interface BindingRegistry extends BindingStore {
-  put(binding: SecretBinding): Promise<void>;
+  put(binding: RotationBinding): Promise<void>;
   remove(secretArn: string): Promise<boolean>;
-  list(): Promise<SecretBinding[]>;
+  list(): Promise<RotationBinding[]>;
 }
 
 /** The rule id of every refusal in this module. */
@@ -61,6 +65,11 @@ export const CLONE_SUFFIX = '_clone';
 export function boundEngineOf(name: string): BoundEngine | undefined {
   if (name === 'mariadb') return 'mysql';
   return (BOUND_ENGINES as readonly string[]).includes(name) ? (name as BoundEngine) : undefined;
+}
+
+/** True for a database or Redis binding. */
+export function isDatabaseBinding(binding: RotationBinding): binding is SecretBinding {
+  return (BOUND_ENGINES as readonly string[]).includes(binding.engine);
 }
 
 /** The command that binds a secret, for messages. */
@@ -83,7 +92,7 @@ export function secretNameOfArn(arn: string): string {
 
 /** The binding the step runs under; a database strategy without one is refused. */
 export function requireBinding(ctx: RotationContext): SecretBinding {
-  if (!ctx.binding) throw unboundRefusal(ctx.name);
+  if (!ctx.binding || !isDatabaseBinding(ctx.binding)) throw unboundRefusal(ctx.name);
   return ctx.binding;
 }
 

@@ -1,4 +1,4 @@
-import { bindingViolation, boundEngineOf, unboundRefusal, type BindingStore, type BoundEngine, type SecretBinding } from './binding';
+import { bindingViolation, boundEngineOf, unboundRefusal, type BindingStore, type BoundEngine, type RotationBinding } from './binding';
 import { resolveStrategy, STRATEGY_TAG, type StrategyRegistry } from './resolve-strategy';
 import type { RotationContext, RotationStrategy } from './strategy';
 
@@ -34,9 +34,9 @@ export async function resolveBoundStrategy(
   return { ctx, strategy };
 }
 
-function boundStrategy(ctx: RotationContext, binding: SecretBinding, registry: StrategyRegistry): RotationStrategy {
+function boundStrategy(ctx: RotationContext, binding: RotationBinding, registry: StrategyRegistry): RotationStrategy {
   const tagged = ctx.tags[STRATEGY_TAG];
-  if (tagged !== undefined && boundEngineOf(tagged) !== binding.engine) {
+  if (tagged !== undefined && (boundEngineOf(tagged) ?? tagged) !== binding.engine) {
     throw bindingViolation(ctx.name, `tag ${STRATEGY_TAG}`, `its tag ${STRATEGY_TAG} names another strategy than the bound engine ${binding.engine}`);
   }
   const strategy = Object.hasOwn(registry, binding.engine) ? registry[binding.engine] : undefined;

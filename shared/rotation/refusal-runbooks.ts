@@ -18,6 +18,10 @@ export const REFUSAL_RUNBOOKS: Readonly<Record<string, string>> = {
   'rotation.unauthorized-revoke':
     'keywarden refused a request to revoke a previous credential that the emergency function did not ask for. Nothing was revoked. Find who invoked the rotate function (CloudTrail lambda:Invoke) ' +
     'and why; only keywarden emergency may revoke.',
+  'rotation.iam-key-in-use':
+    'keywarden deactivated the previous access key of an IAM user (one full rotation after it stopped being AWSCURRENT) but did not delete it: GetAccessKeyLastUsed shows a use within the ' +
+    "binding's deleteUnusedAfterDays, so whoever used it (the service and region are in the evidence) was not reading the secret's AWSCURRENT key. The current key works and nothing else changed. " +
+    'Find that client (CloudTrail: events with the key id as accessKeyId) and point it at the secret; the rotation succeeds once the key has been unused long enough. Never reactivate the key for it.',
   'rotation.insecure-transport':
     'keywarden refused to send a credential over a connection that is not verified TLS (or to a server asking for a cleartext password on a plaintext connection). Nothing was sent. ' +
     'Check the server\'s TLS and the CA bundle; only an administrator may bind a loopback test server with --plaintext.',

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock';
 import type { SecretsStore } from '../secrets-store';
-import type { SecretBinding } from './binding';
+import type { RotationBinding } from './binding';
 
 /**
  * What a strategy sees of one rotation. Values are loaded lazily and cached, so a step that
@@ -17,8 +17,8 @@ export interface RotationContext {
   readonly clock: Clock;
   /** The store, for strategies that read another secret (a master secret named by `masterarn`). */
   readonly store: SecretsStore;
-  /** The administrator's binding of a database or Redis secret; absent for generated secrets. */
-  readonly binding?: SecretBinding;
+  /** The administrator's binding of a database, Redis or IAM access key secret; absent for generated secrets. */
+  readonly binding?: RotationBinding;
   /** The version that held AWSCURRENT when this step described the secret, if any. */
   readonly currentVersionId?: string;
   /** The AWSCURRENT value; throws a SecretsStoreError when there is none. */

@@ -1,18 +1,18 @@
-import type { BindingRegistry, SecretBinding } from '../../shared/rotation/binding';
+import type { BindingRegistry, RotationBinding } from '../../shared/rotation/binding';
 import { parseBinding } from '../../shared/rotation/binding-record';
 
 /** Bindings in memory, checked as the DynamoDB adapter checks them; for unit tests. */
 export class MemoryBindings implements BindingRegistry {
-  readonly items = new Map<string, SecretBinding>();
+  readonly items = new Map<string, RotationBinding>();
   /** How many times get was called: the DynamoDB GetItem calls a real step would make. */
   gets = 0;
 
-  async get(secretArn: string): Promise<SecretBinding | undefined> {
+  async get(secretArn: string): Promise<RotationBinding | undefined> {
     this.gets += 1;
     return this.items.get(secretArn);
   }
 
-  async put(binding: SecretBinding): Promise<void> {
+  async put(binding: RotationBinding): Promise<void> {
     this.items.set(binding.secretArn, parseBinding(binding));
   }
 
@@ -20,7 +20,7 @@ export class MemoryBindings implements BindingRegistry {
     return this.items.delete(secretArn);
   }
 
-  async list(): Promise<SecretBinding[]> {
+  async list(): Promise<RotationBinding[]> {
     return [...this.items.values()];
   }
 }

@@ -1,6 +1,7 @@
 import type { RotationStrategy } from '../strategy';
 import { apiKeyStrategy } from './api-key';
 import { encryptionKeyringStrategy } from './encryption-keyring';
+import { iamAccessKeyStrategy } from './iam-access-key-lazy';
 import { jwtKeysetStrategy } from './jwt-keyset';
 import { mysqlStrategy } from './mysql';
 import { passwordStrategy } from './password';
@@ -36,6 +37,7 @@ export const databaseStrategies: Record<string, RotationStrategy> = {
 export const rotationStrategies: Readonly<Record<string, RotationStrategy>> = {
   ...generatedStrategies,
   ...databaseStrategies,
+  [iamAccessKeyStrategy.name]: iamAccessKeyStrategy,
 };
 
 /** The strategy registered as `name`; own keys only, so `constructor` or `__proto__` find nothing. */
