@@ -83,9 +83,10 @@ function read(value: unknown, tenancy: TenancyConfig): NormaliseResult {
   const outer = object(value, '(record)');
   if (!outer) throw new Unreadable('the record is empty (null)');
   let record = outer;
+  let source: string | undefined;
   if ('detail' in outer && ('detail-type' in outer || 'source' in outer)) {
     const detailType = text(outer['detail-type'], 'detail-type');
-    const source = text(outer.source, 'source');
+    source = text(outer.source, 'source');
     if (source !== undefined && source !== 'aws.secretsmanager' && source !== SSM_EVENTBRIDGE_SOURCE) return { kind: 'skipped', reason: `event source ${clip(source, 100)}` };
     if (detailType !== undefined && !(CLOUDTRAIL_DETAIL_TYPES as readonly string[]).includes(detailType)) {
       return { kind: 'skipped', reason: `detail-type ${clip(detailType, 100)}` };
@@ -95,6 +96,8 @@ function read(value: unknown, tenancy: TenancyConfig): NormaliseResult {
     record = detail;
   }
   const eventSource = required(text(record.eventSource, 'eventSource'), 'eventSource');
+  // An envelope's source and its record's eventSource name the same service, as EventBridge writes them.
+  if (source !== undefined && `${source.slice(4)}.amazonaws.com` !== eventSource) return { kind: 'skipped', reason: `event source ${clip(source, 100)} carries eventSource ${clip(eventSource, 100)}` };
   if (eventSource === SSM_EVENT_SOURCE) {
     // Systems Manager's other APIs (Run Command, sessions, ...) share the source: parameters only.
     const eventName = text(record.eventName, 'eventName');

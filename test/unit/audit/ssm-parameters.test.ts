@@ -66,8 +66,9 @@ describe('Parameter Store records in the audit trail', () => {
     expect(record(ssm('AddTagsToResource', { resourceType: 'Document', resourceId: 'doc', tags: [] })).secrets).toEqual([]);
   });
 
-  it('comes through the EventBridge envelope with source aws.ssm', () => {
-    const r = record(envelope(ssm('GetParameter', { name: '/a/tenant-1/x', withDecryption: true })));
+  it('comes through the EventBridge envelope with source aws.ssm, and only with it', () => {
+    const r = record({ ...envelope(ssm('GetParameter', { name: '/a/tenant-1/x', withDecryption: true })), source: 'aws.ssm' });
+    expect(normaliseCloudTrail(envelope(ssm('GetParameter', { name: '/a/tenant-1/x' }))).kind).toBe('skipped');
     expect(r.readsValue).toBe(true);
   });
 
