@@ -40,6 +40,8 @@ export function parameterScopeFromEnv(env: NodeJS.ProcessEnv = process.env): Par
 export function outOfScope(name: string, scope: ParameterScope): string | undefined {
   if (name.length > MAX_PARAMETER_NAME) return `a parameter name is at most ${MAX_PARAMETER_NAME} characters`;
   if (!NAME.test(name) || name.includes('//')) return 'a parameter name has only letters, digits, . - _ and / (no empty path segment)';
+  // Parameter Store and IAM take `..` literally; refused anyway, so a name never reads as escaping its prefix.
+  if (name.split('/').some((segment) => segment === '.' || segment === '..')) return 'a parameter name has no . or .. path segment';
   if (scope.prefixes.length === 0) return 'Parameter Store is off (KEYWARDEN_SSM_PATH_PREFIXES=none)';
   if (!scope.prefixes.some((prefix) => name.startsWith(prefix) && name.length > prefix.length)) {
     return `it is outside the configured prefixes (${scope.prefixes.join(', ')})`;
