@@ -16,6 +16,8 @@ const { parseKeyArns } = require('./secrets-kms.cjs');
 const { readsValues } = require('./staleness-hygiene.cjs');
 
 const PREFIX = /^\/([A-Za-z0-9._-]+\/)+$/;
+/** DescribeParameters cannot be scoped to a resource: it is held to this stage's region instead. */
+const THIS_REGION = { StringEquals: { 'aws:RequestedRegion': { Ref: 'AWS::Region' } } };
 
 /** Checks the ssmParameterPrefix param as shared/ssm/scope.ts checks the variable; undefined for 'none'. */
 function parameterPrefix(raw) {
@@ -53,7 +55,7 @@ function parameterResources(settings) {
           PolicyDocument: {
             Version: '2012-10-17',
             Statement: [
-              { Sid: 'ListParameters', Effect: 'Allow', Action: 'ssm:DescribeParameters', Resource: '*' },
+              { Sid: 'ListParameters', Effect: 'Allow', Action: 'ssm:DescribeParameters', Resource: '*', Condition: THIS_REGION },
               { Sid: 'ReadParameterTags', Effect: 'Allow', Action: 'ssm:ListTagsForResource', Resource: arns },
               ...(hygiene ? [{ Sid: 'HygieneReadsThisStagesParameters', Effect: 'Allow', Action: 'ssm:GetParameter', Resource: arns, Condition: stageTag }] : []),
               ...(hygiene ? kmsStatement('HygieneDecryptsThroughSsm', settings.keyArns, ['kms:Decrypt']) : []),
@@ -69,7 +71,7 @@ function parameterResources(settings) {
           PolicyDocument: {
             Version: '2012-10-17',
             Statement: [
-              { Sid: 'FindParameter', Effect: 'Allow', Action: 'ssm:DescribeParameters', Resource: '*' },
+              { Sid: 'FindParameter', Effect: 'Allow', Action: 'ssm:DescribeParameters', Resource: '*', Condition: THIS_REGION },
               { Sid: 'ReadParameterMetadata', Effect: 'Allow', Action: ['ssm:ListTagsForResource', 'ssm:GetParameterHistory'], Resource: arns },
               {
                 Sid: 'RotateThisStagesParameters',
