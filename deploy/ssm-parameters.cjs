@@ -9,10 +9,12 @@
 // rotation runs in the `keywarden` CLI with the caller's own credentials, so the writes are in a
 // managed policy, keywarden-<stage>-parameter-rotator, to attach to whoever runs it. No wildcard
 // action; ssm:DescribeParameters is the one action IAM cannot scope to a resource.
-/* global module */
+/* global module, require */
 'use strict';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS, as serverless loads it; one parser for key ARNs
 const { parseKeyArns } = require('./secrets-kms.cjs');
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- one source for the hygiene mode
 const { readsValues } = require('./staleness-hygiene.cjs');
 
 const PREFIX = /^\/([A-Za-z0-9._-]+\/)+$/;

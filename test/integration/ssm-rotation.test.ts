@@ -115,7 +115,8 @@ describe('refusals: nothing is written', () => {
   });
 
   it('attack: tags naming a database strategy (or none, or an unknown one) are refused; parameters have no binding', async () => {
-    for (const [i, tags] of [{ 'keywarden:strategy': 'postgres' }, { 'keywarden:strategy': 'redis' }, { 'keywarden:strategy': '__proto__' }, {}].entries()) {
+    const tagSets: Array<Record<string, string>> = [{ 'keywarden:strategy': 'postgres' }, { 'keywarden:strategy': 'redis' }, { 'keywarden:strategy': '__proto__' }, {}];
+    for (const [i, tags] of tagSets.entries()) {
       const name = `/multitenant-ai-poc/tenant-1/db-${i}`;
       await putParameter(name, JSON.stringify({ engine: 'postgres', host: 'evil.example', username: 'postgres', password: 'x' }), { tags });
       await refused(['rotate', name], name, /not a generated strategy|tag it keywarden:strategy=/);
