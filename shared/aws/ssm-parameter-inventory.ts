@@ -23,6 +23,7 @@ export class SsmParameterInventory implements SecretInventory {
   constructor(
     private readonly client: SSMClient,
     private readonly scope: ParameterScope,
+    private readonly tagConcurrency = TAG_CONCURRENCY,
   ) {}
 
   async *pages(): AsyncIterable<SecretSummary[]> {
@@ -43,7 +44,7 @@ export class SsmParameterInventory implements SecretInventory {
         );
         nextToken = out.NextToken || undefined;
         const listed = (out.Parameters ?? []).filter((p) => p.Name && p.Type === 'SecureString');
-        yield await mapBounded(listed, TAG_CONCURRENCY, (p) => this.summary(p));
+        yield await mapBounded(listed, this.tagConcurrency, (p) => this.summary(p));
       } while (nextToken);
     }
   }
