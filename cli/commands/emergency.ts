@@ -49,14 +49,14 @@ export function registerEmergencyCommand(program: Command): void {
       const payload = requestPayload(options);
       const request = parseEmergencyRequest(payload);
       const target = await resolveTarget(options);
+      const stage = target.kind === 'local' && options.stage === 'prod' ? 'local' : options.stage;
       if (request.target.kind === 'secret' && looksLikeParameter(request.target.secretId)) {
         out.progress(`${payload.dryRun ? 'planning' : 'running'} emergency ${request.requestId} for parameter ${request.target.secretId} in this process`);
-        const report = await parameterEmergency(request, request.target.secretId);
+        const report = await parameterEmergency(request, request.target.secretId, stage);
         printReport(out, report);
         if (!report.ok) process.exitCode = ExitCode.Failure;
         return;
       }
-      const stage = target.kind === 'local' && options.stage === 'prod' ? 'local' : options.stage;
       out.progress(`${payload.dryRun ? 'planning' : 'running'} emergency ${payload.requestId} (${target.kind === 'local' ? 'local AWS' : `stage ${stage}`})`);
       const report = await invokeEmergency(payload, { kind: target.kind, stage });
       printReport(out, report);

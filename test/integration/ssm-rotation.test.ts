@@ -2,6 +2,8 @@ import { GetParameterCommand, GetParameterHistoryCommand, PutParameterCommand, S
 import { describe, expect, it } from 'vitest';
 import { parseApiKey } from '../../shared/rotation/strategies/api-key';
 import { runKeywarden } from '../support/run-cli';
+import { APP_ROLE, cloudTrail } from '../unit/audit/fixtures';
+import { applyAuditFunctionEnv, putCloudTrailEvents, runAuditQueue, subscribeToFindings } from './audit-support';
 
 /**
  * `keywarden rotate` and `keywarden emergency` on SSM SecureString parameters, as a person runs
@@ -65,23 +67,36 @@ describe('keywarden rotate on a SecureString parameter', () => {
 });
 
 describe('keywarden emergency on a SecureString parameter', () => {
-  it('rotates, then takes the previous label off the leaked version; a dry run changes nothing', async () => {
+  it('rotates, takes the previous label off the leaked version, reviews who decrypted it and publishes the emergency finding; a dry run changes nothing', async () => {
+    applyAuditFunctionEnv();
+    const findings = await subscribeToFindings();
     const name = '/multitenant-ai-poc/tenant-1/leaked-api-key';
     await putParameter(name, JSON.stringify({ apiKey: OLD_KEY }), { tags: { 'keywarden:strategy': 'api-key' } });
-    const dry = await runKeywarden(['emergency', '--secret', name, '--reason', 'pasted in a ticket', '--dry-run']);
+    const now = new Date().toISOString();
+    await putCloudTrailEvents([cloudTrail('GetParameter', { eventSource: 'ssm.amazonaws.com', eventTime: now, userIdentity: APP_ROLE, requestParameters: { name, withDecryption: true } })]);
+    await runAuditQueue();
+    await findings();
+    const dry = await runKeywarden(['emergency', '--stage', 'ci', '--secret', name, '--reason', 'pasted in a ticket', '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
     expect(await history(name)).toEqual([{ version: 1, labels: [] }]);
+    expect(await findings()).toEqual([]);
 
-    const run = await runKeywarden(['--json', 'emergency', '--secret', name, '--reason', 'pasted in a ticket']);
+    const run = await runKeywarden(['--json', 'emergency', '--stage', 'ci', '--secret', name, '--reason', 'pasted in a ticket']);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     const [report] = json(run.stdout).filter((l) => 'requestId' in l);
     const steps = (report!.secrets as Array<{ steps: Array<{ step: string; outcome: string }> }>)[0]!.steps.map((s) => [s.step, s.outcome]);
     expect(steps).toEqual([
       ['rotate', 'done'],
       ['revoke', 'done'],
-      ['access-review', 'skipped'],
-      ['notify', 'skipped'],
+      ['access-review', 'done'],
+      ['notify', 'done'],
     ]);
+    const review = (report!.secrets as Array<{ accessReview: { reads: number; principals: Array<{ principal: string }> } }>)[0]!.accessReview;
+    expect(review.reads).toBe(1);
+    expect(review.principals.map((p) => p.principal)).toEqual([APP_ROLE.sessionContext.sessionIssuer.arn]);
+    const published = await findings();
+    expect(published.map((f) => [f.ruleId, f.severity, f.secret?.name, f.tenant])).toEqual([['emergency.rotation', 'high', name, 'tenant-1']]);
+    expect(JSON.stringify(published)).not.toContain(OLD_KEY);
     expect(await history(name)).toEqual([
       { version: 1, labels: [] },
       { version: 2, labels: ['current'] },
@@ -104,7 +119,7 @@ describe('refusals: nothing is written', () => {
     const name = '/multitenant-ai-poc/tenant-1/plain-config';
     await putParameter(name, JSON.stringify({ apiKey: OLD_KEY }), { type: 'String', tags: { 'keywarden:strategy': 'api-key' } });
     await refused(['rotate', name], name, /it is a String, and keywarden rotates SecureString parameters only/);
-    await refused(['emergency', '--secret', name, '--reason', 'test refusal'], name, /SecureString parameters only/);
+    await refused(['emergency', '--stage', 'ci', '--secret', name, '--reason', 'test refusal'], name, /SecureString parameters only/);
   });
 
   it('attack: a parameter outside the configured prefix is refused before any call', async () => {
