@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { secretsManager } from '../shared/aws/clients';
 import { SecretsManagerInventory, SecretsManagerValueReader } from '../shared/aws/secrets-manager-inventory';
+import { ssm } from '../shared/aws/ssm-client';
+import { SsmParameterInventory, SsmParameterValueReader } from '../shared/aws/ssm-parameter-inventory';
+import { parameterScopeFromEnv } from '../shared/ssm/scope';
 import { InvalidRequestError } from '../shared/errors';
 import { assessSecret, type SecretAssessment } from '../shared/staleness/assess';
 import { stalenessSettingsFromEnv } from '../shared/staleness/config';
-import type { SecretSummary, SecretValueReader } from '../shared/staleness/inventory';
+import { combinedInventory, valueReaderByKind, type SecretSummary, type SecretValueReader } from '../shared/staleness/inventory';
 import { parsePolicyOverrides } from '../shared/staleness/policies';
 import type { StalenessSettings } from '../shared/staleness/scan';
 import { resolveTarget, type Target } from './target';
@@ -29,20 +32,22 @@ export interface LoadedInventory {
   source: string;
   settings: StalenessSettings;
   secrets: SecretSummary[];
+  /** List calls: ListSecrets and DescribeParameters pages. */
   listCalls: number;
   /** Reads values, for the opt-in hygiene check. */
   values: SecretValueReader;
   assess(at: Date): SecretAssessment[];
 }
 
-/** Lists the whole inventory (ListSecrets, 100 a page) where the options point. */
+/** Lists the whole inventory (ListSecrets, 100 a page; SecureString parameters in scope, 50 a page) where the options point. */
 export async function loadInventory(options: InventoryOptions): Promise<LoadedInventory> {
   const target = await resolveTarget(options);
   const settings = stalenessSettingsFromEnv();
   if (options.policies) settings.overrides = readPolicies(options.policies);
   const secrets: SecretSummary[] = [];
   let listCalls = 0;
-  for await (const page of new SecretsManagerInventory(secretsManager()).pages()) {
+  const inventory = combinedInventory(new SecretsManagerInventory(secretsManager()), new SsmParameterInventory(ssm(), parameterScopeFromEnv()));
+  for await (const page of inventory.pages()) {
     listCalls += 1;
     secrets.push(...page);
   }
@@ -53,7 +58,7 @@ export async function loadInventory(options: InventoryOptions): Promise<LoadedIn
     settings,
     secrets,
     listCalls,
-    values: new SecretsManagerValueReader(secretsManager()),
+    values: valueReaderByKind(new SecretsManagerValueReader(secretsManager()), new SsmParameterValueReader(ssm())),
     assess: (at) => secrets.map((secret) => assessSecret(secret, at, settings)),
   };
 }

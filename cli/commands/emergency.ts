@@ -7,6 +7,8 @@ import { invokeEmergency } from '../emergency-invoker';
 import { ExitCode } from '../exit-codes';
 import { outputFor, type Output } from '../output';
 import { resolveTarget } from '../target';
+import { looksLikeParameter } from '../../shared/ssm/scope';
+import { parameterEmergency } from './emergency-parameter';
 
 interface EmergencyOptions {
   secret?: string;
@@ -45,9 +47,16 @@ export function registerEmergencyCommand(program: Command): void {
     .action(async (options: EmergencyOptions, command: Command) => {
       const out = outputFor(command);
       const payload = requestPayload(options);
-      parseEmergencyRequest(payload);
+      const request = parseEmergencyRequest(payload);
       const target = await resolveTarget(options);
       const stage = target.kind === 'local' && options.stage === 'prod' ? 'local' : options.stage;
+      if (request.target.kind === 'secret' && looksLikeParameter(request.target.secretId)) {
+        out.progress(`${payload.dryRun ? 'planning' : 'running'} emergency ${request.requestId} for parameter ${request.target.secretId} in this process`);
+        const report = await parameterEmergency(request, request.target.secretId, stage);
+        printReport(out, report);
+        if (!report.ok) process.exitCode = ExitCode.Failure;
+        return;
+      }
       out.progress(`${payload.dryRun ? 'planning' : 'running'} emergency ${payload.requestId} (${target.kind === 'local' ? 'local AWS' : `stage ${stage}`})`);
       const report = await invokeEmergency(payload, { kind: target.kind, stage });
       printReport(out, report);

@@ -9,6 +9,8 @@ import { invokeBundle } from '../bundles';
 import { CliExit, ExitCode } from '../exit-codes';
 import { outputFor, type Output } from '../output';
 import { resolveTarget } from '../target';
+import { looksLikeParameter } from '../../shared/ssm/scope';
+import { rotateParameterFromCli } from './rotate-parameter';
 
 interface RotateOptions {
   local?: boolean;
@@ -24,7 +26,7 @@ interface RotateOptions {
 export function registerRotateCommand(program: Command): void {
   program
     .command('rotate <secret>')
-    .description('rotate a secret now, through the rotate function')
+    .description('rotate a secret now, through the rotate function; or an SSM SecureString parameter (/path/name), in this process')
     .option('--local', 'use the running local AWS (keywarden local up)')
     .option('--every <days>', 'also turn on scheduled rotation every N days (1-1000)', parseDays)
     .option('--timeout <seconds>', 'against AWS: how long to wait for the rotation to finish', parseSeconds, 120)
@@ -32,6 +34,7 @@ export function registerRotateCommand(program: Command): void {
     .action(async (secret: string, options: RotateOptions, command: Command) => {
       const out = outputFor(command);
       const target = await resolveTarget(options);
+      if (looksLikeParameter(secret)) return rotateParameterFromCli(secret, options, out);
       if (target.kind === 'aws') return rotateInAws(secret, options, out);
       const unfinished = await unfinishedRotation(secret, options.every);
       out.progress(

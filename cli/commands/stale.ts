@@ -60,6 +60,7 @@ function printRows(out: Output, rows: Row[], context: { asOf?: Date; hygiene?: M
   if (out.json) {
     for (const { assessment: a, now } of rows) {
       const record: Record<string, unknown> = {
+        kind: a.kind,
         name: a.name,
         status: a.status,
         conditions: a.conditions,
@@ -84,10 +85,11 @@ function printRows(out: Output, rows: Row[], context: { asOf?: Date; hygiene?: M
     }
     return;
   }
-  const header = ['STATUS', 'SECRET', 'TENANT', 'TYPE', 'AGE', 'MAX', ...(asOf ? ['NOW'] : []), 'NOTES'];
+  const header = ['STATUS', 'SECRET', 'KIND', 'TENANT', 'TYPE', 'AGE', 'MAX', ...(asOf ? ['NOW'] : []), 'NOTES'];
   const table = rows.map(({ assessment: a, now }) => [
     a.status,
     a.name,
+    a.kind,
     a.tenant ?? NO_TENANT,
     a.type,
     `${Math.floor(a.ageDays)}d`,
@@ -116,7 +118,7 @@ function printSummary(out: Output, forecast: SecretAssessment[], current: Secret
   const becoming = asOf ? forecast.filter((a, i) => a.conditions.includes('stale') && !current[i]!.conditions.includes('stale')).length : 0;
   const when = asOf ? ` as of ${asOf.toISOString()}` : '';
   out.progress(
-    `${f.secrets} secrets${when} (${listCalls} ListSecrets calls): ${f.stale} stale, ${f.dueSoon} due soon, ${f.unused} unused, ${f.rotationDisabled} rotation disabled, ${f.rotationFailing} rotation failing; compliance ${f.complianceScore.toFixed(1)}%` +
+    `${f.secrets} secrets${when} (${listCalls} list calls: ListSecrets and DescribeParameters): ${f.stale} stale, ${f.dueSoon} due soon, ${f.unused} unused, ${f.rotationDisabled} rotation disabled, ${f.rotationFailing} rotation failing; compliance ${f.complianceScore.toFixed(1)}%` +
       (asOf ? `; ${becoming} more will be stale by then` : ''),
   );
 }

@@ -5,6 +5,10 @@ import { CloudWatchMetricsSink } from '../../shared/aws/cloudwatch-metrics';
 import { DynamoDbFindingStateStore } from '../../shared/aws/dynamodb-finding-state';
 import { EventBridgeFindingPublisher } from '../../shared/aws/eventbridge-finding-publisher';
 import { SecretsManagerInventory, SecretsManagerValueReader } from '../../shared/aws/secrets-manager-inventory';
+import { ssm } from '../../shared/aws/ssm-client';
+import { SsmParameterInventory, SsmParameterValueReader } from '../../shared/aws/ssm-parameter-inventory';
+import { parameterScopeFromEnv } from '../../shared/ssm/scope';
+import { combinedInventory, valueReaderByKind } from '../../shared/staleness/inventory';
 import { fixedClock, systemClock } from '../../shared/clock';
 import { log } from '../../shared/log';
 import { forgetSecretsEachInvocation } from '../../shared/middleware/forget-secrets';
@@ -14,7 +18,7 @@ import { parseStalenessEvent } from '../../shared/staleness/request';
 import { runStalenessScan, type StalenessScanDeps, type StalenessScanSummary } from '../../shared/staleness/scan';
 
 // Built at load, in Lambda's init phase (see shared/aws/clients.ts).
-const clients = { secretsManager: secretsManager(), cloudWatch: cloudWatch(), eventBridge: eventBridge(), dynamoDb: dynamoDb() };
+const clients = { secretsManager: secretsManager(), ssm: ssm(), cloudWatch: cloudWatch(), eventBridge: eventBridge(), dynamoDb: dynamoDb() };
 let deps: Omit<StalenessScanDeps, 'clock'> | undefined;
 
 /** Built on the first invocation, so a missing variable fails that invocation with a clear error. */
@@ -22,8 +26,9 @@ function dependencies(): Omit<StalenessScanDeps, 'clock'> {
   if (deps) return deps;
   const resources = stalenessResourcesFromEnv();
   deps = {
-    inventory: new SecretsManagerInventory(clients.secretsManager),
-    values: new SecretsManagerValueReader(clients.secretsManager),
+    // Secrets, then the SecureString parameters under KEYWARDEN_SSM_PATH_PREFIXES.
+    inventory: combinedInventory(new SecretsManagerInventory(clients.secretsManager), new SsmParameterInventory(clients.ssm, parameterScopeFromEnv())),
+    values: valueReaderByKind(new SecretsManagerValueReader(clients.secretsManager), new SsmParameterValueReader(clients.ssm)),
     metrics: new CloudWatchMetricsSink(clients.cloudWatch, resources.namespace),
     findings: new EventBridgeFindingPublisher(clients.eventBridge, resources.busName),
     state: new DynamoDbFindingStateStore(clients.dynamoDb, resources.tableName),

@@ -1,4 +1,5 @@
 import type { ActionClass } from './record';
+import { PARAMETER_EVENTS, PARAMETER_VALUE_READ_EVENTS, parameterActionClass } from './ssm-parameters';
 
 /**
  * What each Secrets Manager event is, for queries and detectors: its action class and whether it
@@ -48,12 +49,21 @@ const CLASSES: Readonly<Record<string, ActionClass>> = {
   GetRandomPassword: 'other',
 };
 
-/** The calls that return a secret value to the caller. */
-export const VALUE_READ_EVENTS: readonly string[] = ['GetSecretValue', 'BatchGetSecretValue'];
-const VALUE_READS: ReadonlySet<string> = new Set(VALUE_READ_EVENTS);
+/** The Secrets Manager calls that return a secret value to the caller. */
+const SECRET_VALUE_READ_EVENTS: readonly string[] = ['GetSecretValue', 'BatchGetSecretValue'];
+const VALUE_READS: ReadonlySet<string> = new Set(SECRET_VALUE_READ_EVENTS);
 
-/** Every event of the `read` class (values and metadata). */
-export const READ_EVENTS: readonly string[] = Object.keys(CLASSES).filter((name) => CLASSES[name] === 'read');
+/**
+ * The calls that can return a value, for detectors' event filters: Secrets Manager's, and
+ * Parameter Store's reads, which return one only with decryption (the record's `readsValue` says).
+ */
+export const VALUE_READ_EVENTS: readonly string[] = [...SECRET_VALUE_READ_EVENTS, ...PARAMETER_VALUE_READ_EVENTS];
+
+/** Every event of the `read` class (values and metadata), Parameter Store's included. */
+export const READ_EVENTS: readonly string[] = [
+  ...Object.keys(CLASSES).filter((name) => CLASSES[name] === 'read'),
+  ...PARAMETER_EVENTS.filter((name) => parameterActionClass(name) === 'read'),
+];
 
 /** The action class of a Secrets Manager event name; `other` for names not known. */
 export function actionClassOf(eventName: string): ActionClass {

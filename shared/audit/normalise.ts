@@ -1,6 +1,7 @@
 import { actionClassOf, readsSecretValue } from './actions';
 import { boundedText } from './bounded';
 import type { AuditPrincipal, AuditRecord, AuditSecretRef } from './record';
+import { isParameterEvent, parameterActionClass, parameterReadsValue, parameterRefs, SSM_EVENT_SOURCE, SSM_EVENTBRIDGE_SOURCE, UnreadableParameterField } from './ssm-parameters';
 import { DEFAULT_TENANCY, nameFromArn, principalTenant, secretTenant, type TenancyConfig } from './tenancy';
 
 /**
@@ -71,7 +72,7 @@ export function normaliseCloudTrail(input: unknown, tenancy: TenancyConfig = DEF
     }
     return read(value, tenancy);
   } catch (error) {
-    if (error instanceof Unreadable) return { kind: 'unreadable', reason: error.message };
+    if (error instanceof Unreadable || error instanceof UnreadableParameterField) return { kind: 'unreadable', reason: error.message };
     // Anything else is a bug in this reader meeting an odd record: still the record's problem to
     // report, not a reason to fail the batch.
     return { kind: 'unreadable', reason: `could not be read (${(error as Error)?.name ?? 'error'})` };
@@ -82,10 +83,11 @@ function read(value: unknown, tenancy: TenancyConfig): NormaliseResult {
   const outer = object(value, '(record)');
   if (!outer) throw new Unreadable('the record is empty (null)');
   let record = outer;
+  let source: string | undefined;
   if ('detail' in outer && ('detail-type' in outer || 'source' in outer)) {
     const detailType = text(outer['detail-type'], 'detail-type');
-    const source = text(outer.source, 'source');
-    if (source !== undefined && source !== 'aws.secretsmanager') return { kind: 'skipped', reason: `event source ${clip(source, 100)}` };
+    source = text(outer.source, 'source');
+    if (source !== undefined && source !== 'aws.secretsmanager' && source !== SSM_EVENTBRIDGE_SOURCE) return { kind: 'skipped', reason: `event source ${clip(source, 100)}` };
     if (detailType !== undefined && !(CLOUDTRAIL_DETAIL_TYPES as readonly string[]).includes(detailType)) {
       return { kind: 'skipped', reason: `detail-type ${clip(detailType, 100)}` };
     }
@@ -94,11 +96,19 @@ function read(value: unknown, tenancy: TenancyConfig): NormaliseResult {
     record = detail;
   }
   const eventSource = required(text(record.eventSource, 'eventSource'), 'eventSource');
+  // An envelope's source and its record's eventSource name the same service, as EventBridge writes them.
+  if (source !== undefined && `${source.slice(4)}.amazonaws.com` !== eventSource) return { kind: 'skipped', reason: `event source ${clip(source, 100)} carries eventSource ${clip(eventSource, 100)}` };
+  if (eventSource === SSM_EVENT_SOURCE) {
+    // Systems Manager's other APIs (Run Command, sessions, ...) share the source: parameters only.
+    const eventName = text(record.eventName, 'eventName');
+    if (eventName === undefined || !isParameterEvent(eventName)) return { kind: 'skipped', reason: `SSM event ${clip(eventName ?? '(none)', 100)} is not a parameter event` };
+    return { kind: 'record', record: toAuditRecord(record, tenancy, true) };
+  }
   if (eventSource !== SECRETS_MANAGER_EVENT_SOURCE) return { kind: 'skipped', reason: `eventSource ${clip(eventSource, 100)}` };
-  return { kind: 'record', record: toAuditRecord(record, tenancy) };
+  return { kind: 'record', record: toAuditRecord(record, tenancy, false) };
 }
 
-function toAuditRecord(r: Json, tenancy: TenancyConfig): AuditRecord {
+function toAuditRecord(r: Json, tenancy: TenancyConfig, parameter: boolean): AuditRecord {
   const eventId = boundedText(wellFormed(required(text(r.eventID, 'eventID'), 'eventID')), MAX_EVENT_ID_BYTES);
   const eventName = required(text(r.eventName, 'eventName'), 'eventName');
   if (!/^[A-Za-z][A-Za-z0-9]{0,127}$/.test(eventName)) throw new Unreadable('eventName is not an API or event name');
@@ -118,8 +128,8 @@ function toAuditRecord(r: Json, tenancy: TenancyConfig): AuditRecord {
     time,
     eventName,
     eventType: clip(eventType, 64),
-    actionClass: actionClassOf(eventName),
-    readsValue: readsSecretValue(eventName),
+    actionClass: parameter ? parameterActionClass(eventName) : actionClassOf(eventName),
+    readsValue: parameter ? parameterReadsValue(eventName, request) : readsSecretValue(eventName),
     region: clip(region, 64),
     secrets: NO_SECRETS,
     principal: principalOf(identity, userAgent, consoleSession, tenancy),
@@ -139,9 +149,16 @@ function toAuditRecord(r: Json, tenancy: TenancyConfig): AuditRecord {
   const errorMessage = clipped(r.errorMessage, 'errorMessage');
   if (errorMessage !== undefined) out.errorMessage = errorMessage;
 
-  out.secrets = secretsOf(eventName, request, response, additional, r.resources, tenancy);
   const details: Json = {};
-  if (request) readRequest(eventName, request, out, details);
+  if (parameter) {
+    const { refs, selector } = parameterRefs(eventName, request, tenancy);
+    out.secrets = refs;
+    if (selector !== undefined) out.versionStage = clip(selector, 128);
+    if (request) readParameterRequest(request, details);
+  } else {
+    out.secrets = secretsOf(eventName, request, response, additional, r.resources, tenancy);
+    if (request) readRequest(eventName, request, out, details);
+  }
   if (response) {
     const versionId = text(response.versionId, 'responseElements.versionId');
     if (versionId !== undefined) details.responseVersionId = clip(versionId, 128);
@@ -386,6 +403,23 @@ function readRequest(eventName: string, request: Json, out: AuditRecord, d: Json
     d.addReplicaRegions = request.addReplicaRegions.slice(0, 50).map((entry) => clip(required(text(object(entry, 'addReplicaRegions[]')?.region, 'addReplicaRegions[].region'), 'addReplicaRegions[].region'), 64));
   }
   if (eventName === 'StopReplicationToReplica' || eventName === 'RemoveRegionsFromReplication') d.replicaChange = true;
+}
+
+/** The few PutParameter/tagging fields detectors use (decoy tags, overwrite, the key); never `value`. */
+function readParameterRequest(request: Json, d: Json): void {
+  const overwrite = bool(request.overwrite, 'requestParameters.overwrite');
+  if (overwrite !== undefined) d.overwrite = overwrite;
+  const type = text(request.type, 'requestParameters.type');
+  if (type !== undefined) d.parameterType = clip(type, 32);
+  const keyId = text(request.keyId, 'requestParameters.keyId');
+  if (keyId !== undefined) d.keyId = bounded(keyId);
+  const labels = textList(request.labels, 'requestParameters.labels', 10);
+  if (labels) d.labels = labels;
+  const version = num(request.parameterVersion, 'requestParameters.parameterVersion');
+  if (version !== undefined) d.parameterVersion = version;
+  const tagKeys = textList(request.tagKeys, 'requestParameters.tagKeys', MAX_TAGS);
+  if (tagKeys) d.tagKeys = tagKeys;
+  if (request.tags !== undefined && request.tags !== null) d.tags = tagsOf(request.tags);
 }
 
 function filtersOf(value: unknown): Array<{ key: string; values: string[] }> {

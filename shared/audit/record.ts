@@ -45,6 +45,8 @@ export interface AuditSecretRef {
   arn?: string;
   /** The tenant that owns the secret (see tenancy.ts), when it has one. */
   tenant?: string;
+  /** Set for an SSM Parameter Store parameter (or a path it was read by); absent for a secret. */
+  kind?: 'parameter';
 }
 
 /** A normalised audit record. */

@@ -127,15 +127,19 @@ export class SecretFactsPhase implements StatePhase {
       if (typeof details.removeFromVersionId === 'string') change().demote.set(details.removeFromVersionId, Date.parse(record.time));
       if (typeof details.moveToVersionId === 'string') change().promote.add(details.moveToVersionId);
     }
-    if ((record.eventName === 'CreateSecret' || record.eventName === 'TagResource') && isDecoyTagging(record)) {
+    if (TAGGING_EVENTS.has(record.eventName) && isDecoyTagging(record)) {
       change().decoy = 1;
       change().wasDecoy = true;
     }
-    if (record.eventName === 'UntagResource' && Array.isArray(details.tagKeys) && (details.tagKeys as string[]).includes(DECOY_TAG)) change().decoy = 0;
+    if (UNTAGGING_EVENTS.has(record.eventName) && Array.isArray(details.tagKeys) && (details.tagKeys as string[]).includes(DECOY_TAG)) change().decoy = 0;
   }
 }
 
-/** Whether the record puts the decoy tag on its secret (CreateSecret or TagResource). */
+/** Calls that can put tags on a secret or an SSM parameter (PutParameter takes tags on creation). */
+const TAGGING_EVENTS: ReadonlySet<string> = new Set(['CreateSecret', 'TagResource', 'PutParameter', 'AddTagsToResource']);
+const UNTAGGING_EVENTS: ReadonlySet<string> = new Set(['UntagResource', 'RemoveTagsFromResource']);
+
+/** Whether the record puts the decoy tag on its secret (CreateSecret, TagResource, or their SSM counterparts). */
 export function isDecoyTagging(record: AuditRecord): boolean {
   const tags = record.details.tags as Array<{ key: string; value: string }> | undefined;
   return Array.isArray(tags) && tags.some((tag) => tag.key === DECOY_TAG && tag.value.toLowerCase() !== 'false');

@@ -1,6 +1,7 @@
 import { AWSCURRENT, AWSPENDING } from '../secrets-store';
+import { parameterTenant } from '../audit/ssm-parameters';
 import { DEFAULT_TENANCY, secretTenant, type TenancyConfig } from '../audit/tenancy';
-import type { SecretSummary } from './inventory';
+import type { InventoryKind, SecretSummary } from './inventory';
 import { resolvePolicy, type PolicyOverrides, type ResolvedPolicy } from './policies';
 import { deriveSecretType, type SecretType, type TypeSource } from './secret-type';
 
@@ -34,6 +35,8 @@ export interface AssessmentSettings {
 
 /** What the scan knows about one secret. */
 export interface SecretAssessment {
+  /** A Secrets Manager secret or an SSM SecureString parameter. */
+  kind: InventoryKind;
   name: string;
   arn: string;
   tenant?: string;
@@ -63,7 +66,8 @@ export const DEFAULT_ROTATION_GRACE_MINUTES = 60;
 
 /** Assesses one secret as of `now`. */
 export function assessSecret(secret: SecretSummary, now: Date, settings: AssessmentSettings = {}): SecretAssessment {
-  const tenant = secretTenant(secret.name, settings.tenancy ?? DEFAULT_TENANCY);
+  const tenancy = settings.tenancy ?? DEFAULT_TENANCY;
+  const tenant = secret.kind === 'parameter' ? parameterTenant(secret.name, tenancy) : secretTenant(secret.name, tenancy);
   const { type, source: typeSource } = deriveSecretType(secret);
   const policy = resolvePolicy(type, tenant, secret.tags, settings.overrides);
   const basis = ageBasis(secret);
@@ -81,6 +85,7 @@ export function assessSecret(secret: SecretSummary, now: Date, settings: Assessm
   };
   const conditions = CONDITIONS.filter((condition) => present[condition]);
   const assessment: SecretAssessment = {
+    kind: secret.kind ?? 'secret',
     name: secret.name,
     arn: secret.arn,
     type,

@@ -4,8 +4,17 @@
  * ListSecrets; tests use in-memory lists.
  */
 
-/** One secret's metadata, as one ListSecrets entry carries it. */
+/** What the inventory holds: a Secrets Manager secret or an SSM Parameter Store SecureString. */
+export type InventoryKind = 'secret' | 'parameter';
+
+/**
+ * One secret's metadata, as one ListSecrets entry carries it, or one SecureString parameter's as
+ * DescribeParameters does (`kind: 'parameter'`: LastModifiedDate as lastChangedDate, no read
+ * date, no rotation schedule; shared/aws/ssm-parameter-inventory.ts).
+ */
 export interface SecretSummary {
+  /** Absent for a secret. */
+  kind?: InventoryKind;
   arn: string;
   name: string;
   tags: Record<string, string>;
@@ -37,6 +46,23 @@ export interface SecretInventory {
 export interface SecretValueReader {
   /** The current string value, or undefined when there is none (binary, or no current version). */
   readCurrent(arn: string): Promise<string | undefined>;
+}
+
+/** Several inventories as one (secrets, then parameters), each keeping its own pages. */
+export function combinedInventory(...inventories: SecretInventory[]): SecretInventory {
+  return {
+    async *pages() {
+      for (const inventory of inventories) yield* inventory.pages();
+    },
+  };
+}
+
+/**
+ * Reads each value from the reader of its kind: a parameter is known by an `ssm` ARN, or by its
+ * `/path` name where DescribeParameters gave no ARN; a secret always has a Secrets Manager ARN.
+ */
+export function valueReaderByKind(secrets: SecretValueReader, parameters: SecretValueReader): SecretValueReader {
+  return { readCurrent: (arn) => (/^arn:[^:]+:ssm:/.test(arn) || arn.startsWith('/') ? parameters : secrets).readCurrent(arn) };
 }
 
 /** An inventory over a fixed list, paged like ListSecrets; for tests, forecasts and benchmarks. */

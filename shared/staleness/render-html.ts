@@ -78,11 +78,11 @@ function secretTable(title: string, id: string, list: SecretList, withReason = f
   if (list.total === 0) return `<section id="${id}"><h2>${esc(title)} (0)</h2><p class="none">None.</p></section>`;
   const more = list.total > list.secrets.length ? `<p class="more">…and ${list.total - list.secrets.length} more.</p>` : '';
   return `<section id="${id}"><h2>${esc(title)} (${list.total})</h2>
-<table class="secrets"><thead><tr><th>secret</th><th>tenant</th><th>type</th><th>status</th><th class="num">age (days)</th><th class="num">max (days)</th><th class="num">unread (days)</th>${withReason ? '<th>reason</th>' : ''}</tr></thead><tbody>
+<table class="secrets"><thead><tr><th>secret</th><th>kind</th><th>tenant</th><th>type</th><th>status</th><th class="num">age (days)</th><th class="num">max (days)</th><th class="num">unread (days)</th>${withReason ? '<th>reason</th>' : ''}</tr></thead><tbody>
 ${list.secrets
   .map(
     (s) =>
-      `<tr><td class="name">${esc(s.name)}</td><td>${esc(s.tenant)}</td><td>${esc(s.type)}</td><td><span class="status ${esc(s.status)}">${esc(s.status)}</span></td><td class="num">${s.ageDays.toFixed(1)}</td><td class="num">${s.maxAgeDays}</td><td class="num">${s.unreadDays.toFixed(1)}</td>${withReason ? `<td>${esc(s.rotationFailure ?? '')}</td>` : ''}</tr>`,
+      `<tr><td class="name">${esc(s.name)}</td><td>${esc(s.kind)}</td><td>${esc(s.tenant)}</td><td>${esc(s.type)}</td><td><span class="status ${esc(s.status)}">${esc(s.status)}</span></td><td class="num">${s.ageDays.toFixed(1)}</td><td class="num">${s.maxAgeDays}</td><td class="num">${s.unreadDays.toFixed(1)}</td>${withReason ? `<td>${esc(s.rotationFailure ?? '')}</td>` : ''}</tr>`,
   )
   .join('\n')}
 </tbody></table>${more}</section>`;

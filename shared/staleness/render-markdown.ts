@@ -57,11 +57,11 @@ function figureCells(f: GroupFigures): string[] {
 function secretSection(title: string, list: SecretList, withReason = false): string[] {
   const out = [`## ${title} (${list.total})`, ''];
   if (list.total === 0) return [...out, 'None.', ''];
-  out.push(`| secret | tenant | type | status | age (days) | max (days) | unread (days) |${withReason ? ' reason |' : ''}`);
-  out.push(`| --- | --- | --- | --- | ---: | ---: | ---: |${withReason ? ' --- |' : ''}`);
+  out.push(`| secret | kind | tenant | type | status | age (days) | max (days) | unread (days) |${withReason ? ' reason |' : ''}`);
+  out.push(`| --- | --- | --- | --- | --- | ---: | ---: | ---: |${withReason ? ' --- |' : ''}`);
   for (const s of list.secrets) {
     out.push(
-      `| ${cell(s.name)} | ${cell(s.tenant)} | ${s.type} | ${s.status} | ${days(s.ageDays)} | ${s.maxAgeDays} | ${days(s.unreadDays)} |${withReason ? ` ${cell(s.rotationFailure ?? '')} |` : ''}`,
+      `| ${cell(s.name)} | ${s.kind} | ${cell(s.tenant)} | ${s.type} | ${s.status} | ${days(s.ageDays)} | ${s.maxAgeDays} | ${days(s.unreadDays)} |${withReason ? ` ${cell(s.rotationFailure ?? '')} |` : ''}`,
     );
   }
   if (list.total > list.secrets.length) out.push('', `…and ${list.total - list.secrets.length} more.`);

@@ -11,6 +11,7 @@ import { SECRET_TYPES, type SecretType } from './secret-type';
 
 /** One secret as the report lists it (metadata only). */
 export interface SecretLine {
+  kind: SecretAssessment['kind'];
   name: string;
   tenant: string;
   type: SecretType;
@@ -112,6 +113,7 @@ export function buildComplianceReport(assessments: readonly SecretAssessment[], 
 
 function lineOf(a: SecretAssessment): SecretLine {
   const line: SecretLine = {
+    kind: a.kind,
     name: a.name,
     tenant: a.tenant ?? NO_TENANT,
     type: a.type,

@@ -39,7 +39,7 @@ export interface StalenessScanDeps {
 export interface StalenessScanSummary {
   asOf: string;
   secrets: number;
-  /** ListSecrets calls (pages). */
+  /** List calls (pages): ListSecrets, then DescribeParameters for the parameters in scope. */
   listCalls: number;
   statuses: Record<SecretStatus, number>;
   overall: GroupFigures;

@@ -43,7 +43,7 @@ describe('keywarden stale', () => {
       expect(line, entry.name).toMatchObject({ status: entry.expected.status, type: entry.type, maxAgeDays: entry.maxAgeDays, asOf });
       expect(line.becomesStale).toBe(entry.expected.stale);
     }
-    expect(forecast.printed).toMatch(/120 secrets as of .* \(2 ListSecrets calls\): \d+ stale/);
+    expect(forecast.printed).toMatch(/120 secrets as of .* \(3 list calls: ListSecrets and DescribeParameters\): \d+ stale/);
     expect(forecast.printed).toMatch(/\d+ more will be stale by then/);
   });
 
@@ -53,7 +53,7 @@ describe('keywarden stale', () => {
     const asOf = new Date((await latestStamp()).getTime() + 60 * DAY_MS).toISOString();
     const table = await keywarden('stale', '--as-of', asOf);
     const rows = table.printed.split('\n').filter((l) => /^(STATUS|rotation-|stale|unused|due-soon|ok)\b/.test(l));
-    expect(rows[0]).toMatch(/^STATUS\s+SECRET\s+TENANT\s+TYPE\s+AGE\s+MAX\s+NOW\s+NOTES$/);
+    expect(rows[0]).toMatch(/^STATUS\s+SECRET\s+KIND\s+TENANT\s+TYPE\s+AGE\s+MAX\s+NOW\s+NOTES$/);
     expect(rows).toHaveLength(plan.length + 1);
     expect(rows[1]).toMatch(/^rotation-failing /);
     expect(rows.at(-1)).toMatch(/^(ok|rotation-disabled) /);
@@ -99,7 +99,7 @@ describe('keywarden report', () => {
 
     const json = await keywarden('report', '--format', 'json', '--out', join(dir, 'r.json'), '--as-of', asOf, '--json');
     const [written] = jsonLines(json.printed);
-    expect(written).toMatchObject({ format: 'json', listCalls: 1, totals: { secrets: 90, stale } });
+    expect(written).toMatchObject({ format: 'json', listCalls: 2, totals: { secrets: 90, stale } });
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
     expect(report.unused.total).toBe(plan.filter((e) => e.expected.unused).length);
   });

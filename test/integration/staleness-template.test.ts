@@ -29,11 +29,12 @@ describe('the staleness part of the packaged template', () => {
     });
   });
 
-  it('gives the role nothing on "*" but ListSecrets (held to the region) and PutMetricData (held to the namespace)', () => {
+  it('gives the role nothing on "*" but ListSecrets and DescribeParameters (held to the region) and PutMetricData (held to the namespace)', () => {
     const statements = roleStatements(Resources, 'StalenessRole');
     const onEverything = statements.filter((s) => s.Resource === '*');
-    expect(onEverything.map((s) => s.Action).sort()).toEqual(['cloudwatch:PutMetricData', 'secretsmanager:ListSecrets']);
+    expect(onEverything.map((s) => s.Action).sort()).toEqual(['cloudwatch:PutMetricData', 'secretsmanager:ListSecrets', 'ssm:DescribeParameters']);
     expect(onEverything.find((s) => s.Action === 'secretsmanager:ListSecrets')!.Condition).toEqual({ StringEquals: { 'aws:RequestedRegion': { Ref: 'AWS::Region' } } });
+    expect(onEverything.find((s) => s.Action === 'ssm:DescribeParameters')!.Condition).toEqual({ StringEquals: { 'aws:RequestedRegion': { Ref: 'AWS::Region' } } });
     expect(onEverything.find((s) => s.Action === 'cloudwatch:PutMetricData')!.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'Keywarden/ci/Staleness' } });
     const actions = statements.flatMap((s) => [s.Action].flat() as string[]).sort();
     expect(actions).toEqual([
@@ -47,6 +48,9 @@ describe('the staleness part of the packaged template', () => {
       'secretsmanager:ListSecrets',
       // Only to its on-failure destination, the async-failures queue (deploy/staleness.yml).
       'sqs:SendMessage',
+      'ssm:DescribeParameters',
+      'ssm:GetParameter',
+      'ssm:ListTagsForResource',
     ]);
   });
 

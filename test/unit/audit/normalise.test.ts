@@ -135,7 +135,9 @@ describe('normaliseCloudTrail', () => {
   });
 
   it('skips other services\' records and other detail types', () => {
-    expect(normaliseCloudTrail(cloudTrail('GetParameter', { eventSource: 'ssm.amazonaws.com' }))).toEqual({ kind: 'skipped', reason: 'eventSource ssm.amazonaws.com' });
+    expect(normaliseCloudTrail(cloudTrail('GetParameter', { eventSource: 'ec2.amazonaws.com' }))).toEqual({ kind: 'skipped', reason: 'eventSource ec2.amazonaws.com' });
+    // Parameter Store's own events are read (ssm-parameters.test.ts); the rest of Systems Manager is not.
+    expect(normaliseCloudTrail(cloudTrail('SendCommand', { eventSource: 'ssm.amazonaws.com' }))).toEqual({ kind: 'skipped', reason: 'SSM event SendCommand is not a parameter event' });
     expect(normaliseCloudTrail({ ...envelope(cloudTrail('GetSecretValue')), source: 'aws.ssm' }).kind).toBe('skipped');
     expect(normaliseCloudTrail({ ...envelope(cloudTrail('GetSecretValue')), 'detail-type': 'AWS Console Sign In via CloudTrail' }).kind).toBe('skipped');
   });
@@ -159,15 +161,16 @@ describe('normaliseCloudTrail', () => {
     expect(normaliseCloudTrail(input)).toEqual({ kind: 'unreadable', reason });
   });
 
-  it('reads every Secrets Manager record of the Stratus Red Team detonations and skips every other one', () => {
+  it('reads every Secrets Manager and Parameter Store parameter record of the Stratus Red Team detonations and skips every other one', () => {
     const counts = { record: 0, skipped: 0, unreadable: 0 };
     for (const file of readdirSync(STRATUS).filter((f) => f.endsWith('.json'))) {
       for (const raw of JSON.parse(readFileSync(join(STRATUS, file), 'utf8')) as Array<Record<string, unknown>>) {
         const result = normaliseCloudTrail(raw);
         counts[result.kind] += 1;
-        expect(result.kind, `${file} ${String(raw.eventID)}`).toBe(raw.eventSource === 'secretsmanager.amazonaws.com' ? 'record' : 'skipped');
+        const audited = raw.eventSource === 'secretsmanager.amazonaws.com' || (raw.eventSource === 'ssm.amazonaws.com' && /Parameter/.test(String(raw.eventName)));
+        expect(result.kind, `${file} ${String(raw.eventID)}`).toBe(audited ? 'record' : 'skipped');
       }
     }
-    expect(counts).toEqual({ record: 26, skipped: 284, unreadable: 0 });
+    expect(counts).toEqual({ record: 36, skipped: 274, unreadable: 0 });
   });
 });

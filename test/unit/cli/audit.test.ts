@@ -66,7 +66,7 @@ describe('keywarden audit replay --memory', () => {
     expect(run.printed).not.toContain(CANARY);
   });
 
-  it('raises exactly the right finding for each Stratus Red Team Secrets Manager file, and nothing, without error, for the others', async () => {
+  it('raises exactly the right finding for each Stratus Red Team Secrets Manager and SSM parameter file, and nothing, without error, for the others', async () => {
     const files = readdirSync(STRATUS).filter((f) => f.endsWith('.json'));
     for (const file of files) {
       const run = await keywarden('--json', 'audit', 'replay', '--memory', join(STRATUS, file));
@@ -75,6 +75,8 @@ describe('keywarden audit replay --memory', () => {
       const rules = findingsIn(run.printed).map((f) => f.ruleId);
       if (file === 'aws.credential-access.secretsmanager-retrieve-secrets.json') expect(rules).toEqual(['audit.secret-harvesting']);
       else if (file === 'aws.credential-access.secretsmanager-batch-retrieve-secrets.json') expect(rules).toEqual(['audit.batch-retrieval']);
+      // 42 SecureString parameters decrypted in five GetParameters calls.
+      else if (file === 'aws.credential-access.ssm-retrieve-securestring-parameters.json') expect(rules).toEqual(['audit.secret-harvesting']);
       else expect(rules, file).toEqual([]);
     }
   });
