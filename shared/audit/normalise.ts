@@ -375,6 +375,11 @@ function readRequest(eventName: string, request: Json, out: AuditRecord, d: Json
   if (moveTo !== undefined) d.moveToVersionId = clip(moveTo, 128);
   const removeFrom = text(request.removeFromVersionId, 'requestParameters.removeFromVersionId');
   if (removeFrom !== undefined) d.removeFromVersionId = clip(removeFrom, 128);
+  // Only that a value was written, never the value: CloudTrail hides it, and a forged record that
+  // carries one must not get it copied.
+  if ((request.secretString !== undefined && request.secretString !== null) || (request.secretBinary !== undefined && request.secretBinary !== null)) d.valueWritten = true;
+  const kmsKeyId = text(request.kmsKeyId, 'requestParameters.kmsKeyId');
+  if (kmsKeyId !== undefined) d.kmsKeyId = bounded(kmsKeyId);
   const stages = textList(request.versionStages, 'requestParameters.versionStages', 20);
   if (stages) d.versionStages = stages;
   const tagKeys = textList(request.tagKeys, 'requestParameters.tagKeys', MAX_TAGS);

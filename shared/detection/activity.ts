@@ -6,6 +6,9 @@ import { days, expiryAfter, numberAttribute, setAttribute, stringAttribute, type
 import type { StateItem, StatePut, StateUpdate } from './state';
 
 const HOUR_MS = 3_600_000;
+
+/** What this phase works out of a principal's activity; the engine adds habits and learning. */
+export type WindowActivity = Omit<PrincipalActivity, 'habits' | 'afterLearning'>;
 /** Late events still find their window's counters this long after it closed. */
 const LATE_EVENTS_MS = HOUR_MS;
 
@@ -33,7 +36,7 @@ interface Group {
  * - `hour#<start>#<shard>`: value reads per principal per hour, only read here: the audit store
  *   adds each event to it in the transaction that stores the event (hourly-reads.ts), so the
  *   count is exact under redelivery; the hours before it are the principal's baseline.
- * - `prin#<principal>`: when the principal was first seen, written once.
+ * - `prin#<principal>`: when the principal was first seen, written once (its habits live there too).
  *
  * A measure is reported over the current and the previous window together, so a burst that
  * straddles a window boundary is still seen whole.
@@ -43,7 +46,7 @@ export class ActivityPhase implements StatePhase {
   private readonly byPrincipal = new Map<string, Map<number, Group>>();
   private readonly groups: Group[] = [];
   private readonly earliestByPrincipal = new Map<string, string>();
-  private result: PrincipalActivity[] = [];
+  private result: WindowActivity[] = [];
 
   constructor(
     watched: readonly AuditRecord[],
@@ -116,22 +119,20 @@ export class ActivityPhase implements StatePhase {
       if (Object.keys(add).length > 0) out.push({ key: windowKey, add, expiresAt: expiryAfter(g.windowStartMs + 2 * window, LATE_EVENTS_MS, this.nowMs) });
     }
     const memory = days(this.config.firstReadMemoryDays);
-    for (const principalHash of this.earliestByPrincipal.keys()) {
+    for (const [principalHash, earliest] of this.earliestByPrincipal) {
       const key = stateKeys.principal(principalHash);
       const seen = numberAttribute(read.get(key), 'seen');
-      if (seen !== undefined && seen * 1000 < this.nowMs - memory / 2) out.push({ key, set: { seen: epochSeconds(this.nowMs) }, expiresAt: expiryAfter(this.nowMs, memory, this.nowMs) });
+      const expiresAt = expiryAfter(this.nowMs, memory, this.nowMs);
+      // An update rather than a put: the habits phase (habits.ts) keeps more in the same item, and
+      // the two changes merge into one write.
+      if (!read.has(key)) out.push({ key, setIfAbsent: { first: earliest, seen: epochSeconds(this.nowMs) }, expiresAt });
+      else if (seen !== undefined && seen * 1000 < this.nowMs - memory / 2) out.push({ key, set: { seen: epochSeconds(this.nowMs) }, expiresAt });
     }
     return out;
   }
 
-  puts(read: ReadonlyMap<string, StateItem>): StatePut[] {
-    const expiresAt = expiryAfter(this.nowMs, days(this.config.firstReadMemoryDays), this.nowMs);
-    const out: StatePut[] = [];
-    for (const [principalHash, earliest] of this.earliestByPrincipal) {
-      const key = stateKeys.principal(principalHash);
-      if (!read.has(key)) out.push({ key, item: { first: earliest, seen: epochSeconds(this.nowMs) }, expiresAt });
-    }
-    return out;
+  puts(): StatePut[] {
+    return [];
   }
 
   finish(read: ReadonlyMap<string, StateItem>, updated: ReadonlyMap<string, StateItem>): void {
@@ -195,7 +196,7 @@ export class ActivityPhase implements StatePhase {
   }
 
   /** Every principal's activity in every window the batch touched. */
-  activities(): readonly PrincipalActivity[] {
+  activities(): readonly WindowActivity[] {
     return this.result;
   }
 }

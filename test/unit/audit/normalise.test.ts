@@ -100,9 +100,23 @@ describe('normaliseCloudTrail', () => {
         }),
       ),
     );
-    expect(r.details).toEqual({ forceDeleteWithoutRecovery: true, recoveryWindowInDays: 7 });
+    // That a value was written is kept (value-written judges it); the value never is.
+    expect(r.details).toEqual({ forceDeleteWithoutRecovery: true, recoveryWindowInDays: 7, valueWritten: true });
     expect(JSON.stringify(r)).not.toContain('kw-never-copied');
     expect(JSON.stringify(r)).not.toContain('free text');
+  });
+
+  it('keeps that UpdateSecret wrote a value (string or binary) and the KMS key it named, bounded, and nothing for a description edit', () => {
+    const binary = record(normaliseCloudTrail(cloudTrail('UpdateSecret', { requestParameters: { secretId: 'app/tenant-1/db', secretBinary: 'a3ctbmV2ZXI=' } })));
+    expect(binary.details).toEqual({ valueWritten: true });
+    expect(JSON.stringify(binary)).not.toContain('a3ctbmV2ZXI=');
+    const description = record(normaliseCloudTrail(cloudTrail('UpdateSecret', { requestParameters: { secretId: 'app/tenant-1/db', description: 'new words' } })));
+    expect(description.details).toEqual({});
+    const longKey = `arn:aws:kms:eu-west-1:444455556666:key/${'k'.repeat(3000)}`;
+    const kms = record(normaliseCloudTrail(cloudTrail('UpdateSecret', { requestParameters: { secretId: 'app/tenant-1/db', kmsKeyId: longKey } })));
+    expect(Buffer.byteLength(kms.details.kmsKeyId as string)).toBeLessThanOrEqual(1024);
+    expect(kms.details.kmsKeyId).toMatch(/^arn:aws:kms:eu-west-1:444455556666:key\/k+…#[0-9a-f]{24}$/);
+    expect(normaliseCloudTrail(cloudTrail('UpdateSecret', { requestParameters: { secretId: 'x', kmsKeyId: 42 } }))).toEqual({ kind: 'unreadable', reason: 'requestParameters.kmsKeyId is not a string' });
   });
 
   it('reads a version id, error code and message, VPC endpoint', () => {
