@@ -1,6 +1,6 @@
 import type { AuditRecord } from '../audit/record';
 import type { DetectionConfig } from './config';
-import { epochSeconds, shortHash, stateKeys, timeMs } from './keys';
+import { epochSeconds, shortHash, stateKeys } from './keys';
 import { days, expiryAfter, numberAttribute, stringAttribute, type StatePhase } from './phase';
 import type { LearningPhase } from './learning';
 import type { StateItem, StatePut, StateUpdate } from './state';

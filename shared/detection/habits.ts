@@ -25,6 +25,8 @@ export interface PrincipalHabits {
   readonly largestSweep: number | undefined;
   /** Whether the principal is named known automation and was first seen less than the learning period ago. */
   inOwnLearning(record: AuditRecord): boolean;
+  /** Whether the record is the principal's first BatchGetSecretValue or programmatic ListSecrets ever. */
+  isFirstOfItsKind(record: AuditRecord): boolean;
 }
 
 interface Seen {
@@ -174,6 +176,7 @@ export class HabitsPhase implements StatePhase {
       isEstablished: (pattern) => setAttribute(item, `p.${pattern}`).size >= repeats,
       largestSweep: numberAttribute(item, 's'),
       inOwnLearning: (record) => automation && timeMs(record.time) < firstSeenMs + learningDays,
+      isFirstOfItsKind: (record) => this.firsts.has(record.eventId),
     };
   }
 
