@@ -9,6 +9,7 @@ import { printStalenessFigures } from './staleness';
 import { printAlertingFigures } from './alerting';
 import { printAuditFigures } from './audit';
 import { printAuditFuzzFigures } from './audit-fuzz';
+import { printDetectionStateFigures } from './detection-state';
 
 const PARTS: Readonly<Record<string, () => void | Promise<void>>> = {
   bundles: printBundleFigures,
@@ -18,6 +19,7 @@ const PARTS: Readonly<Record<string, () => void | Promise<void>>> = {
   alerting: printAlertingFigures,
   audit: printAuditFigures,
   'audit-fuzz': printAuditFuzzFigures,
+  'detection-state': printDetectionStateFigures,
 };
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

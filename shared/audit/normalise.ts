@@ -396,7 +396,8 @@ function readRequest(eventName: string, request: Json, out: AuditRecord, d: Json
 function filtersOf(value: unknown): Array<{ key: string; values: string[] }> {
   if (!Array.isArray(value)) throw new Unreadable('requestParameters.filters is not a list');
   if (value.length > MAX_FILTERS) throw new Unreadable(`requestParameters.filters has more than ${MAX_FILTERS} filters`);
-  return value.map((entry) => {
+  // Array.from visits holes (a sparse array handed in as an object) as undefined: refused, never kept.
+  return Array.from(value, (entry) => {
     const filter = object(entry, 'requestParameters.filters[]');
     if (!filter) throw new Unreadable('requestParameters.filters[] is null');
     const key = clip(required(text(filter.key, 'filters[].key'), 'filters[].key'), 64);
@@ -407,7 +408,7 @@ function filtersOf(value: unknown): Array<{ key: string; values: string[] }> {
 
 function tagsOf(value: unknown): Array<{ key: string; value: string }> {
   if (!Array.isArray(value)) throw new Unreadable('requestParameters.tags is not a list');
-  return value.slice(0, MAX_TAGS).map((entry) => {
+  return Array.from(value.slice(0, MAX_TAGS), (entry) => {
     const tag = object(entry, 'requestParameters.tags[]');
     if (!tag) throw new Unreadable('requestParameters.tags[] is null');
     return {
@@ -435,7 +436,7 @@ function textList(value: unknown, path: string, max: number): string[] | undefin
   if (value === undefined || value === null) return undefined;
   if (!Array.isArray(value)) throw new Unreadable(`${path} is not a list`);
   if (value.length > max) throw new Unreadable(`${path} has more than ${max} entries`);
-  return value.map((item) => clip(required(text(item, `${path}[]`), `${path}[]`), 256));
+  return Array.from(value, (item) => clip(required(text(item, `${path}[]`), `${path}[]`), 256));
 }
 
 function bool(value: unknown, path: string): boolean | undefined {

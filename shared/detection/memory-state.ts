@@ -71,6 +71,11 @@ export class MemoryDetectorState implements DetectorState {
     }
   }
 
+  /** Every item, for measuring (the benchmark). */
+  entries(): IterableIterator<[string, Readonly<Record<string, StateValue>>]> {
+    return this.items.entries();
+  }
+
   /** How many items it holds. */
   get size(): number {
     return this.items.size;

@@ -113,7 +113,8 @@ export function benignCorpus(options: BenignCorpusOptions = {}): Array<Record<st
   const start = Date.parse(options.start ?? '2024-06-01T00:00:00Z');
   const days = options.days ?? 14;
   const end = start + days * DAY_MS;
-  const trail = new Trail('benign');
+  // Event ids unique per corpus: two corpora replayed into one state must not share any.
+  const trail = new Trail(`benign-${options.seed ?? 13}-${Math.floor(start / DAY_MS)}`);
   const jitter = (ms: number) => Math.floor(random() * ms);
 
   // Tenant applications (ECS tasks in private subnets): each reads its secrets when its cache expires.

@@ -106,6 +106,15 @@ describe('normaliseCloudTrail', () => {
     expect(JSON.stringify(r)).not.toContain('free text');
   });
 
+  it('attack: a filter or stage list with holes (a sparse array handed in as an object) is refused with a reason, never judged', () => {
+    const filters: unknown[] = [{ key: 'name', values: ['app/'] }];
+    filters.length = 3;
+    expect(normaliseCloudTrail(cloudTrail('BatchGetSecretValue', { requestParameters: { filters } }))).toEqual({ kind: 'unreadable', reason: 'requestParameters.filters[] is null' });
+    const stages: unknown[] = ['AWSPENDING'];
+    stages.length = 2;
+    expect(normaliseCloudTrail(cloudTrail('PutSecretValue', { requestParameters: { secretId: 'x', versionStages: stages } }))).toEqual({ kind: 'unreadable', reason: 'requestParameters.versionStages[] is missing' });
+  });
+
   it('keeps that UpdateSecret wrote a value (string or binary) and the KMS key it named, bounded, and nothing for a description edit', () => {
     const binary = record(normaliseCloudTrail(cloudTrail('UpdateSecret', { requestParameters: { secretId: 'app/tenant-1/db', secretBinary: 'a3ctbmV2ZXI=' } })));
     expect(binary.details).toEqual({ valueWritten: true });
