@@ -119,20 +119,23 @@ export class ActivityPhase implements StatePhase {
       if (Object.keys(add).length > 0) out.push({ key: windowKey, add, expiresAt: expiryAfter(g.windowStartMs + 2 * window, LATE_EVENTS_MS, this.nowMs) });
     }
     const memory = days(this.config.firstReadMemoryDays);
-    for (const [principalHash, earliest] of this.earliestByPrincipal) {
+    for (const principalHash of this.earliestByPrincipal.keys()) {
       const key = stateKeys.principal(principalHash);
       const seen = numberAttribute(read.get(key), 'seen');
-      const expiresAt = expiryAfter(this.nowMs, memory, this.nowMs);
-      // An update rather than a put: the habits phase (habits.ts) keeps more in the same item, and
-      // the two changes merge into one write.
-      if (!read.has(key)) out.push({ key, setIfAbsent: { first: earliest, seen: epochSeconds(this.nowMs) }, expiresAt });
-      else if (seen !== undefined && seen * 1000 < this.nowMs - memory / 2) out.push({ key, set: { seen: epochSeconds(this.nowMs) }, expiresAt });
+      if (seen !== undefined && seen * 1000 < this.nowMs - memory / 2) out.push({ key, set: { seen: epochSeconds(this.nowMs) }, expiresAt: expiryAfter(this.nowMs, memory, this.nowMs) });
     }
     return out;
   }
 
-  puts(): StatePut[] {
-    return [];
+  puts(read: ReadonlyMap<string, StateItem>): StatePut[] {
+    const expiresAt = expiryAfter(this.nowMs, days(this.config.firstReadMemoryDays), this.nowMs);
+    const out: StatePut[] = [];
+    // A put, merged by the engine with the habits phase's put of the same new item (habits.ts).
+    for (const [principalHash, earliest] of this.earliestByPrincipal) {
+      const key = stateKeys.principal(principalHash);
+      if (!read.has(key)) out.push({ key, item: { first: earliest, seen: epochSeconds(this.nowMs) }, expiresAt });
+    }
+    return out;
   }
 
   finish(read: ReadonlyMap<string, StateItem>, updated: ReadonlyMap<string, StateItem>): void {

@@ -25,9 +25,23 @@ const FAMILIES: ReadonlyArray<readonly [string, RegExp]> = [
   ['powershell', /AWSPowerShell/i],
 ];
 
+/** A fleet uses a handful of agents: each is worked out once (bounded, since they are attacker text). */
+const known = new Map<string, string>();
+const CACHE_LIMIT = 10_000;
+
 /** The family of a user agent: a known family's label, `other:<first word>` (at most 24 letters), or `none`. */
 export function clientFamilyOf(userAgent: string | undefined): string {
   if (!userAgent) return 'none';
+  let family = known.get(userAgent);
+  if (family === undefined) {
+    family = familyOf(userAgent);
+    if (known.size >= CACHE_LIMIT) known.clear();
+    known.set(userAgent, family);
+  }
+  return family;
+}
+
+function familyOf(userAgent: string): string {
   for (const [label, pattern] of FAMILIES) if (pattern.test(userAgent)) return label;
   const word = /^[A-Za-z][A-Za-z_.-]{0,23}/.exec(userAgent)?.[0];
   return word ? `other:${word.toLowerCase()}` : 'other';

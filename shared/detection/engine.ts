@@ -12,7 +12,7 @@ import { LearningPhase } from './learning';
 import { isoOf, stateKeys, timeMs, windowStartMs } from './keys';
 import { days, expiryAfter, type StatePhase } from './phase';
 import { SecretFactsPhase } from './secret-facts';
-import { mergeUpdates, type DetectorState, type StateItem } from './state';
+import { mergePuts, mergeUpdates, type DetectorState, type StateItem } from './state';
 
 /** What the engine needs. */
 export interface DetectionDeps {
@@ -138,7 +138,7 @@ async function runPhases(phases: readonly StatePhase[], state: DetectorState): P
   const read: Map<string, StateItem> = keys.length > 0 ? await state.get(keys) : new Map();
   const updates = mergeUpdates(phases.flatMap((p) => p.updates(read)));
   const updated = updates.length > 0 ? await state.update(updates) : new Map<string, StateItem>();
-  const puts = phases.flatMap((p) => p.puts(read));
+  const puts = mergePuts(phases.flatMap((p) => p.puts(read)));
   const created = puts.length > 0 ? await state.putIfAbsent(puts) : new Set<string>();
   for (const phase of phases) phase.finish(read, updated, created);
 }

@@ -57,6 +57,8 @@ export class HabitsPhase implements StatePhase {
   private readonly byPrincipal = new Map<string, Seen>();
   private readonly novel = new Set<string>();
   private readonly firsts = new Set<string>();
+  /** The items this batch creates for principals seen for the first time. */
+  private readonly created = new Map<string, Record<string, string | number | readonly string[]>>();
   private read: ReadonlyMap<string, StateItem> = new Map();
 
   constructor(
@@ -106,10 +108,13 @@ export class HabitsPhase implements StatePhase {
     for (const seen of this.byPrincipal.values()) {
       const key = stateKeys.principal(seen.hash);
       const item = read.get(key);
+      if (!item) {
+        this.created.set(key, this.newItem(seen));
+        continue;
+      }
       const setIfAbsent: Record<string, string | number> = {};
       const set: Record<string, string | number> = {};
       const add: Record<string, string[]> = {};
-      if (!item) setIfAbsent.first = seen.earliest;
       if (seen.firstBatch && stringAttribute(item, 'b') === undefined) setIfAbsent.b = seen.firstBatch.eventId;
       if (seen.firstList && stringAttribute(item, 'l') === undefined) setIfAbsent.l = seen.firstList.eventId;
       const networks = fresh(seen.networks, setAttribute(item, 'n'), MAX_NETWORKS);
@@ -129,21 +134,29 @@ export class HabitsPhase implements StatePhase {
       const refreshed = numberAttribute(item, 'seen');
       if (refreshed !== undefined && refreshed * 1000 < this.nowMs - memory / 2) set.seen = epochSeconds(this.nowMs);
       if (Object.keys(setIfAbsent).length + Object.keys(set).length + Object.keys(add).length === 0) continue;
-      if (!item) setIfAbsent.seen = epochSeconds(this.nowMs);
       out.push({ key, setIfAbsent, set, add, expiresAt: expiryAfter(this.nowMs, memory, this.nowMs) });
     }
     return out;
   }
 
+  /**
+   * A principal seen for the first time is created with a put (one call for up to 100 items,
+   * merged with the activity phase's put of the same item), not an update per principal.
+   */
   puts(): StatePut[] {
-    return [];
+    const expiresAt = expiryAfter(this.nowMs, days(this.config.firstReadMemoryDays), this.nowMs);
+    return [...this.created].map(([key, item]) => ({ key, item, expiresAt }));
   }
 
-  finish(read: ReadonlyMap<string, StateItem>, updated: ReadonlyMap<string, StateItem>): void {
+  finish(read: ReadonlyMap<string, StateItem>, updated: ReadonlyMap<string, StateItem>, created: ReadonlySet<string>): void {
     this.read = read;
     for (const seen of this.byPrincipal.values()) {
       const key = stateKeys.principal(seen.hash);
-      const latest = (attribute: string) => stringAttribute(updated.get(key), attribute) ?? stringAttribute(read.get(key), attribute);
+      const mine = created.has(key) ? this.created.get(key) : undefined;
+      const latest = (attribute: string) => {
+        const value = mine?.[attribute];
+        return typeof value === 'string' ? value : (stringAttribute(updated.get(key), attribute) ?? stringAttribute(read.get(key), attribute));
+      };
       for (const attribute of ['b', 'l', 'x']) {
         const event = latest(attribute);
         if (event === undefined) continue;
@@ -180,6 +193,21 @@ export class HabitsPhase implements StatePhase {
     };
   }
 
+  /** Everything this batch learned about a principal seen for the first time. */
+  private newItem(seen: Seen): Record<string, string | number | readonly string[]> {
+    const item: Record<string, string | number | readonly string[]> = { first: seen.earliest, seen: epochSeconds(this.nowMs) };
+    if (seen.firstBatch) item.b = seen.firstBatch.eventId;
+    if (seen.firstList) item.l = seen.firstList.eventId;
+    const networks = fresh(seen.networks, EMPTY, MAX_NETWORKS);
+    const clients = fresh(seen.clients, EMPTY, MAX_CLIENTS);
+    if (networks.length > 0) item.n = networks;
+    if (clients.length > 0) item.c = clients;
+    for (const [pattern, hours] of seen.patternHours) item[`p.${pattern}`] = [...hours].slice(0, this.config.automationRepeats);
+    const sweep = Math.max(0, ...[...seen.sweeps.values()].map((s) => s.size));
+    if (sweep >= Math.ceil(this.config.sweepSecrets / 2)) item.s = sweep;
+    return item;
+  }
+
   /**
    * The first record (in time) from a public network group and a client family the principal never
    * used, when the principal was known for a whole learning period and the trail's learning is over.
@@ -203,6 +231,8 @@ export class HabitsPhase implements StatePhase {
     return undefined;
   }
 }
+
+const EMPTY: ReadonlySet<string> = new Set();
 
 function keepEarliest(map: Map<string, AuditRecord>, key: string, record: AuditRecord): void {
   const known = map.get(key);

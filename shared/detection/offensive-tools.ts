@@ -27,8 +27,17 @@ export const OFFENSIVE_TOOLS: readonly OffensiveTool[] = [
   { name: 'pentoo', pattern: word('pentoo'), why: 'Pentoo Linux in the agent\'s platform part (GuardDuty\'s PenTest:IAMUser/PentooLinux)' },
 ];
 
-/** The first listed tool the user agent names, if any. */
+const known = new Map<string, OffensiveTool | null>();
+const CACHE_LIMIT = 10_000;
+
+/** The first listed tool the user agent names, if any (worked out once per agent: a fleet has few). */
 export function offensiveToolIn(userAgent: string | undefined): OffensiveTool | undefined {
   if (!userAgent) return undefined;
-  return OFFENSIVE_TOOLS.find((tool) => tool.pattern.test(userAgent));
+  let tool = known.get(userAgent);
+  if (tool === undefined) {
+    tool = OFFENSIVE_TOOLS.find((t) => t.pattern.test(userAgent)) ?? null;
+    if (known.size >= CACHE_LIMIT) known.clear();
+    known.set(userAgent, tool);
+  }
+  return tool ?? undefined;
 }
