@@ -49,9 +49,9 @@ interface Seen {
  * it), the hours in which each batch pattern was seen (up to KEYWARDEN_AUTOMATION_REPEATS), its
  * largest sweep, and the last event that came from a new network with a new client.
  *
- * A principal that does what it always does costs no write: the item is written only when
- * something new is learned, and then once per batch, merged with the activity phase's own change
- * to the same item.
+ * A principal that does what it always does costs no write: a new principal's item is created with
+ * one put (merged with the activity phase's put of the same item; puts go a hundred to a call), and
+ * a known one is updated only when it learns something new, once per batch.
  */
 export class HabitsPhase implements StatePhase {
   private readonly byPrincipal = new Map<string, Seen>();
