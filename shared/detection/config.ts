@@ -315,6 +315,7 @@ function globMatcher(glob: string): (value: string) => boolean {
     if (!glob.includes('*')) {
       matcher = (value) => value === glob;
     } else {
+      // `*` never crosses a `:`, so a glob in one ARN field cannot swallow the account that follows it.
       const pattern = new RegExp(`^${glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^:]*')}$`);
       matcher = (value) => pattern.test(value);
     }
