@@ -4,7 +4,7 @@ import { clientFamilyOf } from './client-families';
 import { principalIsOneOf, type DetectionConfig } from './config';
 import { epochSeconds, hourStartMs, shortHash, stateKeys, timeMs, windowStartMs } from './keys';
 import type { LearningPhase } from './learning';
-import { networkGroupOf } from './network-groups';
+import { PRIVATE_GROUP, networkGroupOf } from './network-groups';
 import { days, expiryAfter, numberAttribute, setAttribute, stringAttribute, type StatePhase } from './phase';
 import type { StateItem, StatePut, StateUpdate } from './state';
 
@@ -33,9 +33,16 @@ interface Seen {
   principal: AuditPrincipal;
   hash: string;
   earliest: string;
-  records: AuditRecord[];
-  networks: Map<string, AuditRecord>;
-  clients: Map<string, AuditRecord>;
+  /** Ids of the events that may be recorded as firsts (batch and list calls) or novel (public ones). */
+  ids: Set<string>;
+  networks: Set<string>;
+  clients: Set<string>;
+  /** The last network and client seen: a principal mostly repeats them, so most records cost no set operation. */
+  lastNetwork?: string;
+  lastAgent?: string;
+  lastClient?: string;
+  /** Successful records from public networks, with their hashed group and client. */
+  publicCalls: Array<{ record: AuditRecord; network: string; client: string }>;
   firstBatch?: AuditRecord;
   firstList?: AuditRecord;
   patternHours: Map<string, Set<string>>;
@@ -71,21 +78,35 @@ export class HabitsPhase implements StatePhase {
       if (record.principal.type === 'AWSService') continue;
       let seen = this.byPrincipal.get(record.principal.key);
       if (!seen) {
-        seen = { principal: record.principal, hash: shortHash(record.principal.key), earliest: record.time, records: [], networks: new Map(), clients: new Map(), patternHours: new Map(), sweeps: new Map() };
+        seen = { principal: record.principal, hash: shortHash(record.principal.key), earliest: record.time, ids: new Set(), networks: new Set(), clients: new Set(), publicCalls: [], patternHours: new Map(), sweeps: new Map() };
         this.byPrincipal.set(record.principal.key, seen);
       }
       if (record.time < seen.earliest) seen.earliest = record.time;
       if (record.errorCode) continue;
-      seen.records.push(record);
-      keepEarliest(seen.networks, shortHash(networkGroupOf(record).label), record);
-      keepEarliest(seen.clients, shortHash(clientFamilyOf(record.userAgent)), record);
+      const group = networkGroupOf(record);
+      const network = group === PRIVATE_GROUP ? PRIVATE_HASH : shortHash(group.label);
+      if (network !== seen.lastNetwork) {
+        seen.networks.add(network);
+        seen.lastNetwork = network;
+      }
+      if (record.userAgent !== seen.lastAgent || seen.lastClient === undefined) {
+        seen.lastAgent = record.userAgent;
+        seen.lastClient = shortHash(clientFamilyOf(record.userAgent));
+        seen.clients.add(seen.lastClient);
+      }
+      if (group.isPublic) {
+        seen.publicCalls.push({ record, network, client: seen.lastClient });
+        seen.ids.add(record.eventId);
+      }
       if (isBatchCall(record)) {
+        seen.ids.add(record.eventId);
         if (!seen.firstBatch || record.time < seen.firstBatch.time) seen.firstBatch = record;
         const pattern = batchPatternOf(record);
         let hours = seen.patternHours.get(pattern);
         if (!hours) seen.patternHours.set(pattern, (hours = new Set()));
         hours.add(String(hourStartMs(timeMs(record.time)) / HOUR_MS));
       } else if (record.eventName === 'ListSecrets' && record.principal.via !== 'console') {
+        seen.ids.add(record.eventId);
         if (!seen.firstList || record.time < seen.firstList.time) seen.firstList = record;
       } else if (METADATA_READS.has(record.eventName)) {
         const window = windowStartMs(timeMs(record.time), config.windowMinutes);
@@ -94,7 +115,6 @@ export class HabitsPhase implements StatePhase {
         for (const secret of record.secrets) secrets.add(secret.name);
       }
     }
-    for (const seen of this.byPrincipal.values()) seen.records.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
   }
 
   keys(): string[] {
@@ -160,7 +180,7 @@ export class HabitsPhase implements StatePhase {
       for (const attribute of ['b', 'l', 'x']) {
         const event = latest(attribute);
         if (event === undefined) continue;
-        if (seen.records.some((r) => r.eventId === event)) (attribute === 'x' ? this.novel : this.firsts).add(event);
+        if (seen.ids.has(event)) (attribute === 'x' ? this.novel : this.firsts).add(event);
       }
     }
   }
@@ -220,28 +240,24 @@ export class HabitsPhase implements StatePhase {
     const networks = setAttribute(item, 'n');
     const clients = setAttribute(item, 'c');
     if (networks.size >= MAX_NETWORKS) return undefined;
-    for (const record of seen.records) {
+    let novel: AuditRecord | undefined;
+    for (const { record, network, client } of seen.publicCalls) {
       const at = timeMs(record.time);
-      if (at < knownSinceMs || at < trailLearnedMs) continue;
-      const group = networkGroupOf(record);
-      if (!group.isPublic || networks.has(shortHash(group.label))) continue;
-      if (clients.has(shortHash(clientFamilyOf(record.userAgent)))) continue;
-      return record;
+      if (at < knownSinceMs || at < trailLearnedMs || networks.has(network) || clients.has(client)) continue;
+      if (!novel || record.time < novel.time) novel = record;
     }
-    return undefined;
+    return novel;
   }
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
-
-function keepEarliest(map: Map<string, AuditRecord>, key: string, record: AuditRecord): void {
-  const known = map.get(key);
-  if (!known || record.time < known.time) map.set(key, record);
-}
+const PRIVATE_HASH = shortHash(PRIVATE_GROUP.label);
 
 /** Members of `seen` not in `known`, as many as fit under `max`. */
-function fresh(seen: ReadonlyMap<string, AuditRecord>, known: ReadonlySet<string>, max: number): string[] {
+function fresh(seen: ReadonlySet<string>, known: ReadonlySet<string>, max: number): string[] {
   const room = max - known.size;
   if (room <= 0) return [];
-  return [...seen.keys()].filter((member) => !known.has(member)).slice(0, room);
+  const out: string[] = [];
+  for (const member of seen) if (!known.has(member) && out.length < room) out.push(member);
+  return out;
 }

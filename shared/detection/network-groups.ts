@@ -30,7 +30,8 @@ PRIVATE.addSubnet('fc00::', 7, 'ipv6');
 PRIVATE.addSubnet('fe80::', 10, 'ipv6');
 PRIVATE.addAddress('::1', 'ipv6');
 
-const PRIVATE_GROUP: NetworkGroup = Object.freeze({ label: 'private', isPublic: false });
+/** The one group of every private address. */
+export const PRIVATE_GROUP: NetworkGroup = Object.freeze({ label: 'private', isPublic: false });
 const UNKNOWN_GROUP: NetworkGroup = Object.freeze({ label: 'unknown', isPublic: false });
 
 /** Private IPv4 ranges by their first two octets, without BlockList's cost: most calls come from a VPC. */

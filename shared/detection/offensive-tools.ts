@@ -29,15 +29,20 @@ export const OFFENSIVE_TOOLS: readonly OffensiveTool[] = [
 
 const known = new Map<string, OffensiveTool | null>();
 const CACHE_LIMIT = 10_000;
+const last: { agent?: string; tool: OffensiveTool | null } = { tool: null };
 
 /** The first listed tool the user agent names, if any (worked out once per agent: a fleet has few). */
 export function offensiveToolIn(userAgent: string | undefined): OffensiveTool | undefined {
   if (!userAgent) return undefined;
+  // Consecutive records mostly carry the same agent: comparing is cheaper than hashing it again.
+  if (userAgent === last.agent) return last.tool ?? undefined;
   let tool = known.get(userAgent);
   if (tool === undefined) {
     tool = OFFENSIVE_TOOLS.find((t) => t.pattern.test(userAgent)) ?? null;
     if (known.size >= CACHE_LIMIT) known.clear();
     known.set(userAgent, tool);
   }
+  last.agent = userAgent;
+  last.tool = tool;
   return tool ?? undefined;
 }
