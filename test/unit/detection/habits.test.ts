@@ -4,7 +4,7 @@ import { clientFamilyOf } from '../../../shared/detection/client-families';
 import { functionIsOneOf } from '../../../shared/detection/config';
 import { networkGroupOf } from '../../../shared/detection/network-groups';
 import { offensiveToolIn } from '../../../shared/detection/offensive-tools';
-import type { StateUpdate } from '../../../shared/detection/state';
+import { mergePuts, type StateUpdate } from '../../../shared/detection/state';
 import { corpusRole } from '../../support/benign-corpus';
 import { cloudTrail, getSecretValue } from '../audit/fixtures';
 import { memoryPipeline } from './memory-pipeline';
@@ -65,6 +65,19 @@ describe('offensive tools', () => {
 });
 
 describe('habits in the detector state', () => {
+  it('are created in the same put as the principal\'s first sighting: one item, nothing lost', () => {
+    expect(
+      mergePuts([
+        { key: 'prin#a', item: { first: 't1', seen: 5 }, expiresAt: 10 },
+        { key: 'pair#a#b', item: { first: 't1' } },
+        { key: 'prin#a', item: { first: 't0', n: ['x'], b: 'e-1' }, expiresAt: 20 },
+      ]),
+    ).toEqual([
+      { key: 'prin#a', item: { first: 't1', seen: 5, n: ['x'], b: 'e-1' }, expiresAt: 20 },
+      { key: 'pair#a#b', item: { first: 't1' } },
+    ]);
+  });
+
   it('cost no write of the principal\'s item while it does what it always does', async () => {
     const pipeline = memoryPipeline();
     const written: string[] = [];
