@@ -11,6 +11,8 @@ import type { StateItem, StatePut, StateUpdate } from './state';
 /** A principal's networks and clients stop being learned at this many: it roams, and is judged on what it had. */
 export const MAX_NETWORKS = 64;
 export const MAX_CLIENTS = 32;
+/** Batch patterns learned per principal: an attacker asking a thousand questions must not grow the item toward DynamoDB's 400 KB. */
+export const MAX_PATTERNS = 64;
 const HOUR_MS = 3_600_000;
 /** Calls that read secret metadata one secret at a time: what an enumeration sweep is made of. */
 export const METADATA_READS: ReadonlySet<string> = new Set(['DescribeSecret', 'GetResourcePolicy', 'ListSecretVersionIds']);
@@ -141,9 +143,12 @@ export class HabitsPhase implements StatePhase {
       const clients = fresh(seen.clients, setAttribute(item, 'c'), MAX_CLIENTS);
       if (networks.length > 0) add.n = networks;
       if (clients.length > 0) add.c = clients;
+      let patterns = 0;
+      for (const name in item) if (name.startsWith('p.')) patterns += 1;
       for (const [pattern, hours] of seen.patternHours) {
         const known = setAttribute(item, `p.${pattern}`);
         if (known.size >= this.config.automationRepeats) continue;
+        if (known.size === 0 && (patterns += 1) > MAX_PATTERNS) continue;
         const more = [...hours].filter((h) => !known.has(h));
         if (more.length > 0) add[`p.${pattern}`] = more;
       }
@@ -222,7 +227,7 @@ export class HabitsPhase implements StatePhase {
     const clients = fresh(seen.clients, EMPTY, MAX_CLIENTS);
     if (networks.length > 0) item.n = networks;
     if (clients.length > 0) item.c = clients;
-    for (const [pattern, hours] of seen.patternHours) item[`p.${pattern}`] = [...hours].slice(0, this.config.automationRepeats);
+    for (const [pattern, hours] of [...seen.patternHours].slice(0, MAX_PATTERNS)) item[`p.${pattern}`] = [...hours].slice(0, this.config.automationRepeats);
     const sweep = Math.max(0, ...[...seen.sweeps.values()].map((s) => s.size));
     if (sweep >= Math.ceil(this.config.sweepSecrets / 2)) item.s = sweep;
     return item;

@@ -98,6 +98,22 @@ describe('habits in the detector state', () => {
     expect(pipeline.published).toEqual([]);
   });
 
+  it('attack: a principal asking a thousand different batch questions and calling from a thousand networks keeps a bounded item', async () => {
+    const pipeline = memoryPipeline();
+    const who = corpusRole('ci-deployer', 'x');
+    const calls = (offset: number) =>
+      Array.from({ length: 500 }, (_, i) =>
+        cloudTrail('BatchGetSecretValue', { userIdentity: who, eventTime: '2024-05-01T10:00:00Z', sourceIPAddress: `198.${(i + offset) % 250}.${Math.floor((i + offset) / 250)}.1`, userAgent: `tool-${i + offset}/1.0`, requestParameters: { filters: [{ key: 'name', values: [`app/${i + offset}/`] }] } }),
+      );
+    await pipeline.run(calls(0));
+    await pipeline.run(calls(500));
+    const [, item] = [...pipeline.state.entries()].find(([key]) => key.startsWith('prin#'))!;
+    expect(Object.keys(item).filter((name) => name.startsWith('p.')).length).toBeLessThanOrEqual(64);
+    expect((item.n as Set<string>).size).toBeLessThanOrEqual(64);
+    expect((item.c as Set<string>).size).toBeLessThanOrEqual(32);
+    expect(JSON.stringify(item, (_k, v: unknown) => (v instanceof Set ? [...v] : v)).length).toBeLessThan(20_000);
+  });
+
   it('raise a novelty finding again when the batch that found it is retried after its publication failed', async () => {
     const pipeline = memoryPipeline({ KEYWARDEN_LEARNING_DAYS: '1' });
     const agent = corpusRole('payments-agent-host', 'i-0');
