@@ -36,6 +36,19 @@ export function catchAllReason(filters: ReadonlyArray<{ key: string; values: rea
   return undefined;
 }
 
+/** How many times the most asked pattern was asked among `calls`. */
+function mostRepeated(calls: readonly AuditRecord[]): number {
+  const counts = new Map<string, number>();
+  let most = 0;
+  for (const call of calls) {
+    const pattern = batchPatternOf(call);
+    const n = (counts.get(pattern) ?? 0) + 1;
+    counts.set(pattern, n);
+    if (n > most) most = n;
+  }
+  return most;
+}
+
 /**
  * BatchGetSecretValue used to pull secrets by query rather than by name: catch-all filters,
  * repeated filtered calls, or calls across many regions (Stratus Red Team's
@@ -70,8 +83,9 @@ export const batchRetrieval: PrincipalDetector = {
     const filtered = activity.measures.b ?? 0;
     const regionCount = activity.measures.g ?? 0;
     const burst = filtered >= config.batchFilterCalls || regionCount >= config.batchRegions;
-    // Learning: a lone catch-all call is a schedule in the making; only bursts raise it.
-    if (!burst && !activity.afterLearning) return undefined;
+    // Learning: lone calls, and one call per store of an operator with many, are a schedule in the
+    // making; only the same question asked again and again, or many regions, raise it.
+    if (!activity.afterLearning && regionCount < config.batchRegions && mostRepeated(calls) < config.batchFilterCalls) return undefined;
     const reasons: string[] = [];
     if (catchAll.length > 0) reasons.push(`catch-all filters (${catchAll[0]!.reason})`);
     if (filtered >= config.batchFilterCalls) reasons.push(`${filtered} filtered calls`);
