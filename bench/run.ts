@@ -10,6 +10,7 @@ import { printAlertingFigures } from './alerting';
 import { printAuditFigures } from './audit';
 import { printAuditFuzzFigures } from './audit-fuzz';
 import { printParameterFigures } from './ssm-parameters';
+import { printDetectionStateFigures } from './detection-state';
 
 const PARTS: Readonly<Record<string, () => void | Promise<void>>> = {
   bundles: printBundleFigures,
@@ -20,6 +21,7 @@ const PARTS: Readonly<Record<string, () => void | Promise<void>>> = {
   audit: printAuditFigures,
   'audit-fuzz': printAuditFuzzFigures,
   'ssm-parameters': printParameterFigures,
+  'detection-state': printDetectionStateFigures,
 };
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

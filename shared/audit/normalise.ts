@@ -392,6 +392,11 @@ function readRequest(eventName: string, request: Json, out: AuditRecord, d: Json
   if (moveTo !== undefined) d.moveToVersionId = clip(moveTo, 128);
   const removeFrom = text(request.removeFromVersionId, 'requestParameters.removeFromVersionId');
   if (removeFrom !== undefined) d.removeFromVersionId = clip(removeFrom, 128);
+  // Only that a value was written, never the value: CloudTrail hides it, and a forged record that
+  // carries one must not get it copied.
+  if ((request.secretString !== undefined && request.secretString !== null) || (request.secretBinary !== undefined && request.secretBinary !== null)) d.valueWritten = true;
+  const kmsKeyId = text(request.kmsKeyId, 'requestParameters.kmsKeyId');
+  if (kmsKeyId !== undefined) d.kmsKeyId = bounded(kmsKeyId);
   const stages = textList(request.versionStages, 'requestParameters.versionStages', 20);
   if (stages) d.versionStages = stages;
   const tagKeys = textList(request.tagKeys, 'requestParameters.tagKeys', MAX_TAGS);
@@ -425,7 +430,8 @@ function readParameterRequest(request: Json, d: Json): void {
 function filtersOf(value: unknown): Array<{ key: string; values: string[] }> {
   if (!Array.isArray(value)) throw new Unreadable('requestParameters.filters is not a list');
   if (value.length > MAX_FILTERS) throw new Unreadable(`requestParameters.filters has more than ${MAX_FILTERS} filters`);
-  return value.map((entry) => {
+  // Array.from visits holes (a sparse array handed in as an object) as undefined: refused, never kept.
+  return Array.from(value, (entry) => {
     const filter = object(entry, 'requestParameters.filters[]');
     if (!filter) throw new Unreadable('requestParameters.filters[] is null');
     const key = clip(required(text(filter.key, 'filters[].key'), 'filters[].key'), 64);
@@ -436,7 +442,7 @@ function filtersOf(value: unknown): Array<{ key: string; values: string[] }> {
 
 function tagsOf(value: unknown): Array<{ key: string; value: string }> {
   if (!Array.isArray(value)) throw new Unreadable('requestParameters.tags is not a list');
-  return value.slice(0, MAX_TAGS).map((entry) => {
+  return Array.from(value.slice(0, MAX_TAGS), (entry) => {
     const tag = object(entry, 'requestParameters.tags[]');
     if (!tag) throw new Unreadable('requestParameters.tags[] is null');
     return {
@@ -464,7 +470,7 @@ function textList(value: unknown, path: string, max: number): string[] | undefin
   if (value === undefined || value === null) return undefined;
   if (!Array.isArray(value)) throw new Unreadable(`${path} is not a list`);
   if (value.length > max) throw new Unreadable(`${path} has more than ${max} entries`);
-  return value.map((item) => clip(required(text(item, `${path}[]`), `${path}[]`), 256));
+  return Array.from(value, (item) => clip(required(text(item, `${path}[]`), `${path}[]`), 256));
 }
 
 function bool(value: unknown, path: string): boolean | undefined {

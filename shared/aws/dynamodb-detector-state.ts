@@ -170,7 +170,10 @@ function scalar(v: string | number): AttributeValue {
 
 function marshalPut(put: StatePut): Record<string, AttributeValue> {
   const item: Record<string, AttributeValue> = { key: { S: put.key } };
-  for (const [attribute, v] of Object.entries(put.item)) item[attribute] = scalar(v);
+  for (const [attribute, v] of Object.entries(put.item)) {
+    if (typeof v === 'string' || typeof v === 'number') item[attribute] = scalar(v);
+    else if (v.length > 0) item[attribute] = { SS: [...(v as readonly string[])] };
+  }
   if (put.expiresAt !== undefined) item.expiresAt = { N: String(put.expiresAt) };
   return item;
 }

@@ -6,6 +6,9 @@ import { days, expiryAfter, numberAttribute, setAttribute, stringAttribute, type
 import type { StateItem, StatePut, StateUpdate } from './state';
 
 const HOUR_MS = 3_600_000;
+
+/** What this phase works out of a principal's activity; the engine adds habits and learning. */
+export type WindowActivity = Omit<PrincipalActivity, 'habits' | 'afterLearning'>;
 /** Late events still find their window's counters this long after it closed. */
 const LATE_EVENTS_MS = HOUR_MS;
 
@@ -33,7 +36,7 @@ interface Group {
  * - `hour#<start>#<shard>`: value reads per principal per hour, only read here: the audit store
  *   adds each event to it in the transaction that stores the event (hourly-reads.ts), so the
  *   count is exact under redelivery; the hours before it are the principal's baseline.
- * - `prin#<principal>`: when the principal was first seen, written once.
+ * - `prin#<principal>`: when the principal was first seen, written once (its habits live there too).
  *
  * A measure is reported over the current and the previous window together, so a burst that
  * straddles a window boundary is still seen whole.
@@ -43,7 +46,7 @@ export class ActivityPhase implements StatePhase {
   private readonly byPrincipal = new Map<string, Map<number, Group>>();
   private readonly groups: Group[] = [];
   private readonly earliestByPrincipal = new Map<string, string>();
-  private result: PrincipalActivity[] = [];
+  private result: WindowActivity[] = [];
 
   constructor(
     watched: readonly AuditRecord[],
@@ -127,6 +130,7 @@ export class ActivityPhase implements StatePhase {
   puts(read: ReadonlyMap<string, StateItem>): StatePut[] {
     const expiresAt = expiryAfter(this.nowMs, days(this.config.firstReadMemoryDays), this.nowMs);
     const out: StatePut[] = [];
+    // A put, merged by the engine with the habits phase's put of the same new item (habits.ts).
     for (const [principalHash, earliest] of this.earliestByPrincipal) {
       const key = stateKeys.principal(principalHash);
       if (!read.has(key)) out.push({ key, item: { first: earliest, seen: epochSeconds(this.nowMs) }, expiresAt });
@@ -195,7 +199,7 @@ export class ActivityPhase implements StatePhase {
   }
 
   /** Every principal's activity in every window the batch touched. */
-  activities(): readonly PrincipalActivity[] {
+  activities(): readonly WindowActivity[] {
     return this.result;
   }
 }

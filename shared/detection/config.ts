@@ -49,6 +49,25 @@ export interface DetectionConfig {
   ownRoles: readonly string[];
   /** Roles allowed to move AWSCURRENT (rotation functions): full role ARNs, as ownRoles. */
   rotationRoles: readonly string[];
+  /**
+   * Lambda functions a secret's rotation may be pointed at (RotateSecret's RotationLambdaARN):
+   * full function ARNs with the account, `*` globs in the region and name only.
+   */
+  rotationFunctions: readonly string[];
+  /** KMS keys a secret may be moved to without a finding: key ARNs, key ids or aliases, as the call names them. */
+  approvedKmsKeys: ReadonlySet<string>;
+  /** Distinct secrets a principal describes within two windows that make an enumeration sweep. */
+  sweepSecrets: number;
+  /** A principal that swept before raises a finding only for a sweep this many times its largest. */
+  sweepGrowth: number;
+  /**
+   * Known automation (External Secrets Operator, the Secrets Manager Agent, Terraform...): full
+   * role ARNs, as ownRoles. Its batch patterns are learned silently during its own first
+   * learningDays, even when it is deployed after the trail's learning period.
+   */
+  automationRoles: readonly string[];
+  /** A batch pattern seen in this many distinct hours is the principal's own baseline. */
+  automationRepeats: number;
   /** Accounts a resource policy may grant without a finding, besides the secret's own. */
   trustedAccounts: ReadonlySet<string>;
   /** Window and hour counters are spread over this many state items per window. */
@@ -78,6 +97,12 @@ export function detectionConfig(overrides: Partial<DetectionConfig> = {}, stage?
     decoySecrets: new Set(),
     ownRoles: stage && account ? defaultOwnRoles(stage, account) : [],
     rotationRoles: stage && account ? defaultRotationRoles(stage, account) : [],
+    rotationFunctions: stage && account ? defaultRotationFunctions(stage, account) : [],
+    approvedKmsKeys: new Set(),
+    sweepSecrets: 10,
+    sweepGrowth: 3,
+    automationRoles: [],
+    automationRepeats: 3,
     trustedAccounts: new Set(),
     stateShards: 2,
     disabledDetectors: new Set(),
@@ -102,6 +127,14 @@ export function defaultOwnRoles(stage: string, account: OwnAccount): string[] {
 export function defaultRotationRoles(stage: string, account: OwnAccount): string[] {
   return [roleArnOf(account, `keywarden-${stage}-rotate-*`)];
 }
+
+/** keywarden's rotate function for a stage, in its own account, any region. */
+export function defaultRotationFunctions(stage: string, account: OwnAccount): string[] {
+  return [`arn:${account.partition}:lambda:*:${account.accountId}:function:keywarden-${stage}-rotate`];
+}
+
+/** A Lambda function ARN (optionally qualified), or a glob of one whose `*` is only in the region, name and qualifier. */
+const FUNCTION_ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):lambda:([a-z0-9-]+|\*):(\d{12}):function:[\w*-]{1,140}(:[\w$*-]{1,128})?$/;
 
 /** An IAM role ARN, or a glob of one whose `*` is only in the path and name: never in the partition or account. */
 const ROLE_ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):iam::(\d{12}):role\/[\w+=,.@\-/*]{1,512}$/;
@@ -141,6 +174,12 @@ export function detectionConfigFromEnv(env: NodeJS.ProcessEnv = process.env): De
       KEYWARDEN_ACCOUNT_ID: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
       KEYWARDEN_PARTITION: z.enum(['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b']).default('aws'),
       KEYWARDEN_TRUSTED_ACCOUNTS: listFromEnv([]),
+      KEYWARDEN_ROTATION_FUNCTIONS: arnList('KEYWARDEN_ROTATION_FUNCTIONS', FUNCTION_ARN, 'full Lambda function ARNs with the account (arn:aws:lambda:us-east-1:123456789012:function:name; * only in the region and name)'),
+      KEYWARDEN_KMS_KEYS: listFromEnv([]),
+      KEYWARDEN_SWEEP_THRESHOLD: integerFromEnv(10, 2, MAX_WINDOW_MEMBERS),
+      KEYWARDEN_SWEEP_GROWTH: z.coerce.number().min(1).max(1000).default(3),
+      KEYWARDEN_AUTOMATION_ROLES: roleArnList('KEYWARDEN_AUTOMATION_ROLES'),
+      KEYWARDEN_AUTOMATION_REPEATS: integerFromEnv(3, 2, 48),
       KEYWARDEN_STATE_SHARDS: integerFromEnv(2, 1, 16),
       KEYWARDEN_DISABLED_DETECTORS: listFromEnv([]),
     }),
@@ -167,6 +206,12 @@ export function detectionConfigFromEnv(env: NodeJS.ProcessEnv = process.env): De
     decoyNamePattern: raw.KEYWARDEN_DECOY_NAME_PATTERN ? compile('KEYWARDEN_DECOY_NAME_PATTERN', raw.KEYWARDEN_DECOY_NAME_PATTERN) : undefined,
     ownRoles: raw.KEYWARDEN_OWN_ROLES ?? defaults.ownRoles,
     rotationRoles: raw.KEYWARDEN_ROTATION_ROLES ?? defaults.rotationRoles,
+    rotationFunctions: raw.KEYWARDEN_ROTATION_FUNCTIONS ?? defaults.rotationFunctions,
+    approvedKmsKeys: new Set(raw.KEYWARDEN_KMS_KEYS),
+    sweepSecrets: raw.KEYWARDEN_SWEEP_THRESHOLD,
+    sweepGrowth: raw.KEYWARDEN_SWEEP_GROWTH,
+    automationRoles: raw.KEYWARDEN_AUTOMATION_ROLES ?? [],
+    automationRepeats: raw.KEYWARDEN_AUTOMATION_REPEATS,
     trustedAccounts: new Set(raw.KEYWARDEN_TRUSTED_ACCOUNTS),
     stateShards: raw.KEYWARDEN_STATE_SHARDS,
     disabledDetectors: new Set(raw.KEYWARDEN_DISABLED_DETECTORS),
@@ -207,14 +252,19 @@ export function networkRule(name: string, cidrs: readonly string[], vpcEndpoints
 
 /** A comma-separated list of role ARNs (or globs of them), each checked; unset is undefined. */
 function roleArnList(variable: string) {
+  return arnList(variable, ROLE_ARN, 'full IAM role ARNs with the account (arn:aws:iam::123456789012:role/name; * only in the name)');
+}
+
+/** A comma-separated list of ARNs (or globs of them) matching `shape`, each checked; unset is undefined. */
+function arnList(variable: string, shape: RegExp, what: string) {
   return z
     .string()
     .optional()
     .transform((value, ctx) => {
       if (value === undefined) return undefined;
       const entries = value.split(',').map((s) => s.trim()).filter(Boolean);
-      const bad = entries.filter((entry) => !ROLE_ARN.test(entry));
-      if (bad.length > 0) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${variable} takes full IAM role ARNs with the account (arn:aws:iam::123456789012:role/name; * only in the name), not: ${bad.map((b) => b.slice(0, 80)).join(', ')}` });
+      const bad = entries.filter((entry) => !shape.test(entry));
+      if (bad.length > 0) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${variable} takes ${what}, not: ${bad.map((b) => b.slice(0, 80)).join(', ')}` });
       return entries;
     });
 }
@@ -250,13 +300,23 @@ function assumedRoleArn(principal: AuditPrincipal): string | undefined {
 
 const globCache = new Map<string, (value: string) => boolean>();
 
+/**
+ * Whether a Lambda function ARN (as RotateSecret names it, possibly with a version or alias) is
+ * one of the approved ones: the whole ARN, or the ARN without its qualifier, matches a glob.
+ */
+export function functionIsOneOf(functionArn: string, approved: readonly string[]): boolean {
+  const unqualified = /^(arn:[^:]+:lambda:[^:]+:\d{12}:function:[^:]+)(:[^:]+)?$/.exec(functionArn)?.[1];
+  return approved.some((glob) => globMatcher(glob)(functionArn) || (unqualified !== undefined && globMatcher(glob)(unqualified)));
+}
+
 function globMatcher(glob: string): (value: string) => boolean {
   let matcher = globCache.get(glob);
   if (!matcher) {
     if (!glob.includes('*')) {
       matcher = (value) => value === glob;
     } else {
-      const pattern = new RegExp(`^${glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+      // `*` never crosses a `:`, so a glob in one ARN field cannot swallow the account that follows it.
+      const pattern = new RegExp(`^${glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^:]*')}$`);
       matcher = (value) => pattern.test(value);
     }
     globCache.set(glob, matcher);

@@ -1,6 +1,7 @@
 import type { Severity } from '../alerting/finding';
 import type { AuditPrincipal, AuditRecord } from '../audit/record';
 import type { DetectionConfig } from './config';
+import type { PrincipalHabits } from './habits';
 
 /**
  * A detector is content: a predicate with its id, severity, description and runbook, and sample
@@ -26,7 +27,16 @@ export interface DetectorMeta {
   readonly description: string;
   /** What on-call should do, in a few sentences; copied into each finding. */
   readonly runbook: string;
+  /**
+   * The state it needs beyond the record and the secret facts: `first-reads` (which principal read
+   * which secret) or `habits` (each principal's networks, clients, first batch and list calls,
+   * batch patterns and sweeps). The engine reads and keeps only what the enabled detectors need.
+   */
+  readonly needs?: readonly DetectorNeed[];
 }
+
+/** A piece of state a detector can ask the engine to keep. */
+export type DetectorNeed = 'first-reads' | 'habits';
 
 /** What a detector proposes; the engine turns it into a finding (ids, dedup key, runbook). */
 export interface FindingDraft {
@@ -72,6 +82,15 @@ export interface RecordContext {
   isFirstReadAfterLearning(record: AuditRecord, secretName: string): boolean;
   /** The start of the burst window the record falls in (ISO 8601). */
   windowOf(record: AuditRecord): string;
+  /** Whether the trail's learning period was over when the record happened. */
+  isAfterLearning(record: AuditRecord): boolean;
+  /**
+   * Whether the record is its principal's first successful call of its kind ever (BatchGetSecretValue
+   * or a programmatic ListSecrets), once or redelivered. Needs `habits`.
+   */
+  isFirstOfItsKind(record: AuditRecord): boolean;
+  /** Whether the record brought a known principal to a new public network with a new client, after learning. Needs `habits`. */
+  isNovelAccess(record: AuditRecord): boolean;
 }
 
 /** Fires on single records. */
@@ -105,6 +124,10 @@ export interface PrincipalActivity {
   readonly measures: Readonly<Record<string, number>>;
   /** Value reads in the hour holding the window, and the principal's usual rate. */
   readonly hour: HourlyReads;
+  /** The principal's habits before this batch; present when a detector needs `habits`. */
+  readonly habits?: PrincipalHabits;
+  /** Whether the trail's learning period was over at the start of the window. */
+  readonly afterLearning: boolean;
 }
 
 /** Value reads per hour, against the principal's own past. */

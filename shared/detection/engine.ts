@@ -7,10 +7,12 @@ import { principalIsOneOf, type DetectionConfig } from './config';
 import type { Detector, FindingDraft, PrincipalDetector, RecordContext, RecordDetector, WindowMeasure } from './detector';
 import { sample, toFinding } from './findings';
 import { FirstReadPhase } from './first-reads';
+import { HabitsPhase } from './habits';
+import { LearningPhase } from './learning';
 import { isoOf, stateKeys, timeMs, windowStartMs } from './keys';
 import { days, expiryAfter, type StatePhase } from './phase';
 import { SecretFactsPhase } from './secret-facts';
-import { mergeUpdates, type DetectorState, type StateItem } from './state';
+import { mergePuts, mergeUpdates, type DetectorState, type StateItem } from './state';
 
 /** What the engine needs. */
 export interface DetectionDeps {
@@ -38,8 +40,6 @@ export interface DetectionOutcome {
  */
 const CLAIM_LIFETIME_MS = days(15);
 
-/** Detectors that need first-read tracking or secret facts, by name. */
-const USES_FIRST_READS = new Set(['first-read']);
 
 /**
  * Runs every enabled detector over one batch of audit records. keywarden's own roles
@@ -76,11 +76,15 @@ export async function detectAnomalies(records: readonly AuditRecord[], deps: Det
   const principalDetectors = detectors.filter((d): d is PrincipalDetector => d.kind === 'principal');
   const measures = uniqueMeasures(principalDetectors);
 
+  const needs = new Set(detectors.flatMap((d) => d.needs ?? []));
   const facts = new SecretFactsPhase(records, config, nowMs);
-  const firstReads = recordDetectors.some((d) => USES_FIRST_READS.has(d.name)) ? new FirstReadPhase(watched, config, nowMs) : undefined;
+  const learning = new LearningPhase(watched, config);
+  const firstReads = needs.has('first-reads') ? new FirstReadPhase(watched, config, nowMs, learning) : undefined;
+  const habits = needs.has('habits') ? new HabitsPhase(watched, config, nowMs, learning) : undefined;
   const activity = principalDetectors.length > 0 ? new ActivityPhase(watched, measures, config, nowMs) : undefined;
-  const phases: StatePhase[] = [facts];
+  const phases: StatePhase[] = [facts, learning];
   if (firstReads) phases.push(firstReads);
+  if (habits) phases.push(habits);
   if (activity) phases.push(activity);
   await runPhases(phases, state);
 
@@ -89,6 +93,9 @@ export async function detectAnomalies(records: readonly AuditRecord[], deps: Det
     secretFacts: (name) => facts.factsOf(name),
     isFirstReadAfterLearning: (record, name) => firstReads?.isFirstReadAfterLearning(record, name) ?? false,
     windowOf: (record) => isoOf(windowStartMs(timeMs(record.time), config.windowMinutes)),
+    isAfterLearning: (record) => learning.isOverAt(record),
+    isFirstOfItsKind: (record) => habits?.isFirstOfItsKind(record) ?? false,
+    isNovelAccess: (record) => habits?.isNovelAccess(record) ?? false,
   };
   const drafts: Array<[Detector, FindingDraft]> = [];
   const unjudged = new Map<string, string>();
@@ -109,7 +116,8 @@ export async function detectAnomalies(records: readonly AuditRecord[], deps: Det
       for (const draft of Array.isArray(out) ? out : [out]) drafts.push([detector, draft]);
     }
   }
-  for (const act of activity?.activities() ?? []) {
+  for (const found of activity?.activities() ?? []) {
+    const act = { ...found, habits: habits?.of(found.principal), afterLearning: found.records[0] !== undefined && learning.isOverAt(found.records[0]) };
     for (const detector of principalDetectors) {
       const draft = detector.evaluate(act, config);
       if (draft) drafts.push([detector, draft]);
@@ -130,7 +138,7 @@ async function runPhases(phases: readonly StatePhase[], state: DetectorState): P
   const read: Map<string, StateItem> = keys.length > 0 ? await state.get(keys) : new Map();
   const updates = mergeUpdates(phases.flatMap((p) => p.updates(read)));
   const updated = updates.length > 0 ? await state.update(updates) : new Map<string, StateItem>();
-  const puts = phases.flatMap((p) => p.puts(read));
+  const puts = mergePuts(phases.flatMap((p) => p.puts(read)));
   const created = puts.length > 0 ? await state.putIfAbsent(puts) : new Set<string>();
   for (const phase of phases) phase.finish(read, updated, created);
 }

@@ -1,12 +1,12 @@
 import type { AuditRecord } from '../audit/record';
 import type { DetectionConfig } from './config';
-import { epochSeconds, shortHash, stateKeys, timeMs } from './keys';
+import { epochSeconds, shortHash, stateKeys } from './keys';
 import { days, expiryAfter, numberAttribute, stringAttribute, type StatePhase } from './phase';
+import type { LearningPhase } from './learning';
 import type { StateItem, StatePut, StateUpdate } from './state';
 
 /**
- * Which principal has read which secret, one small item per pair, and when the learning period
- * started (the earliest event the state ever saw). In steady state a batch only reads these:
+ * Which principal has read which secret, one small item per pair. In steady state a batch only reads these:
  * a pair is written once, when it is new, with a put-if-absent, so of two batches racing over
  * the same first read exactly one raises it. The pair remembers the event that created it, so a
  * redelivery of that event is still recognised as the first read (and the finding's claim makes
@@ -15,8 +15,6 @@ import type { StateItem, StatePut, StateUpdate } from './state';
 export class FirstReadPhase implements StatePhase {
   /** Pair key → the earliest successful read of the pair in this batch. */
   private readonly pairs = new Map<string, AuditRecord>();
-  private readonly earliest: string | undefined;
-  private learningStartMs = Number.POSITIVE_INFINITY;
   /** Event id → the secrets it read first. */
   private readonly firsts = new Map<string, Set<string>>();
 
@@ -24,10 +22,9 @@ export class FirstReadPhase implements StatePhase {
     watched: readonly AuditRecord[],
     private readonly config: DetectionConfig,
     private readonly nowMs: number,
+    private readonly learning: LearningPhase,
   ) {
-    let earliest: string | undefined;
     for (const record of watched) {
-      if (earliest === undefined || record.time < earliest) earliest = record.time;
       if (!record.readsValue || record.errorCode || record.principal.type === 'AWSService') continue;
       const principalHash = shortHash(record.principal.key);
       for (const secret of record.secrets) {
@@ -36,11 +33,10 @@ export class FirstReadPhase implements StatePhase {
         if (!known || record.time < known.time) this.pairs.set(key, record);
       }
     }
-    this.earliest = earliest;
   }
 
   keys(): string[] {
-    return this.earliest === undefined ? [] : [stateKeys.learning(), ...this.pairs.keys()];
+    return [...this.pairs.keys()];
   }
 
   updates(read: ReadonlyMap<string, StateItem>): StateUpdate[] {
@@ -57,9 +53,7 @@ export class FirstReadPhase implements StatePhase {
   }
 
   puts(read: ReadonlyMap<string, StateItem>): StatePut[] {
-    if (this.earliest === undefined) return [];
     const out: StatePut[] = [];
-    if (!read.has(stateKeys.learning())) out.push({ key: stateKeys.learning(), item: { start: this.earliest } });
     const expiresAt = expiryAfter(this.nowMs, days(this.config.firstReadMemoryDays), this.nowMs);
     for (const [key, record] of this.pairs) {
       if (!read.has(key)) out.push({ key, item: { first: record.time, event: record.eventId, seen: epochSeconds(this.nowMs) }, expiresAt });
@@ -68,10 +62,6 @@ export class FirstReadPhase implements StatePhase {
   }
 
   finish(read: ReadonlyMap<string, StateItem>, _updated: ReadonlyMap<string, StateItem>, created: ReadonlySet<string>): void {
-    if (this.earliest === undefined) return;
-    // Lost a race to create it: the other batch's start is no later than a moment ago; ours is as good.
-    const start = stringAttribute(read.get(stateKeys.learning()), 'start') ?? this.earliest;
-    this.learningStartMs = Date.parse(start);
     for (const [key, record] of this.pairs) {
       const stored = read.get(key);
       const first = created.has(key) || stringAttribute(stored, 'event') === record.eventId;
@@ -88,7 +78,6 @@ export class FirstReadPhase implements StatePhase {
 
   /** Whether the record is the first read of the secret by its principal, after learning. */
   isFirstReadAfterLearning(record: AuditRecord, secretName: string): boolean {
-    if (!this.firsts.get(record.eventId)?.has(secretName)) return false;
-    return timeMs(record.time) >= this.learningStartMs + days(this.config.learningDays);
+    return this.firsts.get(record.eventId)?.has(secretName) === true && this.learning.isOverAt(record);
   }
 }

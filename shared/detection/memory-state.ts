@@ -58,7 +58,12 @@ export class MemoryDetectorState implements DetectorState {
     for (const put of puts) {
       this.writes += 1;
       if (this.items.has(put.key)) continue;
-      this.items.set(put.key, { ...put.item });
+      const item: Record<string, StateValue> = {};
+      for (const [name, value] of Object.entries(put.item)) {
+        if (typeof value === 'string' || typeof value === 'number') item[name] = value;
+        else if (value.length > 0) item[name] = new Set(value as readonly string[]);
+      }
+      this.items.set(put.key, item);
       created.add(put.key);
     }
     return created;
@@ -69,6 +74,11 @@ export class MemoryDetectorState implements DetectorState {
       this.writes += 1;
       this.items.delete(key);
     }
+  }
+
+  /** Every item, for measuring (the benchmark). */
+  entries(): IterableIterator<[string, Readonly<Record<string, StateValue>>]> {
+    return this.items.entries();
   }
 
   /** How many items it holds. */

@@ -34,7 +34,8 @@ export interface StateUpdate {
 /** An item to create only if no item has its key. */
 export interface StatePut {
   key: string;
-  item: Readonly<Record<string, string | number>>;
+  /** Attributes; a list is stored as a string set (an empty one is left out). */
+  item: Readonly<Record<string, string | number | readonly string[]>>;
   /** When the item may be deleted (epoch seconds); none keeps it. */
   expiresAt?: number;
 }
@@ -53,6 +54,25 @@ export interface DetectorState {
   putIfAbsent(puts: readonly StatePut[]): Promise<Set<string>>;
   /** Deletes items (a finding's claim that could not be published). */
   delete(keys: readonly string[]): Promise<void>;
+}
+
+/**
+ * Merges puts of the same key into one item (the first put's value wins per attribute, the
+ * latest expiry is kept), so two phases creating the same item cost one write and lose nothing.
+ */
+export function mergePuts(puts: readonly StatePut[]): StatePut[] {
+  const byKey = new Map<string, { item: Record<string, string | number | readonly string[]>; expiresAt?: number }>();
+  for (const put of puts) {
+    const known = byKey.get(put.key);
+    if (!known) {
+      byKey.set(put.key, { item: { ...put.item }, expiresAt: put.expiresAt });
+      continue;
+    }
+    for (const [name, value] of Object.entries(put.item)) if (!(name in known.item)) known.item[name] = value;
+    if (put.expiresAt === undefined || known.expiresAt === undefined) known.expiresAt = undefined;
+    else known.expiresAt = Math.max(known.expiresAt, put.expiresAt);
+  }
+  return [...byKey].map(([key, m]) => (m.expiresAt === undefined ? { key, item: m.item } : { key, item: m.item, expiresAt: m.expiresAt }));
 }
 
 /** Merges updates to the same key into one, so each key costs one write. */

@@ -31,7 +31,7 @@ export function fuzzSeeds(): Array<Record<string, unknown>> {
     .filter((f) => f.includes('secretsmanager'))
     .flatMap((f) => JSON.parse(readFileSync(join(STRATUS, f), 'utf8')) as Array<Record<string, unknown>>);
   const samples = readdirSync(SAMPLES).flatMap((f) =>
-    (JSON.parse(readFileSync(join(SAMPLES, f), 'utf8')) as { cases: Array<{ records: Array<Record<string, unknown>> }> }).cases.flatMap((c) => c.records),
+    (JSON.parse(readFileSync(join(SAMPLES, f), 'utf8')) as { cases: Array<{ records?: Array<Record<string, unknown>>; batches?: Array<Array<Record<string, unknown>>> }> }).cases.flatMap((c) => c.records ?? c.batches?.flat() ?? []),
   );
   return [...stratus, ...samples];
 }

@@ -12,6 +12,7 @@ export const firstRead: RecordDetector = {
   kind: 'record',
   name: 'first-read',
   events: VALUE_READ_EVENTS,
+  needs: ['first-reads'],
   title: 'First read of a secret by a principal',
   severity: 'medium',
   description:

@@ -16,6 +16,13 @@ import { rotationDisabled } from './rotation-disabled';
 import { rotationFailed } from './rotation-failed';
 import { secretDeletion } from './secret-deletion';
 import { secretHarvesting } from './secret-harvesting';
+import { enumerationSweep } from './enumeration-sweep';
+import { firstBatchRead } from './first-batch-read';
+import { kmsKeyChanged } from './kms-key-changed';
+import { newNetworkClient } from './new-network-client';
+import { offensiveTool } from './offensive-tool';
+import { rotationHijack } from './rotation-hijack';
+import { valueWritten } from './value-written';
 
 /**
  * Every detector, by name: the explicit registry (never a directory scan, so the bundler sees
@@ -39,6 +46,13 @@ export const detectorsByName: Readonly<Record<string, Detector>> = {
   'root-or-console-read': rootOrConsoleRead,
   'decoy-touched': decoyTouched,
   'read-rate-anomaly': readRateAnomaly,
+  'value-written': valueWritten,
+  'rotation-hijack': rotationHijack,
+  'kms-key-changed': kmsKeyChanged,
+  'enumeration-sweep': enumerationSweep,
+  'offensive-tool': offensiveTool,
+  'first-batch-read': firstBatchRead,
+  'new-network-client': newNetworkClient,
 };
 
 /** The registry as a list, in a stable order. */

@@ -100,9 +100,32 @@ describe('normaliseCloudTrail', () => {
         }),
       ),
     );
-    expect(r.details).toEqual({ forceDeleteWithoutRecovery: true, recoveryWindowInDays: 7 });
+    // That a value was written is kept (value-written judges it); the value never is.
+    expect(r.details).toEqual({ forceDeleteWithoutRecovery: true, recoveryWindowInDays: 7, valueWritten: true });
     expect(JSON.stringify(r)).not.toContain('kw-never-copied');
     expect(JSON.stringify(r)).not.toContain('free text');
+  });
+
+  it('attack: a filter or stage list with holes (a sparse array handed in as an object) is refused with a reason, never judged', () => {
+    const filters: unknown[] = [{ key: 'name', values: ['app/'] }];
+    filters.length = 3;
+    expect(normaliseCloudTrail(cloudTrail('BatchGetSecretValue', { requestParameters: { filters } }))).toEqual({ kind: 'unreadable', reason: 'requestParameters.filters[] is null' });
+    const stages: unknown[] = ['AWSPENDING'];
+    stages.length = 2;
+    expect(normaliseCloudTrail(cloudTrail('PutSecretValue', { requestParameters: { secretId: 'x', versionStages: stages } }))).toEqual({ kind: 'unreadable', reason: 'requestParameters.versionStages[] is missing' });
+  });
+
+  it('keeps that UpdateSecret wrote a value (string or binary) and the KMS key it named, bounded, and nothing for a description edit', () => {
+    const binary = record(normaliseCloudTrail(cloudTrail('UpdateSecret', { requestParameters: { secretId: 'app/tenant-1/db', secretBinary: 'a3ctbmV2ZXI=' } })));
+    expect(binary.details).toEqual({ valueWritten: true });
+    expect(JSON.stringify(binary)).not.toContain('a3ctbmV2ZXI=');
+    const description = record(normaliseCloudTrail(cloudTrail('UpdateSecret', { requestParameters: { secretId: 'app/tenant-1/db', description: 'new words' } })));
+    expect(description.details).toEqual({});
+    const longKey = `arn:aws:kms:eu-west-1:444455556666:key/${'k'.repeat(3000)}`;
+    const kms = record(normaliseCloudTrail(cloudTrail('UpdateSecret', { requestParameters: { secretId: 'app/tenant-1/db', kmsKeyId: longKey } })));
+    expect(Buffer.byteLength(kms.details.kmsKeyId as string)).toBeLessThanOrEqual(1024);
+    expect(kms.details.kmsKeyId).toMatch(/^arn:aws:kms:eu-west-1:444455556666:key\/k+…#[0-9a-f]{24}$/);
+    expect(normaliseCloudTrail(cloudTrail('UpdateSecret', { requestParameters: { secretId: 'x', kmsKeyId: 42 } }))).toEqual({ kind: 'unreadable', reason: 'requestParameters.kmsKeyId is not a string' });
   });
 
   it('reads a version id, error code and message, VPC endpoint', () => {

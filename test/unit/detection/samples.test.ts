@@ -14,7 +14,12 @@ interface SampleCase {
   name: string;
   fires: boolean;
   severity?: string;
-  records: unknown[];
+  /** One batch of records... */
+  records?: unknown[];
+  /** ...or several, run in turn (a principal's history, then what it does next). */
+  batches?: unknown[][];
+  /** How many findings of the detector, when it fires (default: at least one). */
+  count?: number;
 }
 interface SampleFile {
   detector: string;
@@ -41,12 +46,15 @@ describe('detector samples', () => {
     describe(file.detector, () => {
       it.each(file.cases.map((c) => [c.name, c] as const))('%s', async (_name, sample) => {
         const pipeline = memoryPipeline(file.env);
-        const result = await pipeline.run(sample.records);
-        expect(result.error).toBeUndefined();
-        expect(result.rejected).toEqual([]);
+        for (const batch of sample.batches ?? [sample.records ?? []]) {
+          const result = await pipeline.run(batch);
+          expect(result.error).toBeUndefined();
+          expect(result.rejected).toEqual([]);
+        }
         const mine = pipeline.published.filter((f) => f.ruleId === `audit.${file.detector}`);
         if (sample.fires) {
           expect(mine.length, `expected audit.${file.detector} to fire`).toBeGreaterThan(0);
+          if (sample.count !== undefined) expect(mine).toHaveLength(sample.count);
           if (sample.severity) expect(mine.map((f) => f.severity)).toContain(sample.severity);
           for (const finding of mine) {
             expect(() => parseFinding(finding)).not.toThrow();

@@ -42,6 +42,14 @@ export function detectorStateContract(make: () => Promise<DetectorState> | Detec
     expect((await state.putIfAbsent([{ key: 'pair#0', item: { by: 'c' } }])).size).toBe(0);
   });
 
+  it('stores a put\'s list as a string set that later updates add to, and leaves an empty list out', async () => {
+    const state = await make();
+    expect(await state.putIfAbsent([{ key: 'prin#x', item: { first: 't1', n: ['a', 'b'], c: [] }, expiresAt: 2_000_000_000 }])).toEqual(new Set(['prin#x']));
+    expect((await state.get(['prin#x'])).get('prin#x')).toEqual({ first: 't1', n: new Set(['a', 'b']) });
+    await state.update([{ key: 'prin#x', add: { n: ['c'], c: ['go'] }, expiresAt: 2_000_000_000 }]);
+    expect((await state.get(['prin#x'])).get('prin#x')).toEqual({ first: 't1', n: new Set(['a', 'b', 'c']), c: new Set(['go']) });
+  });
+
   it('reads more keys than one request takes, and deletes', async () => {
     const state = await make();
     const keys = Array.from({ length: 230 }, (_, i) => `k#${i}`);
