@@ -77,17 +77,13 @@ export function dynamoDbBindingStore(tableName: string): DynamoDbBindingStore {
 }
 
 function toItem(binding: SecretBinding): Record<string, AttributeValue> {
-  const item: Record<string, AttributeValue> = {
-    secretArn: { S: binding.secretArn },
-    engine: { S: binding.engine },
-    host: { S: binding.host },
-    port: { N: String(binding.port) },
-    mode: { S: binding.mode },
-    users: { L: binding.users.map((user) => ({ S: user })) },
-    transport: { S: binding.transport },
-  };
-  if (binding.dbname !== undefined) item.dbname = { S: binding.dbname };
-  if (binding.masterArn !== undefined) item.masterArn = { S: binding.masterArn };
+  // Every kind of binding is flat: strings, numbers and lists of strings, each checked by parseBinding.
+  const item: Record<string, AttributeValue> = {};
+  for (const [key, value] of Object.entries(binding) as Array<[string, unknown]>) {
+    if (typeof value === 'string') item[key] = { S: value };
+    else if (typeof value === 'number') item[key] = { N: String(value) };
+    else if (Array.isArray(value)) item[key] = { L: value.map((entry: string) => ({ S: entry })) };
+  }
   return item;
 }
 

@@ -1,5 +1,6 @@
 import { ConfigError, InvalidRequestError } from '../errors';
-import { CLONE_SUFFIX, DEFAULT_PORTS, boundEngineOf, type BoundEngine, type SecretBinding } from './binding';
+import { CLONE_SUFFIX, DEFAULT_PORTS, boundEngineOf, type BoundEngine, type DatabaseBinding, type SecretBinding } from './binding';
+import { customBindingFromFlags, describeCustomBinding, type CustomBinding } from './binding-custom';
 import { parseBinding } from './binding-record';
 import { rotationMode } from './db/mode';
 import { parseDbSecret } from './db/secret';
@@ -25,7 +26,7 @@ export interface BindingFlags {
 }
 
 /** The binding that flags describe; an InvalidRequestError says what is wrong. */
-export function bindingFromFlags(secretArn: string, flags: BindingFlags): SecretBinding {
+export function bindingFromFlags(secretArn: string, flags: BindingFlags): DatabaseBinding {
   const engine = boundEngineOf(flags.engine);
   if (!engine) throw new InvalidRequestError(`--engine must be postgres, mysql, mariadb or redis, not "${flags.engine.slice(0, 40)}"`);
   const base = flags.user.endsWith(CLONE_SUFFIX) && flags.alternating ? flags.user.slice(0, -CLONE_SUFFIX.length) : flags.user;
@@ -52,7 +53,7 @@ export function bindingFromCurrent(
   secret: { arn: string; name: string; tags: Readonly<Record<string, string>> },
   currentValue: string,
   options: { masterArn?: string; plaintext?: boolean },
-): SecretBinding {
+): DatabaseBinding {
   const value = parseDbSecret(currentValue, { secretName: secret.name, label: 'current' });
   const engine = boundEngineOf(value.engine) ?? boundEngineOf(secret.tags[STRATEGY_TAG] ?? '');
   if (!engine) throw new InvalidRequestError(`secret ${secret.name} names no database engine (field "engine" or tag ${STRATEGY_TAG}): bind it with --engine`);
@@ -71,9 +72,14 @@ export function bindingFromCurrent(
   });
 }
 
-function checked(binding: SecretBinding): SecretBinding {
+/** The binding `keywarden bind <secret> --custom-function <arn> --user <user>` writes, checked. */
+export function customBindingFromFlagsChecked(secretArn: string, flags: { functionArn: string; user: string; alternating?: boolean }): CustomBinding {
+  return checked(customBindingFromFlags(secretArn, flags));
+}
+
+function checked<T extends SecretBinding>(binding: T): T {
   try {
-    return parseBinding(binding, `the binding of ${binding.secretArn}`);
+    return parseBinding(binding, `the binding of ${binding.secretArn}`) as T;
   } catch (error) {
     if (error instanceof ConfigError) throw new InvalidRequestError(error.message.replace(/; fix it with keywarden bind$/, ''));
     throw error;
@@ -82,6 +88,7 @@ function checked(binding: SecretBinding): SecretBinding {
 
 /** One line for people: what a binding allows, no secret values (it holds none). */
 export function describeBinding(binding: SecretBinding): string {
+  if (binding.engine === 'custom') return describeCustomBinding(binding);
   const where = `${binding.host}:${binding.port}${binding.dbname ? `/${binding.dbname}` : ''}`;
   const users = binding.mode === 'alternating-users' ? `alternating users ${binding.users.join(' and ')}` : `user ${binding.users[0]}`;
   const master = binding.masterArn ? `, master ${binding.masterArn}` : '';

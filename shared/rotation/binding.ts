@@ -1,4 +1,5 @@
 import { RotationRefusedError } from '../errors';
+import type { CustomBinding } from './binding-custom';
 import type { Credential, DbSecret } from './db/secret';
 import type { RotationContext } from './strategy';
 
@@ -10,7 +11,10 @@ import type { RotationContext } from './strategy';
  * and where* it may touch. Every database step checks the values it reads against the binding and
  * connects with the binding's identity, never the value's.
  */
-export interface SecretBinding {
+export type SecretBinding = DatabaseBinding | CustomBinding;
+
+/** A database or Redis secret's binding: the server, database, users and master it may touch. */
+export interface DatabaseBinding {
   /** The full ARN: a secret deleted and re-created gets a new one, and with it no binding. */
   secretArn: string;
   /** `mariadb` is `mysql`. */
@@ -82,8 +86,8 @@ export function secretNameOfArn(arn: string): string {
 }
 
 /** The binding the step runs under; a database strategy without one is refused. */
-export function requireBinding(ctx: RotationContext): SecretBinding {
-  if (!ctx.binding) throw unboundRefusal(ctx.name);
+export function requireBinding(ctx: RotationContext): DatabaseBinding {
+  if (!ctx.binding || ctx.binding.engine === 'custom') throw unboundRefusal(ctx.name);
   return ctx.binding;
 }
 
@@ -105,7 +109,7 @@ export type BoundLabel = 'current' | 'pending' | 'previous';
  * the bound users), masterarn when present (the bound master's ARN or name). Throws a
  * RotationRefusedError naming the first field that disagrees.
  */
-export function checkAgainstBinding(binding: SecretBinding, secret: DbSecret, where: { secretName: string; label: BoundLabel }): void {
+export function checkAgainstBinding(binding: DatabaseBinding, secret: DbSecret, where: { secretName: string; label: BoundLabel }): void {
   const refuse = (field: string, expected: string) =>
     bindingViolation(where.secretName, field, `the ${where.label} value's "${field}" differs from the binding (${expected})`);
   if (secret.engine !== '' && boundEngineOf(secret.engine) !== binding.engine) throw refuse('engine', `bound engine ${binding.engine}`);
@@ -121,7 +125,7 @@ export function checkAgainstBinding(binding: SecretBinding, secret: DbSecret, wh
   }
 }
 
-function namesMaster(binding: SecretBinding, masterarn: string): boolean {
+function namesMaster(binding: DatabaseBinding, masterarn: string): boolean {
   if (!binding.masterArn) return false;
   return masterarn === binding.masterArn || masterarn === secretNameOfArn(binding.masterArn);
 }
@@ -153,7 +157,7 @@ export const ROTATION_MODE_TAG = 'keywarden:rotation';
  * The rotation mode: the binding's. A `keywarden:rotation` tag that says otherwise is refused:
  * TagResource is not an administrator's decision.
  */
-export function boundRotationMode(ctx: RotationContext): SecretBinding['mode'] {
+export function boundRotationMode(ctx: RotationContext): DatabaseBinding['mode'] {
   const binding = requireBinding(ctx);
   const tagged = ctx.tags[ROTATION_MODE_TAG];
   if (tagged !== undefined && tagged !== binding.mode) {

@@ -36,7 +36,7 @@ export async function resolveBoundStrategy(
 
 function boundStrategy(ctx: RotationContext, binding: SecretBinding, registry: StrategyRegistry): RotationStrategy {
   const tagged = ctx.tags[STRATEGY_TAG];
-  if (tagged !== undefined && boundEngineOf(tagged) !== binding.engine) {
+  if (tagged !== undefined && (boundEngineOf(tagged) ?? tagged) !== binding.engine) {
     throw bindingViolation(ctx.name, `tag ${STRATEGY_TAG}`, `its tag ${STRATEGY_TAG} names another strategy than the bound engine ${binding.engine}`);
   }
   const strategy = Object.hasOwn(registry, binding.engine) ? registry[binding.engine] : undefined;

@@ -1,5 +1,6 @@
 import type { RotationStrategy } from '../strategy';
 import { apiKeyStrategy } from './api-key';
+import { customStrategy } from './custom';
 import { encryptionKeyringStrategy } from './encryption-keyring';
 import { jwtKeysetStrategy } from './jwt-keyset';
 import { mysqlStrategy } from './mysql';
@@ -36,6 +37,7 @@ export const databaseStrategies: Record<string, RotationStrategy> = {
 export const rotationStrategies: Readonly<Record<string, RotationStrategy>> = {
   ...generatedStrategies,
   ...databaseStrategies,
+  [customStrategy.name]: customStrategy,
 };
 
 /** The strategy registered as `name`; own keys only, so `constructor` or `__proto__` find nothing. */
