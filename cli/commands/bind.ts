@@ -4,7 +4,7 @@ import { DynamoDbBindingStore } from '../../shared/aws/dynamodb-binding-store';
 import { SecretsManagerStore } from '../../shared/aws/secrets-manager-store';
 import { InvalidRequestError, SecretsStoreError } from '../../shared/errors';
 import type { SecretBinding } from '../../shared/rotation/binding';
-import { bindingFromCurrent, bindingFromFlags, describeBinding } from '../../shared/rotation/binding-proposal';
+import { bindingFromCurrent, bindingFromFlags, customBindingFromFlagsChecked, describeBinding } from '../../shared/rotation/binding-proposal';
 import { bindingsTableFromEnv } from '../../shared/rotation/settings';
 import { AWSCURRENT } from '../../shared/secrets-store';
 import { CliExit, ExitCode } from '../exit-codes';
@@ -14,6 +14,7 @@ import { resolveTarget, type Target } from '../target';
 
 interface BindOptions {
   engine?: string;
+  customFunction?: string;
   host?: string;
   port?: number;
   dbname?: string;
@@ -41,6 +42,7 @@ export function registerBindCommand(program: Command): void {
     .command('bind [secret]')
     .description("record which server, database, users and master a database or Redis secret's rotation may touch")
     .option('--engine <engine>', 'postgres, mysql, mariadb or redis')
+    .option('--custom-function <arn>', 'a custom secret: the Lambda function (full ARN) that sets, tests and revokes it (docs/custom-rotator.md)')
     .option('--host <host>', 'the server')
     .option('--port <port>', "the port (default: the engine's)", parsePort)
     .option('--dbname <name>', 'the database (PostgreSQL default: postgres; MySQL: none)')
@@ -57,7 +59,7 @@ export function registerBindCommand(program: Command): void {
     .addHelpText(
       'after',
       '\nExit codes: 0 done (or proposed), 1 an AWS call failed, 2 bad usage or a binding that cannot be, 3 no such secret or binding.\n\n' +
-        'Examples:\n  keywarden bind app/tenant-1/orders-db --engine postgres --host db.internal --dbname orders --user t1_orders --alternating --master app/shared/pg-admin\n' +
+        'Examples:\n  keywarden bind app/shared/rabbitmq-orders --custom-function arn:aws:lambda:eu-west-1:111122223333:function:keywarden-prod-rotator-rabbitmq --user orders --alternating\n  keywarden bind app/tenant-1/orders-db --engine postgres --host db.internal --dbname orders --user t1_orders --alternating --master app/shared/pg-admin\n' +
         '  keywarden bind app/tenant-1/orders-db --from-current        # shows what it would write\n  keywarden bind app/tenant-1/orders-db --from-current --yes\n  keywarden bind --list',
     )
     .action(async (secret: string | undefined, options: BindOptions, command: Command) => {
@@ -75,6 +77,11 @@ export function registerBindCommand(program: Command): void {
         return;
       }
       const masterArn = options.master === undefined ? undefined : (await describeOrExit(store, options.master)).arn;
+      if (action === 'custom') {
+        const binding = customBindingFromFlagsChecked(described.arn, { functionArn: options.customFunction!, user: options.user!, alternating: options.alternating });
+        await registry.put(binding);
+        return printBinding(out, 'bound', described.name, binding);
+      }
       if (action === 'flags') {
         const { engine, host, user, port, dbname, alternating, plaintext } = options;
         const binding = bindingFromFlags(described.arn, { engine: engine!, host: host!, user: user!, port, dbname, alternating, plaintext, masterArn });
@@ -92,11 +99,12 @@ export function registerBindCommand(program: Command): void {
     });
 }
 
-type Action = 'list' | 'remove' | 'flags' | 'from-current';
+type Action = 'list' | 'remove' | 'flags' | 'custom' | 'from-current';
 
 function chosenAction(secret: string | undefined, options: BindOptions): Action {
   const identity = ['engine', 'host', 'port', 'dbname', 'user', 'alternating'].filter((key) => options[key as keyof BindOptions] !== undefined);
-  const chosen = [options.list && 'list', options.remove && 'remove', options.fromCurrent && 'from-current', identity.length > 0 && 'flags'].filter(Boolean) as Action[];
+  const byFlags = options.customFunction !== undefined ? 'custom' : identity.length > 0 && 'flags';
+  const chosen = [options.list && 'list', options.remove && 'remove', options.fromCurrent && 'from-current', byFlags].filter(Boolean) as Action[];
   if (chosen.length !== 1) throw new InvalidRequestError('say one thing: --list, <secret> --remove, <secret> --from-current, or <secret> --engine ... --host ... --user ...');
   const [action] = chosen as [Action];
   if (action === 'list') {
@@ -105,6 +113,11 @@ function chosenAction(secret: string | undefined, options: BindOptions): Action 
   }
   if (secret === undefined) throw new InvalidRequestError(`which secret? keywarden bind <secret> ${action === 'flags' ? '--engine ...' : `--${action}`}`);
   if (options.yes && action !== 'from-current') throw new InvalidRequestError('--yes goes with --from-current');
+  if (action === 'custom') {
+    const extra = ['engine', 'host', 'port', 'dbname'].filter((key) => options[key as keyof BindOptions] !== undefined);
+    if (extra.length > 0 || options.master !== undefined || options.plaintext) throw new InvalidRequestError('--custom-function takes --user [--alternating] only: the function reaches its service itself');
+    if (options.user === undefined) throw new InvalidRequestError('binding a custom secret needs --user (the user at the service whose password rotates)');
+  }
   if (action === 'flags') {
     const missing = ['engine', 'host', 'user'].filter((key) => options[key as keyof BindOptions] === undefined);
     if (missing.length > 0) throw new InvalidRequestError(`binding by flags needs ${missing.map((key) => `--${key}`).join(', ')}`);

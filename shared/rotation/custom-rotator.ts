@@ -106,7 +106,7 @@ function readAnswer(payload: string, action: CustomRotatorAction, where: string)
 
 /** A rotator's own words, made safe for a message: one line, bounded, any known secret redacted. */
 function words(text: string): string {
-  const line = redact(text).replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  const line = Array.from(redact(text), (char) => (char < ' ' || char === '\u007f' ? ' ' : char)).join('').trim();
   return line.length > MAX_WORDS ? `${line.slice(0, MAX_WORDS)}…` : line;
 }
 
