@@ -17,9 +17,11 @@ export function customRotatorStrategy(invoker: CustomRotatorInvoker): RotationSt
 
     async create(ctx) {
       const binding = requireCustomBinding(ctx);
-      const current = readSecretDocument(await ctx.current(), ctx.name, 'current');
-      const username = checkCustomValue(ctx, binding, current.fields, 'current');
-      optionalStringField(current.fields, 'password', { secretName: ctx.name, label: 'current' });
+      const text = await ctx.current();
+      // setSecret sends the current credential, so a value without one stops here, before a
+      // pending version exists.
+      const { username } = await credential(ctx, binding, 'current', text);
+      const current = readSecretDocument(text, ctx.name, 'current');
       return withOwnedFields(current, { username: nextUser(binding, username), password: generatePassword(passwordPolicy(ctx)) });
     },
 
