@@ -53,6 +53,8 @@ const ACTIONS = {
     }
     // Alternating users: the other user gets the pending password, and the current user's tags
     // and permissions; the current user is not touched, so it keeps working until revoked.
+    const other = await management.user(pending.username);
+    if (other?.tags.includes('administrator')) throw new Refusal(`${pending.username} is a RabbitMQ administrator; the rotator never changes one`);
     await management.putUser(pending.username, { password: pending.password }, source.tags);
     await copyPermissions(management, current.username, pending.username);
     return { detail: `set the password of ${pending.username} with the tags and permissions of ${current.username}` };

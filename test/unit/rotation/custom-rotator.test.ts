@@ -50,7 +50,7 @@ describe('callRotator', () => {
     rememberSecret(test.pending.password);
     try {
       const refusing = returned({ contract: CUSTOM_ROTATOR_CONTRACT, ok: false, reason: `no\nway ${test.pending.password} ${'y'.repeat(400)}` });
-      const failed = await callRotator(answering(refusing), call, test).catch((caught: unknown) => caught as Error);
+      const failed = (await callRotator(answering(refusing), call, test).catch((caught: unknown) => caught)) as Error;
       expect(failed).toBeInstanceOf(SecretTestFailedError);
       expect(failed.message).toContain('no way [REDACTED]');
       expect(failed.message).not.toContain(test.pending.password);
