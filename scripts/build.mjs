@@ -12,6 +12,7 @@ import { readdirSync, existsSync, rmSync, mkdirSync, writeFileSync } from 'node:
 import { join, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleStubs } from './bundle-stubs.mjs';
+import { restProtocolSplit } from './rest-protocol-split.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const functionsDir = join(root, 'functions');
@@ -31,7 +32,7 @@ async function bundle(name) {
     splitting: true,
     chunkNames: '[name]-[hash]',
     outExtension: { '.js': '.mjs' },
-    plugins: [bundleStubs],
+    plugins: [bundleStubs, restProtocolSplit],
     bundle: true,
     platform: 'node',
     // The SDK's ES module builds tree-shake far better than its CommonJS ones.

@@ -53,8 +53,8 @@ export function customRotatorStrategy(invoker: CustomRotatorInvoker): RotationSt
   };
 }
 
-/** The strategy the rotate function registers: the Lambda client loads when a custom secret first rotates. */
-export const customStrategy: RotationStrategy = customRotatorStrategy(lazyLambdaInvoker());
+/** The strategy with the Lambda invoker, which loads its client when a custom secret first rotates. */
+export const customStrategyOnLambda: RotationStrategy = customRotatorStrategy(lazyLambdaInvoker());
 
 function lazyLambdaInvoker(): CustomRotatorInvoker {
   let loaded: Promise<CustomRotatorInvoker> | undefined;

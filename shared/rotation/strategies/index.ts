@@ -1,6 +1,6 @@
 import type { RotationStrategy } from '../strategy';
 import { apiKeyStrategy } from './api-key';
-import { customStrategy } from './custom';
+import { customStrategy } from './custom-lazy';
 import { encryptionKeyringStrategy } from './encryption-keyring';
 import { jwtKeysetStrategy } from './jwt-keyset';
 import { mysqlStrategy } from './mysql';
