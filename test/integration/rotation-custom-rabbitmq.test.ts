@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { invokeBundle } from '../../cli/bundles';
 import { CUSTOM_FUNCTION_TAG } from '../../shared/rotation/binding-custom';
 import { customBindingFromFlagsChecked } from '../../shared/rotation/binding-proposal';
+import { captureOutput } from '../support/capture-output';
 import { bindings, createSecret, invokeStep, resume, revokeThroughBundle, rotate, rotateUntil, sm, valueAt } from '../support/db-rotation';
 import { uniqueSuffix } from '../support/db-services';
 import { startFaultyLambda, type Fault } from '../support/faulty-lambda';
@@ -159,6 +160,23 @@ describe('custom rotator: RabbitMQ through the built bundles', () => {
     expect(error).toMatch(/SecretTestFailedError: .*the pending credential does not work: will not take/);
     expect(error).not.toContain((await valueAt(f.name, 'AWSPENDING')).password);
     expect(await rabbitLogsIn(f.initial)).toBe(true);
+  });
+
+  it('prints no credential: not in the logs of a rotation, of a failed one, or of a revocation', async () => {
+    const f = await fixture({ alternating: true });
+    const { printed, error } = await captureOutput(async () => {
+      await rotate(f.name);
+      failing({ test: 'refuse-echoing' });
+      const failed = await rotate(f.name);
+      delete lambda.faults.test;
+      await resume(f.name, failed.token, 'testSecret');
+      expect((await revokeThroughBundle(f.name, failed.token)).revoked).toBe(true);
+    });
+    expect(error).toBeUndefined();
+    expect(printed).toContain('rotation step finished');
+    expect(printed).toContain('previous credential revoked');
+    const versions = [f.password, ...(await Promise.all(['AWSCURRENT', 'AWSPREVIOUS'].map(async (stage) => (await valueAt(f.name, stage)).password)))];
+    for (const password of versions) expect(printed).not.toContain(password);
   });
 
   it('emergency revoke, alternating users: the previous user can no longer log in, the current one can', async () => {
