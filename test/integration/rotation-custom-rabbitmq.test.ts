@@ -1,6 +1,7 @@
 import { DescribeSecretCommand, TagResourceCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { invokeBundle } from '../../cli/bundles';
+import { invokeEmergency } from '../../cli/emergency-invoker';
 import { CUSTOM_FUNCTION_TAG } from '../../shared/rotation/binding-custom';
 import { customBindingFromFlagsChecked } from '../../shared/rotation/binding-proposal';
 import { captureOutput } from '../support/capture-output';
@@ -38,13 +39,13 @@ afterAll(async () => {
 });
 
 /** A RabbitMQ user, and a custom secret holding its credential, bound to the example rotator. */
-async function fixture(options: { alternating?: boolean; value?: Record<string, unknown>; tags?: Record<string, string>; bind?: boolean } = {}) {
+async function fixture(options: { alternating?: boolean; value?: Record<string, unknown>; tags?: Record<string, string>; bind?: boolean; name?: string } = {}) {
   const s = uniqueSuffix();
   const user = `${PREFIX}${s}`;
   const password = `Initial-${s}-pw`;
   users.push(user, `${user}_clone`);
   await createRabbitUser(user, password);
-  const name = `broker/${s}`;
+  const name = options.name ?? `broker/${s}`;
   const arn = await createSecret(name, options.value ?? { username: user, password, vhost: '/', note: 'kept as is' }, { 'keywarden:strategy': 'custom', ...options.tags });
   if (options.bind !== false) await bindings().put(customBindingFromFlagsChecked(arn, { functionArn: ROTATOR_ARN, user, alternating: options.alternating }));
   return { s, user, password, name, arn, initial: { username: user, password } };
@@ -190,6 +191,17 @@ describe('custom rotator: RabbitMQ through the built bundles', () => {
     // Revoked twice: the same end state.
     expect((await revokeThroughBundle(f.name, report.token)).revoked).toBe(true);
     expect(await rabbitLogsIn(await valueAt(f.name))).toBe(true);
+  });
+
+  it('an emergency rotation through the emergency function: rotated, the leaked user cut off, the new credential working', async () => {
+    const f = await fixture({ alternating: true, name: `multitenant-ai-poc/tenant-1/broker-${uniqueSuffix()}` });
+    const report = await invokeEmergency({ secretId: f.name, reason: 'broker password in a ticket', requestedBy: 'oncall', requestId: `inc-${f.s}` }, { kind: 'local', stage: 'ci' });
+    expect(report.ok, JSON.stringify(report.secrets[0]?.steps)).toBe(true);
+    expect(Object.fromEntries(report.secrets[0]!.steps.map((step) => [step.step, step.outcome]))).toMatchObject({ rotate: 'done', revoke: 'done' });
+    const fresh = await valueAt(f.name);
+    expect(fresh.username).toBe(`${f.user}_clone`);
+    expect(await rabbitLogsIn(fresh)).toBe(true);
+    expect(await rabbitLogsIn(f.initial)).toBe(false);
   });
 
   it('emergency revoke, single user: the old password is already dead; the user\'s connections are closed', async () => {
