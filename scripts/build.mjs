@@ -13,6 +13,7 @@ import { join, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleStubs } from './bundle-stubs.mjs';
 import { restProtocolSplit } from './rest-protocol-split.mjs';
+import { schemaLiteralKeys } from './schema-literal-keys.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const functionsDir = join(root, 'functions');
@@ -32,7 +33,7 @@ async function bundle(name) {
     splitting: true,
     chunkNames: '[name]-[hash]',
     outExtension: { '.js': '.mjs' },
-    plugins: [bundleStubs, restProtocolSplit],
+    plugins: [bundleStubs, restProtocolSplit, schemaLiteralKeys],
     bundle: true,
     platform: 'node',
     // The SDK's ES module builds tree-shake far better than its CommonJS ones.
