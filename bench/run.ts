@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { printBundleFigures } from './bundles';
 import { printRotationFigures } from './rotation-calls';
 import { printDatabaseRotationFigures } from './rotation-db';
+import { printCustomRotationFigures } from './rotation-custom';
 import { printStalenessFigures } from './staleness';
 import { printAlertingFigures } from './alerting';
 import { printAuditFigures } from './audit';
@@ -16,6 +17,7 @@ const PARTS: Readonly<Record<string, () => void | Promise<void>>> = {
   bundles: printBundleFigures,
   'rotation-calls': printRotationFigures,
   'rotation-db': printDatabaseRotationFigures,
+  'rotation-custom': printCustomRotationFigures,
   staleness: printStalenessFigures,
   alerting: printAlertingFigures,
   audit: printAuditFigures,

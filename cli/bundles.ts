@@ -9,10 +9,17 @@ type BundleHandler = (event: unknown, context: Context) => Promise<unknown>;
 const PROJECT_ROOT = join(import.meta.dirname, '..');
 const loaded = new Map<string, Promise<BundleHandler>>();
 
-/** Where `npm run build` writes a function's bundle: the file serverless.yml packages. */
+/**
+ * Where `npm run build` writes a function's bundle: the file serverless.yml packages. An example
+ * custom rotator, `rotator-<name>` (deployed as `keywarden-<stage>-rotator-<name>`), is at
+ * dist/rotators/<name>.
+ */
 export function bundlePath(name: string, root = PROJECT_ROOT): string {
+  if (name.startsWith(ROTATOR_PREFIX)) return join(root, 'dist', 'rotators', name.slice(ROTATOR_PREFIX.length), 'index.mjs');
   return join(root, 'dist', 'functions', name, 'index.mjs');
 }
+
+const ROTATOR_PREFIX = 'rotator-';
 
 /** The path of a function's bundle; a ConfigError saying how to build it when there is none. */
 export function requireBundle(name: string): string {

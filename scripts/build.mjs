@@ -12,6 +12,8 @@ import { readdirSync, existsSync, rmSync, mkdirSync, writeFileSync } from 'node:
 import { join, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleStubs } from './bundle-stubs.mjs';
+import { restProtocolSplit } from './rest-protocol-split.mjs';
+import { schemaLiteralKeys } from './schema-literal-keys.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const functionsDir = join(root, 'functions');
@@ -31,7 +33,7 @@ async function bundle(name) {
     splitting: true,
     chunkNames: '[name]-[hash]',
     outExtension: { '.js': '.mjs' },
-    plugins: [bundleStubs],
+    plugins: [bundleStubs, restProtocolSplit, schemaLiteralKeys],
     bundle: true,
     platform: 'node',
     // The SDK's ES module builds tree-shake far better than its CommonJS ones.
@@ -70,8 +72,32 @@ function chunkMap({ outputs }) {
   return { atInit: [...atInit].map((output) => basename(output)), lazy };
 }
 
+/**
+ * The example custom rotators (examples/<name>-rotator/handler.ts) are functions of their own,
+ * deployed beside keywarden, not part of it: one file each at dist/rotators/<name>/index.mjs,
+ * which the local AWS runs for `keywarden-<stage>-rotator-<name>` (cli/bundles.ts).
+ */
+async function bundleRotator(dir) {
+  await build({
+    entryPoints: { index: join(root, 'examples', dir, 'handler.ts') },
+    outdir: join(root, 'dist', 'rotators', dir.slice(0, -'-rotator'.length)),
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+}
+
+const examplesDir = join(root, 'examples');
+const rotators = existsSync(examplesDir) ? readdirSync(examplesDir).filter((dir) => dir.endsWith('-rotator') && existsSync(join(examplesDir, dir, 'handler.ts'))) : [];
 rmSync(join(root, 'dist', 'functions'), { recursive: true, force: true });
+rmSync(join(root, 'dist', 'rotators'), { recursive: true, force: true });
 const built = await Promise.all(names.map(bundle));
+await Promise.all(rotators.map(bundleRotator));
 // Outside the function folders, so never packaged: `npm run bench` reads it to time the chunks.
 const chunks = Object.fromEntries(names.map((name, i) => [name, { atInit: built[i].atInit, lazy: built[i].lazy }]));
 writeFileSync(join(root, 'dist', 'chunks.json'), `${JSON.stringify(chunks, null, 2)}\n`);

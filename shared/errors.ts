@@ -146,3 +146,19 @@ export class IamCallError extends KeywardenError {
     this.code = code;
   }
 }
+
+/** How a custom rotator (a Lambda function a binding names) failed; see docs/custom-rotator.md. */
+export type CustomRotatorFailureKind = 'function-error' | 'timeout' | 'malformed-response' | 'refused' | 'unreachable';
+
+/**
+ * A custom rotator failed an action. The message names the secret, the function, the action and
+ * the kind, and never a value: a function's own words are bounded and redacted first.
+ */
+export class CustomRotatorError extends KeywardenError {
+  readonly kind: CustomRotatorFailureKind;
+  constructor(message: string, kind: CustomRotatorFailureKind, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CustomRotatorError';
+    this.kind = kind;
+  }
+}

@@ -3,9 +3,9 @@ import { dynamoDb, secretsManager } from '../../shared/aws/clients';
 import { DynamoDbBindingStore } from '../../shared/aws/dynamodb-binding-store';
 import { SecretsManagerStore } from '../../shared/aws/secrets-manager-store';
 import { InvalidRequestError, SecretsStoreError } from '../../shared/errors';
-import type { RotationBinding, SecretBinding } from '../../shared/rotation/binding';
+import type { DatabaseBinding, RotationBinding } from '../../shared/rotation/binding';
 import { iamAccessKeyBindingFromFlags } from '../../shared/rotation/binding-iam-access-key';
-import { bindingFromCurrent, bindingFromFlags, describeBinding } from '../../shared/rotation/binding-proposal';
+import { bindingFromCurrent, bindingFromFlags, customBindingFromFlagsChecked, describeBinding } from '../../shared/rotation/binding-proposal';
 import { bindingsTableFromEnv } from '../../shared/rotation/settings';
 import { AWSCURRENT } from '../../shared/secrets-store';
 import { CliExit, ExitCode } from '../exit-codes';
@@ -15,6 +15,7 @@ import { resolveTarget, type Target } from '../target';
 
 interface BindOptions {
   engine?: string;
+  customFunction?: string;
   host?: string;
   port?: number;
   dbname?: string;
@@ -46,6 +47,7 @@ export function registerBindCommand(program: Command): void {
     .command('bind [secret]')
     .description("record which server, database, users and master a database or Redis secret's rotation may touch, or which IAM user's keys an access key secret holds")
     .option('--engine <engine>', 'postgres, mysql, mariadb or redis')
+    .option('--custom-function <arn>', 'a custom secret: the Lambda function (full ARN) that sets, tests and revokes it (docs/custom-rotator.md)')
     .option('--host <host>', 'the server')
     .option('--port <port>', "the port (default: the engine's)", parsePort)
     .option('--dbname <name>', 'the database (PostgreSQL default: postgres; MySQL: none)')
@@ -66,7 +68,7 @@ export function registerBindCommand(program: Command): void {
     .addHelpText(
       'after',
       '\nExit codes: 0 done (or proposed), 1 an AWS call failed, 2 bad usage or a binding that cannot be, 3 no such secret or binding.\n\n' +
-        'Examples:\n  keywarden bind merchants/m-17/aws --iam-user m17-uploader --assume-role arn:aws:iam::210987654321:role/keywarden-rotator/key-rotator\n  keywarden bind app/tenant-1/orders-db --engine postgres --host db.internal --dbname orders --user t1_orders --alternating --master app/shared/pg-admin\n' +
+        'Examples:\n  keywarden bind merchants/m-17/aws --iam-user m17-uploader --assume-role arn:aws:iam::210987654321:role/keywarden-rotator/key-rotator\n  keywarden bind app/shared/rabbitmq-orders --custom-function arn:aws:lambda:eu-west-1:111122223333:function:keywarden-prod-rotator-rabbitmq --user orders --alternating\n  keywarden bind app/tenant-1/orders-db --engine postgres --host db.internal --dbname orders --user t1_orders --alternating --master app/shared/pg-admin\n' +
         '  keywarden bind app/tenant-1/orders-db --from-current        # shows what it would write\n  keywarden bind app/tenant-1/orders-db --from-current --yes\n  keywarden bind --list',
     )
     .action(async (secret: string | undefined, options: BindOptions, command: Command) => {
@@ -90,6 +92,11 @@ export function registerBindCommand(program: Command): void {
         await registry.put(binding);
         return printBinding(out, 'bound', described.name, binding);
       }
+      if (action === 'custom') {
+        const binding = customBindingFromFlagsChecked(described.arn, { functionArn: options.customFunction!, user: options.user!, alternating: options.alternating });
+        await registry.put(binding);
+        return printBinding(out, 'bound', described.name, binding);
+      }
       if (action === 'flags') {
         const { engine, host, user, port, dbname, alternating, plaintext } = options;
         const binding = bindingFromFlags(described.arn, { engine: engine!, host: host!, user: user!, port, dbname, alternating, plaintext, masterArn });
@@ -107,13 +114,16 @@ export function registerBindCommand(program: Command): void {
     });
 }
 
-type Action = 'list' | 'remove' | 'flags' | 'from-current' | 'iam-user';
+type Action = 'list' | 'remove' | 'flags' | 'custom' | 'from-current' | 'iam-user';
 
 function chosenAction(secret: string | undefined, options: BindOptions): Action {
   const identity = ['engine', 'host', 'port', 'dbname', 'user', 'alternating'].filter((key) => options[key as keyof BindOptions] !== undefined);
+  const byFlags = options.customFunction !== undefined ? 'custom' : identity.length > 0 && 'flags';
   const iam = options.iamUser !== undefined && 'iam-user';
-  const chosen = [options.list && 'list', options.remove && 'remove', options.fromCurrent && 'from-current', identity.length > 0 && 'flags', iam].filter(Boolean) as Action[];
-  if (chosen.length !== 1) throw new InvalidRequestError('say one thing: --list, <secret> --remove, <secret> --from-current, <secret> --engine ... --host ... --user ..., or <secret> --iam-user ...');
+  const chosen = [options.list && 'list', options.remove && 'remove', options.fromCurrent && 'from-current', byFlags, iam].filter(Boolean) as Action[];
+  if (chosen.length !== 1) {
+    throw new InvalidRequestError('say one thing: --list, <secret> --remove, <secret> --from-current, <secret> --engine ... --host ... --user ..., <secret> --custom-function ... --user ..., or <secret> --iam-user ...');
+  }
   const iamOnly = ['assumeRole', 'externalId', 'deleteUnusedAfterDays'].filter((key) => options[key as keyof BindOptions] !== undefined);
   if (iamOnly.length > 0 && !iam) throw new InvalidRequestError(`${iamOnly.map((key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} go with --iam-user`);
   const [action] = chosen as [Action];
@@ -123,6 +133,11 @@ function chosenAction(secret: string | undefined, options: BindOptions): Action 
   }
   if (secret === undefined) throw new InvalidRequestError(`which secret? keywarden bind <secret> ${action === 'flags' ? '--engine ...' : `--${action}`}`);
   if (options.yes && action !== 'from-current') throw new InvalidRequestError('--yes goes with --from-current');
+  if (action === 'custom') {
+    const extra = ['engine', 'host', 'port', 'dbname'].filter((key) => options[key as keyof BindOptions] !== undefined);
+    if (extra.length > 0 || options.master !== undefined || options.plaintext) throw new InvalidRequestError('--custom-function takes --user [--alternating] only: the function reaches its service itself');
+    if (options.user === undefined) throw new InvalidRequestError('binding a custom secret needs --user (the user at the service whose password rotates)');
+  }
   if (action === 'flags') {
     const missing = ['engine', 'host', 'user'].filter((key) => options[key as keyof BindOptions] === undefined);
     if (missing.length > 0) throw new InvalidRequestError(`binding by flags needs ${missing.map((key) => `--${key}`).join(', ')}`);
@@ -131,7 +146,7 @@ function chosenAction(secret: string | undefined, options: BindOptions): Action 
 }
 
 /** The secret's current value is read with the operator's credentials; no value is printed. */
-async function proposeFromCurrent(store: SecretsManagerStore, described: { arn: string; name: string; tags: Record<string, string> }, options: BindOptions, masterArn: string | undefined): Promise<SecretBinding> {
+async function proposeFromCurrent(store: SecretsManagerStore, described: { arn: string; name: string; tags: Record<string, string> }, options: BindOptions, masterArn: string | undefined): Promise<DatabaseBinding> {
   const current = await store.getValue(described.arn, { stage: AWSCURRENT });
   if (!current) throw new CliExit(ExitCode.NotFound, `secret ${described.name} has no AWSCURRENT value to propose a binding from`);
   const named = masterArn ?? (await masterNamedBy(store, current.value));

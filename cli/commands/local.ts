@@ -56,7 +56,7 @@ export function registerLocalCommand(program: Command): void {
 
   local
     .command('down')
-    .description('stop the local AWS and the demo\'s PostgreSQL cluster, remove the demo users from MariaDB and Redis')
+    .description('stop the local AWS and the demo\'s PostgreSQL cluster, remove the demo users from MariaDB, Redis and RabbitMQ')
     .action(async (_options: unknown, command: Command) => {
       const out = outputFor(command);
       const { stopped, state } = await stopLocalStack();

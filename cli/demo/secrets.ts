@@ -12,6 +12,8 @@ export interface DemoSecret {
   tags?: Record<string, string>;
   /** For a database secret the demo rotates: its binding, as `keywarden bind` flags (`master` by name). */
   bind?: Omit<BindingFlags, 'masterArn'> & { master?: string };
+  /** For a custom secret the demo rotates: its binding, as `keywarden bind --custom-function` flags. */
+  custom?: { functionArn: string; user: string; alternating?: boolean };
 }
 
 /** The app every demo secret belongs to. */

@@ -46,7 +46,7 @@ export function printDemoSummary(out: Output, summary: DemoSummary, env: Record<
       ...exportLines(env).map((line) => `  ${line}`),
       '  node bin/keywarden.mjs rotate --local multitenant-ai-poc/tenant-1/partner-api-key',
       `  node bin/keywarden.mjs audit query --local --secret ${p.emergency.secretId}`,
-      'stop both (and remove the demo users from MariaDB and Redis) with: node bin/keywarden.mjs local down',
+      'stop both (and remove the demo users from MariaDB, Redis and RabbitMQ) with: node bin/keywarden.mjs local down',
     ],
     { event: 'demo', ...summary, databases: databasesJson(summary.databases), broken },
   );

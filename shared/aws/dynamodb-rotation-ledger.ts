@@ -1,5 +1,5 @@
 import { GetItemCommand, PutItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { dynamoDb } from './clients';
+import { dynamoDb } from './dynamodb-client';
 import type { PendingRecord, RevokeGrant, RevokeGrants, RotationLedger } from '../rotation/ledger';
 
 type Item = Record<string, AttributeValue>;

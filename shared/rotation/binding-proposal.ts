@@ -1,5 +1,6 @@
 import { ConfigError, InvalidRequestError } from '../errors';
-import { CLONE_SUFFIX, DEFAULT_PORTS, boundEngineOf, type BoundEngine, type RotationBinding, type SecretBinding } from './binding';
+import { CLONE_SUFFIX, DEFAULT_PORTS, boundEngineOf, type BoundEngine, type DatabaseBinding, type RotationBinding } from './binding';
+import { customBindingFromFlags, describeCustomBinding, type CustomBinding } from './binding-custom';
 import { describeIamAccessKeyBinding, IAM_ACCESS_KEY_ENGINE, isIamAccessKeyBinding } from './binding-iam-access-key';
 import { parseBinding } from './binding-record';
 import { rotationMode } from './db/mode';
@@ -26,7 +27,7 @@ export interface BindingFlags {
 }
 
 /** The binding that flags describe; an InvalidRequestError says what is wrong. */
-export function bindingFromFlags(secretArn: string, flags: BindingFlags): SecretBinding {
+export function bindingFromFlags(secretArn: string, flags: BindingFlags): DatabaseBinding {
   const engine = boundEngineOf(flags.engine);
   if (!engine) throw new InvalidRequestError(`--engine must be postgres, mysql, mariadb or redis, not "${flags.engine.slice(0, 40)}"`);
   const base = flags.user.endsWith(CLONE_SUFFIX) && flags.alternating ? flags.user.slice(0, -CLONE_SUFFIX.length) : flags.user;
@@ -53,7 +54,7 @@ export function bindingFromCurrent(
   secret: { arn: string; name: string; tags: Readonly<Record<string, string>> },
   currentValue: string,
   options: { masterArn?: string; plaintext?: boolean },
-): SecretBinding {
+): DatabaseBinding {
   if (secret.tags[STRATEGY_TAG] === IAM_ACCESS_KEY_ENGINE) {
     // A key's value never says whose it is, so nothing can be proposed from it.
     throw new InvalidRequestError(`secret ${secret.name} holds an IAM access key, whose value does not say which user it belongs to: bind it with --iam-user <user>`);
@@ -76,9 +77,14 @@ export function bindingFromCurrent(
   });
 }
 
-function checked(binding: SecretBinding): SecretBinding {
+/** The binding `keywarden bind <secret> --custom-function <arn> --user <user>` writes, checked. */
+export function customBindingFromFlagsChecked(secretArn: string, flags: { functionArn: string; user: string; alternating?: boolean }): CustomBinding {
+  return checked(customBindingFromFlags(secretArn, flags));
+}
+
+function checked<T extends RotationBinding>(binding: T): T {
   try {
-    return parseBinding(binding, `the binding of ${binding.secretArn}`) as SecretBinding;
+    return parseBinding(binding, `the binding of ${binding.secretArn}`) as T;
   } catch (error) {
     if (error instanceof ConfigError) throw new InvalidRequestError(error.message.replace(/; fix it with keywarden bind$/, ''));
     throw error;
@@ -88,6 +94,7 @@ function checked(binding: SecretBinding): SecretBinding {
 /** One line for people: what a binding allows, no secret values (it holds none). */
 export function describeBinding(binding: RotationBinding): string {
   if (isIamAccessKeyBinding(binding)) return describeIamAccessKeyBinding(binding);
+  if (binding.engine === 'custom') return describeCustomBinding(binding);
   const where = `${binding.host}:${binding.port}${binding.dbname ? `/${binding.dbname}` : ''}`;
   const users = binding.mode === 'alternating-users' ? `alternating users ${binding.users.join(' and ')}` : `user ${binding.users[0]}`;
   const master = binding.masterArn ? `, master ${binding.masterArn}` : '';

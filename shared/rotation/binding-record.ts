@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors';
-import { BOUND_ENGINES, boundEngineOf, CLONE_SUFFIX, type RotationBinding, type SecretBinding } from './binding';
+import { BOUND_ENGINES, boundEngineOf, CLONE_SUFFIX, type DatabaseBinding, type RotationBinding } from './binding';
+import { CUSTOM_ENGINE, parseCustomBinding } from './binding-custom';
 import { IAM_ACCESS_KEY_ENGINE, parseIamAccessKeyBinding } from './binding-iam-access-key';
 
 /**
@@ -28,8 +29,9 @@ export function parseBinding(raw: unknown, where = 'binding'): RotationBinding {
   const secretArn = text('secretArn', true)!;
   if (!isSecretArn(secretArn)) throw fail('has a secretArn that is not a Secrets Manager secret ARN');
   if (item.engine === IAM_ACCESS_KEY_ENGINE) return parseIamAccessKeyBinding(item, secretArn, fail);
+  if (item.engine === CUSTOM_ENGINE) return parseCustomBinding(item, secretArn, fail);
   const engine = boundEngineOf(text('engine', true)!);
-  if (!engine) throw fail(`has an engine that is not one of ${[...BOUND_ENGINES, IAM_ACCESS_KEY_ENGINE].join(', ')} (or mariadb)`);
+  if (!engine) throw fail(`has an engine that is not one of ${[...BOUND_ENGINES, IAM_ACCESS_KEY_ENGINE, CUSTOM_ENGINE].join(', ')} (or mariadb)`);
   const host = text('host', true)!;
   if (!/^[A-Za-z0-9._:-]{1,253}$/.test(host)) throw fail('has a host that is not a host name or address');
   const port = item.port;
@@ -43,7 +45,7 @@ export function parseBinding(raw: unknown, where = 'binding'): RotationBinding {
   if (masterArn !== undefined && !isSecretArn(masterArn)) throw fail('has a masterArn that is not a full Secrets Manager secret ARN');
   const transport = text('transport', true);
   if (transport !== 'tls' && transport !== 'plaintext') throw fail('has a transport that is neither tls nor plaintext');
-  const binding: SecretBinding = { secretArn, engine, host, port, mode, users, transport, ...(dbname !== undefined && { dbname }), ...(masterArn !== undefined && { masterArn }) };
+  const binding: DatabaseBinding = { secretArn, engine, host, port, mode, users, transport, ...(dbname !== undefined && { dbname }), ...(masterArn !== undefined && { masterArn }) };
   checkShape(binding, fail);
   return binding;
 }
@@ -57,7 +59,7 @@ function usersOf(raw: unknown, fail: (problem: string) => Error): string[] {
 }
 
 /** The rules between fields: the pair of alternating users, a master where one is needed. */
-function checkShape(binding: SecretBinding, fail: (problem: string) => Error): void {
+function checkShape(binding: DatabaseBinding, fail: (problem: string) => Error): void {
   if (binding.engine === 'redis') {
     if (binding.mode !== 'single-user') throw fail('binds Redis in alternating-users mode; Redis rotates one ACL user (single-user)');
     if (!binding.masterArn) throw fail('binds Redis without a master secret, which Redis rotation changes the user through');

@@ -1,17 +1,23 @@
 import { RotationRefusedError } from '../errors';
+import type { CustomBinding } from './binding-custom';
 import type { IamAccessKeyBinding } from './binding-iam-access-key';
 import type { Credential, DbSecret } from './db/secret';
 import type { RotationContext } from './strategy';
 
 /**
- * The binding: what an administrator decided about a database or Redis secret, kept outside the
- * secret (a DynamoDB table the rotate function may only read, written by `keywarden bind` with an
+ * The binding: what an administrator decided about a database, Redis, custom-rotator or IAM access
+ * key secret, kept outside the secret (a DynamoDB table the rotate function may only read, written by `keywarden bind` with an
  * operator's credentials). Whoever can write the secret's value (PutSecretValue) or its tags
  * (TagResource) controls neither: the value says *what* the credential is; the binding says *who
  * and where* it may touch. Every database step checks the values it reads against the binding and
- * connects with the binding's identity, never the value's.
+ * connects with the binding's identity, never the value's; a custom secret's rotator function
+ * (binding-custom.ts) and an access key's IAM user and role (binding-iam-access-key.ts) come from
+ * the binding likewise.
  */
-export interface SecretBinding {
+export type RotationBinding = DatabaseBinding | CustomBinding | IamAccessKeyBinding;
+
+/** A database or Redis secret's binding: the server, database, users and master it may touch. */
+export interface DatabaseBinding {
   /** The full ARN: a secret deleted and re-created gets a new one, and with it no binding. */
   secretArn: string;
   /** `mariadb` is `mysql`. */
@@ -28,9 +34,6 @@ export interface SecretBinding {
   /** `plaintext` only when an administrator says so (a loopback test server). */
   transport: 'tls' | 'plaintext';
 }
-
-/** Any binding: a database or Redis secret's, or an IAM access key secret's (binding-iam-access-key.ts). */
-export type RotationBinding = SecretBinding | IamAccessKeyBinding;
 
 /** The engines a binding names. */
 export type BoundEngine = 'postgres' | 'mysql' | 'redis';
@@ -68,7 +71,7 @@ export function boundEngineOf(name: string): BoundEngine | undefined {
 }
 
 /** True for a database or Redis binding. */
-export function isDatabaseBinding(binding: RotationBinding): binding is SecretBinding {
+export function isDatabaseBinding(binding: RotationBinding): binding is DatabaseBinding {
   return (BOUND_ENGINES as readonly string[]).includes(binding.engine);
 }
 
@@ -91,7 +94,7 @@ export function secretNameOfArn(arn: string): string {
 }
 
 /** The binding the step runs under; a database strategy without one is refused. */
-export function requireBinding(ctx: RotationContext): SecretBinding {
+export function requireBinding(ctx: RotationContext): DatabaseBinding {
   if (!ctx.binding || !isDatabaseBinding(ctx.binding)) throw unboundRefusal(ctx.name);
   return ctx.binding;
 }
@@ -114,7 +117,7 @@ export type BoundLabel = 'current' | 'pending' | 'previous';
  * the bound users), masterarn when present (the bound master's ARN or name). Throws a
  * RotationRefusedError naming the first field that disagrees.
  */
-export function checkAgainstBinding(binding: SecretBinding, secret: DbSecret, where: { secretName: string; label: BoundLabel }): void {
+export function checkAgainstBinding(binding: DatabaseBinding, secret: DbSecret, where: { secretName: string; label: BoundLabel }): void {
   const refuse = (field: string, expected: string) =>
     bindingViolation(where.secretName, field, `the ${where.label} value's "${field}" differs from the binding (${expected})`);
   if (secret.engine !== '' && boundEngineOf(secret.engine) !== binding.engine) throw refuse('engine', `bound engine ${binding.engine}`);
@@ -130,7 +133,7 @@ export function checkAgainstBinding(binding: SecretBinding, secret: DbSecret, wh
   }
 }
 
-function namesMaster(binding: SecretBinding, masterarn: string): boolean {
+function namesMaster(binding: DatabaseBinding, masterarn: string): boolean {
   if (!binding.masterArn) return false;
   return masterarn === binding.masterArn || masterarn === secretNameOfArn(binding.masterArn);
 }
@@ -162,7 +165,7 @@ export const ROTATION_MODE_TAG = 'keywarden:rotation';
  * The rotation mode: the binding's. A `keywarden:rotation` tag that says otherwise is refused:
  * TagResource is not an administrator's decision.
  */
-export function boundRotationMode(ctx: RotationContext): SecretBinding['mode'] {
+export function boundRotationMode(ctx: RotationContext): DatabaseBinding['mode'] {
   const binding = requireBinding(ctx);
   const tagged = ctx.tags[ROTATION_MODE_TAG];
   if (tagged !== undefined && tagged !== binding.mode) {

@@ -5,7 +5,7 @@ import { DynamoDbBindingStore } from '../../shared/aws/dynamodb-binding-store';
 import { DynamoDbRotationLedger } from '../../shared/aws/dynamodb-rotation-ledger';
 import { REVOKE_GRANT_TTL_SECONDS, rotationLedgerTableName } from '../../shared/rotation/ledger';
 import { rotateSecretStarter } from '../../shared/aws/rotation-requests';
-import { boundEngineOf, type SecretBinding } from '../../shared/rotation/binding';
+import { boundEngineOf, type DatabaseBinding } from '../../shared/rotation/binding';
 import { bindingFromCurrent } from '../../shared/rotation/binding-proposal';
 import { isSecretArn } from '../../shared/rotation/binding-record';
 import { bindingsTableName } from '../../shared/rotation/settings';
@@ -32,7 +32,7 @@ export function bindings(): DynamoDbBindingStore {
  * (and clone) and master, plaintext unless the value asks for TLS (the test servers have none),
  * plus `overrides`. Returns the binding written.
  */
-export async function bindSecret(name: string, overrides: Partial<SecretBinding> = {}): Promise<SecretBinding> {
+export async function bindSecret(name: string, overrides: Partial<DatabaseBinding> = {}): Promise<DatabaseBinding> {
   const described = await sm.send(new DescribeSecretCommand({ SecretId: name }));
   const tags = Object.fromEntries((described.Tags ?? []).map((tag) => [tag.Key!, tag.Value!]));
   const { SecretString } = await sm.send(new GetSecretValueCommand({ SecretId: name }));

@@ -1,7 +1,7 @@
 import { DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { dynamoDb } from '../../../shared/aws/clients';
 import { DynamoDbBindingStore } from '../../../shared/aws/dynamodb-binding-store';
-import { bindingFromFlags } from '../../../shared/rotation/binding-proposal';
+import { bindingFromFlags, customBindingFromFlagsChecked } from '../../../shared/rotation/binding-proposal';
 import { bindingsTableName } from '../../../shared/rotation/settings';
 import type { DemoSecret } from '../secrets';
 
@@ -13,6 +13,7 @@ import type { DemoSecret } from '../secrets';
 export async function bindDemoSecrets(client: SecretsManagerClient, stage: string, secrets: readonly DemoSecret[]): Promise<void> {
   const registry = new DynamoDbBindingStore(dynamoDb(), bindingsTableName(stage));
   for (const secret of secrets) {
+    if (secret.custom) await registry.put(customBindingFromFlagsChecked(await arnOf(client, secret.name), secret.custom));
     if (!secret.bind) continue;
     const { master, ...flags } = secret.bind;
     const masterArn = master === undefined ? undefined : await arnOf(client, master);

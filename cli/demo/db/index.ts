@@ -5,6 +5,7 @@ import { allBound, bindDemoSecrets } from './bind';
 import { credentialLogsIn, readVersion } from './login';
 import { mariadbDemo, removeMariadbDemo } from './mariadb';
 import { postgresDemo } from './postgres';
+import { rabbitmqDemo, removeRabbitmqDemo } from './rabbitmq';
 import { redisDemo, removeRedisDemo } from './redis';
 import type { DemoDatabase, SkippedDatabase } from './types';
 
@@ -20,8 +21,8 @@ export interface DemoDatabases {
 }
 
 /**
- * Starts (or finds) the local PostgreSQL cluster and uses the machine's MariaDB and Redis where
- * they answer. A database whose demo secrets all exist and still log in is kept as it is, so a
+ * Starts (or finds) the local PostgreSQL cluster and uses the machine's MariaDB, Redis and
+ * RabbitMQ (its management API) where they answer. A database whose demo secrets all exist and still log in is kept as it is, so a
  * second run rotates the same credentials again; otherwise its demo users are created afresh and
  * its secrets replaced.
  */
@@ -29,7 +30,8 @@ export async function prepareDemoDatabases(client: SecretsManagerClient, stage: 
   const { cluster } = await ensureLocalPostgres(progress);
   const databases = [await postgresDemo(cluster)];
   const skipped: SkippedDatabase[] = [];
-  for (const [label, open] of [['MariaDB', mariadbDemo], ['Redis', redisDemo]] as const) {
+  const optional = [['MariaDB', mariadbDemo], ['Redis', redisDemo], ['RabbitMQ', () => rabbitmqDemo(stage)]] as const;
+  for (const [label, open] of optional) {
     try {
       databases.push(await open());
     } catch (error) {
@@ -72,7 +74,7 @@ async function closeAll(databases: DemoDatabase[]): Promise<void> {
 
 /**
  * Undoes what the demo left on this machine's databases: stops and deletes the local PostgreSQL
- * cluster, and removes the demo users (and database) from MariaDB and Redis when they answer.
+ * cluster, and removes the demo users (and database) from MariaDB, Redis and RabbitMQ when they answer.
  * Returns a line per thing removed.
  */
 export async function removeDemoDatabases(): Promise<string[]> {
@@ -81,5 +83,6 @@ export async function removeDemoDatabases(): Promise<string[]> {
   if (postgres.stopped) removed.push(`stopped and deleted the local PostgreSQL cluster (port ${postgres.port})`);
   if (await removeMariadbDemo()) removed.push('removed the demo users and database from MariaDB');
   if (await removeRedisDemo()) removed.push('removed the demo users from Redis');
+  if (await removeRabbitmqDemo()) removed.push('removed the demo users from RabbitMQ');
   return removed;
 }

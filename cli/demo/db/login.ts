@@ -6,6 +6,7 @@ import { connectPostgres, postgresTarget } from '../../../shared/rotation/db/pos
 import { connectRedis, REDIS_PORT } from '../../../shared/rotation/db/redis-client';
 import { parseDbSecret, type DbSecret } from '../../../shared/rotation/db/secret';
 import { describeSecret } from '../seed';
+import { rabbitmqCredentialLogsIn } from './rabbitmq';
 
 /** A secret as the rotate function sees it: name, tags, and one version's value. */
 export interface SecretVersion {
@@ -28,6 +29,8 @@ export async function readVersion(client: SecretsManagerClient, name: string, st
  * the credential; an unreachable server or a TLS failure is thrown.
  */
 export function credentialLogsIn(version: SecretVersion): Promise<boolean> {
+  // The demo's only custom secret is its RabbitMQ user's.
+  if (version.tags['keywarden:strategy'] === 'custom') return rabbitmqCredentialLogsIn(version);
   const secret = parseDbSecret(version.value, { secretName: version.name, label: 'current' });
   const ctx = { name: version.name, tags: version.tags };
   return logsIn(() => open(ctx, secret));

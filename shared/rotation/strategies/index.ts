@@ -1,5 +1,6 @@
 import type { RotationStrategy } from '../strategy';
 import { apiKeyStrategy } from './api-key';
+import { customStrategy } from './custom-lazy';
 import { encryptionKeyringStrategy } from './encryption-keyring';
 import { iamAccessKeyStrategy } from './iam-access-key-lazy';
 import { jwtKeysetStrategy } from './jwt-keyset';
@@ -38,6 +39,7 @@ export const rotationStrategies: Readonly<Record<string, RotationStrategy>> = {
   ...generatedStrategies,
   ...databaseStrategies,
   [iamAccessKeyStrategy.name]: iamAccessKeyStrategy,
+  [customStrategy.name]: customStrategy,
 };
 
 /** The strategy registered as `name`; own keys only, so `constructor` or `__proto__` find nothing. */

@@ -1,0 +1,62 @@
+// Keeps the SDK's REST protocols out of a bundle's cold start when only a lazily imported client
+// uses them. @aws-sdk/core/protocols and @smithy/core/protocols are barrel files: each re-exports
+// every protocol, so once any chunk uses AwsRestJsonProtocol (the Lambda client, loaded by the
+// rotate function only when a custom secret rotates), esbuild counts it reachable from every entry
+// that imports the barrel (the Secrets Manager client, at init) and places it in a chunk loaded at
+// init. This plugin takes the REST protocol classes out of both barrels and gives the files that
+// import them a barrel of their own with them added back, so they are reachable only from those
+// files' chunks. Behaviour is unchanged: the same classes, from the same files.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+const awsProtocols = join(dirname(require.resolve('@aws-sdk/core/package.json')), 'dist-es', 'submodules', 'protocols');
+const smithyProtocols = join(dirname(require.resolve('@smithy/core/package.json')), 'dist-es', 'submodules', 'protocols');
+
+const SPLIT = {
+  '@aws-sdk/core/protocols': {
+    barrel: join(awsProtocols, 'index.js'),
+    moved: { AwsRestJsonProtocol: join(awsProtocols, 'json', 'AwsRestJsonProtocol.js') },
+  },
+  '@smithy/core/protocols': {
+    barrel: join(smithyProtocols, 'index.js'),
+    moved: {
+      HttpBindingProtocol: join(smithyProtocols, 'HttpBindingProtocol.js'),
+      HttpInterceptingShapeDeserializer: join(smithyProtocols, 'serde', 'HttpInterceptingShapeDeserializer.js'),
+      HttpInterceptingShapeSerializer: join(smithyProtocols, 'serde', 'HttpInterceptingShapeSerializer.js'),
+      FromStringShapeDeserializer: join(smithyProtocols, 'serde', 'FromStringShapeDeserializer.js'),
+      ToStringShapeSerializer: join(smithyProtocols, 'serde', 'ToStringShapeSerializer.js'),
+    },
+  },
+};
+
+const importsAny = (file, names) => {
+  const text = readFileSync(file, 'utf8');
+  return names.some((name) => new RegExp(`\\b${name}\\b`).test(text));
+};
+
+export const restProtocolSplit = {
+  name: 'rest-protocol-split',
+  setup(build) {
+    build.onResolve({ filter: /^@(aws-sdk|smithy)\/core\/protocols$/ }, ({ path, importer }) => {
+      const split = SPLIT[path];
+      if (!split || !importer || !importsAny(importer, Object.keys(split.moved))) return undefined;
+      return { path, namespace: 'kw-rest-protocols' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'kw-rest-protocols' }, ({ path }) => {
+      const { barrel, moved } = SPLIT[path];
+      const lines = [`export * from ${JSON.stringify(barrel)};`, ...Object.entries(moved).map(([name, file]) => `export { ${name} } from ${JSON.stringify(file)};`)];
+      return { contents: lines.join('\n'), loader: 'js', resolveDir: dirname(barrel) };
+    });
+    for (const { barrel, moved } of Object.values(SPLIT)) {
+      const escaped = barrel.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+      build.onLoad({ filter: new RegExp(`^${escaped}$`) }, () => {
+        const kept = readFileSync(barrel, 'utf8')
+          .split('\n')
+          .filter((line) => !Object.keys(moved).some((name) => new RegExp(`^export \\{ ${name} \\} from`).test(line)));
+        return { contents: kept.join('\n'), loader: 'js', resolveDir: dirname(barrel) };
+      });
+    }
+  },
+};

@@ -1,0 +1,83 @@
+import { checkCustomValue, nextUser, requireCustomBinding, type CustomBinding } from '../binding-custom';
+import { callRotator, customRotatorTimeoutMs, type CustomRotatorInvoker, type CustomRotatorRequest, type RotatorAnswer, type RotatorCredential } from '../custom-rotator';
+import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
+import { optionalStringField, readSecretDocument, secretFormatError, withOwnedFields, type ValueLabel } from './json-secret';
+import { generatePassword, passwordPolicy } from './password';
+
+/**
+ * A credential at a service only its own Lambda function (a custom rotator) can change: a
+ * message broker's, a search cluster's. keywarden generates the value (the password strategy's
+ * shape, `{"username", "password", ...}`, its policy from the same tags) and keeps everything
+ * else, the four steps, staging, the ledger, the binding; the rotator the binding names does
+ * set, test and revoke at the service (contract: docs/custom-rotator.md).
+ */
+export function customRotatorStrategy(invoker: CustomRotatorInvoker): RotationStrategy {
+  return {
+    name: 'custom',
+
+    async create(ctx) {
+      const binding = requireCustomBinding(ctx);
+      const text = await ctx.current();
+      // setSecret sends the current credential, so a value without one stops here, before a
+      // pending version exists.
+      const { username } = await credential(ctx, binding, 'current', text);
+      const current = readSecretDocument(text, ctx.name, 'current');
+      return withOwnedFields(current, { username: nextUser(binding, username), password: generatePassword(passwordPolicy(ctx)) });
+    },
+
+    async set(ctx) {
+      const binding = requireCustomBinding(ctx);
+      const pending = await credential(ctx, binding, 'pending');
+      const current = await credential(ctx, binding, 'current');
+      // The current credential goes with set: many services change a password only for a caller
+      // who proves the one it replaces, and a rotator with admin rights can still refuse to act
+      // for a secret that does not hold the user's working credential.
+      await call(ctx, binding, invoker, { action: 'set', pending, current });
+    },
+
+    async test(ctx) {
+      const binding = requireCustomBinding(ctx);
+      await call(ctx, binding, invoker, { action: 'test', pending: await credential(ctx, binding, 'pending') });
+    },
+
+    async revoke(ctx): Promise<RevokeOutcome> {
+      const binding = requireCustomBinding(ctx);
+      const current = await credential(ctx, binding, 'current');
+      const previousValue = await ctx.previous();
+      if (previousValue === undefined) return { revoked: false, detail: `secret ${ctx.name}: no previous version, nothing to revoke` };
+      const previous = await credential(ctx, binding, 'previous', previousValue);
+      // Revocation is by identity: the rotator never gets a password it would only throw away.
+      const answer = await call(ctx, binding, invoker, { action: 'revoke', previous: { username: previous.username }, current: { username: current.username } });
+      return { revoked: answer.revoked === true, detail: `secret ${ctx.name}: ${answer.detail ?? (answer.revoked ? 'revoked by the rotator' : 'the rotator revoked nothing')}` };
+    },
+  };
+}
+
+/** The strategy with the Lambda invoker, which loads its client when a custom secret first rotates. */
+export const customStrategyOnLambda: RotationStrategy = customRotatorStrategy(lazyLambdaInvoker());
+
+function lazyLambdaInvoker(): CustomRotatorInvoker {
+  let loaded: Promise<CustomRotatorInvoker> | undefined;
+  return {
+    async invoke(...args) {
+      loaded ??= import('../../aws/lambda-custom-rotator').then((module) => module.lambdaCustomRotatorInvoker());
+      loaded.catch(() => {
+        loaded = undefined;
+      });
+      return (await loaded).invoke(...args);
+    },
+  };
+}
+
+async function credential(ctx: RotationContext, binding: CustomBinding, label: ValueLabel, value?: string): Promise<RotatorCredential> {
+  const text = value ?? (label === 'pending' ? await ctx.pending() : await ctx.current());
+  const { fields } = readSecretDocument(text, ctx.name, label);
+  const username = checkCustomValue(ctx, binding, fields, label);
+  const password = optionalStringField(fields, 'password', { secretName: ctx.name, label });
+  if (password === undefined || password === '') throw secretFormatError(ctx.name, label, 'has no field "password"');
+  return { username, password };
+}
+
+function call(ctx: RotationContext, binding: CustomBinding, invoker: CustomRotatorInvoker, request: CustomRotatorRequest): Promise<RotatorAnswer> {
+  return callRotator(invoker, { secretName: ctx.name, secretArn: ctx.arn, functionArn: binding.functionArn, timeoutMs: customRotatorTimeoutMs() }, request);
+}
