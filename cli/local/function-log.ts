@@ -65,7 +65,26 @@ export function appendLine(file: string, fn: string, line: string): void {
  * anything on the reader's terminal.
  */
 export function formatLine(entry: FunctionLogLine): string {
-  return `${entry.at} ${singleLine(entry.fn).padEnd(9)} ${singleLine(redact(entry.line))}`;
+  return `${entry.at} ${singleLine(entry.fn).padEnd(9)} ${singleLine(redact(readable(entry.line)))}`;
+}
+
+/** Lambda context fields every Powertools line repeats; `--json` keeps them. */
+const CONTEXT_FIELDS = new Set(['level', 'message', 'timestamp', 'service', 'cold_start', 'function_arn', 'function_memory_size', 'function_name', 'function_request_id', 'sampling_rate', 'xray_trace_id']);
+
+/** A Powertools JSON line as `LEVEL message key=value ...`; any other line as it is. */
+function readable(line: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return line;
+  }
+  if (!parsed || typeof parsed !== 'object' || typeof (parsed as { message?: unknown }).message !== 'string') return line;
+  const record = parsed as Record<string, unknown>;
+  const rest = Object.entries(record)
+    .filter(([key]) => !CONTEXT_FIELDS.has(key))
+    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
+  return [String(record.level ?? ''), String(record.message), ...rest].filter(Boolean).join(' ');
 }
 
 /** Reads the lines from byte `offset` on, keeping those of `fn` (all when undefined). Returns the next offset. */

@@ -55,10 +55,11 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   const { values } = await createResources(pkg.template, { stackName: pkg.stackName });
   const sources = eventSourcesOf(pkg.template, options.stage);
   const note = (line: string) => appendLine(functionLogFile(), 'runner', line);
-  // The alert function reaches the Slack and PagerDuty stand-ins on loopback.
-  allowStandinEgress();
   process.env.KEYWARDEN_STAGE = options.stage;
   applyFunctionEnvironments(options.stage, values, [...new Set([...sources.mappings, ...sources.schedules].map((s) => s.functionName))]);
+  // After the functions' own variables (which allow no extra host): the alert function may also
+  // reach the Slack and PagerDuty stand-ins on loopback.
+  allowStandinEgress();
   for (const reason of sources.unsupported) note(`not played locally: ${reason}`);
 
   const pollers: QueuePoller[] = sources.mappings.map((mapping) => {
