@@ -137,7 +137,9 @@ describe('keywarden local up runs the stack as AWS would', () => {
         const { Messages } = await client(SQSClient).send(new ReceiveMessageCommand({ QueueUrl: dlq, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], WaitTimeSeconds: 1 }));
         return Messages?.find((m) => m.Body?.includes(title));
       }, 90_000);
-      expect(dead.MessageAttributes?.reason?.StringValue ?? JSON.stringify(dead.MessageAttributes)).toMatch(/undeliverable/);
+      const attributes = JSON.stringify(dead.MessageAttributes);
+      expect(attributes).toMatch(/undeliverable/);
+      expect(attributes).toMatch(/slack did not take the alert/);
       // Received exactly the alert queue's maxReceiveCount times, the last one dead-lettering it.
       const logs = (await keywarden('local', 'logs', 'alert', '-n', '1000')).stdout.split('\n').filter((line) => line.includes(`findingId=${id}`));
       expect(logs.map((line) => /receiveCount=(\d+)/.exec(line)?.[1]).filter(Boolean)).toEqual(['1', '2', '3', '4', '5']);
