@@ -60,9 +60,10 @@ export function appendLine(file: string, fn: string, line: string): void {
 
 /**
  * A kept line as a person reads it. A line can carry text an attacker wrote (a CloudTrail
- * field, a finding's title, a queue message), so it is passed through redact() and shown on one
- * line with escape sequences and control characters taken out: it can neither run nor repaint
- * anything on the reader's terminal.
+ * field, a finding's title, a queue message), so it is shown on one line with escape sequences,
+ * control and bidi characters taken out: it can neither run nor repaint anything on the reader's
+ * terminal. Secrets are kept out at the source (the functions' logger redacts what they print);
+ * redact() here is the CLI's usual last pass.
  */
 export function formatLine(entry: FunctionLogLine): string {
   return `${entry.at} ${singleLine(entry.fn).padEnd(9)} ${singleLine(redact(readable(entry.line)))}`;
