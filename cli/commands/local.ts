@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CliExit, ExitCode } from '../exit-codes';
 import { DEFAULT_LOCAL_STAGE, ensureLocalStack, exportLines, localEnv, localStackStatus, stopLocalStack } from '../local';
@@ -6,6 +7,7 @@ import { outputFor } from '../output';
 import { runDemo } from '../demo/run';
 import { removeDemoDatabases } from '../demo/db';
 import { localPostgresStatus } from '../local/postgres';
+import { functionLogFile } from '../local/function-log';
 import { queueDepths } from '../local/queue-depths';
 import { ensureRunner, runnerStatus, stopRunner } from '../local/runner-process';
 import { registerLocalRunnerCommands } from './local-runner';
@@ -69,6 +71,8 @@ export function registerLocalCommand(program: Command): void {
       const out = outputFor(command);
       const runner = await stopRunner();
       const { stopped, state } = await stopLocalStack();
+      // Its lines are about resources that are gone now.
+      rmSync(functionLogFile(), { force: true });
       const databases = await removeDemoDatabases();
       const lines = [stopped && state ? `stopped the local AWS (pid ${state.pid}, ${state.endpoint})` : 'the local AWS was not running', ...databases];
       if (runner) lines.unshift(`stopped the runner (pid ${runner.pid})`);
