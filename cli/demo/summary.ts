@@ -51,7 +51,7 @@ export function printDemoSummary(out: Output, summary: DemoSummary, env: Record<
       '  node bin/keywarden.mjs alert standins --configure  # Slack and PagerDuty stand-ins for what arrives next',
       '  node bin/keywarden.mjs rotate --local multitenant-ai-poc/tenant-1/partner-api-key',
       `  node bin/keywarden.mjs audit query --local --secret ${p.emergency.secretId}`,
-      'stop both (and remove the demo users from MariaDB and Redis) with: node bin/keywarden.mjs local down',
+      'stop them (and remove the demo users from MariaDB and Redis) with: node bin/keywarden.mjs local down',
     ],
     { event: 'demo', ...summary, databases: databasesJson(summary.databases), broken },
   );
@@ -83,7 +83,8 @@ function stalenessLines(staleness: DemoStaleness, slackMessages: readonly string
   const { overall, findings } = staleness.scan;
   const again = findings.alreadySentToday > 0 ? `, ${findings.alreadySentToday} already sent today by an earlier run` : '';
   return [
-    `staleness as of ${staleness.asOf}: ${overall.secrets} secrets, ${overall.stale} stale, ${overall.dueSoon} due soon, ${overall.unused} unused; ` +
+    `staleness as of ${staleness.asOf}: ${overall.secrets} secrets, ${overall.stale} stale, ${overall.dueSoon} due soon, ${overall.unused} unused, ` +
+      `${overall.rotationFailing} with a scheduled rotation overdue (nothing rotates them in the months skipped); ` +
       `findings ${findings.opened} opened, ${findings.repeated} repeated${again} (stale to Slack, and PagerDuty when twice over; unused to the SNS topic only)`,
     ...staleFindingMessages(slackMessages)
       .slice(0, 3)
