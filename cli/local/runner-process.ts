@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KeywardenError } from '../../shared/errors';
 import { tail } from './exec';
 import { processAlive } from './lock';
-import { localDir, PROJECT_ROOT } from './paths';
+import { localDir, PACKAGED_TEMPLATE, PROJECT_ROOT } from './paths';
 
 /**
  * The runner's process: `keywarden local up` starts it detached (`keywarden local run`, which
@@ -56,12 +56,13 @@ export function runnerStatus(): { running: boolean; state?: RunnerState } {
 }
 
 /**
- * Starts the runner for `stage` unless one runs for it with the same settings already (one for
- * another stage or other settings is stopped first). Waits until it has recorded itself.
+ * Starts the runner for `stage` unless one runs for it with the same settings and code already
+ * (one for another stage, with other settings, or older than a bundle or the packaged template,
+ * as a deployment replaces a function's code, is stopped first). Waits until it has recorded itself.
  */
 export async function ensureRunner(stage: string, retryAfterSeconds?: number): Promise<{ state: RunnerState; started: boolean }> {
   const { running, state } = runnerStatus();
-  if (running && state && state.stage === stage && state.retryAfterSeconds === retryAfterSeconds) return { state, started: false };
+  if (running && state && state.stage === stage && state.retryAfterSeconds === retryAfterSeconds && !codeChangedSince(state.startedAt)) return { state, started: false };
   await stopRunner();
   mkdirSync(localDir(), { recursive: true });
   const log = openSync(runnerLogFile(), 'a');
@@ -80,6 +81,14 @@ export async function ensureRunner(stage: string, retryAfterSeconds?: number): P
   }
   if (exited === undefined) child.kill('SIGKILL');
   throw new KeywardenError(`the runner (event source mappings and schedules) did not start; its log (${runnerLogFile()}):\n${logTail()}`);
+}
+
+/** Whether a built bundle or the packaged template is newer than `startedAt`. */
+function codeChangedSince(startedAt: string): boolean {
+  const since = Date.parse(startedAt);
+  const functionsDir = join(PROJECT_ROOT, 'dist', 'functions');
+  const files = [PACKAGED_TEMPLATE, ...(existsSync(functionsDir) ? readdirSync(functionsDir).map((name) => join(functionsDir, name, 'index.mjs')) : [])];
+  return files.some((file) => existsSync(file) && statSync(file).mtimeMs > since);
 }
 
 /** Stops the recorded runner (SIGTERM: it finishes the batch under way), if it runs. */
