@@ -96,11 +96,15 @@ afterAll(async () => {
 }, 120_000);
 
 describe('keywarden local up runs the stack as AWS would', () => {
-  it('listens only on loopback: moto and nothing else of the runner', async () => {
+  it('attack: nothing of the local AWS listens beyond 127.0.0.1 (moto on loopback, the runner on no port)', async () => {
     expect(new URL(endpoint).hostname).toBe('127.0.0.1');
+    const moto = JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8')) as { pid: number; port: number };
+    const motoSockets = listeningSocketsOf(moto.pid);
+    // /proc/net/tcp writes 127.0.0.1 as 0100007F, ports in hex.
+    expect(motoSockets).toContain(`0100007F:${moto.port.toString(16).toUpperCase().padStart(4, '0')}`);
+    expect(motoSockets.every((address) => address.startsWith('0100007F:'))).toBe(true);
     const runner = JSON.parse(readFileSync(join(stateDir, 'runner.json'), 'utf8')) as { pid: number };
-    const sockets = listeningSocketsOf(runner.pid);
-    expect(sockets).toEqual([]);
+    expect(listeningSocketsOf(runner.pid)).toEqual([]);
   });
 
   it('a finding put on the keywarden bus reaches the Slack and PagerDuty stand-ins with no other command', { timeout: 90_000 }, async () => {
