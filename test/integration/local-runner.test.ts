@@ -9,6 +9,7 @@ import { GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand, SQSClien
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { putChannelConfig } from '../../cli/commands/alert';
 import { putCloudTrail } from '../../cli/local/cloudtrail';
+import { STRATUS_DIR } from '../../cli/demo/traffic';
 import { startPagerDutyStandin, startSlackStandin, type PagerDutyStandin, type SlackStandin } from '../../cli/standins';
 import { runKeywardenTimed, type TimedRun } from '../support/exit-timing';
 
@@ -207,6 +208,10 @@ describe('keywarden local up runs the stack as AWS would', () => {
       ['audit', 'query', '--local', '--secret', SECRET, '--since', '7d'],
       ['audit', 'query', '--local', '--principal', 'arn:aws:iam::123456789012:role/multitenant-ai-poc-tenant-1-role', '--since', '24h'],
       ['alert', 'send', '--local', 'events/alert/finding-audit.json'],
+      // The README replays a Stratus Red Team log from the datasets beside the repository, when they are there.
+      ...(existsSync(join(STRATUS_DIR, 'aws.credential-access.secretsmanager-retrieve-secrets.json'))
+        ? [['--json', 'audit', 'replay', '--local', join(STRATUS_DIR, 'aws.credential-access.secretsmanager-retrieve-secrets.json')]]
+        : []),
       ['stale', '--local'],
       ['stale', '--local', '--as-of', '2027-01-31'],
       ['report', '--local', '--format', 'html', '--out', out],
