@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CliExit, ExitCode } from '../exit-codes';
 import { DEFAULT_LOCAL_STAGE, ensureLocalStack, exportLines, localEnv, localStackStatus, stopLocalStack } from '../local';
@@ -6,6 +7,10 @@ import { outputFor } from '../output';
 import { runDemo } from '../demo/run';
 import { removeDemoDatabases } from '../demo/db';
 import { localPostgresStatus } from '../local/postgres';
+import { functionLogFile } from '../local/function-log';
+import { queueDepths } from '../local/queue-depths';
+import { ensureRunner, runnerStatus, stopRunner } from '../local/runner-process';
+import { registerLocalRunnerCommands } from './local-runner';
 
 /**
  * `keywarden local up|down|status|env`: the local AWS (moto) that the CLI and the tests share,
@@ -19,15 +24,18 @@ export function registerLocalCommand(program: Command): void {
 
   local
     .command('up')
-    .description('start the local AWS if needed, package the template if stale, create its resources')
+    .description('start the local AWS if needed, package the template if stale, create its resources, run its event source mappings and schedules in the background')
     .option('--stage <stage>', 'serverless stage to package and create', DEFAULT_LOCAL_STAGE)
-    .action(async (options: { stage: string }, command: Command) => {
+    .option('--retry-after <seconds>', "seconds before a failed message comes back (default: the queue's visibility timeout, as in AWS)", parseRetryAfter)
+    .action(async (options: { stage: string; retryAfter?: number }, command: Command) => {
       const out = outputFor(command);
       const stack = await ensureLocalStack({
         stage: options.stage,
         onProgress: (message) => out.progress(message),
         onSkip: (skipped) => out.debug(`skipped ${skipped.logicalId} (${skipped.type}): ${skipped.reason}`),
       });
+      out.progress('starting the runner (event source mappings and schedules)');
+      const runner = await ensureRunner(options.stage, options.retryAfter);
       const { created, skipped } = stack.resources;
       const skippedTypes = [...new Set(skipped.map((s) => s.type.split('::')[1]))].sort();
       out.result(
@@ -36,6 +44,7 @@ export function registerLocalCommand(program: Command): void {
           `${created.length} resource(s) of ${options.stage} created or already there:`,
           ...created.map((r) => `  ${r.type.padEnd(28)} ${r.name}  (${r.logicalId})`),
           ...(skipped.length ? [`skipped ${skipped.length} with no local counterpart (${skippedTypes.join(', ')}); --verbose lists them`] : []),
+          `runner ${runner.started ? 'started' : 'already running'} (pid ${runner.state.pid}): the queues feed their functions and the schedules fire; \`keywarden local logs -f\` follows them`,
           'point AWS tools at it with:',
           ...exportLines(stack.env),
         ],
@@ -49,6 +58,7 @@ export function registerLocalCommand(program: Command): void {
           packaged: stack.packaged,
           created,
           skipped,
+          runner: runner.state,
           env: stack.env,
         },
       );
@@ -59,14 +69,20 @@ export function registerLocalCommand(program: Command): void {
     .description('stop the local AWS and the demo\'s PostgreSQL cluster, remove the demo users from MariaDB, Redis and RabbitMQ')
     .action(async (_options: unknown, command: Command) => {
       const out = outputFor(command);
+      const runner = await stopRunner();
       const { stopped, state } = await stopLocalStack();
+      // Its lines are about resources that are gone now.
+      rmSync(functionLogFile(), { force: true });
       const databases = await removeDemoDatabases();
-      out.result([stopped && state ? `stopped the local AWS (pid ${state.pid}, ${state.endpoint})` : 'the local AWS was not running', ...databases], {
+      const lines = [stopped && state ? `stopped the local AWS (pid ${state.pid}, ${state.endpoint})` : 'the local AWS was not running', ...databases];
+      if (runner) lines.unshift(`stopped the runner (pid ${runner.pid})`);
+      out.result(lines, {
         event: 'down',
         stopped,
         pid: state?.pid,
         endpoint: state?.endpoint,
         databases,
+        runnerPid: runner?.pid,
       });
     });
 
@@ -82,16 +98,35 @@ export function registerLocalCommand(program: Command): void {
         process.exitCode = ExitCode.NotFound;
         return;
       }
+      const runner = runnerStatus();
+      const queues = await queueDepths();
       out.result(
         [
           `running at ${state.endpoint} (pid ${state.pid}, stage ${state.stage ?? 'none yet'}, since ${state.startedAt})`,
+          runner.running && runner.state
+            ? `runner: pid ${runner.state.pid}, stage ${runner.state.stage}, since ${runner.state.startedAt}${runner.state.retryAfterSeconds !== undefined ? `, failed messages back after ${runner.state.retryAfterSeconds} s` : ''}`
+            : 'runner: not running (the queues are not consumed; `keywarden local up` starts it)',
+          'queues (waiting / in flight):',
+          ...queues.map((q) => `  ${q.name.padEnd(36)} ${String(q.visible).padStart(5)} / ${String(q.inFlight).padEnd(5)}${q.deadLetterQueue ? ' dead-letter queue' : ''}`),
           `resources: ${Object.entries(counts ?? {})
             .map(([kind, n]) => `${n} ${kind}`)
             .join(', ')}`,
           `log: ${state.logFile}`,
           postgres.running ? `the demo's PostgreSQL cluster: running on 127.0.0.1:${postgres.port}` : "the demo's PostgreSQL cluster: not running",
         ],
-        { running: true, endpoint: state.endpoint, pid: state.pid, port: state.port, stage: state.stage, startedAt: state.startedAt, counts, logFile: state.logFile, postgres },
+        {
+          running: true,
+          endpoint: state.endpoint,
+          pid: state.pid,
+          port: state.port,
+          stage: state.stage,
+          startedAt: state.startedAt,
+          counts,
+          logFile: state.logFile,
+          postgres,
+          runner: runner.running ? runner.state : undefined,
+          queues,
+        },
       );
     });
 
@@ -103,6 +138,8 @@ export function registerLocalCommand(program: Command): void {
       await runDemo(outputFor(command), options);
     });
 
+  registerLocalRunnerCommands(local);
+
   local
     .command('env')
     .description('print `export` lines that point AWS tools at the local AWS (eval "$(keywarden local env)")')
@@ -113,4 +150,10 @@ export function registerLocalCommand(program: Command): void {
       const env = localEnv(state.endpoint);
       out.result(exportLines(env), env);
     });
+}
+
+function parseRetryAfter(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 43_200) throw new CliExit(ExitCode.Usage, `--retry-after: a whole number of seconds from 0 to 43200, not ${value}`);
+  return n;
 }

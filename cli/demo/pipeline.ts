@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventBridge, secretsManager, sqs } from '../../shared/aws/clients';
 import { buildComplianceReport } from '../../shared/staleness/report';
@@ -13,6 +13,7 @@ import { loadInventory } from '../staleness-inventory';
 import { allowStandinEgress, startPagerDutyStandin, startSlackStandin } from '../standins';
 import { putCloudTrail } from '../local/cloudtrail';
 import type { DemoEmergency } from './emergency';
+import { demoStalenessAsOf, DEMO_LOOK_AHEAD_DAYS, runDemoStalenessScan, type DemoStaleness } from './staleness';
 import { ordinaryReads, stratusRecords } from './traffic';
 
 /** What the pipeline part of the demo saw, for the summary. */
@@ -27,6 +28,7 @@ export interface PipelineSummary {
   pagerDutyEvents: string[];
   reportFile: string;
   complianceScore: number;
+  staleness: DemoStaleness;
 }
 
 /**
@@ -64,16 +66,15 @@ export async function runPipeline(
     out.progress(`emergency rotation of ${leak.secretId}: it "leaked"`);
     const emergency = await leak.rotate();
 
-    out.progress('running the staleness scan');
-    const scheduled = JSON.parse(readFileSync(join(PROJECT_ROOT, 'events', 'staleness-scheduled.json'), 'utf8'));
-    await invokeBundle('staleness', scheduled, { timeoutMs: 300_000 });
+    const asOf = demoStalenessAsOf(new Date());
+    out.progress(`running the staleness scan as of ${asOf.toISOString().slice(0, 10)}, ${DEMO_LOOK_AHEAD_DAYS} days ahead (the local AWS cannot age secrets, so the scan looks ahead)`);
+    const scan = await runDemoStalenessScan(asOf);
 
     out.progress('delivering findings to the Slack and PagerDuty stand-ins (Slack is paced at one message a second)');
     const alerts = await drain(values, 'AlertQueue', 'alert');
 
     const inventory = await loadInventory({ local: true });
-    const asOf = new Date();
-    const report = buildComplianceReport(inventory.assess(asOf), { asOf, source: inventory.source, title: 'keywarden demo compliance report' });
+    const report = buildComplianceReport(inventory.assess(asOf), { asOf, source: inventory.source, title: `keywarden demo compliance report, ${DEMO_LOOK_AHEAD_DAYS} days ahead` });
     const reportFile = join(PROJECT_ROOT, 'reports', 'compliance.html');
     mkdirSync(join(PROJECT_ROOT, 'reports'), { recursive: true });
     writeFileSync(reportFile, renderHtml(report));
@@ -87,6 +88,7 @@ export async function runPipeline(
       pagerDutyEvents: pagerduty.events.map((e) => `${String(e.event_action)} ${String((e.payload as { summary?: string } | undefined)?.summary ?? e.dedup_key ?? '')}`),
       reportFile,
       complianceScore: report.totals.complianceScore,
+      staleness: { asOf: asOf.toISOString().slice(0, 10), scan, report: report.totals },
     };
   } finally {
     await Promise.all([slack.close(), pagerduty.close()]);

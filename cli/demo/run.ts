@@ -6,6 +6,7 @@ import { rotateSecretStarter } from '../../shared/aws/rotation-requests';
 import { playRotation, type RotationEvent, type RotationReport } from '../../shared/rotation/driver';
 import { invokeBundle } from '../bundles';
 import { ensureLocalStack } from '../local';
+import { ensureRunner, stopRunner } from '../local/runner-process';
 import type { Output } from '../output';
 import { prepareDemoDatabases, type DemoDatabases } from './db';
 import { credentialLogsIn, readVersion } from './db/login';
@@ -31,6 +32,9 @@ export const DEMO_LEAKED_SECRET = POSTGRES_SECRETS.alternating;
  */
 export async function runDemo(out: Output, options: { stage: string }): Promise<DemoSummary> {
   const stack = await ensureLocalStack({ stage: options.stage, onProgress: (m) => out.progress(m) });
+  // The demo drains the queues itself, step by step, so it can tell what each step did; the
+  // runner of an earlier `local up` would take messages from under it. It runs again afterwards.
+  if (await stopRunner()) out.progress('paused the runner of `local up` while the demo runs');
   const client = secretsManager();
   const created = await seedGeneratedSecrets(client, options.stage, out);
   const databases = await prepareDemoDatabases(client, options.stage, (m) => out.progress(m));
@@ -46,6 +50,8 @@ export async function runDemo(out: Output, options: { stage: string }): Promise<
     const leak = { secretId: DEMO_LEAKED_SECRET, rotate: () => runDemoEmergency(client, options.stage, DEMO_LEAKED_SECRET) };
     const pipeline = await runPipeline(out, options.stage, stack.resources.values, names, leak);
     const summary: DemoSummary = { endpoint: stack.endpoint, created: [...created, ...databases.seeded], rotations, databases, pipeline };
+    out.progress('starting the runner: from now on the queues feed their functions and the staleness scan runs hourly, as in AWS');
+    await ensureRunner(options.stage);
     printDemoSummary(out, summary, stack.env);
     return summary;
   } finally {

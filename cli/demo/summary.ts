@@ -4,6 +4,7 @@ import type { Output } from '../output';
 import type { DemoDatabases } from './db';
 import type { DemoEmergency } from './emergency';
 import type { PipelineSummary } from './pipeline';
+import { brokenStalenessPromises, staleFindingMessages, type DemoStaleness } from './staleness';
 
 /** One rotation the demo ran, and for a database credential what the database said after. */
 export interface DemoRotation {
@@ -39,14 +40,18 @@ export function printDemoSummary(out: Output, summary: DemoSummary, env: Record<
       `alerts: ${p.alertsDelivered} finding(s) through the alert queue; Slack stand-in got ${p.slackMessages.length} message(s), PagerDuty stand-in ${p.pagerDutyEvents.length} event(s):`,
       ...p.slackMessages.map((m) => `  slack      ${m.slice(0, 140)}`),
       ...p.pagerDutyEvents.map((e) => `  pagerduty  ${e.slice(0, 140)}`),
-      `compliance report: ${p.reportFile} (score ${p.complianceScore.toFixed(1)}%)`,
+      ...stalenessLines(p.staleness, p.slackMessages),
+      `compliance report: ${p.reportFile} (as of ${p.staleness.asOf}; score ${p.complianceScore.toFixed(1)}%)`,
       broken.length === 0 ? 'every check of the demo held' : `FAILED checks:\n${broken.map((line) => `  ${line}`).join('\n')}`,
       '',
-      `the local AWS is still running at ${summary.endpoint}, and the PostgreSQL cluster beside it; to look around:`,
+      `the local AWS is still running at ${summary.endpoint}, with the runner that feeds the queues to their functions, and the PostgreSQL cluster beside it; to look around:`,
       ...exportLines(env).map((line) => `  ${line}`),
+      '  node bin/keywarden.mjs local status                # queue depths, DLQs',
+      '  node bin/keywarden.mjs local logs -f               # the functions\' log lines',
+      '  node bin/keywarden.mjs alert standins --configure  # Slack and PagerDuty stand-ins for what arrives next',
       '  node bin/keywarden.mjs rotate --local multitenant-ai-poc/tenant-1/partner-api-key',
       `  node bin/keywarden.mjs audit query --local --secret ${p.emergency.secretId}`,
-      'stop both (and remove the demo users from MariaDB, Redis and RabbitMQ) with: node bin/keywarden.mjs local down',
+      'stop them (and remove the demo users from MariaDB, Redis and RabbitMQ) with: node bin/keywarden.mjs local down',
     ],
     { event: 'demo', ...summary, databases: databasesJson(summary.databases), broken },
   );
@@ -70,7 +75,21 @@ function brokenPromises(summary: DemoSummary): string[] {
   const title = `Emergency rotation of ${emergency.secretId}`;
   if (!slackMessages.some((m) => m.includes(title))) broken.push('the emergency finding did not reach the Slack stand-in');
   if (!pagerDutyEvents.some((e) => e.includes(title))) broken.push('the emergency finding did not reach the PagerDuty stand-in');
+  broken.push(...brokenStalenessPromises(summary.pipeline.staleness, slackMessages));
   return broken;
+}
+
+function stalenessLines(staleness: DemoStaleness, slackMessages: readonly string[]): string[] {
+  const { overall, findings } = staleness.scan;
+  const again = findings.alreadySentToday > 0 ? `, ${findings.alreadySentToday} already sent today by an earlier run` : '';
+  return [
+    `staleness as of ${staleness.asOf}: ${overall.secrets} secrets, ${overall.stale} stale, ${overall.dueSoon} due soon, ${overall.unused} unused, ` +
+      `${overall.rotationFailing} with a scheduled rotation overdue (nothing rotates them in the months skipped); ` +
+      `findings ${findings.opened} opened, ${findings.repeated} repeated${again} (stale to Slack, and PagerDuty when twice over; unused to the SNS topic only)`,
+    ...staleFindingMessages(slackMessages)
+      .slice(0, 3)
+      .map((m) => `  stale      ${m.slice(0, 140)}`),
+  ];
 }
 
 function rotationSucceeded(rotation: DemoRotation): boolean {

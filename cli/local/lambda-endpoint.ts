@@ -23,13 +23,22 @@ export async function startLambdaEndpoint(stage: string): Promise<LambdaEndpoint
   const server: Server = createServer((request, response) => {
     void answer(request, response, stage);
   });
+  // It serves this process's own calls; it must not keep a finished command alive. The listening
+  // socket and each accepted connection are unref'd: a kept-alive connection the SDK's agent
+  // holds open between invocations otherwise keeps the process up until the server's
+  // keep-alive timeout closes it (6 to 10 s after `emergency --local` had printed its report).
+  // A connection with a request under way still holds the process through the caller's side.
+  server.on('connection', (socket) => socket.unref());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  // It serves this process's own calls; it must not keep a finished command alive.
   server.unref();
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 

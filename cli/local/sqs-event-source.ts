@@ -14,9 +14,9 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
  * throws) visible again for another receive. The queue's own redrive policy moves a message to
  * its dead-letter queue after maxReceiveCount receives, as in AWS.
  *
- * One deliberate difference: Lambda leaves a failed message invisible for the queue's
- * visibility timeout (minutes); locally it is visible again after `retryDelaySeconds`
- * (default 0), so a test of redelivery does not wait minutes for it.
+ * The demo and the tests drain with `retryDelaySeconds` 0 (a failed message is visible again at
+ * once, so a test of redelivery does not wait minutes); `keywarden local up`'s runner passes
+ * `'queue'`, leaving it invisible for the queue's visibility timeout, as Lambda does.
  */
 
 /** Options for {@link drainQueue} and {@link startQueuePoller}. */
@@ -27,12 +27,25 @@ export interface SqsEventSourceOptions {
   queueArn?: string;
   /** The function: a built bundle's handler, say. */
   invoke: (event: SQSEvent) => Promise<unknown>;
-  /** Messages per batch, 1 to 10. Default 10. */
+  /** Messages per invocation. Default 10; above 10 the batch is gathered from several receives. */
   batchSize?: number;
-  /** Seconds a failed message stays invisible before it can be received again. Default 0. */
-  retryDelaySeconds?: number;
-  /** Visibility timeout while the function runs. Default 120 s. */
-  visibilityTimeoutSeconds?: number;
+  /** Seconds to keep gathering a batch once its first message is in (Lambda's MaximumBatchingWindowInSeconds). Default 0. */
+  batchingWindowSeconds?: number;
+  /**
+   * Seconds a failed message stays invisible before it can be received again. Default 0;
+   * `'queue'` leaves it invisible for the rest of the queue's own visibility timeout, as Lambda does.
+   */
+  retryDelaySeconds?: number | 'queue';
+  /** Visibility timeout while the function runs. Default 120 s; `'queue'` uses the queue's own. */
+  visibilityTimeoutSeconds?: number | 'queue';
+  /**
+   * Whether the function's `batchItemFailures` count (the mapping's FunctionResponseTypes has
+   * ReportBatchItemFailures). Default true; false ignores the response, as Lambda does then
+   * (only a thrown error retries, and it retries the whole batch).
+   */
+  reportBatchItemFailures?: boolean;
+  /** Each receive, before the function is invoked (the local runner logs it). */
+  onBatch?: (messages: readonly Message[]) => void;
 }
 
 /** What a drain did. */
@@ -90,25 +103,16 @@ export function startQueuePoller(options: SqsEventSourceOptions & { waitSeconds?
 
 /** One receive and its invocation; false when the receive returned nothing. */
 async function pollOnce(options: SqsEventSourceOptions, waitSeconds: number, report: DrainReport): Promise<boolean> {
-  const received = await options.client.send(
-    new ReceiveMessageCommand({
-      QueueUrl: options.queueUrl,
-      MaxNumberOfMessages: options.batchSize ?? 10,
-      WaitTimeSeconds: waitSeconds,
-      VisibilityTimeout: options.visibilityTimeoutSeconds ?? 120,
-      MessageSystemAttributeNames: ['All'],
-      MessageAttributeNames: ['All'],
-    }),
-  );
-  const messages = received.Messages ?? [];
+  const messages = await receiveBatch(options, waitSeconds);
   if (messages.length === 0) return false;
+  options.onBatch?.(messages);
   report.batches += 1;
   report.received += messages.length;
   const event: SQSEvent = { Records: messages.map((m) => toRecord(m, options)) };
   let failed: Set<string>;
   try {
     const response = (await options.invoke(event)) as SQSBatchResponse | undefined;
-    failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+    failed = options.reportBatchItemFailures === false ? new Set() : new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
   } catch {
     report.errors += 1;
     failed = new Set(messages.map((m) => m.MessageId!));
@@ -120,17 +124,51 @@ async function pollOnce(options: SqsEventSourceOptions, waitSeconds: number, rep
       new DeleteMessageBatchCommand({ QueueUrl: options.queueUrl, Entries: succeeded.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }),
     );
   }
-  if (retry.length > 0) {
+  const retryDelay = options.retryDelaySeconds ?? 0;
+  if (retry.length > 0 && retryDelay !== 'queue') {
     await options.client.send(
       new ChangeMessageVisibilityBatchCommand({
         QueueUrl: options.queueUrl,
-        Entries: retry.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: options.retryDelaySeconds ?? 0 })),
+        Entries: retry.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: retryDelay })),
       }),
     );
   }
   report.deleted += succeeded.length;
   report.retried += retry.length;
   return true;
+}
+
+/**
+ * One batch as Lambda gathers it: a first receive (long-polling `waitSeconds`), then, while the
+ * batch is short of `batchSize` and the batching window is open, more receives.
+ */
+async function receiveBatch(options: SqsEventSourceOptions, waitSeconds: number): Promise<Message[]> {
+  const batchSize = options.batchSize ?? 10;
+  const messages = await receive(options, Math.min(10, batchSize), waitSeconds);
+  if (messages.length === 0) return messages;
+  const windowEnds = Date.now() + (options.batchingWindowSeconds ?? 0) * 1000;
+  while (messages.length < batchSize) {
+    const left = windowEnds - Date.now();
+    const more = await receive(options, Math.min(10, batchSize - messages.length), left > 0 ? Math.min(20, Math.ceil(left / 1000)) : 0);
+    messages.push(...more);
+    if (more.length === 0 && Date.now() >= windowEnds) break;
+  }
+  return messages;
+}
+
+async function receive(options: SqsEventSourceOptions, max: number, waitSeconds: number): Promise<Message[]> {
+  const visibility = options.visibilityTimeoutSeconds ?? 120;
+  const received = await options.client.send(
+    new ReceiveMessageCommand({
+      QueueUrl: options.queueUrl,
+      MaxNumberOfMessages: max,
+      WaitTimeSeconds: waitSeconds,
+      ...(visibility !== 'queue' && { VisibilityTimeout: visibility }),
+      MessageSystemAttributeNames: ['All'],
+      MessageAttributeNames: ['All'],
+    }),
+  );
+  return received.Messages ?? [];
 }
 
 function toRecord(message: Message, options: SqsEventSourceOptions): SQSRecord {
