@@ -28,6 +28,8 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 120_000,
           maxWorkers: integrationWorkers(),
+          // Projects with their own maxWorkers run as groups of their own: unit first, then this.
+          sequence: { groupOrder: 1 },
         },
       },
     ],

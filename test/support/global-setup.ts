@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { SDK_NODE_WARNING_OFF, localEnv } from '../../cli/local/env';
@@ -26,12 +26,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const logFiles = Array.from({ length: workers }, (_, i) => join(KEYWARDEN_DIR, 'test', `moto-${process.pid}-${i + 1}.log`));
   const servers = await Promise.all(logFiles.map((logFile) => startServer({ python: venv.python, logFile, detached: false })));
   const stopAll = () => Promise.all(servers.map((server) => stopServer(server.pid)));
+  const claimDir = mkdtempSync(join(KEYWARDEN_DIR, 'test', 'claims-'));
   try {
     const env = localEnv(servers[0]!.endpoint);
     // Test workers start after this and inherit it; integration-setup.ts points each at its own.
     Object.assign(process.env, env);
     const pkg = await packageTemplate(TEST_STAGE, { env: { ...env, ...SDK_NODE_WARNING_OFF }, onProgress: note });
     project.provide('awsEndpoints', servers.map((server) => server.endpoint));
+    project.provide('awsClaimDir', claimDir);
     project.provide('awsTemplatePath', pkg.path);
     project.provide('awsStackName', pkg.stackName);
   } catch (error) {
@@ -42,5 +44,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     await stopAll();
     for (const logFile of logFiles) rmSync(logFile, { force: true });
+    rmSync(claimDir, { recursive: true, force: true });
   };
 }

@@ -1,3 +1,5 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { inject } from 'vitest';
 import { resetClients } from '../../shared/aws/clients';
 import { localEnv } from '../../cli/local/env';
@@ -12,13 +14,52 @@ import { loadPackagedTemplate, type CfnTemplate } from '../../cli/local/template
  */
 
 /**
- * `http://127.0.0.1:<port>` of this worker's moto: global-setup.ts starts one per worker, so a
- * file never shares its moto with a file running at the same time.
+ * `http://127.0.0.1:<port>` of this worker's moto: global-setup.ts starts one per worker, and a
+ * test file's process claims one no living process holds (vitest's VITEST_POOL_ID is not unique
+ * across concurrent files when the projects run as groups), so a file never shares its moto with
+ * a file running at the same time.
  */
 export function localAwsEndpoint(): string {
-  const endpoints = inject('awsEndpoints');
-  const worker = Number(process.env.VITEST_POOL_ID ?? '1');
-  return endpoints[(worker - 1) % endpoints.length]!;
+  claimed ??= claimEndpoint(inject('awsEndpoints'), inject('awsClaimDir'));
+  return claimed;
+}
+
+let claimed: string | undefined;
+
+function claimEndpoint(endpoints: string[], dir: string): string {
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    for (const [index, endpoint] of endpoints.entries()) {
+      if (tryClaim(join(dir, `moto-${index}.claim`))) return endpoint;
+    }
+    if (Date.now() > deadline) throw new Error(`no free local AWS among ${endpoints.length} after 5 minutes (claims in ${dir})`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+  }
+}
+
+/** Takes the claim file for this process, or a dead process's; false while a living one holds it. */
+function tryClaim(file: string): boolean {
+  try {
+    writeFileSync(file, String(process.pid), { flag: 'wx' });
+    process.once('exit', () => rmSync(file, { force: true }));
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  const holder = Number(readFileSync(file, 'utf8'));
+  if (holder === process.pid) return true;
+  if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) return false;
+  rmSync(file, { force: true });
+  return tryClaim(file);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** The variables that point an AWS tool (a child process, say) at this worker's moto. */
