@@ -1,5 +1,6 @@
-// Keeps the SDK's REST protocols out of a bundle's cold start when only a lazily imported client
-// uses them. @aws-sdk/core/protocols and @smithy/core/protocols are barrel files: each re-exports
+// Keeps the SDK's REST, query and XML protocols out of a bundle's cold start when only a lazily
+// imported client uses them (the Lambda client: REST JSON; the IAM and STS clients of the
+// iam-access-key strategy: query, with the XML parser). @aws-sdk/core/protocols and @smithy/core/protocols are barrel files: each re-exports
 // every protocol, so once any chunk uses AwsRestJsonProtocol (the Lambda client, loaded by the
 // rotate function only when a custom secret rotates), esbuild counts it reachable from every entry
 // that imports the barrel (the Secrets Manager client, at init) and places it in a chunk loaded at
@@ -17,7 +18,19 @@ const smithyProtocols = join(dirname(require.resolve('@smithy/core/package.json'
 const SPLIT = {
   '@aws-sdk/core/protocols': {
     barrel: join(awsProtocols, 'index.js'),
-    moved: { AwsRestJsonProtocol: join(awsProtocols, 'json', 'AwsRestJsonProtocol.js') },
+    moved: {
+      AwsRestJsonProtocol: join(awsProtocols, 'json', 'AwsRestJsonProtocol.js'),
+      AwsQueryProtocol: join(awsProtocols, 'query', 'AwsQueryProtocol.js'),
+      AwsEc2QueryProtocol: join(awsProtocols, 'query', 'AwsEc2QueryProtocol.js'),
+      QueryShapeSerializer: join(awsProtocols, 'query', 'QueryShapeSerializer.js'),
+      AwsRestXmlProtocol: join(awsProtocols, 'xml', 'AwsRestXmlProtocol.js'),
+      XmlCodec: join(awsProtocols, 'xml', 'XmlCodec.js'),
+      XmlShapeDeserializer: join(awsProtocols, 'xml', 'XmlShapeDeserializer.js'),
+      XmlShapeSerializer: join(awsProtocols, 'xml', 'XmlShapeSerializer.js'),
+      parseXmlBody: join(awsProtocols, 'xml', 'parseXmlBody.js'),
+      parseXmlErrorBody: join(awsProtocols, 'xml', 'parseXmlBody.js'),
+      loadRestXmlErrorCode: join(awsProtocols, 'xml', 'parseXmlBody.js'),
+    },
   },
   '@smithy/core/protocols': {
     barrel: join(smithyProtocols, 'index.js'),
@@ -52,9 +65,13 @@ export const restProtocolSplit = {
     for (const { barrel, moved } of Object.values(SPLIT)) {
       const escaped = barrel.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
       build.onLoad({ filter: new RegExp(`^${escaped}$`) }, () => {
+        // A line goes when every name it exports is moved (one line exports three XML helpers).
         const kept = readFileSync(barrel, 'utf8')
           .split('\n')
-          .filter((line) => !Object.keys(moved).some((name) => new RegExp(`^export \\{ ${name} \\} from`).test(line)));
+          .filter((line) => {
+            const names = /^export \{ ([^}]+) \} from/.exec(line)?.[1].split(',').map((name) => name.trim()).filter(Boolean);
+            return !names || !names.every((name) => name in moved);
+          });
         return { contents: kept.join('\n'), loader: 'js', resolveDir: dirname(barrel) };
       });
     }
