@@ -13,6 +13,14 @@ export const MAX_NETWORKS = 64;
 export const MAX_CLIENTS = 32;
 /** Batch patterns learned per principal: an attacker asking a thousand questions must not grow the item toward DynamoDB's 400 KB. */
 export const MAX_PATTERNS = 64;
+/** Secrets learned as what a principal's scheduled batch calls return (hashed). */
+export const MAX_SCHEDULED_SECRETS = 256;
+/** How long after a batch call CloudTrail's per-secret GetSecretValue records of it may come. */
+const BATCH_READS_WITHIN_MS = 60_000;
+
+function followsWithin(readMs: number, callMs: number): boolean {
+  return readMs >= callMs && readMs - callMs <= BATCH_READS_WITHIN_MS;
+}
 const HOUR_MS = 3_600_000;
 /** Calls that read secret metadata one secret at a time: what an enumeration sweep is made of. */
 export const METADATA_READS: ReadonlySet<string> = new Set(['DescribeSecret', 'GetResourcePolicy', 'ListSecretVersionIds']);
@@ -27,6 +35,13 @@ export interface PrincipalHabits {
   readonly largestSweep: number | undefined;
   /** Whether the principal is named known automation and was first seen less than the learning period ago. */
   inOwnLearning(record: AuditRecord): boolean;
+  /**
+   * Whether the record is a GetSecretValue of a secret the principal's scheduled batch calls return:
+   * a secret read in the minute after such a call (an established pattern, or any batch call while
+   * the trail is learning) in an earlier batch, or, while the trail is learning, in this one.
+   * CloudTrail writes such a per-secret record for every secret a batch call returns.
+   */
+  isScheduledRead(record: AuditRecord): boolean;
   /** Whether the record is the principal's first BatchGetSecretValue or programmatic ListSecrets ever. */
   isFirstOfItsKind(record: AuditRecord): boolean;
 }
@@ -48,6 +63,10 @@ interface Seen {
   firstBatch?: AuditRecord;
   firstList?: AuditRecord;
   patternHours: Map<string, Set<string>>;
+  /** Each successful batch call of this batch: its pattern and time (epoch ms). */
+  batchCalls: Array<{ pattern: string; atMs: number }>;
+  /** Each successful GetSecretValue of this batch: its hashed secret and time (epoch ms). */
+  valueReads: Map<AuditRecord, { secret: string; atMs: number }>;
   sweeps: Map<number, Set<string>>;
 }
 
@@ -55,8 +74,9 @@ interface Seen {
  * Each principal's habits, in its `prin#<hash>` item (the one that says when it was first seen):
  * the network groups and client families it used (hashed string sets, bounded), its first
  * BatchGetSecretValue and first ListSecrets (the event that did it, so a redelivery still knows
- * it), the hours in which each batch pattern was seen (up to KEYWARDEN_AUTOMATION_REPEATS), its
- * largest sweep, and the last event that came from a new network with a new client.
+ * it), the hours in which each batch pattern was seen (up to KEYWARDEN_AUTOMATION_REPEATS), the
+ * secrets its scheduled batch calls return (hashed, bounded), its largest sweep, and the last event
+ * that came from a new network with a new client.
  *
  * A principal that does what it always does costs no write: a new principal's item is created with
  * one put (merged with the activity phase's put of the same item; puts go a hundred to a call), and
@@ -80,7 +100,7 @@ export class HabitsPhase implements StatePhase {
       if (record.principal.type === 'AWSService') continue;
       let seen = this.byPrincipal.get(record.principal.key);
       if (!seen) {
-        seen = { principal: record.principal, hash: shortHash(record.principal.key), earliest: record.time, ids: new Set(), networks: new Set(), clients: new Set(), publicCalls: [], patternHours: new Map(), sweeps: new Map() };
+        seen = { principal: record.principal, hash: shortHash(record.principal.key), earliest: record.time, ids: new Set(), networks: new Set(), clients: new Set(), publicCalls: [], patternHours: new Map(), batchCalls: [], valueReads: new Map(), sweeps: new Map() };
         this.byPrincipal.set(record.principal.key, seen);
       }
       if (record.time < seen.earliest) seen.earliest = record.time;
@@ -107,6 +127,9 @@ export class HabitsPhase implements StatePhase {
         let hours = seen.patternHours.get(pattern);
         if (!hours) seen.patternHours.set(pattern, (hours = new Set()));
         hours.add(String(hourStartMs(timeMs(record.time)) / HOUR_MS));
+        seen.batchCalls.push({ pattern, atMs: timeMs(record.time) });
+      } else if (record.eventName === 'GetSecretValue' && record.secrets.length === 1) {
+        seen.valueReads.set(record, { secret: shortHash(record.secrets[0]!.name), atMs: timeMs(record.time) });
       } else if (record.eventName === 'ListSecrets' && record.principal.via !== 'console') {
         seen.ids.add(record.eventId);
         if (!seen.firstList || record.time < seen.firstList.time) seen.firstList = record;
@@ -131,7 +154,7 @@ export class HabitsPhase implements StatePhase {
       const key = stateKeys.principal(seen.hash);
       const item = read.get(key);
       if (!item) {
-        this.created.set(key, this.newItem(seen));
+        this.created.set(key, this.newItem(seen, learningStartMs));
         continue;
       }
       const setIfAbsent: Record<string, string | number> = {};
@@ -154,6 +177,8 @@ export class HabitsPhase implements StatePhase {
       }
       const sweep = Math.max(0, ...[...seen.sweeps.values()].map((s) => s.size));
       if (sweep >= Math.ceil(this.config.sweepSecrets / 2) && sweep > (numberAttribute(item, 's') ?? 0)) set.s = sweep;
+      const followed = fresh(this.scheduledSecrets(seen, item, learningStartMs), setAttribute(item, 'r'), MAX_SCHEDULED_SECRETS);
+      if (followed.length > 0) add.r = followed;
       const novel = this.novelRecord(seen, item, learningStartMs);
       if (novel) set.x = novel.eventId;
       const refreshed = numberAttribute(item, 'seen');
@@ -214,12 +239,39 @@ export class HabitsPhase implements StatePhase {
       isEstablished: (pattern) => setAttribute(item, `p.${pattern}`).size >= repeats,
       largestSweep: numberAttribute(item, 's'),
       inOwnLearning: (record) => automation && timeMs(record.time) < firstSeenMs + learningDays,
+      isScheduledRead: (record) => seen !== undefined && this.isScheduledRead(seen, item, record),
       isFirstOfItsKind: (record) => this.firsts.has(record.eventId),
     };
   }
 
+  /**
+   * The secrets read in the minute after the principal's scheduled batch calls of this batch (a
+   * pattern established before it, or any while the trail is learning): what its schedule returns.
+   */
+  private scheduledSecrets(seen: Seen, item: StateItem | undefined, learningStartMs: number): Set<string> {
+    const calls = this.scheduledCallTimes(seen, item, learningStartMs);
+    const secrets = new Set<string>();
+    if (calls.length === 0) return secrets;
+    for (const read of seen.valueReads.values()) if (calls.some((at) => followsWithin(read.atMs, at))) secrets.add(read.secret);
+    return secrets;
+  }
+
+  private scheduledCallTimes(seen: Seen, item: StateItem | undefined, learningStartMs: number): number[] {
+    const learningEndsMs = learningStartMs + days(this.config.learningDays);
+    return seen.batchCalls.filter((c) => c.atMs < learningEndsMs || setAttribute(item, `p.${c.pattern}`).size >= this.config.automationRepeats).map((c) => c.atMs);
+  }
+
+  private isScheduledRead(seen: Seen, item: StateItem | undefined, record: AuditRecord): boolean {
+    const read = seen.valueReads.get(record);
+    if (!read) return false;
+    if (setAttribute(item, 'r').has(read.secret)) return true;
+    // While learning, a schedule's first syncs: the reads right after any batch call of this batch.
+    const learningEndsMs = this.learning.startFrom(this.read) + days(this.config.learningDays);
+    return read.atMs < learningEndsMs && seen.batchCalls.some((c) => followsWithin(read.atMs, c.atMs));
+  }
+
   /** Everything this batch learned about a principal seen for the first time. */
-  private newItem(seen: Seen): Record<string, string | number | readonly string[]> {
+  private newItem(seen: Seen, learningStartMs: number): Record<string, string | number | readonly string[]> {
     const item: Record<string, string | number | readonly string[]> = { first: seen.earliest, seen: epochSeconds(this.nowMs) };
     if (seen.firstBatch) item.b = seen.firstBatch.eventId;
     if (seen.firstList) item.l = seen.firstList.eventId;
@@ -230,6 +282,8 @@ export class HabitsPhase implements StatePhase {
     for (const [pattern, hours] of [...seen.patternHours].slice(0, MAX_PATTERNS)) item[`p.${pattern}`] = [...hours].slice(0, this.config.automationRepeats);
     const sweep = Math.max(0, ...[...seen.sweeps.values()].map((s) => s.size));
     if (sweep >= Math.ceil(this.config.sweepSecrets / 2)) item.s = sweep;
+    const followed = fresh(this.scheduledSecrets(seen, undefined, learningStartMs), EMPTY, MAX_SCHEDULED_SECRETS);
+    if (followed.length > 0) item.r = followed;
     return item;
   }
 

@@ -60,6 +60,9 @@ const tenantSecrets = (n: number) => ['database-password', 'api-key', 'redis'].m
 const ESO_FILTERS = [
   { filter: [{ key: 'tag-key', values: ['eso-sync'] }, { key: 'tag-value', values: ['frontend'] }], secrets: ['multitenant-ai-poc/shared/feature-flags', 'multitenant-ai-poc/shared/sentry-dsn', 'multitenant-ai-poc/ai-providers/openai'] },
   { filter: [{ key: 'tag-key', values: ['eso-sync'] }, { key: 'tag-value', values: ['workers'] }], secrets: ['multitenant-ai-poc/shared/queue', 'multitenant-ai-poc/shared/smtp', 'multitenant-ai-poc/ai-providers/anthropic', 'multitenant-ai-poc/shared/s3-signing'] },
+  // With this store ESO reads 13 values an hour, above the harvesting threshold (10): its schedule
+  // must not look like a sweep.
+  { filter: [{ key: 'tag-key', values: ['eso-sync'] }, { key: 'tag-value', values: ['platform'] }], secrets: ['multitenant-ai-poc/shared/grafana', 'multitenant-ai-poc/shared/pagerduty', 'multitenant-ai-poc/shared/github-app', 'multitenant-ai-poc/shared/registry', 'multitenant-ai-poc/shared/vpn', 'multitenant-ai-poc/shared/ldap'] },
 ];
 const TERRAFORM_SECRETS = Array.from({ length: 12 }, (_, i) => (i < TENANTS * 3 ? tenantSecrets((i % TENANTS) + 1)[Math.floor(i / TENANTS)]! : `multitenant-ai-poc/shared/s-${i}`));
 const ALL_SECRETS = [...new Set([...Array.from({ length: TENANTS }, (_, i) => tenantSecrets(i + 1)).flat(), ...ESO_FILTERS.flatMap((f) => f.secrets)])];
@@ -240,6 +243,20 @@ export function corpusAttacks(at: string): CorpusAttack[] {
     t.add(s + 30 * MINUTE_MS, 'BatchGetSecretValue', corpusRole('external-secrets', 'eso-controller'), { ip: '10.20.1.9', ua: UA.eso, request: { filters: [{ key: 'tag-key', values: ['team'] }] } }),
   );
   return out;
+}
+
+/**
+ * External Secrets Operator's role, stolen, reading every tenant secret in the minute after the
+ * hour's scheduled sync, from ESO's own address range and user agent: the sweep must not hide
+ * behind the schedule's per-secret reads. `hour` is the start of an hour of the corpus.
+ */
+export function esoHarvestBesideItsSync(hour: string): CorpusAttack {
+  const t = new Trail('attack-eso-harvest');
+  const eso = corpusRole('external-secrets', 'eso-controller');
+  const startMs = Date.parse(hour) + 11_000;
+  const tenantSecretNames = Array.from({ length: TENANTS }, (_, i) => tenantSecrets(i + 1)).flat();
+  for (const [i, secret] of tenantSecretNames.entries()) t.add(startMs + i * 300, 'GetSecretValue', eso, { ip: '10.20.1.77', ua: UA.eso, request: { secretId: secretArn(secret) } });
+  return { name: 'ESO\'s stolen role sweeps tenant secrets right after its sync', ruleId: 'audit.secret-harvesting', principal: CORPUS_PRINCIPALS.eso, records: t.records };
 }
 
 /** Records sorted by event time (stable). */

@@ -1,4 +1,6 @@
-import type { PrincipalDetector, WindowMeasure } from '../detector';
+import type { AuditRecord } from '../../audit/record';
+import { batchPatternOf, isBatchCall } from '../batch-patterns';
+import type { PrincipalActivity, PrincipalDetector, WindowMeasure } from '../detector';
 import { activityEvidence, isValueRead, secretNames } from './common';
 
 const NONE: readonly string[] = [];
@@ -9,13 +11,33 @@ const secretsRead: WindowMeasure = {
 };
 
 /**
+ * The reads that are the principal's own schedule: its batch calls whose pattern it made in
+ * KEYWARDEN_AUTOMATION_REPEATS distinct hours (batch-patterns.ts; External Secrets Operator's
+ * hourly sync by tag), any batch call while the trail is learning, and the per-secret
+ * GetSecretValue records CloudTrail writes for what such a call returned (habits.ts).
+ */
+function scheduledReads(activity: PrincipalActivity): Set<AuditRecord> {
+  const habits = activity.habits;
+  const routine = new Set<AuditRecord>();
+  if (!habits) return routine;
+  for (const record of activity.records) {
+    if (isBatchCall(record) && (!activity.afterLearning || habits.isEstablished(batchPatternOf(record)))) routine.add(record);
+    else if (habits.isScheduledRead(record)) routine.add(record);
+  }
+  return routine;
+}
+
+/**
  * One principal reads the values of many distinct secrets in a short time: the signature of a
  * stolen credential being used to collect everything it can reach (Stratus Red Team's
- * secretsmanager-retrieve-secrets). Applications read the few secrets they need, over and over.
+ * secretsmanager-retrieve-secrets). Applications read the few secrets they need, over and over;
+ * automation that syncs many secrets on a schedule is its own baseline (scheduledReads), and a
+ * sweep beside that schedule still counts.
  */
 export const secretHarvesting: PrincipalDetector = {
   kind: 'principal',
   name: 'secret-harvesting',
+  needs: ['habits'],
   title: 'Secret harvesting: one principal read many distinct secrets',
   severity: 'high',
   description:
@@ -24,9 +46,14 @@ export const secretHarvesting: PrincipalDetector = {
     'Find who holds this principal: for a role, which workload or person assumed it (the session names and source IPs in the evidence); for a user, whose access key it is. If the sweep is not explained by a deploy or a migration, disable the access key or revoke the role sessions (attach an explicit deny with aws:TokenIssueTime), then rotate every secret it read (`keywarden emergency` per secret) and review what those credentials could reach. Run `keywarden audit query --principal <arn> --since 24h` for the full list.',
   measures: [secretsRead],
   evaluate(activity, config) {
-    const distinct = activity.measures.h ?? 0;
-    const reads = activity.records.filter(isValueRead);
-    if (distinct < config.harvestDistinctSecrets || reads.length === 0) return undefined;
+    const scheduled = scheduledReads(activity);
+    const reads = activity.records.filter((r) => isValueRead(r) && !scheduled.has(r));
+    if (reads.length === 0) return undefined;
+    // The window's distinct count holds the schedule's secrets too: take off those read only by it.
+    const readBesides = new Set(reads.flatMap((r) => r.secrets.map((s) => s.name)));
+    const onlyScheduled = new Set([...scheduled].flatMap((r) => (isValueRead(r) ? r.secrets.map((s) => s.name) : [])).filter((name) => !readBesides.has(name)));
+    const distinct = (activity.measures.h ?? 0) - onlyScheduled.size;
+    if (distinct < config.harvestDistinctSecrets) return undefined;
     const names = secretNames(reads);
     return {
       title: `Secret harvesting: ${activity.principal.key} read ${distinct} distinct secrets within ${config.windowMinutes * 2} minutes`,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../../shared/alerting/finding';
-import { benignCorpus, corpusAttacks, CORPUS_ACCOUNT, sortByTime } from '../../support/benign-corpus';
+import { benignCorpus, corpusAttacks, CORPUS_ACCOUNT, esoHarvestBesideItsSync, sortByTime } from '../../support/benign-corpus';
 import { memoryPipeline } from './memory-pipeline';
 
 /**
@@ -49,6 +49,15 @@ describe('the 14-day benign corpus', () => {
     }
     // And nothing else: no other rule fires on the attacks, no benign principal is caught beside them.
     expect(summary(findings)).toEqual(attacks.map((a) => `${a.ruleId} ${a.principal}`).sort());
+  }, 60_000);
+
+  it('attack: a sweep by the External Secrets Operator role in the minute after its sync is caught as harvesting, not taken for the schedule', async () => {
+    const attack = esoHarvestBesideItsSync('2024-06-12T05:00:00Z');
+    const findings = await replay(sortByTime([...corpus, ...attack.records]));
+    const caught = findings.filter((f) => f.ruleId === attack.ruleId && f.principal?.arn === attack.principal);
+    expect(caught).toHaveLength(1);
+    // The schedule's own 13 secrets are not what it counts: the 12 tenant secrets are.
+    expect(caught[0]!.evidence?.distinctSecrets).toBe(12);
   }, 60_000);
 
   it('still catches an attack inserted alone (each is caught on its own merits, not by contrast with the others)', async () => {
