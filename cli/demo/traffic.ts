@@ -19,7 +19,8 @@ export function ordinaryReads(secretNames: readonly string[], now: Date): Array<
   });
 }
 
-function cloudTrailRead(secret: string, role: string, at: Date, id: string): Record<string, unknown> {
+/** A role's GetSecretValue of `secret` at `at`, as CloudTrail records it; `id` seeds its event id. */
+export function cloudTrailRead(secret: string, role: string, at: Date, id: string): Record<string, unknown> {
   return {
     eventVersion: '1.08',
     userIdentity: {

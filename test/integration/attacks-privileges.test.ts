@@ -60,6 +60,21 @@ async function expectRefusedRotation(name: string, secretsNotInError: string[], 
   return thrown as Error;
 }
 
+type Login = { username: string; password: string };
+
+/**
+ * An engine's attack runner: the rotation is refused, then every role in `watch` is as `snapshot`
+ * read it before and each login still works.
+ */
+function attackOn(snapshot: (watch: string[]) => Promise<unknown>, logsIn: (login: Login) => Promise<boolean>) {
+  return async (name: string, watch: string[], logins: Login[], secretsNotInError: string[], rule = RULE): Promise<void> => {
+    const before = await snapshot(watch);
+    await expectRefusedRotation(name, secretsNotInError, rule);
+    expect(await snapshot(watch)).toEqual(before);
+    for (const login of logins) expect(await logsIn(login)).toBe(true);
+  };
+}
+
 /** A revocation through the bundle that must be refused. */
 async function expectRefusedRevoke(name: string, token: string, rule = RULE): Promise<void> {
   const thrown = await revokeAsEmergency(name, token).then(() => undefined, (error: unknown) => error);
@@ -124,13 +139,7 @@ describe('postgres: the master is never a target', () => {
     return { s, master, masterLogin: { username: master, password: password('master', s) }, base };
   }
 
-  /** Runs an attack: refused, then every role in `watch` is as it was and the logins still work. */
-  async function attack(name: string, watch: string[], logins: Array<{ username: string; password: string }>, secretsNotInError: string[], rule = RULE): Promise<void> {
-    const before = await snapshot(watch);
-    await expectRefusedRotation(name, secretsNotInError, rule);
-    expect(await snapshot(watch)).toEqual(before);
-    for (const login of logins) expect(await logsIn(login)).toBe(true);
-  }
+  const attack = attackOn(snapshot, logsIn);
 
   beforeAll(async () => {
     cluster = await startPostgresCluster();
@@ -317,12 +326,7 @@ describe('mysql/mariadb: the master is never a target', () => {
     return { s, master, masterLogin: { username: master, password: password('master', s) }, base };
   }
 
-  async function attack(name: string, watch: string[], logins: Array<{ username: string; password: string }>, secretsNotInError: string[], rule = RULE): Promise<void> {
-    const before = await snapshot(watch);
-    await expectRefusedRotation(name, secretsNotInError, rule);
-    expect(await snapshot(watch)).toEqual(before);
-    for (const login of logins) expect(await logsIn(login)).toBe(true);
-  }
+  const attack = attackOn(snapshot, logsIn);
 
   beforeAll(async () => {
     root = await mariadbRoot();

@@ -9,7 +9,7 @@ import { GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand, SQSClien
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { putChannelConfig } from '../../cli/commands/alert';
 import { putCloudTrail } from '../../cli/local/cloudtrail';
-import { STRATUS_DIR } from '../../cli/demo/traffic';
+import { cloudTrailRead, STRATUS_DIR } from '../../cli/demo/traffic';
 import { startPagerDutyStandin, startSlackStandin, type PagerDutyStandin, type SlackStandin } from '../../cli/standins';
 import { runKeywardenTimed, type TimedRun } from '../support/exit-timing';
 
@@ -120,8 +120,9 @@ describe('keywarden local up runs the stack as AWS would', () => {
 
   it('a CloudTrail record put on the default bus lands in the audit table and its finding in the stand-ins', { timeout: 90_000 }, async () => {
     const secret = `multitenant-ai-poc/tenant-2/runner-${Date.now()}`;
-    const eventID = crypto.randomUUID();
-    await putCloudTrail(client(EventBridgeClient), [crossTenantRead(secret, eventID)]);
+    const record = cloudTrailRead(secret, 'multitenant-ai-poc-tenant-1-role', new Date(), crypto.randomUUID());
+    const eventID = record.eventID as string;
+    await putCloudTrail(client(EventBridgeClient), [record]);
     // The audit mapping gathers for up to its 10 s batching window before invoking.
     await until('the audit record', async () => {
       const items = (await client(DynamoDBClient).send(new ScanCommand({ TableName: 'keywarden-ci-audit' }))).Items ?? [];
@@ -234,7 +235,7 @@ function listeningSocketsOf(pid: number): string[] {
   const inodes = new Set<string>();
   for (const fd of readdirSafe(`/proc/${pid}/fd`)) {
     try {
-      const link = readlinkSafe(`/proc/${pid}/fd/${fd}`);
+      const link = readlinkSync(`/proc/${pid}/fd/${fd}`);
       const match = /^socket:\[(\d+)\]$/.exec(link);
       if (match) inodes.add(match[1]!);
     } catch {
@@ -259,36 +260,4 @@ function readdirSafe(path: string): string[] {
   } catch {
     return [];
   }
-}
-
-function readlinkSafe(path: string): string {
-  return readlinkSync(path);
-}
-
-function crossTenantRead(secret: string, eventID: string): Record<string, unknown> {
-  const role = 'multitenant-ai-poc-tenant-1-role';
-  return {
-    eventVersion: '1.08',
-    userIdentity: {
-      type: 'AssumedRole',
-      principalId: `AROATEST:${role}`,
-      arn: `arn:aws:sts::123456789012:assumed-role/${role}/worker`,
-      accountId: '123456789012',
-      sessionContext: { sessionIssuer: { type: 'Role', principalId: 'AROATEST', arn: `arn:aws:iam::123456789012:role/${role}`, accountId: '123456789012', userName: role } },
-    },
-    eventTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    eventSource: 'secretsmanager.amazonaws.com',
-    eventName: 'GetSecretValue',
-    awsRegion: 'us-east-1',
-    sourceIPAddress: '10.0.12.7',
-    userAgent: 'aws-sdk-js/3',
-    requestParameters: { secretId: secret },
-    responseElements: null,
-    eventID,
-    readOnly: true,
-    eventType: 'AwsApiCall',
-    managementEvent: true,
-    recipientAccountId: '123456789012',
-    eventCategory: 'Management',
-  };
 }

@@ -2,6 +2,7 @@ import { GetParameterCommand, GetParameterHistoryCommand, PutParameterCommand, S
 import { describe, expect, it } from 'vitest';
 import { parseApiKey } from '../../shared/rotation/strategies/api-key';
 import { runKeywarden } from '../support/run-cli';
+import { jsonLines } from '../support/capture-output';
 import { APP_ROLE, cloudTrail } from '../unit/audit/fixtures';
 import { applyAuditFunctionEnv, putCloudTrailEvents, runAuditQueue, subscribeToFindings } from './audit-support';
 
@@ -29,15 +30,13 @@ async function valueOf(selector: string): Promise<string> {
   return (await ssm.send(new GetParameterCommand({ Name: selector, WithDecryption: true }))).Parameter!.Value!;
 }
 
-const json = (stdout: string) => stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
-
 describe('keywarden rotate on a SecureString parameter', () => {
   it('writes a new version with a fresh API key, labels it current and the old one previous, and keeps the old version', async () => {
     const name = '/multitenant-ai-poc/tenant-1/partner-api-key';
     await putParameter(name, JSON.stringify({ apiKey: OLD_KEY, partner: 'acme' }), { tags: { 'keywarden:strategy': 'api-key' } });
     const run = await runKeywarden(['--json', 'rotate', name]);
     expect(run.code, run.stderr).toBe(0);
-    expect(json(run.stdout).at(-1)).toMatchObject({ kind: 'parameter', name, strategy: 'api-key', ok: true, fromVersion: 1, toVersion: 2 });
+    expect(jsonLines(run.stdout).at(-1)).toMatchObject({ kind: 'parameter', name, strategy: 'api-key', ok: true, fromVersion: 1, toVersion: 2 });
     expect(await history(name)).toEqual([
       { version: 1, labels: ['previous'] },
       { version: 2, labels: ['current'] },
@@ -83,7 +82,7 @@ describe('keywarden emergency on a SecureString parameter', () => {
 
     const run = await runKeywarden(['--json', 'emergency', '--stage', 'ci', '--secret', name, '--reason', 'pasted in a ticket']);
     expect(run.code, run.stdout + run.stderr).toBe(0);
-    const [report] = json(run.stdout).filter((l) => 'requestId' in l);
+    const [report] = jsonLines(run.stdout).filter((l) => 'requestId' in l);
     const steps = (report!.secrets as Array<{ steps: Array<{ step: string; outcome: string }> }>)[0]!.steps.map((s) => [s.step, s.outcome]);
     expect(steps).toEqual([
       ['rotate', 'done'],

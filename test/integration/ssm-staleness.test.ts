@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main';
-import { captureOutput } from '../support/capture-output';
+import { captureOutput, jsonLines } from '../support/capture-output';
 import { createSecrets, DAY_MS, drainFindings, findingsQueue, latestStamp, readMetrics, runScan, stalenessEnv } from './staleness-support/local';
 
 /**
@@ -14,11 +14,6 @@ import { createSecrets, DAY_MS, drainFindings, findingsQueue, latestStamp, readM
 
 const ssm = new SSMClient({});
 const keywarden = (...args: string[]) => captureOutput(() => main(['node', 'keywarden', ...args]));
-const jsonLines = (printed: string) =>
-  printed
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
 
 beforeEach(() => stalenessEnv({}));
 

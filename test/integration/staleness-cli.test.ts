@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main';
-import { captureOutput } from '../support/capture-output';
+import { captureOutput, jsonLines } from '../support/capture-output';
 import { inventoryPlan, PLAN_POLICIES } from './staleness-support/inventory-plan';
 import { createSecrets, DAY_MS, latestStamp, stalenessEnv } from './staleness-support/local';
 
@@ -13,11 +13,6 @@ import { createSecrets, DAY_MS, latestStamp, stalenessEnv } from './staleness-su
  */
 
 const keywarden = (...args: string[]) => captureOutput(() => main(['node', 'keywarden', ...args]));
-const jsonLines = (printed: string) =>
-  printed
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
 
 beforeEach(() => stalenessEnv(PLAN_POLICIES));
 

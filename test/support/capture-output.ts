@@ -21,3 +21,11 @@ export async function captureOutput<T>(fn: () => Promise<T>): Promise<{ result?:
     process.stderr.write = originals.err;
   }
 }
+
+/** The JSON objects among printed lines (the CLI's `--json` output beside its progress text). */
+export function jsonLines(printed: string): Array<Record<string, unknown>> {
+  return printed
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
