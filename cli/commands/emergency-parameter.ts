@@ -37,16 +37,18 @@ export async function parameterEmergency(request: EmergencyRequest, secretId: st
   if (request.dryRun) {
     steps.push(planned('rotate', `would write a new version of ${name} and label it current`), planned('revoke', 'would take the previous label off the leaked version'));
   } else {
+    let replaced: number | undefined;
     const rotate = await timedStep('rotate', async () => {
       const report = await rotateParameter(name, deps);
       if (!report.ok) throw new Error(`${report.error ?? 'rotation failed'}; version ${report.fromVersion} keeps the current label`);
+      replaced = report.fromVersion;
       return { outcome: 'done', detail: `version ${report.toVersion} is current, version ${report.fromVersion} previous` };
     });
     steps.push(rotate);
     steps.push(
       rotate.outcome === 'done'
         ? await timedStep('revoke', async () => {
-            const revoked = await revokePreviousParameter(name, deps);
+            const revoked = await revokePreviousParameter(name, deps, { previousVersion: replaced });
             if (!revoked.ok) throw new Error(revoked.detail);
             return { outcome: 'done', detail: revoked.detail };
           })
@@ -69,8 +71,9 @@ export async function parameterEmergency(request: EmergencyRequest, secretId: st
     secret.ok = steps.every((s) => s.outcome !== 'failed');
     steps.push(
       await timedStep('notify', async () => {
-        const finding = emergencyFinding(request, secret, tenancyFromEnv(), new Date());
-        const tenant = parameterTenant(name, tenancyFromEnv());
+        const tenancy = tenancyFromEnv();
+        const finding = emergencyFinding(request, secret, tenancy, new Date());
+        const tenant = parameterTenant(name, tenancy);
         if (tenant === undefined) delete finding.tenant;
         else finding.tenant = tenant;
         await new EventBridgeFindingPublisher(eventBridge(), settings.findingsBus).publish([finding]);

@@ -7,7 +7,7 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { ConfigError } from '../errors';
+import { ConfigError, KeywardenError } from '../errors';
 import type { BindingRegistry, RotationBinding } from '../rotation/binding';
 import { parseBinding } from '../rotation/binding-record';
 import { dynamoDb } from './dynamodb-client';
@@ -62,11 +62,14 @@ export class DynamoDbBindingStore implements BindingRegistry {
     try {
       return await send();
     } catch (error) {
+      // Not a ConfigError: a repair reads that as "this pending value can never work" and discards
+      // it, while a throttled or unreachable table says nothing about the value (ledger.ts too).
       if (error instanceof ResourceNotFoundException) {
-        throw new ConfigError(`the bindings table ${this.tableName} does not exist (${what} a binding): deploy the stage, or set KEYWARDEN_BINDINGS_TABLE`, { cause: error });
+        throw new KeywardenError(`invalid configuration: the bindings table ${this.tableName} does not exist (${what} a binding): deploy the stage, or set KEYWARDEN_BINDINGS_TABLE`, { cause: error });
       }
       const name = error instanceof Error ? error.name : 'Error';
-      throw new ConfigError(`${what} the bindings table ${this.tableName} failed (${name}); the rotate role needs dynamodb:GetItem on it`, { cause: error });
+      const hint = what === 'reading' ? '; the rotate role needs dynamodb:GetItem on it' : '';
+      throw new KeywardenError(`${what} the bindings table ${this.tableName} failed (${name})${hint}`, { cause: error });
     }
   }
 }

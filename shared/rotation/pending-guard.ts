@@ -38,13 +38,15 @@ export function guardPending(ctx: RotationContext, ledger: RotationLedger, step:
   let record: Promise<PendingRecord> | undefined;
   const requireRecord = () => (record ??= trustedRecord(ctx, ledger, step));
   let verified: Promise<string> | undefined;
-  const pending = () =>
-    (verified ??= (async () => {
-      const value = await ctx.pending();
-      const { hashes } = await requireRecord();
-      if (!hashes.includes(pendingValueHash(value))) throw untrusted(ctx, step, 'its value is not the one keywarden created for this version');
-      return value;
-    })());
+  const verify = async () => {
+    const value = await ctx.pending();
+    const { hashes } = await requireRecord();
+    if (!hashes.includes(pendingValueHash(value))) throw untrusted(ctx, step, 'its value is not the one keywarden created for this version');
+    return value;
+  };
+  // A failure is not kept (as the context's own cache does): a value another attempt stores
+  // meanwhile is read afresh.
+  const pending = () => (verified ??= verify().catch((error: unknown) => ((verified = undefined), Promise.reject(error))));
   const guarded: RotationContext = { ...ctx, pending };
   return { ctx: guarded, requireRecord };
 }

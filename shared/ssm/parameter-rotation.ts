@@ -93,10 +93,25 @@ export async function checkParameter(name: string, deps: ParameterRotationDeps):
   const latest = versions.at(-1);
   if (!latest) throw new InvalidRequestError(`no parameter ${name}: it has no versions`);
   const current = versions.find((v) => v.labels.includes(CURRENT_LABEL)) ?? latest;
+  await refuseStaleCurrentLabel(name, current, latest, deps);
   const checked: Checked = { name, strategy: generatedStrategies[strategyName]!, tags: facts.tags, current };
   const previous = versions.find((v) => v.labels.includes(PREVIOUS_LABEL));
   if (previous) checked.previous = previous;
   return checked;
+}
+
+/**
+ * Whoever may only label versions (ssm:LabelParameterVersion) could move `current` onto an old,
+ * perhaps leaked, value for the rotation to build on. A `current` behind the newest version is
+ * accepted only when both hold the same value: what a restore after a failed rotation leaves.
+ */
+async function refuseStaleCurrentLabel(name: string, current: ParameterVersion, latest: ParameterVersion, deps: ParameterRotationDeps): Promise<void> {
+  if (current.version === latest.version) return;
+  const [labelled, newest] = await Promise.all([deps.store.read(name, current.version), deps.store.read(name, latest.version)]);
+  if (digest(labelled) === digest(newest)) return;
+  throw new InvalidRequestError(
+    `refusing parameter ${name}: its ${CURRENT_LABEL} label is on version ${current.version}, but version ${latest.version} is newer and holds another value; move the label (aws ssm label-parameter-version) to the version applications should use, then rotate`,
+  );
 }
 
 /** Rotates one parameter; never throws for a failed step (the report says), only for a refusal. */
@@ -182,10 +197,14 @@ export interface ParameterRevokeReport {
  * deletes versions only with the parameter); anyone with ssm:GetParameterHistory and kms:Decrypt
  * can still read it.
  */
-export async function revokePreviousParameter(name: string, deps: ParameterRotationDeps): Promise<ParameterRevokeReport> {
+export async function revokePreviousParameter(name: string, deps: ParameterRotationDeps, expected: { previousVersion?: number } = {}): Promise<ParameterRevokeReport> {
   const checked = await checkParameter(name, deps);
   const { previous } = checked;
   if (!previous) return { name, ok: true, detail: `parameter ${name} has no version labelled ${PREVIOUS_LABEL}: nothing to revoke` };
+  // The label is re-read here: whoever can label versions may have moved it since the rotation.
+  if (expected.previousVersion !== undefined && previous.version !== expected.previousVersion) {
+    return { name, ok: false, detail: `parameter ${name}: the ${PREVIOUS_LABEL} label is on version ${previous.version}, not on version ${expected.previousVersion} that the rotation replaced; nothing revoked` };
+  }
   let outcome: RevokeOutcome;
   try {
     outcome = await checked.strategy.revoke(parameterContext(checked, deps, () => Promise.reject(new RotationFailedError('no pending value during a revocation'))));

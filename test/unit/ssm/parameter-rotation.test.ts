@@ -91,6 +91,15 @@ describe('parameter rotation', () => {
     expect(JSON.stringify(report)).not.toContain('kw_0123456789');
   });
 
+  it('attack: a current label moved onto an older version with another value is refused, and nothing is written', async () => {
+    const { store, deps } = setup();
+    store.versions.push({ version: 2, value: JSON.stringify({ apiKey: 'kw_newerValueNewerValueNewerValue00000' }), labels: [], keyId: 'alias/app-key' });
+    await store.label(NAME, 1, ['current']);
+    const before = JSON.stringify(store.versions);
+    await expect(rotateParameter(NAME, deps)).rejects.toThrow(/current label is on version 1, but version 2 is newer and holds another value/);
+    expect(JSON.stringify(store.versions)).toBe(before);
+  });
+
   it('a failure at the write changes nothing; running again after a failure completes from the restored old value', async () => {
     const { store, deps } = setup();
     store.failOn = { call: 'put', nth: 1 };
@@ -114,6 +123,16 @@ describe('parameter rotation', () => {
     expect(revoked.ok).toBe(true);
     expect(store.labelled('previous')).toBeUndefined();
     expect(store.versions[0]!.value).toBe(OLD);
+  });
+
+  it('attack: a previous label moved between the rotation and the revocation is refused, and nothing changes', async () => {
+    const { store, deps } = setup();
+    const rotated = await rotateParameter(NAME, deps);
+    await store.label(NAME, 2, ['previous']);
+    const before = JSON.stringify(store.versions);
+    const revoked = await revokePreviousParameter(NAME, deps, { previousVersion: rotated.fromVersion });
+    expect(revoked).toMatchObject({ ok: false, detail: expect.stringMatching(/previous label is on version 2, not on version 1/) });
+    expect(JSON.stringify(store.versions)).toBe(before);
   });
 
   it('attack: a type, scope or strategy refusal happens before any write', async () => {
