@@ -84,7 +84,7 @@ async function bundleRotator(dir) {
     outExtension: { '.js': '.mjs' },
     bundle: true,
     platform: 'node',
-    target: 'node20',
+    target: 'node22',
     format: 'esm',
     minify: true,
     legalComments: 'none',

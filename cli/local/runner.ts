@@ -55,7 +55,6 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   const { values } = await createResources(pkg.template, { stackName: pkg.stackName });
   const sources = eventSourcesOf(pkg.template, options.stage);
   const note = (line: string) => appendLine(functionLogFile(), 'runner', line);
-  process.env.KEYWARDEN_STAGE = options.stage;
   applyFunctionEnvironments(options.stage, values, [...new Set([...sources.mappings, ...sources.schedules].map((s) => s.functionName))]);
   // After the functions' own variables (which allow no extra host): the alert function may also
   // reach the Slack and PagerDuty stand-ins on loopback.

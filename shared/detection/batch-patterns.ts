@@ -7,6 +7,15 @@ import { shortHash } from './keys';
  * hour; the same hash in several hours is that principal's own schedule.
  */
 export function batchPatternOf(record: AuditRecord): string {
+  // Habits, batch-retrieval and harvesting each ask for the same record's pattern.
+  let pattern = patterns.get(record);
+  if (pattern === undefined) patterns.set(record, (pattern = patternOf(record)));
+  return pattern;
+}
+
+const patterns = new WeakMap<AuditRecord, string>();
+
+function patternOf(record: AuditRecord): string {
   if (record.filters && record.filters.length > 0) {
     const parts = record.filters.map((f) => `${f.key}=${[...f.values].sort().join('\u0001')}`).sort();
     return shortHash(`f\u0000${parts.join('\u0000')}`);

@@ -89,6 +89,8 @@ export class HabitsPhase implements StatePhase {
   /** The items this batch creates for principals seen for the first time. */
   private readonly created = new Map<string, Record<string, string | number | readonly string[]>>();
   private read: ReadonlyMap<string, StateItem> = new Map();
+  /** When the trail's learning period ends (epoch ms), as the state read gave it; set by finish. */
+  private learningEndsMs = Number.POSITIVE_INFINITY;
 
   constructor(
     watched: readonly AuditRecord[],
@@ -200,6 +202,7 @@ export class HabitsPhase implements StatePhase {
 
   finish(read: ReadonlyMap<string, StateItem>, updated: ReadonlyMap<string, StateItem>, created: ReadonlySet<string>): void {
     this.read = read;
+    this.learningEndsMs = this.learning.startFrom(read) + days(this.config.learningDays);
     for (const seen of this.byPrincipal.values()) {
       const key = stateKeys.principal(seen.hash);
       const mine = created.has(key) ? this.created.get(key) : undefined;
@@ -266,8 +269,7 @@ export class HabitsPhase implements StatePhase {
     if (!read) return false;
     if (setAttribute(item, 'r').has(read.secret)) return true;
     // While learning, a schedule's first syncs: the reads right after any batch call of this batch.
-    const learningEndsMs = this.learning.startFrom(this.read) + days(this.config.learningDays);
-    return read.atMs < learningEndsMs && seen.batchCalls.some((c) => followsWithin(read.atMs, c.atMs));
+    return read.atMs < this.learningEndsMs && seen.batchCalls.some((c) => followsWithin(read.atMs, c.atMs));
   }
 
   /** Everything this batch learned about a principal seen for the first time. */

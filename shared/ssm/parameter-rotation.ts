@@ -3,6 +3,7 @@ import type { Clock } from '../clock';
 import { InvalidRequestError, RotationFailedError, SecretTestFailedError } from '../errors';
 import { rememberSecret } from '../redact';
 import type { SecretsStore } from '../secrets-store';
+import { STRATEGY_TAG as PARAMETER_STRATEGY_TAG } from '../rotation/resolve-strategy';
 import { generatedStrategies } from '../rotation/strategies';
 import type { RevokeOutcome, RotationContext, RotationStrategy } from '../rotation/strategy';
 import type { ParameterStore, ParameterVersion } from './parameter-store';
@@ -29,8 +30,6 @@ import { outOfScope, type ParameterScope } from './scope';
 /** The labels rotation keeps on a parameter's versions. */
 export const CURRENT_LABEL = 'current';
 export const PREVIOUS_LABEL = 'previous';
-/** The tag that names the strategy, as on secrets. */
-export const PARAMETER_STRATEGY_TAG = 'keywarden:strategy';
 
 /** The parameter does not exist (or is not visible to the caller). */
 export class ParameterNotFoundError extends InvalidRequestError {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import { resetClients } from '../../shared/aws/clients';
 import { localEnv } from '../../cli/local/env';
+import { processAlive } from '../../cli/local/lock';
 import { createResources, type CreateResourcesResult } from '../../cli/local/resources';
 import { resetServer } from '../../cli/local/server';
 import { loadPackagedTemplate, type CfnTemplate } from '../../cli/local/template';
@@ -48,18 +49,9 @@ function tryClaim(file: string): boolean {
   }
   const holder = Number(readFileSync(file, 'utf8'));
   if (holder === process.pid) return true;
-  if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) return false;
+  if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) return false;
   rmSync(file, { force: true });
   return tryClaim(file);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** The variables that point an AWS tool (a child process, say) at this worker's moto. */

@@ -7,6 +7,11 @@ export function isValueRead(record: AuditRecord): boolean {
   return record.readsValue && !record.errorCode;
 }
 
+/** The 12-digit account of an ARN (`arn:<partition>:<service>:<region>:<account>:...`), if it has one. */
+export function accountOf(arn: string | undefined): string | undefined {
+  return arn ? /^arn:[^:]+:[^:]+:[^:]*:(\d{12}):/.exec(arn)?.[1] : undefined;
+}
+
 /** What a window finding shows about the records behind it (this batch's). */
 export function activityEvidence(activity: PrincipalActivity, records: readonly AuditRecord[] = activity.records): Record<string, unknown> {
   const evidence: Record<string, unknown> = {

@@ -1,7 +1,7 @@
 import type { RecordDetector } from '../detector';
 import { recordEvidence } from '../findings';
+import { accountOf } from './common';
 
-const accountOf = (arn: string | undefined) => (arn ? /^arn:[^:]+:[^:]+:[^:]*:(\d{12}):/.exec(arn)?.[1] : undefined);
 
 /**
  * A secret moved to another KMS key (UpdateSecret with KmsKeyId). Whoever controls the key

@@ -1,8 +1,8 @@
 import { functionIsOneOf } from '../config';
 import type { RecordDetector } from '../detector';
 import { recordEvidence } from '../findings';
+import { accountOf } from './common';
 
-const accountOf = (arn: string | undefined) => (arn ? /^arn:[^:]+:[^:]+:[^:]*:(\d{12}):/.exec(arn)?.[1] : undefined);
 
 /**
  * Rotation pointed at a function nobody approved: RotateSecret with a RotationLambdaARN that is not
