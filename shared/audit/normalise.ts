@@ -1,7 +1,8 @@
 import { actionClassOf, readsSecretValue } from './actions';
 import { boundedText } from './bounded';
 import type { AuditPrincipal, AuditRecord, AuditSecretRef } from './record';
-import { isParameterEvent, parameterActionClass, parameterReadsValue, parameterRefs, SSM_EVENT_SOURCE, SSM_EVENTBRIDGE_SOURCE, UnreadableParameterField } from './ssm-parameters';
+import { isParameterEvent, parameterActionClass, parameterReadsValue, parameterRefs, SSM_EVENT_SOURCE, SSM_EVENTBRIDGE_SOURCE } from './ssm-parameters';
+import { MAX_ID_BYTES, required, text, Unreadable, wellFormed } from './record-fields';
 import { DEFAULT_TENANCY, nameFromArn, principalTenant, secretTenant, type TenancyConfig } from './tenancy';
 
 /**
@@ -34,13 +35,10 @@ export const SECRETS_MANAGER_EVENT_SOURCE = 'secretsmanager.amazonaws.com';
 const MAX_SECRET_IDS = 20;
 const MAX_FILTERS = 10;
 const MAX_FILTER_VALUES = 10;
-/**
- * Ids (secret ids, ARNs) become DynamoDB keys: at most 1,024 bytes of UTF-8 (a sort key's limit),
- * longer ones bounded with a readable prefix and a hash (bounded.ts), never refused: padding a
- * call's secret id must not hide the call from the audit trail. Real ids are far shorter (a
- * secret name is at most 512 characters).
- */
-const MAX_ID_BYTES = 1024;
+// Ids (secret ids, ARNs) become DynamoDB keys: at most MAX_ID_BYTES (record-fields.ts) of UTF-8,
+// longer ones bounded with a readable prefix and a hash (bounded.ts), never refused: padding a
+// call's secret id must not hide the call from the audit trail. Real ids are far shorter (a
+// secret name is at most 512 characters).
 /** CloudTrail event ids are UUIDs; `<time>#<eventId>` is an index's sort key (1,024 bytes). */
 const MAX_EVENT_ID_BYTES = 128;
 /** Descriptive text is cut, not refused: CloudTrail itself truncates long user agents. */
@@ -54,7 +52,6 @@ const LATEST = Date.UTC(3000, 0, 1);
 type Json = Record<string, unknown>;
 
 /** Thrown inside this module only; turned into an `unreadable` result with its message. */
-class Unreadable extends Error {}
 
 /**
  * Reads one CloudTrail record (raw or wrapped in an EventBridge event), as text or parsed JSON.
@@ -72,7 +69,7 @@ export function normaliseCloudTrail(input: unknown, tenancy: TenancyConfig = DEF
     }
     return read(value, tenancy);
   } catch (error) {
-    if (error instanceof Unreadable || error instanceof UnreadableParameterField) return { kind: 'unreadable', reason: error.message };
+    if (error instanceof Unreadable) return { kind: 'unreadable', reason: error.message };
     // Anything else is a bug in this reader meeting an odd record: still the record's problem to
     // report, not a reason to fail the batch.
     return { kind: 'unreadable', reason: `could not be read (${(error as Error)?.name ?? 'error'})` };
@@ -460,11 +457,6 @@ function object(value: unknown, path: string): Json | undefined {
   return value as Json;
 }
 
-function text(value: unknown, path: string): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new Unreadable(`${path} is not a string`);
-  return value;
-}
 
 function textList(value: unknown, path: string, max: number): string[] | undefined {
   if (value === undefined || value === null) return undefined;
@@ -487,10 +479,6 @@ function num(value: unknown, path: string): number | undefined {
   return n;
 }
 
-function required<T>(value: T | undefined, path: string): T {
-  if (value === undefined || value === '') throw new Unreadable(`${path} is missing`);
-  return value;
-}
 
 function identifier(value: unknown, path: string): string {
   return bounded(required(text(value, path), path));
@@ -502,11 +490,6 @@ function bounded(id: string): string {
 }
 
 /** Lone surrogates (half a UTF-16 pair) are not text DynamoDB or JSON consumers accept: replaced. */
-function wellFormed(s: string): string {
-  // ES2024 string methods (Node 20 has them; the project's lib setting predates them).
-  const es2024 = s as unknown as { isWellFormed(): boolean; toWellFormed(): string };
-  return es2024.isWellFormed() ? s : es2024.toWellFormed();
-}
 
 /** Events of the same second share their eventTime: a small cache saves a parse and a format each. */
 const isoByEventTime = new Map<string, string>();

@@ -1,5 +1,6 @@
 import type { ActionClass, AuditSecretRef } from './record';
 import { boundedText } from './bounded';
+import { MAX_ID_BYTES, required, text, Unreadable, wellFormed } from './record-fields';
 import { secretTenant, type TenancyConfig } from './tenancy';
 
 /**
@@ -44,11 +45,6 @@ export const PARAMETER_VALUE_READ_EVENTS: readonly string[] = ['GetParameter', '
 
 /** GetParameters and DeleteParameters take at most 10 names. */
 const MAX_NAMES = 10;
-/** Same bound as secret ids: a DynamoDB sort key is at most 1,024 bytes. */
-const MAX_ID_BYTES = 1024;
-
-/** A field that is not what CloudTrail writes; the normaliser turns it into an `unreadable` result. */
-export class UnreadableParameterField extends Error {}
 
 type Json = Record<string, unknown>;
 
@@ -76,17 +72,17 @@ export function parameterReadsValue(eventName: string, request: Json | undefined
 export function parameterRefs(eventName: string, request: Json | undefined, tenancy: TenancyConfig): { refs: AuditSecretRef[]; selector?: string } {
   if (!request) return { refs: [] };
   const names: string[] = [];
-  const single = optionalText(request.name, 'requestParameters.name');
+  const single = text(request.name, 'requestParameters.name') || undefined;
   if (single !== undefined) names.push(single);
   if (request.names !== undefined && request.names !== null) {
-    if (!Array.isArray(request.names)) throw new UnreadableParameterField('requestParameters.names is not a list');
-    if (request.names.length > MAX_NAMES) throw new UnreadableParameterField(`requestParameters.names names more than ${MAX_NAMES} parameters`);
-    for (const name of request.names) names.push(requiredText(name, 'requestParameters.names[]'));
+    if (!Array.isArray(request.names)) throw new Unreadable('requestParameters.names is not a list');
+    if (request.names.length > MAX_NAMES) throw new Unreadable(`requestParameters.names names more than ${MAX_NAMES} parameters`);
+    for (const name of request.names) names.push(required(text(name, 'requestParameters.names[]'), 'requestParameters.names[]'));
   }
-  const path = optionalText(request.path, 'requestParameters.path');
+  const path = text(request.path, 'requestParameters.path') || undefined;
   if (path !== undefined && eventName === 'GetParametersByPath') names.push(path);
   if ((eventName === 'AddTagsToResource' || eventName === 'RemoveTagsFromResource') && request.resourceType === 'Parameter') {
-    const id = optionalText(request.resourceId, 'requestParameters.resourceId');
+    const id = text(request.resourceId, 'requestParameters.resourceId') || undefined;
     if (id !== undefined) names.push(id);
   }
   let selector: string | undefined;
@@ -133,20 +129,5 @@ export function splitSelector(given: string): { name: string; selector?: string 
   return { name: name.slice(0, colon), selector: name.slice(colon + 1, colon + 129) };
 }
 
-/** Lone surrogates are not text DynamoDB or JSON consumers accept: replaced (as normalise.ts does). */
-function wellFormed(s: string): string {
-  const es2024 = s as unknown as { isWellFormed(): boolean; toWellFormed(): string };
-  return es2024.isWellFormed() ? s : es2024.toWellFormed();
-}
 
-function optionalText(value: unknown, path: string): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new UnreadableParameterField(`${path} is not a string`);
-  return value === '' ? undefined : value;
-}
 
-function requiredText(value: unknown, path: string): string {
-  const text = optionalText(value, path);
-  if (text === undefined) throw new UnreadableParameterField(`${path} is missing`);
-  return text;
-}
