@@ -6,6 +6,7 @@ import { InvalidRequestError, SecretsStoreError } from '../../shared/errors';
 import type { DatabaseBinding, RotationBinding } from '../../shared/rotation/binding';
 import { iamAccessKeyBindingFromFlags } from '../../shared/rotation/binding-iam-access-key';
 import { bindingFromCurrent, bindingFromFlags, customBindingFromFlagsChecked, describeBinding } from '../../shared/rotation/binding-proposal';
+import { parseDbSecret } from '../../shared/rotation/db/secret';
 import { bindingsTableFromEnv } from '../../shared/rotation/settings';
 import { AWSCURRENT } from '../../shared/secrets-store';
 import { CliExit, ExitCode } from '../exit-codes';
@@ -124,6 +125,7 @@ function chosenAction(secret: string | undefined, options: BindOptions): Action 
   if (chosen.length !== 1) {
     throw new InvalidRequestError('say one thing: --list, <secret> --remove, <secret> --from-current, <secret> --engine ... --host ... --user ..., <secret> --custom-function ... --user ..., or <secret> --iam-user ...');
   }
+  if (iam && (options.master !== undefined || options.plaintext)) throw new InvalidRequestError('--iam-user takes --assume-role, --external-id and --delete-unused-after-days, not --master or --plaintext');
   const iamOnly = ['assumeRole', 'externalId', 'deleteUnusedAfterDays'].filter((key) => options[key as keyof BindOptions] !== undefined);
   if (iamOnly.length > 0 && !iam) throw new InvalidRequestError(`${iamOnly.map((key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} go with --iam-user`);
   const [action] = chosen as [Action];
@@ -149,19 +151,23 @@ function chosenAction(secret: string | undefined, options: BindOptions): Action 
 async function proposeFromCurrent(store: SecretsManagerStore, described: { arn: string; name: string; tags: Record<string, string> }, options: BindOptions, masterArn: string | undefined): Promise<DatabaseBinding> {
   const current = await store.getValue(described.arn, { stage: AWSCURRENT });
   if (!current) throw new CliExit(ExitCode.NotFound, `secret ${described.name} has no AWSCURRENT value to propose a binding from`);
-  const named = masterArn ?? (await masterNamedBy(store, current.value));
+  const named = masterArn ?? (await masterNamedBy(store, described.name, current.value));
   return bindingFromCurrent(described, current.value, { masterArn: named, plaintext: options.plaintext });
 }
 
-/** The full ARN of the master the value names in `masterarn`, if any. */
-async function masterNamedBy(store: SecretsManagerStore, value: string): Promise<string | undefined> {
-  let masterarn: unknown;
+/**
+ * The full ARN of the master the value names in `masterarn`, if any. The value is read as strictly
+ * as bindingFromCurrent reads it (a duplicated field is refused there), so nothing is looked up
+ * for a value it will refuse.
+ */
+async function masterNamedBy(store: SecretsManagerStore, secretName: string, value: string): Promise<string | undefined> {
+  let masterarn: string | undefined;
   try {
-    masterarn = (JSON.parse(value) as Record<string, unknown>).masterarn;
+    masterarn = parseDbSecret(value, { secretName, label: 'current' }).masterarn;
   } catch {
     return undefined;
   }
-  if (typeof masterarn !== 'string' || masterarn === '') return undefined;
+  if (!masterarn) return undefined;
   return (await describeOrExit(store, masterarn, 'its master secret (field "masterarn")')).arn;
 }
 
