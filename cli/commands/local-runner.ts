@@ -21,7 +21,7 @@ export function registerLocalRunnerCommands(local: Command): void {
     .command('run')
     .description('play the event source mappings and schedules in the foreground (what `local up` starts in the background); Ctrl-C stops it')
     .option('--stage <stage>', 'serverless stage whose functions to run', DEFAULT_LOCAL_STAGE)
-    .option('--retry-after <seconds>', 'seconds before a failed message comes back (default: the queue\'s visibility timeout, as in AWS)', parseSeconds)
+    .option('--retry-after <seconds>', 'seconds before a failed message comes back (default: the queue\'s visibility timeout, as in AWS)', parseRetryAfter)
     .action(async (options: { stage: string; retryAfter?: number }) => {
       await runInForeground(options.stage, options.retryAfter);
     });
@@ -103,7 +103,8 @@ async function tick(request: TickRequest): Promise<Extract<TickResult, { ok: tru
   throw new KeywardenError(`the runner (pid ${state.pid}) did not answer the tick; see \`keywarden local logs runner\``);
 }
 
-function parseSeconds(value: string): number {
+/** `--retry-after`: a whole number of seconds, at most the SQS maximum visibility timeout (12 h). */
+export function parseRetryAfter(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 43_200) throw new CliExit(ExitCode.Usage, `--retry-after: a whole number of seconds from 0 to 43200, not ${value}`);
   return n;

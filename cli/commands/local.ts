@@ -10,7 +10,7 @@ import { localPostgresStatus } from '../local/postgres';
 import { functionLogFile } from '../local/function-log';
 import { queueDepths } from '../local/queue-depths';
 import { ensureRunner, runnerStatus, stopRunner } from '../local/runner-process';
-import { registerLocalRunnerCommands } from './local-runner';
+import { parseRetryAfter, registerLocalRunnerCommands } from './local-runner';
 
 /**
  * `keywarden local up|down|status|env`: the local AWS (moto) that the CLI and the tests share,
@@ -152,8 +152,3 @@ export function registerLocalCommand(program: Command): void {
     });
 }
 
-function parseRetryAfter(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 43_200) throw new CliExit(ExitCode.Usage, `--retry-after: a whole number of seconds from 0 to 43200, not ${value}`);
-  return n;
-}

@@ -3,6 +3,7 @@ import { splitSelector } from '../audit/ssm-parameters';
 import { SecretsStoreError } from '../errors';
 import type { ParameterScope } from '../ssm/scope';
 import type { SecretInventory, SecretSummary, SecretValueReader } from '../staleness/inventory';
+import { mapBounded } from '../concurrency';
 
 /** DescribeParameters returns at most 50 parameters a page. */
 export const DESCRIBE_PARAMETERS_PAGE_SIZE = 50;
@@ -89,18 +90,4 @@ export class SsmParameterValueReader implements SecretValueReader {
       throw new SecretsStoreError(`GetParameter on ${name} failed: ${code}`, code, { cause: error });
     }
   }
-}
-
-/** `work` over `items`, at most `limit` at once, results in the items' order. */
-export async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

@@ -1,6 +1,7 @@
 import { rememberSecret } from '../redact';
 import type { SecretValueReader } from './inventory';
 import { WELL_KNOWN_VALUES } from './well-known-values';
+import { mapBounded } from '../concurrency';
 
 /**
  * The hygiene check: does a secret hold a placeholder, a default or a weak value? It READS
@@ -113,17 +114,7 @@ export async function runHygiene(
   reader: SecretValueReader,
   concurrency = 8,
 ): Promise<HygieneResult[]> {
-  const results: HygieneResult[] = new Array(secrets.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < secrets.length) {
-      const index = next++;
-      const { arn, name } = secrets[index]!;
-      results[index] = await checkOne(arn, name, reader);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, secrets.length) }, worker));
-  return results;
+  return mapBounded(secrets, concurrency, ({ arn, name }) => checkOne(arn, name, reader));
 }
 
 async function checkOne(arn: string, name: string, reader: SecretValueReader): Promise<HygieneResult> {
