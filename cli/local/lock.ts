@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KeywardenError } from '../../shared/errors';
@@ -59,5 +59,26 @@ export function processAlive(pid: number): boolean {
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** SIGTERM, then SIGKILL when the process outlives `graceMs`. */
+export async function terminate(pid: number, graceMs: number): Promise<void> {
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (processAlive(pid) && Date.now() < deadline) await sleep(100);
+  if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+}
+
+/**
+ * Whether `pid` runs a command `test` recognises by its arguments (through /proc, where there is
+ * one; elsewhere assumed): a recycled pid from a stale state file must not be signalled.
+ */
+export function runsCommand(pid: number, test: (args: string[]) => boolean): boolean {
+  if (!existsSync('/proc/self/cmdline')) return true;
+  try {
+    return test(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'));
+  } catch {
+    return false;
   }
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KeywardenError } from '../../shared/errors';
 import { tail } from './exec';
-import { processAlive } from './lock';
+import { processAlive, runsCommand, terminate } from './lock';
 import { localDir, PACKAGED_TEMPLATE, PROJECT_ROOT } from './paths';
 
 /**
@@ -95,25 +95,14 @@ function codeChangedSince(startedAt: string): boolean {
 export async function stopRunner(graceMs = 30_000): Promise<RunnerState | undefined> {
   const { running, state } = runnerStatus();
   if (!state) return undefined;
-  if (running) {
-    process.kill(state.pid, 'SIGTERM');
-    const deadline = Date.now() + graceMs;
-    while (processAlive(state.pid) && Date.now() < deadline) await sleep(100);
-    if (processAlive(state.pid)) process.kill(state.pid, 'SIGKILL');
-  }
+  if (running) await terminate(state.pid, graceMs);
   rmSync(runnerStateFile(), { force: true });
   return running ? state : undefined;
 }
 
 /** Whether `pid` runs `keywarden local run` (a recycled pid from a stale runner.json must not be signalled). */
 function isOurRunner(pid: number): boolean {
-  if (!existsSync('/proc/self/cmdline')) return true;
-  try {
-    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    return args.some((arg) => arg.endsWith('keywarden.mjs')) && args.includes('local') && args.includes('run');
-  } catch {
-    return false;
-  }
+  return runsCommand(pid, (args) => args.some((arg) => arg.endsWith('keywarden.mjs')) && args.includes('local') && args.includes('run'));
 }
 
 function logTail(): string {

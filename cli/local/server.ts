@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KeywardenError } from '../../shared/errors';
 import { tail } from './exec';
-import { processAlive } from './lock';
+import { processAlive, runsCommand, terminate } from './lock';
 import { localDir, MOTO_LAUNCHER, PROJECT_ROOT } from './paths';
 
 /** The loopback address moto listens on; never anything reachable from outside. */
@@ -126,22 +126,8 @@ export async function resetServer(endpoint: string): Promise<void> {
  * from a stale state file).
  */
 export async function stopServer(pid: number, graceMs = 5_000): Promise<void> {
-  if (!processAlive(pid) || !isOurMoto(pid)) return;
-  process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (processAlive(pid) && Date.now() < deadline) await sleep(100);
-  if (processAlive(pid)) process.kill(pid, 'SIGKILL');
-}
-
-/** Whether `pid` runs our launcher (checked through /proc where there is one). */
-function isOurMoto(pid: number): boolean {
-  const cmdline = `/proc/${pid}/cmdline`;
-  if (!existsSync('/proc/self/cmdline')) return true;
-  try {
-    return readFileSync(cmdline, 'utf8').includes('moto_server.py');
-  } catch {
-    return false;
-  }
+  if (!processAlive(pid) || !runsCommand(pid, (args) => args.some((arg) => arg.includes('moto_server.py')))) return;
+  await terminate(pid, graceMs);
 }
 
 /** The recorded instance, or undefined when there is none. */
