@@ -324,6 +324,11 @@ describe('iam-access-key: bad input is refused with a clear error and nothing ch
     expect(await refusedRotation(t, [t.user, victim.user])).toMatch(/"userName" differs from the binding \(bound IAM user .*rotation\.binding-violation/);
   });
 
+  it.each(['assumeRoleArn', 'roleArn'])('attack: a value whose "%s" names a role to assume that the binding does not', async (field) => {
+    const t = await keyedUser({ value: (key) => ({ awsAccessKeyId: key.accessKeyId, awsSecretAccessKey: key.secretAccessKey, [field]: 'arn:aws:iam::666666666666:role/keywarden-rotator/attacker' }) });
+    expect(await refusedRotation(t)).toMatch(new RegExp(`"${field}" differs from the binding \\(no role is bound\\).*rotation\\.binding-violation`));
+  });
+
   it("attack: a current key id that belongs to another user (the victim's keys are never touched)", async () => {
     const victim = await keyedUser();
     const t = await keyedUser({ value: () => ({ awsAccessKeyId: victim.key.accessKeyId, awsSecretAccessKey: victim.key.secretAccessKey }) });
