@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { renderDetectorDocs, withDetectorDocs } from '../../../scripts/detector-docs';
 import { detectors } from '../../../shared/detection/detectors';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -10,6 +11,10 @@ describe('docs/audit.md', () => {
   it.each(detectors.map((d) => [d.name, d] as const))('documents %s with its runbook', (_name, detector) => {
     expect(doc).toContain(`\`audit.${detector.name}\``);
     expect(doc).toContain(detector.runbook);
+  });
+
+  it('holds the detector table and sections exactly as the registry renders them (npm run docs:detectors)', () => {
+    expect(withDetectorDocs(doc, renderDetectorDocs())).toBe(doc);
   });
 
   it('documents every environment variable the audit pipeline reads', () => {
