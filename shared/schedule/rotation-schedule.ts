@@ -136,31 +136,35 @@ function cronLike(expression: string, kind: 'rate' | 'cron', cron: CronSchedule,
   };
   const toWindow = (start: number) => windowAt(start, windowFor(new Date(start).getUTCHours()));
   checkCronLike(expression, cron, unit, windowHours, windowFor);
+  // A cron's windows depend on the instant alone, and a scan asks every secret on the same
+  // schedule about the same instant: the last answer is kept (bench: staleness-schedules).
+  const closed = lastAnswer((before: Date, count: number) => {
+    const out: RotationWindow[] = [];
+    for (const start of startsBackwards(before, count + 1)) {
+      if (out.length >= count) break;
+      const window = toWindow(start);
+      if (window.end.getTime() <= before.getTime()) out.push(window);
+    }
+    return out;
+  });
+  const next = lastAnswer((from: Date) => {
+    const first = starts(from).next();
+    return first.done ? undefined : toWindow(first.value);
+  });
   return {
     expression,
     kind,
     unit,
-    closedWindows: (before, count) => {
-      const out: RotationWindow[] = [];
-      for (const start of startsBackwards(before, count + 1)) {
-        if (out.length >= count) break;
-        const window = toWindow(start);
-        if (window.end.getTime() <= before.getTime()) out.push(window);
-      }
-      return out;
-    },
-    nextWindow: (from) => {
-      const first = starts(from).next();
-      return first.done ? undefined : toWindow(first.value);
-    },
+    closedWindows: (before, count) => closed(before, count),
+    nextWindow: (from) => next(from),
   };
 }
 
 /**
  * The service's limits: at most every 4 hours within a day (hour increments restart at midnight,
  * so `0 0/7` opens at 21:00 and 00:00, as the service documents for `4/12`), a window that stays
- * inside its UTC day and ends before the next one opens, and windows no more than a year apart. Checked over eight
- * years of days (two leap cycles), so 29 February and month ends are seen.
+ * inside its UTC day and ends before the next one opens, and windows no more than a year apart.
+ * Checked over eight years of days (two leap cycles), so 29 February and month ends are seen.
  */
 function checkCronLike(
   expression: string,
@@ -202,6 +206,16 @@ function matchingDays(cron: CronSchedule, firstDay: number, count: number): numb
   const days: number[] = [];
   for (let day = firstDay; day < firstDay + count; day += 1) if (matches(cron, day)) days.push(day);
   return days;
+}
+
+/** `answer` keeping its last result, for the same instant (and count) asked again. */
+function lastAnswer<T>(answer: (at: Date, count: number) => T): (at: Date, count?: number) => T {
+  let last: { key: string; value: T } | undefined;
+  return (at, count = 0) => {
+    const key = `${at.getTime()}/${count}`;
+    if (last?.key !== key) last = { key, value: answer(at, count) };
+    return last.value;
+  };
 }
 
 function windowAt(start: number, hours: number): RotationWindow {
