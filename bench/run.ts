@@ -7,6 +7,7 @@ import { printRotationFigures } from './rotation-calls';
 import { printDatabaseRotationFigures } from './rotation-db';
 import { printCustomRotationFigures } from './rotation-custom';
 import { printStalenessFigures } from './staleness';
+import { printScheduleAssessmentFigures } from './staleness-schedules';
 import { printAlertingFigures } from './alerting';
 import { printAuditFigures } from './audit';
 import { printAuditFuzzFigures } from './audit-fuzz';
@@ -19,6 +20,7 @@ const PARTS: Readonly<Record<string, () => void | Promise<void>>> = {
   'rotation-db': printDatabaseRotationFigures,
   'rotation-custom': printCustomRotationFigures,
   staleness: printStalenessFigures,
+  'staleness-schedules': printScheduleAssessmentFigures,
   alerting: printAlertingFigures,
   audit: printAuditFigures,
   'audit-fuzz': printAuditFuzzFigures,

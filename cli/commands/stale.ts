@@ -23,7 +23,7 @@ interface StaleOptions extends InventoryOptions {
 export function registerStaleCommand(program: Command): void {
   program
     .command('stale')
-    .description('list every secret with its staleness status (ok, due-soon, stale, unused, rotation-disabled, rotation-failing)')
+    .description('list every secret with its staleness status (ok, due-soon, stale, unused, schedule-policy, rotation-disabled, rotation-failing)')
     .option('--local', 'use the running local AWS (keywarden local up)')
     .option('--as-of <date>', 'assess as of this date (YYYY-MM-DD, end of day UTC) or date-time: which secrets will be stale by then')
     .option('--policies <file>', 'policy overrides as JSON (default: $KEYWARDEN_STALENESS_POLICIES)')
@@ -78,6 +78,8 @@ function printRows(out: Output, rows: Row[], context: { asOf?: Date; hygiene?: M
         arn: a.arn,
       };
       if (a.rotationFailure) record.rotationFailure = a.rotationFailure;
+      if (a.rotationSchedule) Object.assign(record, { rotationSchedule: a.rotationSchedule, rotationWindow: a.rotationWindow ?? null });
+      if (a.schedulePolicy) record.schedulePolicy = a.schedulePolicy;
       if (a.policy.problem) record.policyProblem = a.policy.problem;
       if (asOf) Object.assign(record, { asOf: asOf.toISOString(), statusNow: now.status, becomesStale: a.conditions.includes('stale') && !now.conditions.includes('stale') });
       if (hygiene?.has(a.arn)) record.hygiene = hygiene.get(a.arn);
@@ -105,6 +107,8 @@ function printRows(out: Output, rows: Row[], context: { asOf?: Date; hygiene?: M
 function notes(a: SecretAssessment, issues: HygieneIssue[] | undefined): string {
   const parts = a.conditions.filter((c) => c !== a.status).map((c) => `also ${c}`);
   if (a.rotationFailure) parts.push(a.rotationFailure);
+  if (a.schedulePolicy) parts.push(a.schedulePolicy);
+  if (a.rotationSchedule && a.nextRotationDate) parts.push(`next window ${a.nextRotationDate}`);
   if (a.conditions.includes('unused')) parts.push(a.lastAccessedDate ? `last read ${a.lastAccessedDate.slice(0, 10)}` : 'never read');
   if (a.policy.problem) parts.push(a.policy.problem);
   if (issues && issues.length > 0) parts.push(`weak value: ${issues.map((i) => `${i.field} ${i.reason}`).join('; ')}`);

@@ -13,7 +13,9 @@ travel EventBridge -> SQS locally too, one gap in moto.events.models (8):
    (its `elif secret.versions:` branch). AWS stages the ClientRequestToken as a new version
    labelled AWSPENDING with *no value* (moving AWSPENDING off any older version), leaves
    AWSCURRENT where it was, and only then invokes the rotation function. Patched to stage only.
-   With RotateImmediately=false AWS stages nothing (it only tests the function): no version.
+   With RotateImmediately=false AWS does not rotate: it "tests the rotation configuration by
+   running the testSecret step of the Lambda rotation function. The test creates an AWSPENDING
+   version of the secret and then removes it." Patched (13).
 2. The "rotation still in progress" check: moto refuses when AWSPENDING sits on the AWSCURRENT
    version (the finished state). AWS refuses the opposite case, AWSPENDING on a version that is
    not AWSCURRENT: "A previous rotation isn't complete." Patched to AWS's rule.
@@ -68,6 +70,16 @@ travel EventBridge -> SQS locally too, one gap in moto.events.models (8):
    POST /moto-api/reset-auth): moto accepts a request signed with a user's access key whatever
    the key's status. AWS refuses an Inactive key (InvalidClientTokenId), as it refuses a deleted
    one. Patched to refuse an inactive key the same way as an unknown one.
+
+13. RotateSecret with RotateImmediately=false (stage_configuration_test): moto's own branch (with
+   a Lambda ARN) stages the ClientRequestToken as an AWSPENDING version holding a *copy of the
+   AWSCURRENT value*, invokes only testSecret, and then leaves the label there; our patch (1)
+   staged nothing at all. AWS creates the AWSPENDING version for the test and removes it after.
+   Patched to stage the copy (superseding any older AWSPENDING label, as (1) does) and return
+   its VersionId; the local driver plays the rest of the service's part, invoking testSecret and
+   then taking AWSPENDING off the version (shared/rotation/driver.ts playConfigurationTest).
+   RotationRules with both AutomaticallyAfterDays and ScheduleExpression are refused, as AWS
+   documents ("but not both").
 
 Nothing else changes; every other call is moto's own.
 """
@@ -128,6 +140,9 @@ def rotate_secret(self, secret_id, client_request_token=None, rotation_lambda_ar
             "You can't perform this operation on the secret because it was marked for deletion.")
     rules = dict(rotation_rules or {})
     days = rules.get("AutomaticallyAfterDays")
+    if days is not None and rules.get("ScheduleExpression"):
+        raise InvalidParameterException(
+            "You can set RotationRules.AutomaticallyAfterDays or RotationRules.ScheduleExpression, but not both.")
     if days is not None and not 1 <= int(days) <= 1000:
         raise InvalidParameterException("RotationRules.AutomaticallyAfterDays must be within 1-1000.")
     for version in secret.versions.values():
@@ -136,17 +151,19 @@ def rotate_secret(self, secret_id, client_request_token=None, rotation_lambda_ar
             raise InvalidRequestException(
                 "A previous rotation isn't complete. That rotation will be reattempted.")
     token = self._from_client_request_token(client_request_token)
+    if token in secret.versions:
+        raise ResourceExistsException(
+            f"You can't use ClientRequestToken {token} because that value is already in use "
+            f"for a version of secret {secret.arn}.")
     if rotate_immediately:
-        if token in secret.versions:
-            raise ResourceExistsException(
-                f"You can't use ClientRequestToken {token} because that value is already in use "
-                f"for a version of secret {secret.arn}.")
         secret.remove_version_stages_from_old_versions(["AWSPENDING"])
         secret.versions[token] = {
             "createdate": int(time.time()),
             "version_id": token,
             "version_stages": ["AWSPENDING"],
         }
+    else:
+        stage_configuration_test(secret, token)
     secret.rotation_requested = True
     secret.rotation_enabled = True
     if rules:
@@ -154,8 +171,22 @@ def rotate_secret(self, secret_id, client_request_token=None, rotation_lambda_ar
         secret.auto_rotate_after_days = int(days or 0)
         if days:
             secret.next_rotation_date = int(time.time()) + int(days) * 86400
-    secret.last_rotation_date = int(time.time())
-    return secret.to_short_dict(version_id=token if rotate_immediately else None)
+    if rotate_immediately:
+        secret.last_rotation_date = int(time.time())
+    return secret.to_short_dict(version_id=token)
+
+
+def stage_configuration_test(secret, token):
+    # (13) The version RotateImmediately=false's testSecret runs on: a copy of AWSCURRENT.
+    current = secret.versions.get(secret.default_version_id or "")
+    if current is None or not _has_value(current):
+        raise InvalidRequestException("The secret has no AWSCURRENT value to test the rotation with.")
+    secret.remove_version_stages_from_old_versions(["AWSPENDING"])
+    version = {"createdate": int(time.time()), "version_id": token, "version_stages": ["AWSPENDING"]}
+    for field in ("secret_string", "secret_binary"):
+        if field in current:
+            version[field] = current[field]
+    secret.versions[token] = version
 
 
 def cancel_rotate_secret(self, secret_id):

@@ -62,6 +62,8 @@ export function toSummary(entry: SecretListEntry): SecretSummary {
   };
   for (const [key, value] of Object.entries(dates)) if (value instanceof Date) summary[key as keyof typeof dates] = value;
   if (entry.RotationRules?.AutomaticallyAfterDays) summary.rotationIntervalDays = entry.RotationRules.AutomaticallyAfterDays;
+  if (entry.RotationRules?.ScheduleExpression) summary.rotationSchedule = entry.RotationRules.ScheduleExpression;
+  if (entry.RotationRules?.Duration) summary.rotationWindow = entry.RotationRules.Duration;
   if (entry.RotationLambdaARN) summary.rotationLambdaArn = entry.RotationLambdaARN;
   if (entry.OwningService) summary.owningService = entry.OwningService;
   return summary;

@@ -4,6 +4,7 @@ import { rememberSecret } from '../redact';
 import { AWSCURRENT, AWSPENDING, versionWithStage, type SecretMetadata, type SecretsStore } from '../secrets-store';
 import type { BindingStore } from './binding';
 import { resolveBoundStrategy } from './bound-strategy';
+import { isConfigurationTest, testConfiguration } from './configuration-test';
 import { createRotationContext } from './context';
 import type { RotationLedger } from './ledger';
 import { guardPending, recordPendingValue, requireTested, type PendingGuard } from './pending-guard';
@@ -27,8 +28,11 @@ export interface StepOutcome {
   step: RotationStep;
   secret: string;
   token: string;
-  /** `skipped` when the token is already AWSCURRENT: the rotation had finished before. */
-  result: 'done' | 'skipped' | 'already-created';
+  /**
+   * `skipped` when the token is already AWSCURRENT: the rotation had finished before.
+   * `configuration-tested`: RotateImmediately=false's test of the current credential (configuration-test.ts).
+   */
+  result: 'done' | 'skipped' | 'already-created' | 'configuration-tested';
   /** Absent when the step did not need to know it (see needsStrategyToFinish). */
   strategy?: string;
 }
@@ -47,7 +51,11 @@ export async function runRotationStep(request: RotationRequest, deps: RotationDe
   // Everything below sees the pending value only through the guard, which proves it is one
   // keywarden created for this version before handing it out (pending-guard.ts); the binding's
   // checks then run on what the guard hands out.
-  const guard = guardPending(createRotationContext(request.secretId, request.token, metadata, deps.store, deps.clock), deps.ledger, request.step);
+  const context = createRotationContext(request.secretId, request.token, metadata, deps.store, deps.clock);
+  const guard = guardPending(context, deps.ledger, request.step);
+  if (request.step === 'testSecret' && (await isConfigurationTest(context, await guard.record()))) {
+    return { ...base, result: 'configuration-tested', strategy: await testConfiguration(context, deps) };
+  }
   const optional = request.step === 'finishSecret' && !needsStrategyToFinish(guard.ctx, deps.strategies);
   const { ctx, strategy } = await resolveBoundStrategy(guard.ctx, deps, request.step === 'createSecret' ? 'current' : 'pending', optional);
   const bound = { ...guard, ctx };

@@ -62,3 +62,34 @@ export async function playRotation(
 export function errorMessageOf(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
+
+/** Takes the test version's AWSPENDING label off, as the service does after the test. */
+export type TestVersionRemover = (secretId: string, token: string) => Promise<void>;
+
+/**
+ * Plays Secrets Manager's part in RotateSecret with RotateImmediately=false, which sets the
+ * rotation rules and, instead of rotating, "tests the rotation configuration by running the
+ * testSecret step of the Lambda rotation function. The test creates an AWSPENDING version of the
+ * secret and then removes it." `start` is that RotateSecret (the local AWS stages `token` as an
+ * AWSPENDING copy of AWSCURRENT, as moto does); then testSecret alone; then the label comes off,
+ * whether the test passed or not, so no rotation is left looking unfinished.
+ */
+export async function playConfigurationTest(
+  secretId: string,
+  deps: { start: RotationStarter; invoke: StepInvoker; remove: TestVersionRemover; token?: string; now?: () => number },
+): Promise<RotationReport> {
+  const token = deps.token ?? randomUUID();
+  const now = deps.now ?? (() => performance.now());
+  await deps.start(secretId, token);
+  const began = now();
+  let step: StepReport;
+  try {
+    await deps.invoke({ Step: 'testSecret', SecretId: secretId, ClientRequestToken: token });
+    step = { step: 'testSecret', ok: true, durationMs: Math.round(now() - began) };
+  } catch (error) {
+    step = { step: 'testSecret', ok: false, durationMs: Math.round(now() - began), error: errorMessageOf(error) };
+  } finally {
+    await deps.remove(secretId, token);
+  }
+  return step.ok ? { secretId, token, ok: true, steps: [step] } : { secretId, token, ok: false, failedStep: 'testSecret', steps: [step] };
+}

@@ -25,6 +25,8 @@ export interface PendingGuard {
   ctx: RotationContext;
   /** Refuses unless the ledger holds a live record of this version that was never finished. */
   requireRecord(): Promise<PendingRecord>;
+  /** The ledger's record of this version, or undefined; the same single read requireRecord makes. */
+  record(): Promise<PendingRecord | undefined>;
 }
 
 /**
@@ -35,8 +37,10 @@ export interface PendingGuard {
  * RotationContractError. The record is read once per step.
  */
 export function guardPending(ctx: RotationContext, ledger: RotationLedger, step: RotationStep): PendingGuard {
-  let record: Promise<PendingRecord> | undefined;
-  const requireRecord = () => (record ??= trustedRecord(ctx, ledger, step));
+  let raw: Promise<PendingRecord | undefined> | undefined;
+  const record = () => (raw ??= ledger.pendingRecord(ctx.arn, ctx.token).catch((error: unknown) => ((raw = undefined), Promise.reject(error))));
+  let trusted: Promise<PendingRecord> | undefined;
+  const requireRecord = () => (trusted ??= trustedRecord(ctx, record, step));
   let verified: Promise<string> | undefined;
   const verify = async () => {
     const value = await ctx.pending();
@@ -48,7 +52,7 @@ export function guardPending(ctx: RotationContext, ledger: RotationLedger, step:
   // meanwhile is read afresh.
   const pending = () => (verified ??= verify().catch((error: unknown) => ((verified = undefined), Promise.reject(error))));
   const guarded: RotationContext = { ...ctx, pending };
-  return { ctx: guarded, requireRecord };
+  return { ctx: guarded, requireRecord, record };
 }
 
 /**
@@ -60,8 +64,8 @@ export async function requireTested(guard: PendingGuard): Promise<void> {
   if (record.testedAt === undefined) throw untrusted(guard.ctx, 'finishSecret', 'testSecret has not verified and tested its value');
 }
 
-async function trustedRecord(ctx: RotationContext, ledger: RotationLedger, step: RotationStep): Promise<PendingRecord> {
-  const record = await ledger.pendingRecord(ctx.arn, ctx.token);
+async function trustedRecord(ctx: RotationContext, read: () => Promise<PendingRecord | undefined>, step: RotationStep): Promise<PendingRecord> {
+  const record = await read();
   if (!record) {
     // A version createSecret never reached has no value either; say that (RotationContractError),
     // not that someone planted one. Read only on this path, so it costs the normal steps nothing.

@@ -54,6 +54,12 @@ export interface RotationStrategy {
   set(ctx: RotationContext): Promise<void>;
   /** Proves the pending value works; throws SecretTestFailedError when it does not. */
   test(ctx: RotationContext): Promise<void>;
+  /**
+   * RotateImmediately=false's configuration test (configuration-test.ts): proves a rotation could
+   * start from the current value, changing nothing. Absent, `test` runs on a context whose pending
+   * value is the current one: a read-only login with the credential in use.
+   */
+  testCurrent?(ctx: RotationContext): Promise<void>;
   /** Runs just before AWSCURRENT moves to the pending version; if it fails, nothing has moved. */
   finish?(ctx: RotationContext): Promise<void>;
   /** Makes the previous credential useless now (emergency rotation). */

@@ -3,6 +3,7 @@ import { parameterTenant } from '../audit/ssm-parameters';
 import { DEFAULT_TENANCY, secretTenant, type TenancyConfig } from '../audit/tenancy';
 import type { InventoryKind, SecretSummary } from './inventory';
 import { resolvePolicy, type PolicyOverrides, type ResolvedPolicy } from './policies';
+import { DEFAULT_MISSED_WINDOWS, missedWindowsOf, nextScheduledRotation, scheduleOf, schedulePolicyProblem } from './schedule-check';
 import { deriveSecretType, type SecretType, type TypeSource } from './secret-type';
 
 /**
@@ -14,11 +15,13 @@ import { deriveSecretType, type SecretType, type TypeSource } from './secret-typ
  * - unused: not read for the policy's unusedDays (LastAccessedDate, or CreatedDate when the
  *   secret was never read).
  * - rotation disabled: RotationEnabled is false.
- * - rotation failing, decided from metadata (see {@link rotationFailure}).
+ * - rotation failing, decided from metadata (see {@link rotationFailureOf}); for a secret on a
+ *   `ScheduleExpression`, also the last windows closing without a rotation (schedule-check.ts).
+ * - schedule policy: the policy requires a schedule or a window that the rotation rules lack.
  */
 
 /** Conditions, in the order that picks a secret's status: the first one present wins. */
-export const CONDITIONS = ['rotation-failing', 'stale', 'unused', 'due-soon', 'rotation-disabled'] as const;
+export const CONDITIONS = ['rotation-failing', 'stale', 'unused', 'schedule-policy', 'due-soon', 'rotation-disabled'] as const;
 export type Condition = (typeof CONDITIONS)[number];
 /** A secret's status: its most urgent condition, or ok. */
 export type SecretStatus = Condition | 'ok';
@@ -31,6 +34,8 @@ export interface AssessmentSettings {
   tenancy?: TenancyConfig;
   /** How long a rotation may take before a pending or overdue one counts as failing; default 60. */
   rotationGraceMinutes?: number;
+  /** How many closed schedule windows in a row without a rotation count as failing; default 2. */
+  missedWindows?: number;
 }
 
 /** What the scan knows about one secret. */
@@ -53,9 +58,15 @@ export interface SecretAssessment {
   /** Days since the last read, or since creation when never read. */
   unreadDays: number;
   rotationEnabled: boolean;
+  /** ListSecrets' NextRotationDate, or the next window of the schedule when ListSecrets gives none. */
   nextRotationDate?: string;
+  /** RotationRules.ScheduleExpression and Duration, when set. */
+  rotationSchedule?: string;
+  rotationWindow?: string;
   /** Why rotation counts as failing, when it does. */
   rotationFailure?: string;
+  /** Which schedule requirement of the policy the secret breaks, when it does. */
+  schedulePolicy?: string;
   conditions: Condition[];
   status: SecretStatus;
 }
@@ -74,12 +85,19 @@ export function assessSecret(secret: SecretSummary, now: Date, settings: Assessm
   const ageDays = basis ? Math.max(0, (now.getTime() - basis.getTime()) / DAY_MS) : 0;
   const lastRead = secret.lastAccessedDate ?? secret.createdDate;
   const unreadDays = lastRead ? Math.max(0, (now.getTime() - lastRead.getTime()) / DAY_MS) : 0;
-  const rotationFailure = rotationFailureOf(secret, now, settings.rotationGraceMinutes ?? DEFAULT_ROTATION_GRACE_MINUTES);
+  const graceMinutes = settings.rotationGraceMinutes ?? DEFAULT_ROTATION_GRACE_MINUTES;
+  const { schedule } = scheduleOf(secret);
+  const rotationFailure =
+    rotationFailureOf(secret, now, graceMinutes) ??
+    (schedule && missedWindowsOf(secret, schedule, now, graceMinutes * 60_000, settings.missedWindows ?? DEFAULT_MISSED_WINDOWS));
+  const schedulePolicy = schedulePolicyProblem(secret, policy);
+  const nextRotationDate = secret.nextRotationDate ?? (schedule && secret.rotationEnabled ? nextScheduledRotation(secret, schedule, now) : undefined);
 
   const present: Record<Condition, boolean> = {
-    'rotation-failing': rotationFailure !== undefined,
+    'rotation-failing': Boolean(rotationFailure),
     stale: ageDays > policy.maxAgeDays,
     unused: lastRead !== undefined && unreadDays > policy.unusedDays,
+    'schedule-policy': schedulePolicy !== undefined,
     'due-soon': ageDays <= policy.maxAgeDays && ageDays > policy.maxAgeDays - policy.warnDays,
     'rotation-disabled': !secret.rotationEnabled,
   };
@@ -103,8 +121,11 @@ export function assessSecret(secret: SecretSummary, now: Date, settings: Assessm
     assessment.staleAt = new Date(basis.getTime() + policy.maxAgeDays * DAY_MS).toISOString();
   }
   if (secret.lastAccessedDate) assessment.lastAccessedDate = secret.lastAccessedDate.toISOString();
-  if (secret.nextRotationDate) assessment.nextRotationDate = secret.nextRotationDate.toISOString();
-  if (rotationFailure !== undefined) assessment.rotationFailure = rotationFailure;
+  if (nextRotationDate) assessment.nextRotationDate = nextRotationDate.toISOString();
+  if (secret.rotationSchedule !== undefined) assessment.rotationSchedule = secret.rotationSchedule;
+  if (secret.rotationWindow !== undefined) assessment.rotationWindow = secret.rotationWindow;
+  if (rotationFailure) assessment.rotationFailure = rotationFailure;
+  if (schedulePolicy !== undefined) assessment.schedulePolicy = schedulePolicy;
   return assessment;
 }
 
@@ -124,7 +145,8 @@ export function ageBasis(secret: Pick<SecretSummary, 'lastRotatedDate' | 'lastCh
  *    failed and Secrets Manager will not start another rotation until it is cleared.
  * 2. Overdue: rotation is enabled and NextRotationDate is more than the grace period in the past.
  *    A rotation that completes moves NextRotationDate forward, so a date left behind means the
- *    scheduled rotation did not complete.
+ *    scheduled rotation did not complete. A secret on a ScheduleExpression is judged by its
+ *    windows instead (schedule-check.ts): one window missed is not yet a failing rotation.
  *
  * Returns the reason, or undefined when rotation looks healthy (or is off).
  */
@@ -135,7 +157,7 @@ export function rotationFailureOf(secret: SecretSummary, now: Date, graceMinutes
   if (pending && lastChange && now.getTime() - lastChange.getTime() > graceMs) {
     return `version ${pending[0]} is AWSPENDING but not AWSCURRENT, and the secret has not changed since ${lastChange.toISOString()}`;
   }
-  if (secret.rotationEnabled && secret.nextRotationDate && now.getTime() - secret.nextRotationDate.getTime() > graceMs) {
+  if (secret.rotationEnabled && secret.rotationSchedule === undefined && secret.nextRotationDate && now.getTime() - secret.nextRotationDate.getTime() > graceMs) {
     return `the scheduled rotation due ${secret.nextRotationDate.toISOString()} has not completed`;
   }
   return undefined;

@@ -4,6 +4,7 @@ import { tenancyFromEnv } from '../audit/tenancy';
 import { DEFAULT_ROTATION_GRACE_MINUTES } from './assess';
 import { HYGIENE_MODES } from './hygiene';
 import { parsePolicyOverrides } from './policies';
+import { DEFAULT_MISSED_WINDOWS } from './schedule-check';
 import type { StalenessSettings } from './scan';
 
 /**
@@ -13,6 +14,7 @@ import type { StalenessSettings } from './scan';
  * | --- | --- | --- |
  * | `KEYWARDEN_STALENESS_POLICIES` | `{}` | policy overrides as JSON (see policies.ts) |
  * | `KEYWARDEN_ROTATION_GRACE_MINUTES` | 60 | how long a pending or overdue rotation may take before it counts as failing |
+ * | `KEYWARDEN_MISSED_WINDOWS` | 2 | closed schedule windows in a row without a rotation that count as failing |
  * | `KEYWARDEN_HYGIENE` | `tagged` | `off`, `tagged` (secrets tagged keywarden:hygiene=check) or `all` |
  * | `KEYWARDEN_FINDING_STATE_TTL_DAYS` | 7 | how long an open-finding record outlives its last sending |
  * | tenancy variables | | see shared/audit/tenancy.ts |
@@ -22,6 +24,7 @@ export function stalenessSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     z.object({
       KEYWARDEN_STALENESS_POLICIES: z.string().optional(),
       KEYWARDEN_ROTATION_GRACE_MINUTES: integerFromEnv(DEFAULT_ROTATION_GRACE_MINUTES, 1, 10_080),
+      KEYWARDEN_MISSED_WINDOWS: integerFromEnv(DEFAULT_MISSED_WINDOWS, 1, 10),
       KEYWARDEN_HYGIENE: z.enum(HYGIENE_MODES).default('tagged'),
       KEYWARDEN_FINDING_STATE_TTL_DAYS: integerFromEnv(7, 1, 90),
     }),
@@ -31,6 +34,7 @@ export function stalenessSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     overrides: parsePolicyOverrides(raw.KEYWARDEN_STALENESS_POLICIES),
     tenancy: tenancyFromEnv(env),
     rotationGraceMinutes: raw.KEYWARDEN_ROTATION_GRACE_MINUTES,
+    missedWindows: raw.KEYWARDEN_MISSED_WINDOWS,
     hygiene: raw.KEYWARDEN_HYGIENE,
     stateTtlDays: raw.KEYWARDEN_FINDING_STATE_TTL_DAYS,
   };

@@ -15,6 +15,7 @@ export const STALENESS_RULES = {
   unused: 'staleness.unused',
   rotationFailing: 'staleness.rotation-failing',
   weakValue: 'staleness.weak-value',
+  schedulePolicy: 'staleness.schedule-policy',
 } as const;
 export type StalenessRuleId = (typeof STALENESS_RULES)[keyof typeof STALENESS_RULES];
 
@@ -28,6 +29,8 @@ const RUNBOOKS: Record<StalenessRuleId, string> = {
     "The secret's rotation did not complete. Read the rotate function's logs for this secret, fix the cause (target unreachable, permissions, a malformed value), then finish or restart the rotation with `keywarden rotate <secret>`, which resumes an unfinished one.",
   'staleness.weak-value':
     'The hygiene check found a placeholder, a well-known default or a weak value in the secret. Rotate it to a generated value now, and check whether the weak value was ever used against the real system.',
+  'staleness.schedule-policy':
+    "The secret's rotation rules lack a schedule or a window its policy requires. Set them with `keywarden rotate <secret> --schedule 'cron(0 3 ? * SUN *)' --window 3h --no-rotate-immediately` (which also tests the rotation function on the current value), or change the policy if this secret is an exception.",
 };
 
 /** A rule that currently fires for a secret. */
@@ -44,6 +47,7 @@ export function problemsOf(assessment: SecretAssessment, hygiene?: HygieneIssue[
   if (assessment.conditions.includes('stale')) out.push({ ruleId: STALENESS_RULES.stale, assessment });
   if (assessment.conditions.includes('unused')) out.push({ ruleId: STALENESS_RULES.unused, assessment });
   if (assessment.conditions.includes('rotation-failing')) out.push({ ruleId: STALENESS_RULES.rotationFailing, assessment });
+  if (assessment.conditions.includes('schedule-policy')) out.push({ ruleId: STALENESS_RULES.schedulePolicy, assessment });
   if (hygiene && hygiene.length > 0) out.push({ ruleId: STALENESS_RULES.weakValue, assessment, hygiene });
   return out;
 }
@@ -173,7 +177,27 @@ function describe(problem: ActiveProblem): { title: string; severity: Severity; 
       return {
         title: `Rotation of secret ${a.name} is failing`,
         severity: 'high',
-        evidence: { reason: a.rotationFailure, rotationEnabled: a.rotationEnabled, nextRotationDate: a.nextRotationDate, ageDays: oneDecimal(a.ageDays) },
+        evidence: {
+          reason: a.rotationFailure,
+          rotationEnabled: a.rotationEnabled,
+          nextRotationDate: a.nextRotationDate,
+          rotationSchedule: a.rotationSchedule,
+          rotationWindow: a.rotationWindow,
+          ageDays: oneDecimal(a.ageDays),
+        },
+      };
+    case 'staleness.schedule-policy':
+      return {
+        title: `Secret ${a.name} has no rotation schedule or window its ${a.type} policy requires`,
+        severity: 'medium',
+        evidence: {
+          reason: a.schedulePolicy,
+          requireSchedule: a.policy.requireSchedule,
+          requireWindow: a.policy.requireWindow,
+          rotationEnabled: a.rotationEnabled,
+          rotationSchedule: a.rotationSchedule,
+          rotationWindow: a.rotationWindow,
+        },
       };
     case 'staleness.weak-value':
       return {
@@ -189,6 +213,7 @@ const CLEARED: Record<StalenessRuleId, string> = {
   'staleness.unused': 'has been read again',
   'staleness.rotation-failing': 'rotation is healthy again',
   'staleness.weak-value': 'no longer holds a weak value',
+  'staleness.schedule-policy': 'has the rotation schedule its policy requires',
 };
 
 function resolvedFinding(record: OpenFindingRecord, now: Date, gone: boolean): Finding {

@@ -30,6 +30,10 @@ export interface SecretSummary {
   rotationEnabled: boolean;
   /** RotationRules.AutomaticallyAfterDays, when the rules give one. */
   rotationIntervalDays?: number;
+  /** RotationRules.ScheduleExpression: a `cron()` or `rate()` schedule, when the rules give one. */
+  rotationSchedule?: string;
+  /** RotationRules.Duration: the rotation window (`3h`), when the rules give one. */
+  rotationWindow?: string;
   rotationLambdaArn?: string;
   /** The AWS service that created the secret (e.g. `rds` for RDS-managed master passwords). */
   owningService?: string;

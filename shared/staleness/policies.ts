@@ -9,6 +9,8 @@ import { SECRET_TYPES, type SecretType } from './secret-type';
  * encryption keys 365). Overrides, most specific first: the secret's `keywarden:max-age-days`
  * tag, the tenant's policy for the type, the tenant's policy for every type, the policy for the
  * type, the default. Each field is resolved on its own, so a tenant can change only unusedDays.
+ * `requireSchedule` and `requireWindow` (default false) make a secret without a cron/rate
+ * `ScheduleExpression`, or without an explicit `Duration`, a `schedule-policy` finding.
  */
 
 /** One policy, fully resolved. */
@@ -19,6 +21,10 @@ export interface Policy {
   warnDays: number;
   /** Not read for this many days is unused. */
   unusedDays: number;
+  /** The secret must rotate on a `ScheduleExpression` (cron or rate), not only every N days. */
+  requireSchedule: boolean;
+  /** The secret's rotation rules must set an explicit window (`Duration`). */
+  requireWindow: boolean;
 }
 
 /** Where a policy's max age came from. */
@@ -36,18 +42,25 @@ export const MAX_AGE_TAG = 'keywarden:max-age-days';
 const MAX_DAYS = 3650;
 
 /** The defaults, by type. */
+const NO_SCHEDULE_RULE = { requireSchedule: false, requireWindow: false } as const;
 export const DEFAULT_POLICIES: Readonly<Record<SecretType, Policy>> = {
-  database: { maxAgeDays: 90, warnDays: 14, unusedDays: 90 },
-  'api-key': { maxAgeDays: 180, warnDays: 14, unusedDays: 90 },
-  'jwt-signing-key': { maxAgeDays: 30, warnDays: 5, unusedDays: 90 },
-  'encryption-key': { maxAgeDays: 365, warnDays: 30, unusedDays: 90 },
-  password: { maxAgeDays: 90, warnDays: 14, unusedDays: 90 },
-  generic: { maxAgeDays: 90, warnDays: 14, unusedDays: 90 },
+  database: { maxAgeDays: 90, warnDays: 14, unusedDays: 90, ...NO_SCHEDULE_RULE },
+  'api-key': { maxAgeDays: 180, warnDays: 14, unusedDays: 90, ...NO_SCHEDULE_RULE },
+  'jwt-signing-key': { maxAgeDays: 30, warnDays: 5, unusedDays: 90, ...NO_SCHEDULE_RULE },
+  'encryption-key': { maxAgeDays: 365, warnDays: 30, unusedDays: 90, ...NO_SCHEDULE_RULE },
+  password: { maxAgeDays: 90, warnDays: 14, unusedDays: 90, ...NO_SCHEDULE_RULE },
+  generic: { maxAgeDays: 90, warnDays: 14, unusedDays: 90, ...NO_SCHEDULE_RULE },
 };
 
 const days = (max: number) => z.number().int().min(1).max(max);
 const partialPolicy = z
-  .object({ maxAgeDays: days(MAX_DAYS).optional(), warnDays: z.number().int().min(0).max(365).optional(), unusedDays: days(MAX_DAYS).optional() })
+  .object({
+    maxAgeDays: days(MAX_DAYS).optional(),
+    warnDays: z.number().int().min(0).max(365).optional(),
+    unusedDays: days(MAX_DAYS).optional(),
+    requireSchedule: z.boolean().optional(),
+    requireWindow: z.boolean().optional(),
+  })
   .strict();
 const byType = z.record(z.enum(SECRET_TYPES), partialPolicy);
 
@@ -92,7 +105,7 @@ export function resolvePolicy(
     ['type', overrides.types?.[type]],
     ['default', DEFAULT_POLICIES[type]],
   ];
-  const pick = <K extends keyof Policy>(key: K): [number, PolicySource] => {
+  const pick = <K extends keyof Policy>(key: K): [Policy[K], PolicySource] => {
     for (const [source, layer] of layers) {
       const value = layer?.[key];
       if (value !== undefined) return [value, source];
@@ -106,6 +119,8 @@ export function resolvePolicy(
     maxAgeDays,
     warnDays: effectiveWarnDays(maxAgeDays, pick('warnDays')[0]),
     unusedDays: pick('unusedDays')[0],
+    requireSchedule: pick('requireSchedule')[0],
+    requireWindow: pick('requireWindow')[0],
     source,
   };
   if (tag.problem) resolved.problem = tag.problem;

@@ -120,6 +120,36 @@ describe('RotateSecret without a rotation function (local AWS)', () => {
     expect(await labels(name)).toEqual({ [currentId]: ['AWSCURRENT'], [token]: ['AWSPENDING'] });
   });
 
+  it('RotateImmediately=false (stage_configuration_test): stages a copy of AWSCURRENT as AWSPENDING for testSecret, sets the rules, rotates nothing', async () => {
+    const { name, currentId } = await secretWithValue('{"password":"v1"}');
+    const token = randomUUID();
+    const rules = { ScheduleExpression: 'cron(0 3 ? * SUN *)', Duration: '3h' };
+    const out = await sm.send(new RotateSecretCommand({ SecretId: name, ClientRequestToken: token, RotationRules: rules, RotateImmediately: false }));
+    expect(out.VersionId).toBe(token);
+    expect(await labels(name)).toEqual({ [currentId]: ['AWSCURRENT'], [token]: ['AWSPENDING'] });
+    const copy = await sm.send(new GetSecretValueCommand({ SecretId: name, VersionId: token, VersionStage: 'AWSPENDING' }));
+    expect(copy.SecretString).toBe('{"password":"v1"}');
+    const described = await sm.send(new DescribeSecretCommand({ SecretId: name }));
+    expect(described.RotationEnabled).toBe(true);
+    expect(described.RotationRules).toEqual(rules);
+    expect(described.LastRotatedDate).toBeUndefined();
+    expect((await sm.send(new GetSecretValueCommand({ SecretId: name }))).VersionId).toBe(currentId);
+
+    // The service removes the test version's label after testSecret; then a rotation may start.
+    await sm.send(new UpdateSecretVersionStageCommand({ SecretId: name, VersionStage: 'AWSPENDING', RemoveFromVersionId: token }));
+    await sm.send(new RotateSecretCommand({ SecretId: name, ClientRequestToken: randomUUID() }));
+  });
+
+  it('RotateImmediately=false refuses a token already in use and rules with both AutomaticallyAfterDays and ScheduleExpression', async () => {
+    const { name, currentId } = await secretWithValue();
+    expect((await errorOf(sm.send(new RotateSecretCommand({ SecretId: name, ClientRequestToken: currentId, RotateImmediately: false })))).name).toBe('ResourceExistsException');
+    const both = await errorOf(
+      sm.send(new RotateSecretCommand({ SecretId: name, RotationRules: { AutomaticallyAfterDays: 7, ScheduleExpression: 'rate(7 days)' }, RotateImmediately: false })),
+    );
+    expect(both.name).toBe('InvalidParameterException');
+    expect(await labels(name)).toEqual({ [currentId]: ['AWSCURRENT'] });
+  });
+
   it('CancelRotateSecret turns rotation off and leaves the labels as they are', async () => {
     const { name, currentId } = await secretWithValue();
     const token = randomUUID();

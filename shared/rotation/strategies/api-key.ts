@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { createDryRun } from './create-dry-run';
 import { SecretTestFailedError } from '../../errors';
 import { rememberSecret } from '../../redact';
 import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
@@ -137,6 +138,8 @@ export const apiKeyStrategy: RotationStrategy = {
     // No comparison with the current key: a repeat would lock nobody out, and reading it would
     // cost a GetSecretValue in every rotation.
   },
+
+  testCurrent: (ctx: RotationContext) => createDryRun(apiKeyStrategy, ctx),
 
   async revoke(ctx: RotationContext): Promise<RevokeOutcome> {
     const previousValue = await ctx.previous();

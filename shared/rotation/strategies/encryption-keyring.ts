@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createDryRun } from './create-dry-run';
 import { SecretTestFailedError } from '../../errors';
 import { rememberSecret } from '../../redact';
 import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
@@ -108,6 +109,8 @@ export const encryptionKeyringStrategy: RotationStrategy = {
       droppedCompromisedProblem(await replacedCompromisedKids(ctx, pendingObject), pending, reencrypted);
     if (problem) throw new SecretTestFailedError(`secret ${ctx.name}: the pending keyring ${problem}`);
   },
+
+  testCurrent: (ctx: RotationContext) => createDryRun(encryptionKeyringStrategy, ctx),
 
   async revoke(ctx: RotationContext): Promise<RevokeOutcome> {
     const current = readSecretDocument(await ctx.current(), ctx.name, 'current');

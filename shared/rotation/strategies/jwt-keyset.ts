@@ -1,3 +1,4 @@
+import { createDryRun } from './create-dry-run';
 import {
   createHash,
   createHmac,
@@ -185,6 +186,8 @@ export const jwtKeysetStrategy: RotationStrategy = {
     const continuity = continuityProblem(await replacedInUseKid(ctx, pendingObject, KEYSET), pending);
     if (continuity) throw new SecretTestFailedError(`secret ${ctx.name}: the pending keyset ${continuity}`);
   },
+
+  testCurrent: (ctx: RotationContext) => createDryRun(jwtKeysetStrategy, ctx),
 
   async revoke(ctx: RotationContext): Promise<RevokeOutcome> {
     const current = readSecretDocument(await ctx.current(), ctx.name, 'current');

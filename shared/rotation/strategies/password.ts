@@ -1,4 +1,5 @@
 import { SecretTestFailedError } from '../../errors';
+import { createDryRun } from './create-dry-run';
 import { rememberSecret } from '../../redact';
 import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
 import { asTestFailure, optionalStringField, parseSecretObject, readSecretDocument, secretFormatError, withOwnedFields } from './json-secret';
@@ -122,6 +123,8 @@ export const passwordStrategy: RotationStrategy = {
     // No comparison with the current password: a repeat would be harmless (nothing locks out),
     // and reading it would cost a GetSecretValue in every rotation.
   },
+
+  testCurrent: (ctx: RotationContext) => createDryRun(passwordStrategy, ctx),
 
   async revoke(ctx: RotationContext): Promise<RevokeOutcome> {
     return {

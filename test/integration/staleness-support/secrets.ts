@@ -1,5 +1,6 @@
 import { CreateSecretCommand, ListSecretsCommand, RotateSecretCommand, type Tag } from '@aws-sdk/client-secrets-manager';
 import { secretsManager } from '../../../shared/aws/clients';
+import { removeTestVersion } from '../../../shared/aws/rotation-requests';
 
 /**
  * Filling the local AWS with secrets, for the staleness tests and the benchmark (no vitest
@@ -38,7 +39,12 @@ export async function createSecrets(planned: readonly PlannedSecret[], concurren
       arns.set(secret.name, out.ARN!);
       if (secret.rotation?.kind === 'schedule') {
         const days = secret.rotation.days;
-        await againOnMotoRace(() => secretsManager().send(new RotateSecretCommand({ SecretId: out.ARN, RotationRules: { AutomaticallyAfterDays: days }, RotateImmediately: false })));
+        // RotateImmediately=false stages a test copy of AWSCURRENT for the function's testSecret;
+        // the service removes it after the test (there is no function here), as removeTestVersion does.
+        const started = await againOnMotoRace(() =>
+          secretsManager().send(new RotateSecretCommand({ SecretId: out.ARN, RotationRules: { AutomaticallyAfterDays: days }, RotateImmediately: false })),
+        );
+        await againOnMotoRace(() => removeTestVersion(secretsManager(), out.ARN!, started.VersionId!));
       } else if (secret.rotation?.kind === 'stuck') {
         await againOnMotoRace(() => secretsManager().send(new RotateSecretCommand({ SecretId: out.ARN, RotateImmediately: true })));
       }

@@ -15,7 +15,7 @@ describe('default policies', () => {
   });
 
   it('warn two weeks ahead for a database and flag 90 days unread as unused', () => {
-    expect(resolvePolicy('database', undefined, {})).toEqual({ maxAgeDays: 90, warnDays: 14, unusedDays: 90, source: 'default' });
+    expect(resolvePolicy('database', undefined, {})).toEqual({ maxAgeDays: 90, warnDays: 14, unusedDays: 90, requireSchedule: false, requireWindow: false, source: 'default' });
   });
 });
 
