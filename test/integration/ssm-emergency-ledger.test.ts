@@ -243,16 +243,16 @@ describe('repairs trust the journal and the history, not what a writer planted',
   it('attack: a previous label moved off the replaced version is refused; the leaked version is not the one revoked', async () => {
     const name = await parameter();
     await dieAt(name, 'advance:rotated');
-    await ssm.send(new PutParameterCommand({ Name: name, Value: JSON.stringify({ apiKey: OLD_KEY }), Type: 'SecureString', Overwrite: true }));
-    await ssm.send(new LabelParameterVersionCommand({ Name: name, ParameterVersion: 3, Labels: ['previous'] }));
+    // Whoever may label versions moves `previous` onto the new value, hoping the repair revokes it.
+    await ssm.send(new LabelParameterVersionCommand({ Name: name, ParameterVersion: 2, Labels: ['previous'] }));
     const step = await repairParameterEmergency(name, `repair-${uniqueSuffix()}`, laterDeps());
     expect(step.outcome).toBe('failed');
-    expect(step.detail).toMatch(/previous label is on version 3, not on version 1/);
+    expect(step.detail).toMatch(/previous label is on version 2, not on version 1 that the rotation replaced; nothing revoked/);
     expect(await history(name)).toEqual([
       { version: 1, labels: [] },
-      { version: 2, labels: ['current'] },
-      { version: 3, labels: ['previous'] },
+      { version: 2, labels: ['current', 'previous'] },
     ]);
+    expect(await parameterEmergencyDeps('ci').journal.read(name)).toBeDefined();
   });
 
   it('attack: an emergency on a parameter whose dead run cannot be repaired rotates nothing over it', async () => {
