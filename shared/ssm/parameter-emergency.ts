@@ -4,7 +4,7 @@ import { parameterTenant } from '../audit/ssm-parameters';
 import type { TenancyConfig } from '../audit/tenancy';
 import { reviewAccess } from '../emergency/access-review';
 import { emergencyFinding } from '../emergency/finding';
-import type { EmergencyLedger } from '../emergency/ledger';
+import { LEDGER_TTL_SECONDS, LOCK_TTL_SECONDS, type EmergencyLedger } from '../emergency/ledger';
 import { timedStep, type EmergencyReport, type SecretReport, type StepRecord } from '../emergency/report';
 import type { EmergencyRequest } from '../emergency/request';
 import type { ParameterJournal, ParameterJournalEntry } from './parameter-journal';
@@ -19,10 +19,6 @@ export interface ParameterEmergencyDeps extends ParameterRotationDeps {
   publisher: FindingPublisher;
   tenancy: TenancyConfig;
 }
-
-/** The same lifetimes as a secret's emergency (shared/emergency/runbook.ts). */
-const LEDGER_TTL_SECONDS = 7 * 24 * 3600;
-const LOCK_TTL_SECONDS = 20 * 60;
 
 /** The lock of a parameter in the emergency table; never the same key as a secret's ARN. */
 export const parameterLockKey = (name: string) => `parameter:${name}`;
