@@ -33,7 +33,9 @@ export const parameterLockKey = (name: string) => `parameter:${name}`;
  */
 export async function runParameterEmergency(request: EmergencyRequest, name: string, deps: ParameterEmergencyDeps): Promise<EmergencyReport> {
   const startedAt = deps.clock.now().toISOString();
-  await checkParameter(name, deps);
+  // Every refusal before anything is written; the version a dead run wrote is the repair's to undo.
+  const unfinished = await deps.journal.read(name);
+  await checkParameter(name, deps, { untestedNewest: unfinished ? 'allow' : 'refuse' });
   if (request.dryRun) return report(request, name, startedAt, await planParameter(request, name, deps), deps);
   const claim = await deps.ledger.claimRequest(request.requestId, LEDGER_TTL_SECONDS);
   if (!claim.claimed) return earlierRun(request, name, claim.report, startedAt, deps);

@@ -73,7 +73,7 @@ export interface Checked {
  * Checks that `name` may be rotated and reads its versions; throws InvalidRequestError naming
  * what is wrong, before any write.
  */
-export async function checkParameter(name: string, deps: ParameterRotationDeps): Promise<Checked> {
+export async function checkParameter(name: string, deps: ParameterRotationDeps, options: { untestedNewest?: 'refuse' | 'allow' } = {}): Promise<Checked> {
   const why = outOfScope(name, deps.scope);
   if (why) throw new InvalidRequestError(`refusing parameter ${clipName(name)}: ${why}`);
   const facts = await deps.store.describe(name);
@@ -92,7 +92,8 @@ export async function checkParameter(name: string, deps: ParameterRotationDeps):
   const latest = versions.at(-1);
   if (!latest) throw new InvalidRequestError(`no parameter ${name}: it has no versions`);
   const current = versions.find((v) => v.labels.includes(CURRENT_LABEL)) ?? latest;
-  await refuseStaleCurrentLabel(name, current, latest, deps);
+  // An emergency whose journal says a run died after its write allows it: its repair undoes it.
+  if (options.untestedNewest !== 'allow') await refuseStaleCurrentLabel(name, current, latest, deps);
   const checked: Checked = { name, strategy: generatedStrategies[strategyName]!, tags: facts.tags, current };
   const previous = versions.find((v) => v.labels.includes(PREVIOUS_LABEL));
   if (previous) checked.previous = previous;

@@ -161,6 +161,29 @@ describe('a run that dies part-way is repaired from its journal', () => {
     expect(await parameterEmergencyDeps('ci').journal.read(name)).toBeUndefined();
   });
 
+  it('died after writing, on a parameter rotated before: the untested newest version does not stop the next emergency, whose repair undoes it', async () => {
+    const name = await parameter();
+    expect((await runParameterEmergency(request(), name, parameterEmergencyDeps('ci'))).ok).toBe(true);
+    const leaked = await apiKeyAt(`${name}:current`);
+    await dieAt(name, 'put');
+    expect(await history(name)).toEqual([
+      { version: 1, labels: [] },
+      { version: 2, labels: ['current'] },
+      { version: 3, labels: [] },
+    ]);
+    const report = await runParameterEmergency(request(), name, laterDeps());
+    expect(report.ok, JSON.stringify(report.secrets[0]!.steps)).toBe(true);
+    expect(report.secrets[0]!.steps[1]!.detail).toContain('the value of version 2 written again as version 4');
+    expect(await history(name)).toEqual([
+      { version: 1, labels: [] },
+      { version: 2, labels: [] },
+      { version: 3, labels: [] },
+      { version: 4, labels: [] },
+      { version: 5, labels: ['current'] },
+    ]);
+    expect(await apiKeyAt(name)).not.toBe(leaked);
+  });
+
   it('died after the test passed, before any label moved: keywarden emergency --repair moves the labels and revokes', async () => {
     const name = await parameter();
     const dead = await dieAt(name, 'advance:tested');
