@@ -6,6 +6,7 @@ import { printBundleFigures } from './bundles';
 import { printRotationFigures } from './rotation-calls';
 import { printDatabaseRotationFigures } from './rotation-db';
 import { printCustomRotationFigures } from './rotation-custom';
+import { printCustomShapeFigures } from './rotation-custom-shapes';
 import { printStalenessFigures } from './staleness';
 import { printAlertingFigures } from './alerting';
 import { printAuditFigures } from './audit';
@@ -18,6 +19,7 @@ const PARTS: Readonly<Record<string, () => void | Promise<void>>> = {
   'rotation-calls': printRotationFigures,
   'rotation-db': printDatabaseRotationFigures,
   'rotation-custom': printCustomRotationFigures,
+  'rotation-custom-shapes': printCustomShapeFigures,
   staleness: printStalenessFigures,
   alerting: printAlertingFigures,
   audit: printAuditFigures,
