@@ -6,6 +6,11 @@ import { kb, median } from './stats';
 
 const ROOT = join(import.meta.dirname, '..');
 const DIST = join(ROOT, 'dist', 'functions');
+/**
+ * KEYWARDEN_BENCH_BASELINE: another checkout, built (`npm run build` there), whose bundles are
+ * measured in the same pass, interleaved, so a change's cold init is compared on the same load.
+ */
+const BASELINE = process.env.KEYWARDEN_BENCH_BASELINE?.trim() || undefined;
 const RUNS = 9;
 const ZIP_LIMIT = 200 * 1024;
 const INIT_LIMIT_MS = 60;
@@ -25,8 +30,13 @@ interface ChunkMap {
   lazy: Record<string, string>;
 }
 
-function chunkMaps(): Record<string, ChunkMap> {
-  return JSON.parse(readFileSync(join(ROOT, 'dist', 'chunks.json'), 'utf8'));
+function chunkMaps(root = ROOT): Record<string, ChunkMap> {
+  return JSON.parse(readFileSync(join(root, 'dist', 'chunks.json'), 'utf8'));
+}
+
+/** Bytes a cold start of `name` loads in the checkout at `root`. */
+function initBytes(root: string, name: string): number {
+  return chunkMaps(root)[name]!.atInit.reduce((sum, file) => sum + statSync(join(root, 'dist', 'functions', name, file)).size, 0);
 }
 
 /**
@@ -77,6 +87,7 @@ export function coldInit(names: string[]): { bareMs: number; rows: Array<{ label
   const maps = chunkMaps();
   const probes = [
     ...names.map((name) => ({ label: name, files: [join(DIST, name, 'index.mjs')] })),
+    ...(BASELINE ? names.map((name) => ({ label: `${name} (baseline)`, files: [join(BASELINE, 'dist', 'functions', name, 'index.mjs')] })) : []),
     ...DEFERRED.map(({ label, name, module }) => {
       const chunk = maps[name]?.lazy[module];
       if (!chunk) throw new Error(`dist/chunks.json has no chunk of ${name} for ${module}: did the import move?`);
@@ -114,8 +125,15 @@ export function printBundleFigures(): void {
         `init ${figure(init.rows.find((r) => r.label === size.name)!)}`,
     );
   }
+  if (BASELINE) {
+    console.log(`baseline ${BASELINE}, measured interleaved in the same pass:`);
+    for (const size of sizes) {
+      const row = init.rows.find((r) => r.label === `${size.name} (baseline)`)!;
+      console.log(`${size.name.padEnd(10)} loaded at init ${kb(initBytes(BASELINE, size.name)).padStart(9)} (this tree ${kb(size.atInit)}); init ${figure(row)}`);
+    }
+  }
   console.log('deferred to the step that needs it (the function, then the chunk that step imports):');
-  for (const row of init.rows.filter((r) => !sizes.some((s) => s.name === r.label))) {
+  for (const row of init.rows.filter((r) => !sizes.some((s) => s.name === r.label) && !r.label.endsWith('(baseline)'))) {
     console.log(`${row.label}: ${figure(row)}`);
   }
 }

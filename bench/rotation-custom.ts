@@ -80,7 +80,8 @@ export async function printCustomRotationFigures(): Promise<void> {
   }
 }
 
-async function rotateOnce(name: string, direct: SecretsManagerClient): Promise<number> {
+/** One rotation through the built rotate bundle, as the service would run it; its wall time. */
+export async function rotateOnce(name: string, direct: SecretsManagerClient): Promise<number> {
   const began = performance.now();
   const report = await playRotation(name, { start: rotateSecretStarter(direct, 30), invoke: async (event) => void (await invokeBundle('rotate', event)) });
   if (!report.ok) throw new Error(`rotation of ${name} failed at ${report.failedStep}: ${report.steps.at(-1)?.error}`);

@@ -6,6 +6,7 @@ import { printBundleFigures } from './bundles';
 import { printRotationFigures } from './rotation-calls';
 import { printDatabaseRotationFigures } from './rotation-db';
 import { printCustomRotationFigures } from './rotation-custom';
+import { printCustomShapeFigures } from './rotation-custom-shapes';
 import { printStalenessFigures } from './staleness';
 import { printScheduleAssessmentFigures } from './staleness-schedules';
 import { printAlertingFigures } from './alerting';
@@ -19,6 +20,7 @@ const PARTS: Readonly<Record<string, () => void | Promise<void>>> = {
   'rotation-calls': printRotationFigures,
   'rotation-db': printDatabaseRotationFigures,
   'rotation-custom': printCustomRotationFigures,
+  'rotation-custom-shapes': printCustomShapeFigures,
   staleness: printStalenessFigures,
   'staleness-schedules': printScheduleAssessmentFigures,
   alerting: printAlertingFigures,

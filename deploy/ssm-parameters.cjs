@@ -83,6 +83,15 @@ function parameterResources(settings) {
                 Condition: stageTag,
               },
               ...kmsStatement('EncryptAndDecryptThroughSsm', settings.keyArns, ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']),
+              {
+                // The emergency's request claims, the parameter's lock and its journal; never a
+                // secret's lock (those keys start lock#arn:), which the emergency function holds.
+                Sid: 'ParameterEmergencyLedger',
+                Effect: 'Allow',
+                Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+                Resource: { 'Fn::GetAtt': ['EmergencyTable', 'Arn'] },
+                Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['request#*', 'lock#parameter:*', 'parameter#*'] } },
+              },
             ],
           },
         },

@@ -13,7 +13,10 @@ import { dirname, join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 const awsProtocols = join(dirname(require.resolve('@aws-sdk/core/package.json')), 'dist-es', 'submodules', 'protocols');
-const smithyProtocols = join(dirname(require.resolve('@smithy/core/package.json')), 'dist-es', 'submodules', 'protocols');
+const smithyEs = join(dirname(require.resolve('@smithy/core/package.json')), 'dist-es');
+const smithyProtocols = join(smithyEs, 'submodules', 'protocols');
+const smithySerde = join(smithyEs, 'submodules', 'serde');
+const smithyClient = join(smithyEs, 'submodules', 'client');
 
 const SPLIT = {
   '@aws-sdk/core/protocols': {
@@ -40,7 +43,29 @@ const SPLIT = {
       HttpInterceptingShapeSerializer: join(smithyProtocols, 'serde', 'HttpInterceptingShapeSerializer.js'),
       FromStringShapeDeserializer: join(smithyProtocols, 'serde', 'FromStringShapeDeserializer.js'),
       ToStringShapeSerializer: join(smithyProtocols, 'serde', 'ToStringShapeSerializer.js'),
+      extendedEncodeURIComponent: join(smithyProtocols, 'extended-encode-uri-component.js'),
     },
+  },
+  // The serde helpers that only those protocols use (header splitting and quoting, the HTTP date
+  // parsers), the XML text-node reader, and the no-auth signer only the STS client registers.
+  '@smithy/core/serde': {
+    barrel: join(smithySerde, 'index.js'),
+    moved: {
+      _parseEpochTimestamp: join(smithySerde, 'schema-serde-lib', 'schema-date-utils.js'),
+      _parseRfc3339DateTimeWithOffset: join(smithySerde, 'schema-serde-lib', 'schema-date-utils.js'),
+      _parseRfc7231DateTime: join(smithySerde, 'schema-serde-lib', 'schema-date-utils.js'),
+      splitEvery: join(smithySerde, 'split-every.js'),
+      splitHeader: join(smithySerde, 'split-header.js'),
+      quoteHeader: join(smithySerde, 'quote-header.js'),
+    },
+  },
+  '@smithy/core/client': {
+    barrel: join(smithyClient, 'index.js'),
+    moved: { getValueFromTextNode: join(smithyClient, 'smithy-client', 'get-value-from-text-node.js') },
+  },
+  '@smithy/core': {
+    barrel: join(smithyEs, 'index.js'),
+    moved: { NoAuthSigner: join(smithyEs, 'legacy-root-exports', 'util-identity-and-auth', 'httpAuthSchemes', 'noAuth.js') },
   },
 };
 
@@ -52,7 +77,7 @@ const importsAny = (file, names) => {
 export const restProtocolSplit = {
   name: 'rest-protocol-split',
   setup(build) {
-    build.onResolve({ filter: /^@(aws-sdk|smithy)\/core\/protocols$/ }, ({ path, importer }) => {
+    build.onResolve({ filter: /^@(aws-sdk\/core\/protocols|smithy\/core(\/(protocols|serde|client))?)$/ }, ({ path, importer }) => {
       const split = SPLIT[path];
       if (!split || !importer || !importsAny(importer, Object.keys(split.moved))) return undefined;
       return { path, namespace: 'kw-rest-protocols' };
@@ -65,12 +90,17 @@ export const restProtocolSplit = {
     for (const { barrel, moved } of Object.values(SPLIT)) {
       const escaped = barrel.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
       build.onLoad({ filter: new RegExp(`^${escaped}$`) }, () => {
-        // A line goes when every name it exports is moved (one line exports three XML helpers).
+        // A moved name leaves its export line; a line left with no name goes (one line exports
+        // three XML helpers, another the no-auth signer beside eight names kept).
         const kept = readFileSync(barrel, 'utf8')
           .split('\n')
-          .filter((line) => {
-            const names = /^export \{ ([^}]+) \} from/.exec(line)?.[1].split(',').map((name) => name.trim()).filter(Boolean);
-            return !names || !names.every((name) => name in moved);
+          .map((line) => {
+            const match = /^export \{ ([^}]+) \} from (.*)$/.exec(line);
+            if (!match) return line;
+            const names = match[1].split(',').map((name) => name.trim()).filter(Boolean);
+            const left = names.filter((name) => !(name in moved));
+            if (left.length === names.length) return line;
+            return left.length ? `export { ${left.join(', ')} } from ${match[2]}` : '';
           });
         return { contents: kept.join('\n'), loader: 'js', resolveDir: dirname(barrel) };
       });

@@ -17,6 +17,7 @@ import { resolveTarget, type Target } from '../target';
 interface BindOptions {
   engine?: string;
   customFunction?: string;
+  shape?: string;
   host?: string;
   port?: number;
   dbname?: string;
@@ -49,6 +50,7 @@ export function registerBindCommand(program: Command): void {
     .description("record which server, database, users and master a database or Redis secret's rotation may touch, or which IAM user's keys an access key secret holds")
     .option('--engine <engine>', 'postgres, mysql, mariadb or redis')
     .option('--custom-function <arn>', 'a custom secret: the Lambda function (full ARN) that sets, tests and revokes it (docs/custom-rotator.md)')
+    .option('--shape <shape>', 'with --custom-function: the value keywarden generates, password (default), api-key, jwt-keyset or encryption-keyring')
     .option('--host <host>', 'the server')
     .option('--port <port>', "the port (default: the engine's)", parsePort)
     .option('--dbname <name>', 'the database (PostgreSQL default: postgres; MySQL: none)')
@@ -94,7 +96,12 @@ export function registerBindCommand(program: Command): void {
         return printBinding(out, 'bound', described.name, binding);
       }
       if (action === 'custom') {
-        const binding = customBindingFromFlagsChecked(described.arn, { functionArn: options.customFunction!, user: options.user!, alternating: options.alternating });
+        const binding = customBindingFromFlagsChecked(described.arn, {
+          functionArn: options.customFunction!,
+          ...(options.shape !== undefined && { shape: options.shape }),
+          ...(options.user !== undefined && { user: options.user }),
+          ...(options.alternating !== undefined && { alternating: options.alternating }),
+        });
         await registry.put(binding);
         return printBinding(out, 'bound', described.name, binding);
       }
@@ -137,9 +144,14 @@ function chosenAction(secret: string | undefined, options: BindOptions): Action 
   if (options.yes && action !== 'from-current') throw new InvalidRequestError('--yes goes with --from-current');
   if (action === 'custom') {
     const extra = ['engine', 'host', 'port', 'dbname'].filter((key) => options[key as keyof BindOptions] !== undefined);
-    if (extra.length > 0 || options.master !== undefined || options.plaintext) throw new InvalidRequestError('--custom-function takes --user [--alternating] only: the function reaches its service itself');
-    if (options.user === undefined) throw new InvalidRequestError('binding a custom secret needs --user (the user at the service whose password rotates)');
+    if (extra.length > 0 || options.master !== undefined || options.plaintext) {
+      throw new InvalidRequestError('--custom-function takes --shape, --user and --alternating only: the function reaches its service itself');
+    }
+    const password = (options.shape ?? 'password') === 'password';
+    if (password && options.user === undefined) throw new InvalidRequestError('binding a custom password secret needs --user (the user at the service whose password rotates)');
+    if (!password && (options.user !== undefined || options.alternating)) throw new InvalidRequestError(`--shape ${options.shape} has no user: --user and --alternating are for passwords`);
   }
+  if (options.shape !== undefined && action !== 'custom') throw new InvalidRequestError('--shape goes with --custom-function');
   if (action === 'flags') {
     const missing = ['engine', 'host', 'user'].filter((key) => options[key as keyof BindOptions] === undefined);
     if (missing.length > 0) throw new InvalidRequestError(`binding by flags needs ${missing.map((key) => `--${key}`).join(', ')}`);

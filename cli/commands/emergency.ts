@@ -8,7 +8,7 @@ import { ExitCode } from '../exit-codes';
 import { outputFor, type Output } from '../output';
 import { resolveTarget } from '../target';
 import { looksLikeParameter } from '../../shared/ssm/scope';
-import { parameterEmergency } from './emergency-parameter';
+import { parameterEmergency, parameterRepair } from './emergency-parameter';
 
 interface EmergencyOptions {
   secret?: string;
@@ -22,6 +22,7 @@ interface EmergencyOptions {
   timeout?: string;
   stage: string;
   local?: boolean;
+  repair?: boolean;
 }
 
 /**
@@ -43,9 +44,21 @@ export function registerEmergencyCommand(program: Command): void {
     .option('--timeout <seconds>', 'how long to wait for each rotation (default 300)')
     .option('--stage <stage>', 'the deployed stage whose emergency function to invoke', 'prod')
     .option('--local', 'use the running local AWS (keywarden local up); rotates in this process')
+    .option('--repair', 'a parameter only: finish or undo an emergency that died part-way, from its journal; rotates nothing new')
     .addHelpText('after', '\nExit codes: 0 every step worked, 1 a step failed (see the report), 2 request refused (nothing changed).\n\nExample:\n  keywarden emergency --secret multitenant-ai-poc/tenant-1/partner-api-key --reason "key pasted in a public issue"')
     .action(async (options: EmergencyOptions, command: Command) => {
       const out = outputFor(command);
+      if (options.repair) {
+        if (options.secret === undefined || !looksLikeParameter(options.secret)) {
+          throw new InvalidRequestError('--repair takes --secret /parameter/name; a secret\'s stuck rotation is repaired by keywarden doctor --fix or by its next emergency');
+        }
+        const target = await resolveTarget(options);
+        const stage = target.kind === 'local' && options.stage === 'prod' ? 'local' : options.stage;
+        const report = await parameterRepair(options.secret, stage, options.requestId ?? crypto.randomUUID());
+        printReport(out, report);
+        if (!report.ok) process.exitCode = ExitCode.Failure;
+        return;
+      }
       const payload = requestPayload(options);
       const request = parseEmergencyRequest(payload);
       const target = await resolveTarget(options);

@@ -118,6 +118,8 @@ function parseRequest(event: unknown): Request {
   if (!event || typeof event !== 'object' || Array.isArray(event)) throw new Refusal('the request is not a JSON object');
   const fields = event as Record<string, unknown>;
   if (fields.contract !== CONTRACT) throw new Refusal(`the request is not contract ${CONTRACT}`);
+  // RabbitMQ users have passwords: a binding to another shape is a mistake this rotator refuses.
+  if (fields.shape !== undefined && fields.shape !== 'password') throw new Refusal('this rotator sets passwords only, not another shape');
   const credential = (name: string, withPassword: boolean): Credential => {
     const value = fields[name] as Record<string, unknown> | undefined;
     if (!value || typeof value !== 'object' || typeof value.username !== 'string' || value.username === '') throw new Refusal(`the request has no ${name}.username`);

@@ -15,3 +15,8 @@ export interface EmergencyLedger {
   lockSecret(secretArn: string, requestId: string, ttlSeconds: number): Promise<{ locked: true } | { locked: false; heldBy: string }>;
   releaseSecret(secretArn: string, requestId: string): Promise<void>;
 }
+
+/** How long a request's record lives: past any Lambda timeout, long enough to replay a report. */
+export const LEDGER_TTL_SECONDS = 7 * 24 * 3600;
+/** How long a secret's or parameter's lock lives when its holder dies: past any Lambda timeout. */
+export const LOCK_TTL_SECONDS = 20 * 60;

@@ -10,7 +10,7 @@ import type { SecretsStore } from '../secrets-store';
 import type { SecretInventory } from '../staleness/inventory';
 import { reviewAccess } from './access-review';
 import { emergencyFinding } from './finding';
-import type { EmergencyLedger } from './ledger';
+import { LEDGER_TTL_SECONDS, LOCK_TTL_SECONDS, type EmergencyLedger } from './ledger';
 import { repairStuckRotation, stuckPendingVersion } from './repair';
 import { timedStep, type EmergencyReport, type SecretReport, type StepRecord } from './report';
 import { describeTarget, type EmergencyRequest } from './request';
@@ -34,9 +34,6 @@ export interface EmergencyDeps {
   tenancy: TenancyConfig;
 }
 
-/** How long a request's record and a secret's lock live: past any Lambda timeout. */
-const LEDGER_TTL_SECONDS = 7 * 24 * 3600;
-const LOCK_TTL_SECONDS = 20 * 60;
 
 /**
  * The emergency runbook as code, for each target secret: lock it, repair a stuck rotation (finish

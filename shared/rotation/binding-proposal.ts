@@ -1,6 +1,6 @@
 import { ConfigError, InvalidRequestError } from '../errors';
 import { CLONE_SUFFIX, DEFAULT_PORTS, boundEngineOf, type BoundEngine, type DatabaseBinding, type RotationBinding } from './binding';
-import { customBindingFromFlags, describeCustomBinding, type CustomBinding } from './binding-custom';
+import { customBindingFromFlags, describeCustomBinding, type CustomBinding, type CustomBindingFlags } from './binding-custom';
 import { describeIamAccessKeyBinding, IAM_ACCESS_KEY_ENGINE, isIamAccessKeyBinding } from './binding-iam-access-key';
 import { parseBinding } from './binding-record';
 import { rotationMode } from './db/mode';
@@ -78,7 +78,7 @@ export function bindingFromCurrent(
 }
 
 /** The binding `keywarden bind <secret> --custom-function <arn> --user <user>` writes, checked. */
-export function customBindingFromFlagsChecked(secretArn: string, flags: { functionArn: string; user: string; alternating?: boolean }): CustomBinding {
+export function customBindingFromFlagsChecked(secretArn: string, flags: CustomBindingFlags): CustomBinding {
   return checked(customBindingFromFlags(secretArn, flags));
 }
 

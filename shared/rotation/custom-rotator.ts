@@ -11,17 +11,22 @@ export const CUSTOM_ROTATOR_CONTRACT = 'keywarden.custom-rotator/1';
 /** The actions a rotator implements. */
 export type CustomRotatorAction = 'set' | 'test' | 'revoke';
 
-/** A credential as a rotator sees it. */
+/** A credential as a rotator sees it (the password shape). */
 export interface RotatorCredential {
   username: string;
   password: string;
 }
 
-/** Each action's request: nothing more than the action needs. */
+/**
+ * Each action's request: nothing more than the action needs. `shape` is the binding's; the
+ * password shape's fields are those of version 1 before shapes existed, so a password rotator
+ * written then still works. The key shapes' fields: docs/custom-rotator.md.
+ */
 export type CustomRotatorRequest =
-  | { action: 'set'; pending: RotatorCredential; current: RotatorCredential }
-  | { action: 'test'; pending: RotatorCredential }
-  | { action: 'revoke'; previous: { username: string }; current: { username: string } };
+  | { action: 'set'; shape: 'password'; pending: RotatorCredential; current: RotatorCredential }
+  | { action: 'test'; shape: 'password'; pending: RotatorCredential }
+  | { action: 'revoke'; shape: 'password'; previous: { username: string }; current: { username: string } }
+  | { action: CustomRotatorAction; shape: 'api-key' | 'jwt-keyset' | 'encryption-keyring'; pending?: object; current?: object; previous?: object };
 
 /** What the function's invocation came back as, before its payload is read. */
 export type InvocationAnswer =
@@ -62,7 +67,7 @@ const MAX_WORDS = 200;
 export async function callRotator(invoker: CustomRotatorInvoker, call: RotatorCall, request: CustomRotatorRequest): Promise<RotatorAnswer> {
   const payload = JSON.stringify({ contract: CUSTOM_ROTATOR_CONTRACT, secretId: call.secretArn, ...request });
   const answer = await invoker.invoke(call.functionArn, payload, call.timeoutMs);
-  const where = `secret ${call.secretName}: custom rotator ${call.functionArn} (${request.action})`;
+  const where = `secret ${call.secretName}: custom rotator ${call.functionArn} (${request.action}, ${request.shape})`;
   switch (answer.kind) {
     case 'timeout':
       throw new CustomRotatorError(`${where} did not answer within ${call.timeoutMs} ms (timeout); nothing is promoted`, 'timeout');
@@ -74,11 +79,14 @@ export async function callRotator(invoker: CustomRotatorInvoker, call: RotatorCa
     case 'function-error':
       throw new CustomRotatorError(`${where} failed with ${words(answer.errorType)} (function error); its log says why`, 'function-error');
     case 'returned':
-      return readAnswer(answer.payload, request.action, where);
+      return readAnswer(answer.payload, request.action, request.shape, where);
   }
 }
 
-function readAnswer(payload: string, action: CustomRotatorAction, where: string): RotatorAnswer {
+/** The fields an answer may have. */
+const ANSWER_FIELDS = new Set(['contract', 'ok', 'detail', 'reason', 'revoked', 'shape']);
+
+function readAnswer(payload: string, action: CustomRotatorAction, shape: string, where: string): RotatorAnswer {
   const malformed = (problem: string) => new CustomRotatorError(`${where} answered ${problem} (malformed response)`, 'malformed-response');
   if (payload.length > MAX_PAYLOAD_CHARS) throw malformed(`with ${payload.length} characters, more than ${MAX_PAYLOAD_CHARS}`);
   let body: unknown;
@@ -90,6 +98,12 @@ function readAnswer(payload: string, action: CustomRotatorAction, where: string)
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw malformed('with JSON that is not an object');
   const fields = body as Record<string, unknown>;
   if (fields.contract !== CUSTOM_ROTATOR_CONTRACT) throw malformed(`without "contract": "${CUSTOM_ROTATOR_CONTRACT}"`);
+  // An answer carries words and a verdict, never a value: a field keywarden does not read (a
+  // credential echoed back, a key the rotator made itself) is refused, not ignored.
+  const unread = Object.keys(fields).find((field) => !ANSWER_FIELDS.has(field));
+  if (unread !== undefined) throw malformed(`with a field keywarden does not read ("${words(unread).slice(0, 40)}")`);
+  if (fields.shape !== undefined && fields.shape !== shape) throw malformed(`for another shape than the bound ${shape}`);
+  if (action !== 'revoke' && fields.revoked !== undefined) throw malformed(`"revoked" to ${action}`);
   if (fields.ok === false) {
     const reason = typeof fields.reason === 'string' ? words(fields.reason) : 'no reason given';
     if (action === 'test') throw new SecretTestFailedError(`${where}: the pending credential does not work: ${reason}`);

@@ -61,7 +61,7 @@ export interface ParameterRotationReport {
 }
 
 /** A parameter checked and ready to rotate. */
-interface Checked {
+export interface Checked {
   name: string;
   strategy: RotationStrategy;
   tags: Record<string, string>;
@@ -73,7 +73,7 @@ interface Checked {
  * Checks that `name` may be rotated and reads its versions; throws InvalidRequestError naming
  * what is wrong, before any write.
  */
-export async function checkParameter(name: string, deps: ParameterRotationDeps): Promise<Checked> {
+export async function checkParameter(name: string, deps: ParameterRotationDeps, options: { untestedNewest?: 'refuse' | 'allow' } = {}): Promise<Checked> {
   const why = outOfScope(name, deps.scope);
   if (why) throw new InvalidRequestError(`refusing parameter ${clipName(name)}: ${why}`);
   const facts = await deps.store.describe(name);
@@ -92,7 +92,8 @@ export async function checkParameter(name: string, deps: ParameterRotationDeps):
   const latest = versions.at(-1);
   if (!latest) throw new InvalidRequestError(`no parameter ${name}: it has no versions`);
   const current = versions.find((v) => v.labels.includes(CURRENT_LABEL)) ?? latest;
-  await refuseStaleCurrentLabel(name, current, latest, deps);
+  // An emergency whose journal says a run died after its write allows it: its repair undoes it.
+  if (options.untestedNewest !== 'allow') await refuseStaleCurrentLabel(name, current, latest, deps);
   const checked: Checked = { name, strategy: generatedStrategies[strategyName]!, tags: facts.tags, current };
   const previous = versions.find((v) => v.labels.includes(PREVIOUS_LABEL));
   if (previous) checked.previous = previous;
@@ -113,13 +114,25 @@ async function refuseStaleCurrentLabel(name: string, current: ParameterVersion, 
   );
 }
 
+/**
+ * Told after each write that changes what a crash would leave behind: the new version written
+ * (with the SHA-256 of its value), its test passed, both labels moved. An emergency writes these
+ * to its journal (parameter-journal.ts); if the hook throws, the rotation fails like any step.
+ */
+export type ParameterProgress = (phase: 'written' | 'tested' | 'rotated', facts: { toVersion: number; digest: string }) => Promise<void>;
+
 /** Rotates one parameter; never throws for a failed step (the report says), only for a refusal. */
-export async function rotateParameter(name: string, deps: ParameterRotationDeps): Promise<ParameterRotationReport> {
+export async function rotateParameter(name: string, deps: ParameterRotationDeps, progress?: ParameterProgress): Promise<ParameterRotationReport> {
   const checked = await checkParameter(name, deps);
-  return rotateChecked(checked, deps);
+  return rotateChecked(checked, deps, progress);
 }
 
-async function rotateChecked(checked: Checked, deps: ParameterRotationDeps): Promise<ParameterRotationReport> {
+/** Rotates a parameter already checked (an emergency checks first, to journal what it saw). */
+export function rotateCheckedParameter(checked: Checked, deps: ParameterRotationDeps, progress?: ParameterProgress): Promise<ParameterRotationReport> {
+  return rotateChecked(checked, deps, progress);
+}
+
+async function rotateChecked(checked: Checked, deps: ParameterRotationDeps, progress: ParameterProgress = async () => {}): Promise<ParameterRotationReport> {
   const { store } = deps;
   const { name, strategy, current } = checked;
   const report: ParameterRotationReport = { name, strategy: strategy.name, ok: false, fromVersion: current.version, steps: [] };
@@ -138,6 +151,8 @@ async function rotateChecked(checked: Checked, deps: ParameterRotationDeps): Pro
     step = 'put';
     written = await store.put(name, created, current.keyId);
     report.toVersion = written;
+    const facts = { toVersion: written, digest: digest(created) };
+    await progress('written', facts);
     report.steps.push({ step, ok: true, detail: `version ${written} written with ${current.keyId ?? 'the default key'}` });
     step = 'test';
     const readBack = await store.read(name, written);
@@ -145,10 +160,12 @@ async function rotateChecked(checked: Checked, deps: ParameterRotationDeps): Pro
     if (digest(readBack) !== digest(created)) throw new SecretTestFailedError(`parameter ${name}: version ${written} does not hold the value written`);
     pendingValue = readBack;
     await strategy.test(ctx);
+    await progress('tested', facts);
     report.steps.push({ step, ok: true, detail: `version ${written} read back and passed ${strategy.name}'s test` });
     step = 'label';
     await store.label(name, current.version, [PREVIOUS_LABEL]);
     await store.label(name, written, [CURRENT_LABEL]);
+    await progress('rotated', facts);
     report.steps.push({ step, ok: true, detail: `${CURRENT_LABEL} on version ${written}, ${PREVIOUS_LABEL} on version ${current.version}` });
     report.ok = true;
   } catch (error) {
@@ -258,7 +275,8 @@ const noSecretsStore = new Proxy({} as SecretsStore, {
   get: () => () => Promise.reject(new InvalidRequestError('a parameter rotation reads no other secret')),
 });
 
-function digest(value: string): string {
+/** Hex SHA-256 of a value: compares values without keeping them. */
+export function digest(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
 }
 

@@ -80,14 +80,14 @@ describe('custom rotator: RabbitMQ through the built bundles', () => {
     expect(report.ok).toBe(true);
     const byAction = Object.fromEntries(lambda.requests.map(({ functionName, body }) => [body.action, { functionName, body }]));
     expect(byAction.set!.functionName).toBe(ROTATOR_ARN);
-    expect(Object.keys(byAction.set!.body).sort()).toEqual(['action', 'contract', 'current', 'pending', 'secretId']);
-    expect(byAction.set!.body).toMatchObject({ contract: 'keywarden.custom-rotator/1', secretId: f.arn, current: f.initial });
+    expect(Object.keys(byAction.set!.body).sort()).toEqual(['action', 'contract', 'current', 'pending', 'secretId', 'shape']);
+    expect(byAction.set!.body).toMatchObject({ contract: 'keywarden.custom-rotator/1', shape: 'password', secretId: f.arn, current: f.initial });
     expect(Object.keys(byAction.set!.body.pending as object).sort()).toEqual(['password', 'username']);
-    expect(Object.keys(byAction.test!.body).sort()).toEqual(['action', 'contract', 'pending', 'secretId']);
+    expect(Object.keys(byAction.test!.body).sort()).toEqual(['action', 'contract', 'pending', 'secretId', 'shape']);
     lambda.requests.splice(0);
     await revokeThroughBundle(f.name, report.token);
     expect(lambda.requests.map(({ body }) => body)).toEqual([
-      { contract: 'keywarden.custom-rotator/1', action: 'revoke', secretId: f.arn, previous: { username: f.user }, current: { username: `${f.user}_clone` } },
+      { contract: 'keywarden.custom-rotator/1', action: 'revoke', shape: 'password', secretId: f.arn, previous: { username: f.user }, current: { username: `${f.user}_clone` } },
     ]);
   });
 
@@ -291,6 +291,9 @@ describe('custom rotator: refusals', () => {
       ok: false,
       reason: 'the request has no pending.password',
     });
+    // A binding to a key shape by mistake: an API key is never set as a RabbitMQ password.
+    const keyRequest = { contract: 'keywarden.custom-rotator/1', action: 'set', shape: 'api-key', pending: { apiKey: 'kw_x', sha256: 'ab' }, current: { sha256: 'cd' } };
+    expect(await invokeBundle('rotator-rabbitmq', keyRequest)).toMatchObject({ ok: false, reason: 'this rotator sets passwords only, not another shape' });
   });
 });
 

@@ -85,6 +85,8 @@ describe('keywarden emergency on a SecureString parameter', () => {
     const [report] = jsonLines(run.stdout).filter((l) => 'requestId' in l);
     const steps = (report!.secrets as Array<{ steps: Array<{ step: string; outcome: string }> }>)[0]!.steps.map((s) => [s.step, s.outcome]);
     expect(steps).toEqual([
+      ['lock', 'done'],
+      ['repair', 'skipped'],
       ['rotate', 'done'],
       ['revoke', 'done'],
       ['access-review', 'done'],

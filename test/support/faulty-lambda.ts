@@ -4,14 +4,20 @@ import { invokeBundle } from '../../cli/bundles';
 import { bundleName } from '../../cli/local/lambda-endpoint';
 
 /** How the stand-in answers one action: the real rotator, or a fault. */
-export type Fault = 'pass' | 'error' | 'hang' | 'garbage' | 'wrong-contract' | 'refuse-echoing';
+export type Fault = 'pass' | 'error' | 'hang' | 'garbage' | 'wrong-contract' | 'refuse-echoing' | 'echo-field' | 'other-shape' | 'revoked-on-set';
+
+/** A rotator implemented in the test process (a service's stand-in), by function name. */
+export type RotatorHandler = (body: Record<string, unknown>) => Promise<unknown>;
 
 /**
  * A Lambda Invoke endpoint (the SDK's `POST /2015-03-31/functions/<name>/invocations`) that runs
  * the built rotator bundle, or fails the way a broken rotator would for the actions `faults`
  * names. Records every request it was sent.
  */
-export async function startFaultyLambda(stage: string): Promise<{
+export async function startFaultyLambda(
+  stage: string,
+  handlers: Readonly<Record<string, RotatorHandler>> = {},
+): Promise<{
   endpoint: string;
   requests: Array<{ functionName: string; body: Record<string, unknown> }>;
   faults: Partial<Record<string, Fault>>;
@@ -32,7 +38,9 @@ export async function startFaultyLambda(stage: string): Promise<{
           response.writeHead(status, { 'content-type': 'application/json', ...headers });
           response.end(text);
         };
-        const pending = (body.pending as { password?: string } | undefined)?.password ?? '';
+        // What a careless rotator would quote back: the pending password, API key or data key.
+        const given = body.pending as { password?: string; apiKey?: string; key?: string } | undefined;
+        const pending = given?.password ?? given?.apiKey ?? given?.key ?? '';
         switch (faults[String(body.action)] ?? 'pass') {
           case 'error':
             return send(200, JSON.stringify({ errorType: 'RotatorCrashed', errorMessage: `could not use ${pending}` }), { 'X-Amz-Function-Error': 'Unhandled' });
@@ -45,9 +53,16 @@ export async function startFaultyLambda(stage: string): Promise<{
             return send(200, JSON.stringify({ ok: true }));
           case 'refuse-echoing':
             return send(200, JSON.stringify({ contract: 'keywarden.custom-rotator/1', ok: false, reason: `will not take ${pending}` }));
+          case 'echo-field':
+            return send(200, JSON.stringify({ contract: 'keywarden.custom-rotator/1', ok: true, pending: body.pending }));
+          case 'other-shape':
+            return send(200, JSON.stringify({ contract: 'keywarden.custom-rotator/1', ok: true, shape: body.shape === 'password' ? 'api-key' : 'password' }));
+          case 'revoked-on-set':
+            return send(200, JSON.stringify({ contract: 'keywarden.custom-rotator/1', ok: true, revoked: true }));
           case 'pass':
             try {
-              return send(200, JSON.stringify((await invokeBundle(bundleName(functionName, stage), body)) ?? null));
+              const own = handlers[functionName.slice(functionName.lastIndexOf(':') + 1)];
+              return send(200, JSON.stringify((own ? await own(body) : await invokeBundle(bundleName(functionName, stage), body)) ?? null));
             } catch (error) {
               return send(200, JSON.stringify({ errorType: (error as Error).name, errorMessage: (error as Error).message }), { 'X-Amz-Function-Error': 'Unhandled' });
             }

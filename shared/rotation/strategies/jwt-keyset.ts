@@ -137,7 +137,8 @@ export function publicJwks(value: string, secretName = 'keyset'): { keys: Public
   return { keys: keys.filter((key) => key.kty !== 'oct').map(publicJwkOf) };
 }
 
-function publicJwkOf(key: KeysetKey): PublicJwk {
+/** The public members of an EC or RSA key, as a verifier publishes them. */
+export function publicJwkOf(key: KeysetKey): PublicJwk {
   const members = PUBLIC_MEMBERS[key.kty] ?? [];
   const publicMembers = Object.fromEntries(members.map((member) => [member, key[member]]));
   return { kty: key.kty, kid: key.kid, alg: key.alg, use: 'sig', ...publicMembers } as PublicJwk;
@@ -274,6 +275,19 @@ function keyUsabilityProblem(key: KeysetKey, index: number): string | undefined 
   } catch {
     return `has keys[${index}] that is not a usable ${key.alg} key`;
   }
+}
+
+/**
+ * A compact JWS (a JWT) of `claims`, signed with `key` as an issuer would sign it: the proof a
+ * custom rotator's test asks its service to verify, so the private key never leaves keywarden.
+ */
+export function signJwt(key: KeysetKey, claims: Record<string, unknown>): string {
+  const input = `${base64urlJson({ alg: key.alg, kid: key.kid, typ: 'JWT' })}.${base64urlJson(claims)}`;
+  if (key.alg === 'HS256') return `${input}.${createHmac('sha256', Buffer.from(String(key.k), 'base64url')).update(input).digest('base64url')}`;
+  const material = Object.fromEntries(MATERIAL_MEMBERS[key.alg].members.map((member) => [member, key[member]]));
+  const privateKey = createPrivateKey({ key: { kty: key.kty, ...material }, format: 'jwk' });
+  const options = key.alg === 'ES256' ? { dsaEncoding: 'ieee-p1363' as const } : {};
+  return `${input}.${sign('sha256', Buffer.from(input), { key: privateKey, ...options }).toString('base64url')}`;
 }
 
 function signsAndVerifies(key: KeysetKey): boolean {

@@ -22,7 +22,7 @@ describe('Parameter Store permissions (deploy/ssm-parameters.cjs)', () => {
     for (const s of statements) {
       for (const action of actions(s)) expect(action).not.toMatch(/\*/);
       if (actions(s).includes('ssm:DescribeParameters')) expect(actions(s)).toEqual(['ssm:DescribeParameters']);
-      else expect(s.Resource).toEqual(arns);
+      else if (actions(s).every((a) => a.startsWith('ssm:'))) expect(s.Resource).toEqual(arns);
       if (actions(s).some((a) => /GetParameter$|PutParameter|LabelParameterVersion/.test(a))) {
         expect(s.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/keywarden:stage': 'prod' } });
       }
@@ -37,6 +37,22 @@ describe('Parameter Store permissions (deploy/ssm-parameters.cjs)', () => {
     const kms = Resources!.ParameterRotatorPolicy!.Properties.PolicyDocument.Statement.find((s) => s.Sid === 'EncryptAndDecryptThroughSsm')!;
     expect(kms).toMatchObject({ Resource: [KEY], Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' } } } });
     expect(ssm.parameterResources({ prefix: 'none', keyArns: [], hygiene: 'tagged', stage: 'prod' })).toEqual({});
+  });
+
+  it("gives the parameter emergency the emergency table's parameter items only: request claims, parameter locks, the journal; never a secret's lock", () => {
+    const { Resources } = ssm.parameterResources({ prefix: '/app/', keyArns: [], hygiene: 'off', stage: 'prod' });
+    const ledger = Resources!.ParameterRotatorPolicy!.Properties.PolicyDocument.Statement.find((s) => s.Sid === 'ParameterEmergencyLedger')!;
+    expect(ledger).toEqual({
+      Sid: 'ParameterEmergencyLedger',
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      Resource: { 'Fn::GetAtt': ['EmergencyTable', 'Arn'] },
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['request#*', 'lock#parameter:*', 'parameter#*'] } },
+    });
+    const keys = (ledger.Condition as Record<string, Record<string, string[]>>)['ForAllValues:StringLike']!['dynamodb:LeadingKeys']!;
+    const allowed = (key: string) => keys.some((pattern) => key.startsWith(pattern.slice(0, -1)));
+    expect(allowed('lock#arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/db-AbCdEf')).toBe(false);
+    expect(allowed('lock#parameter:/app/key')).toBe(true);
   });
 
   it('attack: a prefix that would widen the grant (a wildcard, no slash, an empty one) fails the package', () => {

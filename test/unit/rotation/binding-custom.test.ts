@@ -8,7 +8,7 @@ const functionArn = 'arn:aws:lambda:us-east-1:123456789012:function:keywarden-pr
 
 describe('custom bindings', () => {
   it('binds one user, or a user and its _clone', () => {
-    expect(customBindingFromFlagsChecked(secretArn, { functionArn, user: 'orders' })).toEqual({ secretArn, engine: 'custom', functionArn, mode: 'single-user', users: ['orders'] });
+    expect(customBindingFromFlagsChecked(secretArn, { functionArn, user: 'orders' })).toEqual({ secretArn, engine: 'custom', functionArn, shape: 'password', mode: 'single-user', users: ['orders'] });
     const alternating = customBindingFromFlagsChecked(secretArn, { functionArn, user: 'orders_clone', alternating: true });
     expect(alternating.users).toEqual(['orders', 'orders_clone']);
     expect(describeBinding(alternating)).toBe(`custom rotator ${functionArn}, alternating users orders and orders_clone`);
@@ -19,7 +19,22 @@ describe('custom bindings', () => {
     expect(parseBinding(JSON.parse(JSON.stringify(binding)))).toEqual(binding);
   });
 
+  it('a binding stored before shapes existed reads as the password shape', () => {
+    expect(parseBinding({ secretArn, engine: 'custom', functionArn, mode: 'single-user', users: ['orders'] })).toMatchObject({ shape: 'password', users: ['orders'] });
+  });
+
+  it('binds a key shape without users, and says so', () => {
+    const binding = customBindingFromFlagsChecked(secretArn, { functionArn, shape: 'jwt-keyset' });
+    expect(binding).toEqual({ secretArn, engine: 'custom', functionArn, shape: 'jwt-keyset', mode: 'single-user', users: [] });
+    expect(parseBinding(JSON.parse(JSON.stringify(binding)))).toEqual(binding);
+    expect(describeBinding(binding)).toBe(`custom rotator ${functionArn}, jwt-keyset shape`);
+  });
+
   const bad: Array<[string, Record<string, unknown>, RegExp]> = [
+    ['a shape that is not a generated strategy\'s', { shape: 'postgres' }, /shape other than password, api-key, jwt-keyset, encryption-keyring/],
+    ['a shape named by a prototype key', { shape: '__proto__' }, /shape other than/],
+    ['users for a key shape', { shape: 'api-key', users: ['orders'] }, /users are for passwords/],
+    ['alternating users for a key shape', { shape: 'encryption-keyring', mode: 'alternating-users', users: [] }, /users are for passwords/],
     ['a function name instead of an ARN', { functionArn: 'keywarden-prod-rotator-rabbitmq' }, /functionArn that is not an unqualified Lambda function ARN/],
     ['a qualified ARN (an alias someone can repoint)', { functionArn: `${functionArn}:live` }, /not an unqualified/],
     ['no users', { users: [] }, /one or two user names/],

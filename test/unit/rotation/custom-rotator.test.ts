@@ -4,7 +4,7 @@ import { forgetSecrets, rememberSecret } from '../../../shared/redact';
 import { callRotator, CUSTOM_ROTATOR_CONTRACT, customRotatorTimeoutMs, type CustomRotatorInvoker, type InvocationAnswer } from '../../../shared/rotation/custom-rotator';
 
 const call = { secretName: 'app/broker', secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:app/broker-AbCdEf', functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:keywarden-ci-rotator-x', timeoutMs: 2000 };
-const test = { action: 'test', pending: { username: 'app', password: 'Pending-secret-123' } } as const;
+const test = { action: 'test', shape: 'password', pending: { username: 'app', password: 'Pending-secret-123' } } as const;
 
 function answering(answer: InvocationAnswer): CustomRotatorInvoker & { sent: string[] } {
   const sent: string[] = [];
@@ -41,7 +41,7 @@ describe('callRotator', () => {
   }
 
   it('a revoke answer must say whether it revoked', async () => {
-    const revoke = { action: 'revoke', previous: { username: 'a' }, current: { username: 'a_clone' } } as const;
+    const revoke = { action: 'revoke', shape: 'password', previous: { username: 'a' }, current: { username: 'a_clone' } } as const;
     await expect(callRotator(answering(returned({ contract: CUSTOM_ROTATOR_CONTRACT, ok: true })), call, revoke)).rejects.toThrow(/"revoked": true or false/);
     expect(await callRotator(answering(returned({ contract: CUSTOM_ROTATOR_CONTRACT, ok: true, revoked: true })), call, revoke)).toEqual({ revoked: true });
   });
@@ -55,7 +55,7 @@ describe('callRotator', () => {
       expect(failed.message).toContain('no way [REDACTED]');
       expect(failed.message).not.toContain(test.pending.password);
       expect(failed.message.length).toBeLessThan(450);
-      const set = { action: 'set', pending: test.pending, current: { username: 'app', password: 'Current-secret-456' } } as const;
+      const set = { action: 'set', shape: 'password', pending: test.pending, current: { username: 'app', password: 'Current-secret-456' } } as const;
       const refused = await callRotator(answering(refusing), call, set).catch((caught: unknown) => caught as CustomRotatorError);
       expect(refused).toMatchObject({ name: 'CustomRotatorError', kind: 'refused' });
     } finally {
