@@ -5,6 +5,7 @@ import { DEFAULT_ROTATION_GRACE_MINUTES } from './assess';
 import { HYGIENE_MODES } from './hygiene';
 import { parsePolicyOverrides } from './policies';
 import type { StalenessSettings } from './scan';
+import { DEFAULT_VERSION_WARN, SECRET_VERSION_QUOTA } from './version-watch';
 
 /**
  * The staleness settings from the environment, read once and validated:
@@ -15,6 +16,8 @@ import type { StalenessSettings } from './scan';
  * | `KEYWARDEN_ROTATION_GRACE_MINUTES` | 60 | how long a pending or overdue rotation may take before it counts as failing |
  * | `KEYWARDEN_HYGIENE` | `tagged` | `off`, `tagged` (secrets tagged keywarden:hygiene=check) or `all` |
  * | `KEYWARDEN_FINDING_STATE_TTL_DAYS` | 7 | how long an open-finding record outlives its last sending |
+ * | `KEYWARDEN_VERSION_WARN` | 80 | versions of one secret that raise `staleness.version-limit` (the quota is 100) |
+ * | `KEYWARDEN_ACCOUNTS` | | the accounts and regions to scan (shared/accounts.ts) |
  * | tenancy variables | | see shared/audit/tenancy.ts |
  */
 export function stalenessSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): StalenessSettings {
@@ -24,6 +27,7 @@ export function stalenessSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): 
       KEYWARDEN_ROTATION_GRACE_MINUTES: integerFromEnv(DEFAULT_ROTATION_GRACE_MINUTES, 1, 10_080),
       KEYWARDEN_HYGIENE: z.enum(HYGIENE_MODES).default('tagged'),
       KEYWARDEN_FINDING_STATE_TTL_DAYS: integerFromEnv(7, 1, 90),
+      KEYWARDEN_VERSION_WARN: integerFromEnv(DEFAULT_VERSION_WARN, 1, SECRET_VERSION_QUOTA),
     }),
     env,
   );
@@ -33,6 +37,7 @@ export function stalenessSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     rotationGraceMinutes: raw.KEYWARDEN_ROTATION_GRACE_MINUTES,
     hygiene: raw.KEYWARDEN_HYGIENE,
     stateTtlDays: raw.KEYWARDEN_FINDING_STATE_TTL_DAYS,
+    versionWarnAt: raw.KEYWARDEN_VERSION_WARN,
   };
 }
 
