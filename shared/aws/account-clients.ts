@@ -89,13 +89,6 @@ export class AccountClients {
     return client;
   }
 
-  /** The account the function's own credentials belong to (one GetCallerIdentity, then remembered). */
-  async homeAccountId(): Promise<string> {
-    const out = await this.sts.send(new GetCallerIdentityCommand({}));
-    if (!out.Account) throw new KeywardenError('STS GetCallerIdentity named no account');
-    return out.Account;
-  }
-
   /** The scope's session, reused until 5 minutes before it expires. */
   credentials(scope: AccountScope): Promise<AwsCredentialIdentity> {
     const key = `${scope.roleArn}\u0000${scope.externalId ?? ''}`;
@@ -143,6 +136,13 @@ export class AccountClients {
     this.clients.clear();
     this.sessions.clear();
   }
+}
+
+/** The account our own credentials belong to (STS GetCallerIdentity): the home account. */
+export async function callerAccountId(sts: STSClient): Promise<string> {
+  const out = await sts.send(new GetCallerIdentityCommand({}));
+  if (!out.Account) throw new KeywardenError('STS GetCallerIdentity named no account');
+  return out.Account;
 }
 
 /** An STS client for assuming roles (the function's own credentials and region). */
