@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { refuseReplica } from '../replica-guard';
 import { secretsManager } from '../../shared/aws/clients';
 import { requestServiceRotation, rotateSecretStarter } from '../../shared/aws/rotation-requests';
 import { SecretsManagerStore } from '../../shared/aws/secrets-manager-store';
@@ -35,6 +36,7 @@ export function registerRotateCommand(program: Command): void {
       const out = outputFor(command);
       const target = await resolveTarget(options);
       if (looksLikeParameter(secret)) return rotateParameterFromCli(secret, options, out);
+      await refuseReplica(secret);
       if (target.kind === 'aws') return rotateInAws(secret, options, out);
       const unfinished = await unfinishedRotation(secret, options.every);
       out.progress(

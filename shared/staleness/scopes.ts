@@ -74,11 +74,14 @@ function located(secret: SecretSummary, scope: AccountScope): SecretSummary {
 }
 
 function failureOf(error: unknown): ScopeFailure {
-  const e = error as { step?: unknown; code?: unknown; name?: unknown; cause?: { name?: unknown } } | undefined;
-  const step = e?.step === 'assume-role' ? 'assume-role' : 'call';
-  // The code of the service's error (SecretsStoreError keeps it as `code`, ScopeAccessError too).
-  const raw = typeof e?.code === 'string' ? e.code : typeof e?.cause?.name === 'string' ? e.cause.name : typeof e?.name === 'string' ? e.name : 'Error';
-  return { step, code: /^[A-Za-z][\w.]{0,63}$/.test(raw) ? raw : 'Error' };
+  // The SDK wraps what a credential provider throws, and the inventory wraps the SDK's error: the
+  // first error in the chain that names a step (AssumeRole) wins, else the service's code.
+  const chain: Array<{ step?: unknown; code?: unknown; name?: unknown; cause?: unknown }> = [];
+  for (let e = error as (typeof chain)[number] | undefined; e && typeof e === 'object' && chain.length < 5; e = e.cause as (typeof chain)[number] | undefined) chain.push(e);
+  const assumed = chain.find((e) => e.step === 'assume-role');
+  const raw = assumed ? assumed.code : (chain.find((e) => typeof e.code === 'string')?.code ?? chain[0]?.name);
+  const code = typeof raw === 'string' && /^[A-Za-z][\w.]{0,63}$/.test(raw) ? raw : 'Error';
+  return { step: assumed ? 'assume-role' : 'call', code };
 }
 
 /** A replica, shown under its primary. */
