@@ -7,6 +7,7 @@ import { printRotationFigures } from './rotation-calls';
 import { printDatabaseRotationFigures } from './rotation-db';
 import { printCustomRotationFigures } from './rotation-custom';
 import { printStalenessFigures } from './staleness';
+import { printStalenessAccountsFigures } from './staleness-accounts';
 import { printAlertingFigures } from './alerting';
 import { printAuditFigures } from './audit';
 import { printAuditFuzzFigures } from './audit-fuzz';
@@ -19,6 +20,7 @@ const PARTS: Readonly<Record<string, () => void | Promise<void>>> = {
   'rotation-db': printDatabaseRotationFigures,
   'rotation-custom': printCustomRotationFigures,
   staleness: printStalenessFigures,
+  'staleness-accounts': printStalenessAccountsFigures,
   alerting: printAlertingFigures,
   audit: printAuditFigures,
   'audit-fuzz': printAuditFuzzFigures,

@@ -96,8 +96,9 @@ function elsewhere(problem: Problem): Problem {
   return { ...problem, fixable: false, remedy: `${problem.remedy}: run \`keywarden doctor --fix\` with credentials of account ${problem.account ?? '?'} in ${problem.region ?? '?'} (this run only reads there)` };
 }
 
-/** ` (account/region)` after a secret's name, when known. */
+/** ` (account/region)` after a secret's name, when several accounts or regions are configured (KEYWARDEN_ACCOUNTS). */
 function where(problem: Problem): string {
+  if (!process.env.KEYWARDEN_ACCOUNTS?.trim()) return '';
   return problem.account || problem.region ? ` (${problem.account ?? '?'}/${problem.region ?? '?'})` : '';
 }
 

@@ -57,8 +57,8 @@ describe('listScopes', () => {
 
 describe('replicas', () => {
   it('are folded under their primary, never assessed on their own; one whose primary region was not listed is kept apart', () => {
-    const primary = secretIn(A, 'us-east-1', 'a/x/db-password', { age: 400 });
-    const replica = secretIn(A, 'eu-west-1', 'a/x/db-password', { age: 400, primaryRegion: 'us-east-1' });
+    const primary = secretIn(A, 'us-east-1', 'a/x/db-password', { createdDate: daysAgo(400), lastChangedDate: daysAgo(400) });
+    const replica = secretIn(A, 'eu-west-1', 'a/x/db-password', { createdDate: daysAgo(400), lastChangedDate: daysAgo(400), primaryRegion: 'us-east-1' });
     const orphan = secretIn(B, 'eu-west-1', 'b/x/token', { primaryRegion: 'ap-south-1' });
     const folded = foldReplicas([primary, replica, orphan]);
     expect(folded.secrets.map((s) => s.arn)).toEqual([primary.arn]);
@@ -95,7 +95,7 @@ describe('version watch', () => {
 describe('findings of an unreachable account', () => {
   it("open once a day, keep that account's secret findings open (neither fixed nor gone), and resolve when it is read again", async () => {
     const store = new MemoryFindingStateStore();
-    const stale = assessSecret(secretIn(B, 'us-east-1', 'b/x/old', { age: 400 }), NOW);
+    const stale = assessSecret(secretIn(B, 'us-east-1', 'b/x/old', { createdDate: daysAgo(400), lastChangedDate: daysAgo(400) }), NOW);
     const first = planFindings(problemsOf(stale), [], { now: NOW, listed: new Set([stale.arn]), hygieneChecked: new Set() });
     await store.saveAll(first.save);
 
