@@ -8,7 +8,7 @@ import type { Finding } from '../shared/alerting/finding';
 import { MemoryFindingStateStore } from '../shared/staleness/finding-state';
 import { runStalenessScan, type StalenessScanSummary } from '../shared/staleness/scan';
 import { mapBounded } from '../shared/concurrency';
-import { median } from './stats';
+import { measure, median, type Measured } from './stats';
 
 const ACCOUNTS = 10;
 const REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
@@ -178,30 +178,6 @@ async function barePaging(scopes: AccountScope[], inventory: Map<string, SecretL
   return kept.length;
 }
 
-interface Measured<T> {
-  result: T;
-  ms: number;
-  peakRss: number;
-  heapGrowth: number;
-}
-
-async function measure<T>(fn: () => Promise<T>): Promise<Measured<T>> {
-  const startHeap = process.memoryUsage().heapUsed;
-  let peakRss = process.memoryUsage().rss;
-  let peakHeap = startHeap;
-  const sampler = setInterval(() => {
-    const m = process.memoryUsage();
-    peakRss = Math.max(peakRss, m.rss);
-    peakHeap = Math.max(peakHeap, m.heapUsed);
-  }, 5);
-  const began = performance.now();
-  try {
-    const result = await fn();
-    return { result, ms: performance.now() - began, peakRss, heapGrowth: Math.max(0, peakHeap - startHeap) };
-  } finally {
-    clearInterval(sampler);
-  }
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

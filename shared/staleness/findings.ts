@@ -116,43 +116,30 @@ export function planFindings(active: readonly ActiveProblem[], open: readonly Op
   const plan: FindingPlan = { publish: [], save: [], remove: [], counts: { opened: 0, repeated: 0, alreadySentToday: 0, resolved: 0 } };
   const firing = new Set<string>();
 
-  for (const problem of active) {
-    const key = stalenessDedupKey(problem.ruleId, problem.assessment.arn);
+  /** Sends a firing problem once per UTC day and records it; `build` makes its finding and record. */
+  const fire = (key: string, build: () => { finding: Finding; subject: Pick<OpenFindingRecord, 'secretArn' | 'secretName' | 'tenant'> }) => {
     firing.add(key);
     const record = openByKey.get(key);
     if (record?.lastPublishedDay === day) {
       plan.counts.alreadySentToday += 1;
-      continue;
+      return;
     }
     plan.counts[record ? 'repeated' : 'opened'] += 1;
-    const finding = openFinding(problem, key, now);
+    const { finding, subject } = build();
     plan.publish.push(finding);
-    plan.save.push({
-      dedupKey: key,
-      ruleId: problem.ruleId,
-      severity: finding.severity,
-      secretArn: problem.assessment.arn,
-      secretName: problem.assessment.name,
-      ...(problem.assessment.tenant !== undefined ? { tenant: problem.assessment.tenant } : {}),
-      openedAt: record?.openedAt ?? now.toISOString(),
-      lastPublishedDay: day,
-      expiresAt,
-    });
+    plan.save.push({ dedupKey: key, ruleId: finding.ruleId, severity: finding.severity, ...subject, openedAt: record?.openedAt ?? now.toISOString(), lastPublishedDay: day, expiresAt });
+  };
+
+  for (const problem of active) {
+    const a = problem.assessment;
+    const key = stalenessDedupKey(problem.ruleId, a.arn);
+    fire(key, () => ({ finding: openFinding(problem, key, now), subject: { secretArn: a.arn, secretName: a.name, ...(a.tenant !== undefined ? { tenant: a.tenant } : {}) } }));
   }
 
   const unreachable = options.unreachable ?? [];
   for (const { scope, failure } of unreachable) {
     const key = stalenessDedupKey(STALENESS_RULES.accountUnreachable, scopeKey(scope));
-    firing.add(key);
-    const record = openByKey.get(key);
-    if (record?.lastPublishedDay === day) {
-      plan.counts.alreadySentToday += 1;
-      continue;
-    }
-    plan.counts[record ? 'repeated' : 'opened'] += 1;
-    const finding = unreachableFinding(scope, failure, key, now);
-    plan.publish.push(finding);
-    plan.save.push({ dedupKey: key, ruleId: finding.ruleId, severity: finding.severity, secretArn: scopeKey(scope), secretName: scopeLabel(scope), openedAt: record?.openedAt ?? now.toISOString(), lastPublishedDay: day, expiresAt });
+    fire(key, () => ({ finding: unreachableFinding(scope, failure, key, now), subject: { secretArn: scopeKey(scope), secretName: scopeLabel(scope) } }));
   }
   // The home scope's account may be unknown (''): then its region is dark for every account.
   const dark = (at: { accountId: string; region: string }) => unreachable.some(({ scope }) => scope.region === at.region && (!scope.accountId || scope.accountId === at.accountId));

@@ -8,6 +8,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main';
 import { resetClients } from '../../shared/aws/clients';
 import type { Finding } from '../../shared/alerting/finding';
+import type { ComplianceReport } from '../../shared/staleness/report';
 import { captureOutput, jsonLines } from '../support/capture-output';
 import { drainFindings, findingsQueue, readMetrics, runScan, stalenessEnv } from './staleness-support/local';
 
@@ -179,7 +180,7 @@ describe('staleness across accounts and regions (local AWS)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kw-accounts-report-'));
     const report = await keywarden('report', '--format', 'json', '--out', join(dir, 'r.json'));
     expect(report.result).toBe(1);
-    const json = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as import('../../shared/staleness/report').ComplianceReport;
+    const json = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as ComplianceReport;
     expect(json.totals.secrets).toBe(6);
     expect(json.byAccount.map((r) => [r.account, r.secrets])).toEqual([
       [A, 3],
