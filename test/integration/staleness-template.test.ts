@@ -45,9 +45,9 @@ describe('the staleness part of the packaged template', () => {
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       'secretsmanager:GetSecretValue',
-      'secretsmanager:ListSecrets',
       // On this account's secrets only: the version watch (shared/staleness/version-watch.ts).
       'secretsmanager:ListSecretVersionIds',
+      'secretsmanager:ListSecrets',
       // Only to its on-failure destination, the async-failures queue (deploy/staleness.yml).
       'sqs:SendMessage',
       'ssm:DescribeParameters',
