@@ -53,8 +53,12 @@ async function listScope(scope: AccountScope, sourceFor: (scope: AccountScope) =
     const source = sourceFor(scope);
     for await (const page of source.inventory.pages()) {
       listing.listCalls += 1;
-      for (const secret of page) listing.secrets.push(located(secret, scope));
+      listing.secrets.push(...page);
     }
+    // Every entry of a scope is in its account: one whose ARN names none (a parameter known by
+    // its path) takes the scope's, or when the home account is not configured, its neighbours'.
+    const accountId = scope.accountId || listing.secrets.find((s) => s.accountId)?.accountId || '';
+    listing.secrets = listing.secrets.map((secret) => located(secret, { accountId, region: scope.region }));
     if (source.versions && now) {
       const watch = await watchVersions(listing.secrets, source.versions, now);
       listing.versions = watch.counts;
@@ -68,7 +72,7 @@ async function listScope(scope: AccountScope, sourceFor: (scope: AccountScope) =
 }
 
 /** The account and region of a secret: its ARN's, else its scope's (a fake inventory's ARNs may name none). */
-function located(secret: SecretSummary, scope: AccountScope): SecretSummary {
+function located(secret: SecretSummary, scope: Pick<AccountScope, 'accountId' | 'region'>): SecretSummary {
   if (secret.accountId && secret.region) return secret;
   return { ...secret, accountId: secret.accountId || scope.accountId || undefined, region: secret.region ?? scope.region };
 }
