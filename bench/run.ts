@@ -9,6 +9,7 @@ import { printCustomRotationFigures } from './rotation-custom';
 import { printCustomShapeFigures } from './rotation-custom-shapes';
 import { printStalenessFigures } from './staleness';
 import { printScheduleAssessmentFigures } from './staleness-schedules';
+import { printStalenessAccountsFigures } from './staleness-accounts';
 import { printAlertingFigures } from './alerting';
 import { printAuditFigures } from './audit';
 import { printAuditFuzzFigures } from './audit-fuzz';
@@ -23,6 +24,7 @@ const PARTS: Readonly<Record<string, () => void | Promise<void>>> = {
   'rotation-custom-shapes': printCustomShapeFigures,
   staleness: printStalenessFigures,
   'staleness-schedules': printScheduleAssessmentFigures,
+  'staleness-accounts': printStalenessAccountsFigures,
   alerting: printAlertingFigures,
   audit: printAuditFigures,
   'audit-fuzz': printAuditFuzzFigures,

@@ -16,7 +16,7 @@ import { assessInventory, type StalenessScanSummary } from '../shared/staleness/
 import { inventoryPlan, PLAN_POLICIES } from '../test/integration/staleness-support/inventory-plan';
 import { createSecrets, DAY_MS, latestStamp } from '../test/integration/staleness-support/secrets';
 import { startCountingProxy } from './counting-proxy';
-import { median } from './stats';
+import { measure, median, type Measured } from './stats';
 
 const SECRETS = 10_000;
 const RUNS = 3;
@@ -99,31 +99,6 @@ export async function printStalenessFigures(): Promise<void> {
   }
 }
 
-interface Measured<T = unknown> {
-  result: T;
-  ms: number;
-  peakRss: number;
-  heapGrowth: number;
-}
-
-/** Wall time and peak memory (sampled every 5 ms) of one call. */
-async function measure<T>(fn: () => Promise<T>): Promise<Measured<T>> {
-  const startHeap = process.memoryUsage().heapUsed;
-  let peakRss = process.memoryUsage().rss;
-  let peakHeap = startHeap;
-  const sampler = setInterval(() => {
-    const m = process.memoryUsage();
-    peakRss = Math.max(peakRss, m.rss);
-    peakHeap = Math.max(peakHeap, m.heapUsed);
-  }, 5);
-  const began = performance.now();
-  try {
-    const result = await fn();
-    return { result, ms: performance.now() - began, peakRss, heapGrowth: Math.max(0, peakHeap - startHeap) };
-  } finally {
-    clearInterval(sampler);
-  }
-}
 
 /** The floor: page through ListSecrets, 100 a call, keeping every entry, doing nothing else. */
 async function listAll(): Promise<number> {

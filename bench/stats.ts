@@ -9,3 +9,30 @@ export function median(values: number[]): number {
 export function kb(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KB`;
 }
+
+/** What {@link measure} reports of one call. */
+export interface Measured<T = unknown> {
+  result: T;
+  ms: number;
+  peakRss: number;
+  heapGrowth: number;
+}
+
+/** Wall time and peak memory (sampled every 5 ms) of one call. */
+export async function measure<T>(fn: () => Promise<T>): Promise<Measured<T>> {
+  const startHeap = process.memoryUsage().heapUsed;
+  let peakRss = process.memoryUsage().rss;
+  let peakHeap = startHeap;
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+  }, 5);
+  const began = performance.now();
+  try {
+    const result = await fn();
+    return { result, ms: performance.now() - began, peakRss, heapGrowth: Math.max(0, peakHeap - startHeap) };
+  } finally {
+    clearInterval(sampler);
+  }
+}

@@ -1,13 +1,17 @@
 import { readFileSync } from 'node:fs';
+import { callerAccountId, stsClient } from '../shared/aws/account-clients';
 import { secretsManager } from '../shared/aws/clients';
-import { SecretsManagerInventory, SecretsManagerValueReader } from '../shared/aws/secrets-manager-inventory';
+import { SecretsManagerValueReader } from '../shared/aws/secrets-manager-inventory';
 import { ssm } from '../shared/aws/ssm-client';
-import { SsmParameterInventory, SsmParameterValueReader } from '../shared/aws/ssm-parameter-inventory';
-import { parameterScopeFromEnv } from '../shared/ssm/scope';
+import { SsmParameterValueReader } from '../shared/aws/ssm-parameter-inventory';
+import { stalenessAccounts } from '../shared/aws/staleness-accounts';
 import { InvalidRequestError } from '../shared/errors';
 import { assessSecret, type SecretAssessment } from '../shared/staleness/assess';
 import { stalenessSettingsFromEnv } from '../shared/staleness/config';
-import { combinedInventory, valueReaderByKind, type SecretSummary, type SecretValueReader } from '../shared/staleness/inventory';
+import type { UnreachableScope } from '../shared/staleness/findings';
+import { valueReaderByKind, type SecretSummary, type SecretValueReader } from '../shared/staleness/inventory';
+import { foldReplicas, listScopes, type ReplicaLine } from '../shared/staleness/scopes';
+import type { VersionCount } from '../shared/staleness/version-watch';
 import { parsePolicyOverrides } from '../shared/staleness/policies';
 import type { StalenessSettings } from '../shared/staleness/scan';
 import { resolveTarget, type Target } from './target';
@@ -34,6 +38,17 @@ export interface LoadedInventory {
   secrets: SecretSummary[];
   /** List calls: ListSecrets and DescribeParameters pages. */
   listCalls: number;
+  /** Account/region scopes listed (1 without KEYWARDEN_ACCOUNTS), and those that could not be read. */
+  scopes: number;
+  unreachable: UnreachableScope[];
+  /** Replicas, each under its primary (never assessed on their own), and those whose primary was not listed. */
+  replicas: ReplicaLine[];
+  orphanReplicas: ReplicaLine[];
+  /** Version counts of the secrets changed within 24 hours of now, and the ListSecretVersionIds calls they took. */
+  versions: Map<string, VersionCount>;
+  versionCalls: number;
+  /** Whether more than one account or region is configured (the outputs then show both). */
+  multiAccount: boolean;
   /** Reads values, for the opt-in hygiene check. */
   values: SecretValueReader;
   assess(at: Date): SecretAssessment[];
@@ -44,23 +59,44 @@ export async function loadInventory(options: InventoryOptions): Promise<LoadedIn
   const target = await resolveTarget(options);
   const settings = stalenessSettingsFromEnv();
   if (options.policies) settings.overrides = readPolicies(options.policies);
-  const secrets: SecretSummary[] = [];
-  let listCalls = 0;
-  const inventory = combinedInventory(new SecretsManagerInventory(secretsManager()), new SsmParameterInventory(ssm(), parameterScopeFromEnv()));
-  for await (const page of inventory.pages()) {
-    listCalls += 1;
-    secrets.push(...page);
-  }
-  const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'default region';
-  return {
-    target,
-    source: target.kind === 'local' ? `local AWS ${target.endpoint}` : `AWS ${region}`,
-    settings,
-    secrets,
-    listCalls,
+  const multiAccount = Boolean(process.env.KEYWARDEN_ACCOUNTS?.trim());
+  const accounts = stalenessAccounts({ homeAccountId: await homeAccountId(multiAccount) });
+  try {
+    const listings = await listScopes(accounts.scopes, accounts.sourceFor, { concurrency: accounts.concurrency, now: new Date() });
+    const folded = foldReplicas(listings.flatMap((l) => l.secrets));
+    const secrets: SecretSummary[] = folded.secrets;
+    const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'default region';
+    const where = multiAccount ? `${new Set(accounts.scopes.map((s) => s.accountId)).size} accounts, ${accounts.scopes.length} account-regions` : region;
+    return {
+      target,
+      source: target.kind === 'local' ? `local AWS ${target.endpoint}${multiAccount ? ` (${where})` : ''}` : `AWS ${where}`,
+      settings,
+      secrets,
+      listCalls: listings.reduce((sum, l) => sum + l.listCalls, 0),
+      scopes: listings.length,
+      unreachable: listings.filter((l) => l.error).map((l) => ({ scope: l.scope, failure: l.error! })),
+      replicas: folded.replicas,
+      orphanReplicas: folded.orphans,
+      versions: new Map(listings.flatMap((l) => l.versions).map((v) => [v.arn, v])),
+      versionCalls: listings.reduce((sum, l) => sum + l.versionCalls, 0),
+      multiAccount,
     values: valueReaderByKind(new SecretsManagerValueReader(secretsManager()), new SsmParameterValueReader(ssm())),
-    assess: (at) => secrets.map((secret) => assessSecret(secret, at, settings)),
-  };
+      assess: (at) => secrets.map((secret) => assessSecret(secret, at, settings)),
+    };
+  } finally {
+    accounts.clients.destroy();
+  }
+}
+
+/** The home account: KEYWARDEN_HOME_ACCOUNT_ID, or with several accounts configured, STS's answer for our own credentials. */
+async function homeAccountId(multiAccount: boolean): Promise<string | undefined> {
+  if (process.env.KEYWARDEN_HOME_ACCOUNT_ID || !multiAccount) return process.env.KEYWARDEN_HOME_ACCOUNT_ID;
+  const sts = stsClient();
+  try {
+    return await callerAccountId(sts);
+  } finally {
+    sts.destroy();
+  }
 }
 
 /**

@@ -2,7 +2,11 @@ import { GetFunctionCommand, ResourceNotFoundException } from '@aws-sdk/client-l
 import type { Command } from 'commander';
 import { lambda, secretsManager } from '../../shared/aws/clients';
 import { LambdaRotateFunction } from '../../shared/aws/lambda-rotate-function';
-import { SecretsManagerInventory } from '../../shared/aws/secrets-manager-inventory';
+import { arnLocation, scopeLabel } from '../../shared/accounts';
+import { stalenessAccounts } from '../../shared/aws/staleness-accounts';
+import type { UnreachableScope } from '../../shared/staleness/findings';
+import { inventoryOf, type SecretSummary } from '../../shared/staleness/inventory';
+import { foldReplicas, listScopes } from '../../shared/staleness/scopes';
 import { SecretsManagerStore } from '../../shared/aws/secrets-manager-store';
 import { systemClock } from '../../shared/clock';
 import { diagnose, fixProblems, type FixedProblem, type FunctionCheck, type InvokerFor, type Problem } from '../../shared/emergency/doctor';
@@ -31,17 +35,71 @@ export function registerDoctorCommand(program: Command): void {
       const out = outputFor(command);
       const target = await resolveTarget(options);
       out.progress('reading the inventory');
+      const inventory = await readAccounts();
       // Locally the driver plays the service and no rotation function is registered with the secret.
-      const check: FunctionCheck = target.kind === 'local' ? async () => undefined : functionExists;
-      const problems = await diagnose(new SecretsManagerInventory(secretsManager()), check, systemClock);
-      if (!options.fix) return report(out, problems);
+      // A function in another account or region cannot be read with our credentials: unknown, not missing.
+      const check: FunctionCheck = target.kind === 'local' ? async () => undefined : (arn) => (isHomeArn(arn, inventory.home) ? functionExists(arn) : Promise.resolve(undefined));
+      const all = await diagnose(inventoryOf(inventory.secrets), check, systemClock);
+      const problems = all.map((p) => (isHome(p, inventory.home) ? p : elsewhere(p)));
+      for (const { scope, failure } of inventory.unreachable) {
+        out.result(`UNREACHABLE ${scopeLabel(scope)}: ${failure.step} failed (${failure.code}); its secrets were not examined`, { unreachable: true, account: scope.accountId || null, region: scope.region, step: failure.step, code: failure.code });
+      }
+      const partial = inventory.unreachable.length > 0;
+      if (!options.fix) {
+        report(out, problems);
+        if (partial) process.exitCode = ExitCode.Failure;
+        return;
+      }
       const fixed = await fixProblems(problems, new SecretsManagerStore(secretsManager()), rotateFunctionFor(target));
       out.result(
-        fixed.length === 0 ? 'no rotation problems found' : fixed.map((p) => `${p.fixed ? 'fixed ' : 'left  '} ${p.kind.padEnd(25)} ${p.secret}: ${p.result}${untrustedNote(p)}`),
+        fixed.length === 0 ? 'no rotation problems found' : fixed.map((p) => `${p.fixed ? 'fixed ' : 'left  '} ${p.kind.padEnd(25)} ${p.secret}${where(p)}: ${p.result}${untrustedNote(p)}`),
         { problems: fixed },
       );
-      if (fixed.some((p) => !p.fixed)) process.exitCode = ExitCode.Failure;
+      if (fixed.some((p) => !p.fixed) || partial) process.exitCode = ExitCode.Failure;
     });
+}
+
+interface DoctorInventory {
+  secrets: SecretSummary[];
+  unreachable: UnreachableScope[];
+  home: { accountId?: string; region: string };
+}
+
+/** Every configured account and region (KEYWARDEN_ACCOUNTS; the home one alone without it), replicas left out: they are repaired through their primary. */
+async function readAccounts(): Promise<DoctorInventory> {
+  const homeAccountId = process.env.KEYWARDEN_HOME_ACCOUNT_ID;
+  const accounts = stalenessAccounts({ parameters: false, homeAccountId });
+  try {
+    const listings = await listScopes(accounts.scopes, accounts.sourceFor, { concurrency: accounts.concurrency });
+    return {
+      secrets: foldReplicas(listings.flatMap((l) => l.secrets)).secrets,
+      unreachable: listings.filter((l) => l.error).map((l) => ({ scope: l.scope, failure: l.error! })),
+      home: { accountId: homeAccountId ?? accounts.scopes.find((s) => !s.roleArn)?.accountId, region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? '' },
+    };
+  } finally {
+    accounts.clients.destroy();
+  }
+}
+
+function isHome(problem: Problem, home: DoctorInventory['home']): boolean {
+  return (!problem.region || problem.region === home.region) && (!problem.account || !home.accountId || problem.account === home.accountId);
+}
+
+function isHomeArn(arn: string | undefined, home: DoctorInventory['home']): boolean {
+  const location = arn ? arnLocation(arn) : undefined;
+  return !location || isHome({ account: location.accountId, region: location.region } as Problem, home);
+}
+
+/** keywarden's session in another account or region only reads: the repair runs there. */
+function elsewhere(problem: Problem): Problem {
+  if (!problem.fixable) return problem;
+  return { ...problem, fixable: false, remedy: `${problem.remedy}: run \`keywarden doctor --fix\` with credentials of account ${problem.account ?? '?'} in ${problem.region ?? '?'} (this run only reads there)` };
+}
+
+/** ` (account/region)` after a secret's name, when several accounts or regions are configured (KEYWARDEN_ACCOUNTS). */
+function where(problem: Problem): string {
+  if (!process.env.KEYWARDEN_ACCOUNTS?.trim()) return '';
+  return problem.account || problem.region ? ` (${problem.account ?? '?'}/${problem.region ?? '?'})` : '';
 }
 
 /** A pending value keywarden did not create is a security finding, not just a repair. */
@@ -54,7 +112,7 @@ function report(out: Output, problems: Problem[]): void {
   out.result(
     problems.length === 0
       ? 'no rotation problems found'
-      : problems.map((p) => `${p.kind.padEnd(25)} ${p.secret}: ${p.detail}\n${' '.repeat(26)}${p.fixable ? '--fix will ' : 'to do: '}${p.remedy}`),
+      : problems.map((p) => `${p.kind.padEnd(25)} ${p.secret}${where(p)}: ${p.detail}\n${' '.repeat(26)}${p.fixable ? '--fix will ' : 'to do: '}${p.remedy}`),
     { problems },
   );
   if (problems.length > 0) process.exitCode = ExitCode.Failure;

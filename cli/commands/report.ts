@@ -4,6 +4,7 @@ import { renderHtml } from '../../shared/staleness/render-html';
 import { renderMarkdown } from '../../shared/staleness/render-markdown';
 import { buildComplianceReport, type ComplianceReport } from '../../shared/staleness/report';
 import { outputFor } from '../output';
+import { ExitCode } from '../exit-codes';
 import { loadInventory, parseAsOf, type InventoryOptions } from '../staleness-inventory';
 import { jsonDisplaySafe, terminalSafe } from '../../shared/display-text';
 
@@ -42,10 +43,20 @@ export function registerReportCommand(program: Command): void {
       const out = outputFor(command);
       const asOf = options.asOf ? parseAsOf(options.asOf) : new Date();
       const inventory = await loadInventory(options);
-      const report = buildComplianceReport(inventory.assess(asOf), { asOf, source: inventory.source, title: options.title });
+      const report = buildComplianceReport(inventory.assess(asOf), {
+        asOf,
+        source: inventory.source,
+        title: options.title,
+        unreachable: inventory.unreachable.map(({ scope, failure }) => ({ account: scope.accountId || 'home', region: scope.region, step: failure.step, code: failure.code })),
+        replicas: inventory.replicas.length,
+        replicasWithoutPrimary: inventory.orphanReplicas.map((r) => ({ name: r.name, account: r.accountId ?? '', region: r.region ?? '', primaryRegion: r.primaryRegion, primaryArn: r.primaryArn })),
+      });
       const text = RENDERERS[options.format](report);
       const t = report.totals;
-      const summary = `${t.secrets} secrets, compliance ${t.complianceScore.toFixed(1)}%: ${t.stale} stale, ${t.unused} unused, ${t.rotationFailing} rotation failing`;
+      const unread = report.unreachable.length > 0 ? `; ${report.unreachable.length} account-region(s) NOT READ: ${report.unreachable.map((u) => `${u.account}/${u.region} (${u.code})`).join(', ')}` : '';
+      const summary = `${t.secrets} secrets, compliance ${t.complianceScore.toFixed(1)}%: ${t.stale} stale, ${t.unused} unused, ${t.rotationFailing} rotation failing${unread}`;
+      // The report is written either way; the exit code says it is partial.
+      if (report.unreachable.length > 0) process.exitCode = ExitCode.Failure;
       if (!options.out) {
         // Secret names are chosen by whoever created the secret: nothing printed may drive the terminal.
         process.stdout.write(options.format === 'json' ? jsonDisplaySafe(text) : terminalSafe(text));

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { refuseReplica } from '../replica-guard';
 import { secretsManager } from '../../shared/aws/clients';
 import {
   removeTestVersion,
@@ -53,6 +54,7 @@ export function registerRotateCommand(program: Command): void {
         if (rules.schedule !== undefined || !options.rotateImmediately) throw new InvalidRequestError('--schedule, --window and --no-rotate-immediately are for Secrets Manager secrets; a parameter has no rotation rules');
         return rotateParameterFromCli(secret, options, out);
       }
+      await refuseReplica(secret);
       if (!options.rotateImmediately) return configureSchedule(secret, rules, target, out);
       if (target.kind === 'aws') return rotateInAws(secret, rules, options, out);
       const unfinished = await unfinishedRotation(secret, rules);

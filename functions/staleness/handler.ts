@@ -4,11 +4,11 @@ import { cloudWatch, dynamoDb, eventBridge, secretsManager } from '../../shared/
 import { CloudWatchMetricsSink } from '../../shared/aws/cloudwatch-metrics';
 import { DynamoDbFindingStateStore } from '../../shared/aws/dynamodb-finding-state';
 import { EventBridgeFindingPublisher } from '../../shared/aws/eventbridge-finding-publisher';
-import { SecretsManagerInventory, SecretsManagerValueReader } from '../../shared/aws/secrets-manager-inventory';
+import { SecretsManagerValueReader } from '../../shared/aws/secrets-manager-inventory';
 import { ssm } from '../../shared/aws/ssm-client';
-import { SsmParameterInventory, SsmParameterValueReader } from '../../shared/aws/ssm-parameter-inventory';
-import { parameterScopeFromEnv } from '../../shared/ssm/scope';
-import { combinedInventory, valueReaderByKind } from '../../shared/staleness/inventory';
+import { SsmParameterValueReader } from '../../shared/aws/ssm-parameter-inventory';
+import { stalenessAccounts } from '../../shared/aws/staleness-accounts';
+import { valueReaderByKind } from '../../shared/staleness/inventory';
 import { fixedClock, systemClock } from '../../shared/clock';
 import { log } from '../../shared/log';
 import { forgetSecretsEachInvocation } from '../../shared/middleware/forget-secrets';
@@ -26,8 +26,10 @@ function dependencies(): Omit<StalenessScanDeps, 'clock'> {
   if (deps) return deps;
   const resources = stalenessResourcesFromEnv();
   deps = {
-    // Secrets, then the SecureString parameters under KEYWARDEN_SSM_PATH_PREFIXES.
-    inventory: combinedInventory(new SecretsManagerInventory(clients.secretsManager), new SsmParameterInventory(clients.ssm, parameterScopeFromEnv())),
+    // Each account and region of KEYWARDEN_ACCOUNTS (the home one always): secrets, and in the
+    // home scope the SecureString parameters under KEYWARDEN_SSM_PATH_PREFIXES. Values are read
+    // (opt-in hygiene) in the home scope only: member sessions may only read metadata.
+    accounts: stalenessAccounts(),
     values: valueReaderByKind(new SecretsManagerValueReader(clients.secretsManager), new SsmParameterValueReader(clients.ssm)),
     metrics: new CloudWatchMetricsSink(clients.cloudWatch, resources.namespace),
     findings: new EventBridgeFindingPublisher(clients.eventBridge, resources.busName),

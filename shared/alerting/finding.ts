@@ -41,6 +41,8 @@ export const findingSchema = z
     source: z.enum(FINDING_SOURCES),
     secret: z.object({ name: z.string().optional(), arn: z.string().optional() }).strict().optional(),
     tenant: z.string().optional(),
+    /** The AWS account the secret (or the unreachable scope) belongs to. */
+    account: z.string().regex(/^\d{12}$/, 'account must be 12 digits').optional(),
     principal: principalSchema.optional(),
     /** Facts behind the finding; never a secret value. */
     evidence: z.record(z.unknown()),

@@ -1,7 +1,9 @@
-import { GetSecretValueCommand, ListSecretsCommand, type SecretListEntry, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, ListSecretsCommand, ListSecretVersionIdsCommand, type SecretListEntry, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { arnLocation } from '../accounts';
 import { SecretsStoreError } from '../errors';
 import { AWSCURRENT } from '../secrets-store';
 import type { SecretInventory, SecretSummary, SecretValueReader } from '../staleness/inventory';
+import { SECRET_VERSION_QUOTA, type VersionCounter } from '../staleness/version-watch';
 
 /** ListSecrets returns at most 100 secrets a page; asking for fewer only means more calls. */
 export const LIST_SECRETS_PAGE_SIZE = 100;
@@ -25,6 +27,24 @@ export class SecretsManagerInventory implements SecretInventory {
       nextToken = out.NextToken || undefined;
       yield (out.SecretList ?? []).filter((entry) => entry.ARN && entry.Name).map(toSummary);
     } while (nextToken);
+  }
+}
+
+/**
+ * Counts a secret's versions with one ListSecretVersionIds call of up to 100 (the quota), deprecated
+ * versions included: a page that is full and has a NextToken means at least 100.
+ */
+export class SecretsManagerVersionCounter implements VersionCounter {
+  constructor(private readonly client: SecretsManagerClient) {}
+
+  async count(arn: string): Promise<{ versions: number; more: boolean }> {
+    try {
+      const out = await this.client.send(new ListSecretVersionIdsCommand({ SecretId: arn, IncludeDeprecated: true, MaxResults: SECRET_VERSION_QUOTA }));
+      return { versions: out.Versions?.length ?? 0, more: Boolean(out.NextToken) };
+    } catch (error) {
+      const code = (error as { name?: string }).name ?? 'Error';
+      throw new SecretsStoreError(`ListSecretVersionIds on ${arn} failed: ${code}`, code, { cause: error });
+    }
   }
 }
 
@@ -66,5 +86,10 @@ export function toSummary(entry: SecretListEntry): SecretSummary {
   if (entry.RotationRules?.Duration) summary.rotationWindow = entry.RotationRules.Duration;
   if (entry.RotationLambdaARN) summary.rotationLambdaArn = entry.RotationLambdaARN;
   if (entry.OwningService) summary.owningService = entry.OwningService;
+  const location = arnLocation(entry.ARN!);
+  if (location) Object.assign(summary, location);
+  if (entry.PrimaryRegion && location && entry.PrimaryRegion !== location.region) summary.primaryRegion = entry.PrimaryRegion;
+  // ListSecrets names no replicas on a primary (only DescribeSecret does): a primary's replicas
+  // are the entries of the other regions whose PrimaryRegion points back at it (staleness/scopes.ts).
   return summary;
 }

@@ -18,6 +18,9 @@ export interface Problem {
   /** The fix `--fix` applies, when there is a safe one; otherwise what a person should do. */
   remedy: string;
   fixable: boolean;
+  /** The account and region the secret lives in, when known. */
+  account?: string;
+  region?: string;
 }
 
 /**
@@ -41,7 +44,7 @@ export async function diagnose(inventory: SecretInventory, functionExists: Funct
 
 async function problemsOf(secret: SecretSummary, functionExists: FunctionCheck, now: Date): Promise<Problem[]> {
   const found: Problem[] = [];
-  const base = { secret: secret.name, arn: secret.arn };
+  const base = { secret: secret.name, arn: secret.arn, ...(secret.accountId && { account: secret.accountId }), ...(secret.region && { region: secret.region }) };
   const stuck = stuckPendingVersion({ arn: secret.arn, name: secret.name, rotationEnabled: secret.rotationEnabled, versions: secret.versions, tags: secret.tags });
   if (stuck) {
     found.push({ ...base, kind: 'stuck-rotation', fixable: true, detail: `version ${stuck} is AWSPENDING but not AWSCURRENT`, remedy: `finish the rotation of ${stuck} through the rotate function, or remove its AWSPENDING label if it cannot be finished` });

@@ -1,7 +1,7 @@
 import { AWSCURRENT, AWSPENDING } from '../secrets-store';
 import { parameterTenant } from '../audit/ssm-parameters';
 import { DEFAULT_TENANCY, secretTenant, type TenancyConfig } from '../audit/tenancy';
-import type { InventoryKind, SecretSummary } from './inventory';
+import type { InventoryKind, ReplicaSummary, SecretSummary } from './inventory';
 import { resolvePolicy, type PolicyOverrides, type ResolvedPolicy } from './policies';
 import { DEFAULT_MISSED_WINDOWS, missedWindowsOf, nextScheduledRotation, scheduleOf, schedulePolicyProblem } from './schedule-check';
 import { deriveSecretType, type SecretType, type TypeSource } from './secret-type';
@@ -69,6 +69,11 @@ export interface SecretAssessment {
   schedulePolicy?: string;
   conditions: Condition[];
   status: SecretStatus;
+  /** The account and region the secret lives in. */
+  accountId?: string;
+  region?: string;
+  /** The regions it is replicated to: replicas are rotated through this secret and listed under it. */
+  replicas?: ReplicaSummary[];
 }
 
 const DAY_MS = 86_400_000;
@@ -126,6 +131,9 @@ export function assessSecret(secret: SecretSummary, now: Date, settings: Assessm
   if (secret.rotationWindow !== undefined) assessment.rotationWindow = secret.rotationWindow;
   if (rotationFailure) assessment.rotationFailure = rotationFailure;
   if (schedulePolicy !== undefined) assessment.schedulePolicy = schedulePolicy;
+  if (secret.accountId) assessment.accountId = secret.accountId;
+  if (secret.region) assessment.region = secret.region;
+  if (secret.replicas && secret.replicas.length > 0) assessment.replicas = secret.replicas.map((r) => ({ ...r }));
   return assessment;
 }
 

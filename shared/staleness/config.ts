@@ -6,6 +6,7 @@ import { HYGIENE_MODES } from './hygiene';
 import { parsePolicyOverrides } from './policies';
 import { DEFAULT_MISSED_WINDOWS } from './schedule-check';
 import type { StalenessSettings } from './scan';
+import { DEFAULT_VERSION_WARN, SECRET_VERSION_QUOTA } from './version-watch';
 
 /**
  * The staleness settings from the environment, read once and validated:
@@ -17,6 +18,8 @@ import type { StalenessSettings } from './scan';
  * | `KEYWARDEN_MISSED_WINDOWS` | 2 | closed schedule windows in a row without a rotation that count as failing |
  * | `KEYWARDEN_HYGIENE` | `tagged` | `off`, `tagged` (secrets tagged keywarden:hygiene=check) or `all` |
  * | `KEYWARDEN_FINDING_STATE_TTL_DAYS` | 7 | how long an open-finding record outlives its last sending |
+ * | `KEYWARDEN_VERSION_WARN` | 80 | versions of one secret that raise `staleness.version-limit` (the quota is 100) |
+ * | `KEYWARDEN_ACCOUNTS` | | the accounts and regions to scan (shared/accounts.ts) |
  * | tenancy variables | | see shared/audit/tenancy.ts |
  */
 export function stalenessSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): StalenessSettings {
@@ -27,6 +30,7 @@ export function stalenessSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): 
       KEYWARDEN_MISSED_WINDOWS: integerFromEnv(DEFAULT_MISSED_WINDOWS, 1, 10),
       KEYWARDEN_HYGIENE: z.enum(HYGIENE_MODES).default('tagged'),
       KEYWARDEN_FINDING_STATE_TTL_DAYS: integerFromEnv(7, 1, 90),
+      KEYWARDEN_VERSION_WARN: integerFromEnv(DEFAULT_VERSION_WARN, 1, SECRET_VERSION_QUOTA),
     }),
     env,
   );
@@ -37,6 +41,7 @@ export function stalenessSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     missedWindows: raw.KEYWARDEN_MISSED_WINDOWS,
     hygiene: raw.KEYWARDEN_HYGIENE,
     stateTtlDays: raw.KEYWARDEN_FINDING_STATE_TTL_DAYS,
+    versionWarnAt: raw.KEYWARDEN_VERSION_WARN,
   };
 }
 

@@ -68,16 +68,19 @@ export class FiguresTally {
   }
 }
 
-/** Tallies overall, by tenant and by type, kept in step. */
+/** Tallies overall, by tenant, by type and by account, kept in step. */
 export class InventoryTally {
   readonly overall = new FiguresTally();
   readonly byTenant = new Map<string, FiguresTally>();
   readonly byType = new Map<SecretType, FiguresTally>();
   readonly byTenantAndType = new Map<string, FiguresTally>();
+  /** By the account the secret lives in (from its ARN); secrets of no known account are not in it. */
+  readonly byAccount = new Map<string, FiguresTally>();
 
-  add(assessment: Pick<SecretAssessment, 'conditions' | 'ageDays' | 'tenant' | 'type'>, weakValue = false): void {
+  add(assessment: Pick<SecretAssessment, 'conditions' | 'ageDays' | 'tenant' | 'type' | 'accountId'>, weakValue = false): void {
     const tenant = assessment.tenant ?? NO_TENANT;
     this.overall.add(assessment, weakValue);
+    if (assessment.accountId) tallyFor(this.byAccount, assessment.accountId).add(assessment, weakValue);
     tallyFor(this.byTenant, tenant).add(assessment, weakValue);
     tallyFor(this.byType, assessment.type).add(assessment, weakValue);
     tallyFor(this.byTenantAndType, `${tenant}\u0000${assessment.type}`).add(assessment, weakValue);

@@ -39,6 +39,20 @@ export interface SecretSummary {
   owningService?: string;
   /** Version id to its staging labels (SecretVersionsToStages). */
   versions: Record<string, string[]>;
+  /** The account and region the secret lives in (from its ARN). */
+  accountId?: string;
+  region?: string;
+  /** Set on a replica: the region of its primary, which is where it is rotated. */
+  primaryRegion?: string;
+  /** On a primary: the regions it is replicated to, with their status (ReplicationStatus). */
+  replicas?: ReplicaSummary[];
+}
+
+/** One region a primary secret is replicated to (a listed replica whose PrimaryRegion points back at it). */
+export interface ReplicaSummary {
+  region: string;
+  /** The replica's ARN. */
+  arn?: string;
 }
 
 /** Reads the whole inventory, page by page; each page is one ListSecrets call. */

@@ -3,7 +3,7 @@ import type { GroupFigures, InventoryTally } from './figures';
 import type { MetricDatum, MetricUnit } from './metrics-sink';
 
 /**
- * The staleness metrics: each figure overall (no dimensions), by `Tenant` and by `SecretType`,
+ * The staleness metrics: each figure overall (no dimensions), by `Account`, by `Tenant` and by `SecretType`,
  * plus the distribution of ages in whole days (`SecretAgeDays`, as values and counts, so
  * CloudWatch can give percentiles). Every figure of every group seen is sent, zeros included,
  * so an alarm sees 0 rather than missing data when the last stale secret is rotated.
@@ -28,6 +28,9 @@ export const AGE_DISTRIBUTION_METRIC = 'SecretAgeDays';
 /** Dimension names. */
 export const TENANT_DIMENSION = 'Tenant';
 export const TYPE_DIMENSION = 'SecretType';
+export const ACCOUNT_DIMENSION = 'Account';
+/** Account/region scopes the scan could not read (overall, and by Account). */
+export const UNREACHABLE_METRIC = 'UnreachableScopes';
 
 const UNITS: Record<keyof typeof METRIC_NAMES, MetricUnit> = {
   secrets: 'Count',
@@ -47,13 +50,26 @@ export function buildMetrics(
   ages: AgeHistogram,
   timestamp: Date,
   hygieneRan: boolean,
+  unreachable?: ReadonlyArray<{ accountId: string }>,
 ): MetricDatum[] {
   const data: MetricDatum[] = [];
   data.push(...figureData(tally.overall.figures(hygieneRan), {}, timestamp));
+  for (const [account, figures] of sorted(tally.byAccount)) data.push(...figureData(figures.figures(hygieneRan), { [ACCOUNT_DIMENSION]: account }, timestamp));
+  if (unreachable) data.push(...unreachableData(unreachable, tally, timestamp));
   for (const [tenant, figures] of sorted(tally.byTenant)) data.push(...figureData(figures.figures(hygieneRan), { [TENANT_DIMENSION]: tenant }, timestamp));
   for (const [type, figures] of sorted(tally.byType)) data.push(...figureData(figures.figures(hygieneRan), { [TYPE_DIMENSION]: type }, timestamp));
   data.push(...ages.data(timestamp));
   return data;
+}
+
+/** Unreachable scopes overall and by account: every account seen or configured gets a figure, 0 included, so its alarm clears. */
+function unreachableData(unreachable: ReadonlyArray<{ accountId: string }>, tally: InventoryTally, timestamp: Date): MetricDatum[] {
+  const byAccount = new Map<string, number>([...tally.byAccount.keys()].map((account) => [account, 0]));
+  for (const { accountId } of unreachable) if (accountId) byAccount.set(accountId, (byAccount.get(accountId) ?? 0) + 1);
+  return [
+    { name: UNREACHABLE_METRIC, dimensions: {}, unit: 'Count', timestamp, value: unreachable.length },
+    ...[...byAccount].sort(([a], [b]) => a.localeCompare(b)).map(([account, value]): MetricDatum => ({ name: UNREACHABLE_METRIC, dimensions: { [ACCOUNT_DIMENSION]: account }, unit: 'Count', timestamp, value })),
+  ];
 }
 
 function figureData(figures: GroupFigures, dimensions: Record<string, string>, timestamp: Date): MetricDatum[] {

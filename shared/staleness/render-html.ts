@@ -36,6 +36,10 @@ ${tile('secrets', t.secrets, '')}${tile('stale', t.stale, 'bad')}${tile('due soo
 <p class="legend"><span style="background:${ZONE_COLOURS.ok}"></span>within policy <span style="background:${ZONE_COLOURS.dueSoon}"></span>due soon <span style="background:${ZONE_COLOURS.stale}"></span>stale · the dark line is the policy's max age</p>
 ${ageChartSvg(report.policies)}
 </section>
+${unreachableSection(report)}<section>
+<h2>By account</h2>
+${figuresTable(report.byAccount, ['account'])}
+</section>
 <section>
 <h2>By tenant</h2>
 ${figuresTable(report.byTenant, ['tenant'])}
@@ -52,6 +56,7 @@ ${secretTable('Oldest secrets', 'oldest', report.oldest)}
 ${secretTable('Stale secrets', 'stale', report.stale)}
 ${secretTable('Unused secrets', 'unused', report.unused)}
 ${secretTable('Rotation failing', 'failing', report.failing, true)}
+${replicaSection(report)}
 <footer>Compliance score: secrets that are neither older than their policy allows nor failing rotation, over all secrets. Ages count from the last rotation or change. keywarden reads metadata only for this report; no secret value is in it.</footer>
 </body>
 </html>
@@ -62,7 +67,29 @@ function tile(label: string, value: number, tone: string): string {
   return `<div class="tile ${tone}"><span class="big">${value}</span><span>${esc(label)}</span></div>`;
 }
 
-function figuresTable(rows: readonly GroupRow[], keys: Array<'tenant' | 'type'>): string {
+/** The account/regions that could not be read, first: every figure below is without them. */
+function unreachableSection(report: ComplianceReport): string {
+  if (report.unreachable.length === 0) return '';
+  return `<section id="unreachable"><h2>Accounts not read (${report.unreachable.length})</h2>
+<p class="warn-note">The secrets of these accounts and regions are missing from every figure of this report.</p>
+<table class="secrets"><thead><tr><th>account</th><th>region</th><th>step</th><th>error</th></tr></thead><tbody>
+${report.unreachable.map((u) => `<tr><td>${esc(u.account)}</td><td>${esc(u.region)}</td><td>${esc(u.step)}</td><td>${esc(u.code)}</td></tr>`).join('\n')}
+</tbody></table></section>
+`;
+}
+
+/** Replicas are rotated through their primary: listed under it (the secret tables' replicas column), or here when its region was not read. */
+function replicaSection(report: ComplianceReport): string {
+  const orphans = report.replicasWithoutPrimary;
+  const head = `<section id="replicas"><h2>Replicas (${report.replicas})</h2><p class="none">Each replica is rotated through its primary and shown with it; these replicas' primary region was not read.</p>`;
+  if (orphans.length === 0) return `${head}</section>`;
+  return `${head}
+<table class="secrets"><thead><tr><th>replica</th><th>account</th><th>region</th><th>primary region</th><th>primary</th></tr></thead><tbody>
+${orphans.map((r) => `<tr><td class="name">${esc(r.name)}</td><td>${esc(r.account)}</td><td>${esc(r.region)}</td><td>${esc(r.primaryRegion)}</td><td class="name">${esc(r.primaryArn)}</td></tr>`).join('\n')}
+</tbody></table></section>`;
+}
+
+function figuresTable(rows: readonly GroupRow[], keys: Array<'tenant' | 'type' | 'account'>): string {
   const head = [...keys, 'secrets', 'score', 'stale', 'due soon', 'unused', 'rotation disabled', 'rotation failing', 'oldest (days)'];
   return `<table class="figures"><thead><tr>${head.map((h, i) => `<th${i >= keys.length ? ' class="num"' : ''}>${esc(h)}</th>`).join('')}</tr></thead><tbody>
 ${rows.map((row) => `<tr>${keys.map((k) => `<td>${esc(row[k] ?? '')}</td>`).join('')}${figureCells(row)}</tr>`).join('\n')}
@@ -78,11 +105,11 @@ function secretTable(title: string, id: string, list: SecretList, withReason = f
   if (list.total === 0) return `<section id="${id}"><h2>${esc(title)} (0)</h2><p class="none">None.</p></section>`;
   const more = list.total > list.secrets.length ? `<p class="more">…and ${list.total - list.secrets.length} more.</p>` : '';
   return `<section id="${id}"><h2>${esc(title)} (${list.total})</h2>
-<table class="secrets"><thead><tr><th>secret</th><th>kind</th><th>tenant</th><th>type</th><th>status</th><th class="num">age (days)</th><th class="num">max (days)</th><th class="num">unread (days)</th>${withReason ? '<th>reason</th>' : ''}</tr></thead><tbody>
+<table class="secrets"><thead><tr><th>secret</th><th>account</th><th>region</th><th>replicas</th><th>kind</th><th>tenant</th><th>type</th><th>status</th><th class="num">age (days)</th><th class="num">max (days)</th><th class="num">unread (days)</th>${withReason ? '<th>reason</th>' : ''}</tr></thead><tbody>
 ${list.secrets
   .map(
     (s) =>
-      `<tr><td class="name">${esc(s.name)}</td><td>${esc(s.kind)}</td><td>${esc(s.tenant)}</td><td>${esc(s.type)}</td><td><span class="status ${esc(s.status)}">${esc(s.status)}</span></td><td class="num">${s.ageDays.toFixed(1)}</td><td class="num">${s.maxAgeDays}</td><td class="num">${s.unreadDays.toFixed(1)}</td>${withReason ? `<td>${esc(s.rotationFailure ?? '')}</td>` : ''}</tr>`,
+      `<tr><td class="name">${esc(s.name)}</td><td>${esc(s.account)}</td><td>${esc(s.region)}</td><td>${esc(s.replicaRegions.join(', '))}</td><td>${esc(s.kind)}</td><td>${esc(s.tenant)}</td><td>${esc(s.type)}</td><td><span class="status ${esc(s.status)}">${esc(s.status)}</span></td><td class="num">${s.ageDays.toFixed(1)}</td><td class="num">${s.maxAgeDays}</td><td class="num">${s.unreadDays.toFixed(1)}</td>${withReason ? `<td>${esc(s.rotationFailure ?? '')}</td>` : ''}</tr>`,
   )
   .join('\n')}
 </tbody></table>${more}</section>`;
@@ -137,5 +164,6 @@ td.bad{color:var(--bad);font-weight:600} td.warn{color:#9a6f00;font-weight:600} 
 .age-chart .due-zone{fill:var(--warn);opacity:.12}
 .age-chart .pile{fill:var(--bad);font-size:11px}
 .none,.more{color:var(--muted)}
+.warn-note{color:var(--bad);font-weight:600}
 footer{margin-top:32px;color:var(--muted);max-width:900px}
 `;

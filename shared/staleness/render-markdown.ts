@@ -15,6 +15,11 @@ export function renderMarkdown(report: ComplianceReport): string {
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     `| ${t.secrets} | ${t.stale} | ${t.dueSoon} | ${t.unused} | ${t.rotationDisabled} | ${t.rotationFailing} | ${days(t.oldestAgeDays)} |`,
     '',
+    ...unreachableSection(report),
+    '## By account',
+    '',
+    ...figuresTable(report.byAccount, ['account']),
+    '',
     '## By tenant',
     '',
     ...figuresTable(report.byTenant, ['tenant']),
@@ -37,11 +42,34 @@ export function renderMarkdown(report: ComplianceReport): string {
     ...secretSection('Stale secrets', report.stale),
     ...secretSection('Unused secrets', report.unused),
     ...secretSection('Rotation failing', report.failing, true),
+    ...replicaSection(report),
   ];
   return `${out.join('\n')}\n`;
 }
 
-function figuresTable(rows: readonly GroupRow[], keys: Array<'tenant' | 'type'>): string[] {
+function unreachableSection(report: ComplianceReport): string[] {
+  if (report.unreachable.length === 0) return [];
+  return [
+    `## Accounts not read (${report.unreachable.length})`,
+    '',
+    'The secrets of these accounts and regions are missing from every figure of this report.',
+    '',
+    '| account | region | step | error |',
+    '| --- | --- | --- | --- |',
+    ...report.unreachable.map((u) => `| ${cell(u.account)} | ${cell(u.region)} | ${cell(u.step)} | ${cell(u.code)} |`),
+    '',
+  ];
+}
+
+function replicaSection(report: ComplianceReport): string[] {
+  const out = [`## Replicas (${report.replicas})`, '', 'Each replica is rotated through its primary and shown with it; these replicas\' primary region was not read.', ''];
+  if (report.replicasWithoutPrimary.length === 0) return [...out, 'None.', ''];
+  out.push('| replica | account | region | primary region | primary |', '| --- | --- | --- | --- | --- |');
+  for (const r of report.replicasWithoutPrimary) out.push(`| ${cell(r.name)} | ${cell(r.account)} | ${cell(r.region)} | ${cell(r.primaryRegion)} | ${cell(r.primaryArn)} |`);
+  return [...out, ''];
+}
+
+function figuresTable(rows: readonly GroupRow[], keys: Array<'tenant' | 'type' | 'account'>): string[] {
   const head = [...keys, 'secrets', 'score', 'stale', 'due soon', 'unused', 'rotation disabled', 'rotation failing', 'oldest (days)'];
   return [
     `| ${head.join(' | ')} |`,
@@ -57,11 +85,11 @@ function figureCells(f: GroupFigures): string[] {
 function secretSection(title: string, list: SecretList, withReason = false): string[] {
   const out = [`## ${title} (${list.total})`, ''];
   if (list.total === 0) return [...out, 'None.', ''];
-  out.push(`| secret | kind | tenant | type | status | age (days) | max (days) | unread (days) |${withReason ? ' reason |' : ''}`);
-  out.push(`| --- | --- | --- | --- | --- | ---: | ---: | ---: |${withReason ? ' --- |' : ''}`);
+  out.push(`| secret | account | region | replicas | kind | tenant | type | status | age (days) | max (days) | unread (days) |${withReason ? ' reason |' : ''}`);
+  out.push(`| --- | --- | --- | --- | --- | --- | --- | --- | ---: | ---: | ---: |${withReason ? ' --- |' : ''}`);
   for (const s of list.secrets) {
     out.push(
-      `| ${cell(s.name)} | ${s.kind} | ${cell(s.tenant)} | ${s.type} | ${s.status} | ${days(s.ageDays)} | ${s.maxAgeDays} | ${days(s.unreadDays)} |${withReason ? ` ${cell(s.rotationFailure ?? '')} |` : ''}`,
+      `| ${cell(s.name)} | ${cell(s.account)} | ${cell(s.region)} | ${cell(s.replicaRegions.join(', '))} | ${s.kind} | ${cell(s.tenant)} | ${s.type} | ${s.status} | ${days(s.ageDays)} | ${s.maxAgeDays} | ${days(s.unreadDays)} |${withReason ? ` ${cell(s.rotationFailure ?? '')} |` : ''}`,
     );
   }
   if (list.total > list.secrets.length) out.push('', `…and ${list.total - list.secrets.length} more.`);

@@ -23,12 +23,35 @@ export interface SecretLine {
   lastAccessedDate?: string;
   rotationEnabled: boolean;
   rotationFailure?: string;
+  /** The account and region it lives in ('' when not known). */
+  account: string;
+  region: string;
+  /** Regions it is replicated to (replicas are rotated through it). */
+  replicaRegions: string[];
 }
 
-/** A row of figures for a tenant, a type, or a tenant and type. */
+/** A row of figures for a tenant, a type, a tenant and type, or an account. */
 export interface GroupRow extends GroupFigures {
   tenant?: string;
   type?: SecretType;
+  account?: string;
+}
+
+/** An account/region the report could not read: its secrets are missing from every figure. */
+export interface UnreachableRow {
+  account: string;
+  region: string;
+  step: string;
+  code: string;
+}
+
+/** A replica whose primary's region was not read (those whose primary was are under it). */
+export interface ReplicaRow {
+  name: string;
+  account: string;
+  region: string;
+  primaryRegion: string;
+  primaryArn: string;
 }
 
 /** The ages of the secrets under one policy (type and max age), for the chart. */
@@ -62,6 +85,11 @@ export interface ComplianceReport {
   byTenant: GroupRow[];
   byType: GroupRow[];
   byTenantAndType: GroupRow[];
+  byAccount: GroupRow[];
+  unreachable: UnreachableRow[];
+  replicasWithoutPrimary: ReplicaRow[];
+  /** Replicas listed in all (each shown under its primary, or in replicasWithoutPrimary). */
+  replicas: number;
   oldest: SecretList;
   stale: SecretList;
   unused: SecretList;
@@ -77,6 +105,11 @@ export interface ReportOptions {
   title?: string;
   /** How many secrets each list shows; default 50 (10 for the oldest). */
   listLimit?: number;
+  /** Account/regions that could not be read. */
+  unreachable?: readonly UnreachableRow[];
+  /** Every replica listed, and those whose primary was not. */
+  replicas?: number;
+  replicasWithoutPrimary?: readonly ReplicaRow[];
 }
 
 /** Builds the report from an assessed inventory. */
@@ -103,6 +136,10 @@ export function buildComplianceReport(assessments: readonly SecretAssessment[], 
         return { tenant, type, ...t.figures() };
       })
       .sort((a, b) => tenantOrder(a.tenant, b.tenant) || SECRET_TYPES.indexOf(a.type) - SECRET_TYPES.indexOf(b.type)),
+    byAccount: [...tally.byAccount].sort(([a], [b]) => a.localeCompare(b)).map(([account, t]) => ({ account, ...t.figures() })),
+    unreachable: [...(options.unreachable ?? [])],
+    replicasWithoutPrimary: [...(options.replicasWithoutPrimary ?? [])],
+    replicas: options.replicas ?? 0,
     oldest: pick(() => true, (a, b) => b.ageDays - a.ageDays || a.name.localeCompare(b.name), Math.min(limit, 10)),
     stale: pick((l) => l.conditions.includes('stale'), (a, b) => b.ageDays / b.maxAgeDays - a.ageDays / a.maxAgeDays || a.name.localeCompare(b.name)),
     unused: pick((l) => l.conditions.includes('unused'), (a, b) => b.unreadDays - a.unreadDays || a.name.localeCompare(b.name)),
@@ -123,6 +160,9 @@ function lineOf(a: SecretAssessment): SecretLine {
     maxAgeDays: a.policy.maxAgeDays,
     unreadDays: a.unreadDays,
     rotationEnabled: a.rotationEnabled,
+    account: a.accountId ?? '',
+    region: a.region ?? '',
+    replicaRegions: (a.replicas ?? []).map((r) => r.region),
   };
   if (a.lastAccessedDate) line.lastAccessedDate = a.lastAccessedDate;
   if (a.rotationFailure) line.rotationFailure = a.rotationFailure;

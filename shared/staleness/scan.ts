@@ -1,10 +1,13 @@
+import type { AccountScope } from '../accounts';
 import type { FindingPublisher } from '../alerting/finding';
 import type { Clock } from '../clock';
 import { KeywardenError } from '../errors';
 import { assessSecret, STATUSES, type AssessmentSettings, type SecretAssessment, type SecretStatus } from './assess';
 import { InventoryTally, type GroupFigures } from './figures';
 import type { FindingStateStore } from './finding-state';
-import { planFindings, problemsOf, type FindingPlan } from './findings';
+import { planFindings, problemsOf, type FindingPlan, type UnreachableScope } from './findings';
+import { foldReplicas, listScopes, type ScopeSource } from './scopes';
+import { DEFAULT_VERSION_WARN, type VersionCount } from './version-watch';
 import { runHygiene, wantsHygiene, type HygieneIssue, type HygieneMode } from './hygiene';
 import type { SecretInventory, SecretSummary, SecretValueReader } from './inventory';
 import { AgeHistogram, buildMetrics } from './metrics';
@@ -21,11 +24,22 @@ export interface StalenessSettings extends AssessmentSettings {
   hygiene: HygieneMode;
   /** Days an open-finding record outlives its last sending; default 7. */
   stateTtlDays?: number;
+  /** Versions of one secret that raise a finding; default 80 (the quota is 100). */
+  versionWarnAt?: number;
 }
 
-/** What the scan needs. */
+/** Every account and region to scan, and how each is read. */
+export interface AccountsInventory {
+  scopes: readonly AccountScope[];
+  sourceFor: (scope: AccountScope) => ScopeSource;
+  /** Scopes listed at once; default 4. */
+  concurrency?: number;
+}
+
+/** What the scan needs: one inventory (the home account and region), or several accounts and regions. */
 export interface StalenessScanDeps {
-  inventory: SecretInventory;
+  inventory?: SecretInventory;
+  accounts?: AccountsInventory;
   clock: Clock;
   metrics: MetricsSink;
   findings: FindingPublisher;
@@ -46,6 +60,12 @@ export interface StalenessScanSummary {
   metrics: { items: number; calls: number };
   findings: FindingPlan['counts'] & { sent: number };
   hygiene: { mode: HygieneMode; checked: number; flagged: number; skipped: number };
+  /** Scopes (account/region) listed, and those that could not be read. */
+  accounts: { scopes: number; reached: number; unreachable: Array<{ account: string; region: string; step: string; code: string }> };
+  /** Replicas listed (folded under their primaries, never assessed on their own). */
+  replicas: number;
+  /** The version watch: ListSecretVersionIds calls (one per secret changed within 24 hours), counts taken, secrets at or past the warning. */
+  versions: { calls: number; counted: number; nearLimit: number };
 }
 
 /** A listed and assessed inventory. */
@@ -53,6 +73,40 @@ export interface AssessedInventory {
   asOf: Date;
   assessments: SecretAssessment[];
   listCalls: number;
+  /** Scopes that could not be read (empty for a single inventory, which throws instead). */
+  unreachable?: UnreachableScope[];
+  scopes?: number;
+  replicas?: number;
+  versions?: VersionCount[];
+  versionCalls?: number;
+}
+
+/**
+ * Lists every scope (bounded, failures kept), folds replicas under their primaries and assesses
+ * each primary as of `asOf`; reads no values. `onSecret` sees each raw entry that is assessed.
+ */
+export async function assessAccounts(
+  accounts: AccountsInventory,
+  asOf: Date,
+  settings: AssessmentSettings = {},
+  onSecret?: (secret: SecretSummary) => void,
+): Promise<AssessedInventory> {
+  const listings = await listScopes(accounts.scopes, accounts.sourceFor, { concurrency: accounts.concurrency, now: asOf });
+  const folded = foldReplicas(listings.flatMap((l) => l.secrets));
+  const assessments = folded.secrets.map((secret) => {
+    onSecret?.(secret);
+    return assessSecret(secret, asOf, settings);
+  });
+  return {
+    asOf,
+    assessments,
+    listCalls: listings.reduce((sum, l) => sum + l.listCalls, 0),
+    unreachable: listings.filter((l) => l.error).map((l) => ({ scope: l.scope, failure: l.error! })),
+    scopes: listings.length,
+    replicas: folded.replicas.length,
+    versions: listings.flatMap((l) => l.versions),
+    versionCalls: listings.reduce((sum, l) => sum + l.versionCalls, 0),
+  };
 }
 
 /** Lists the whole inventory and assesses each secret as of `asOf`; reads no values. `onSecret` sees each raw entry. */
@@ -83,9 +137,13 @@ export async function runStalenessScan(deps: StalenessScanDeps): Promise<Stalene
   openRecords.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
   // Which secrets the hygiene check will read is decided by their tags, seen only while listing.
   const hygieneWanted = new Set<string>();
-  const listing = await assessInventory(deps.inventory, now, settings, (secret) => {
+  const onSecret = (secret: SecretSummary) => {
     if (wantsHygiene(secret.tags, settings.hygiene)) hygieneWanted.add(secret.arn);
-  });
+  };
+  if (!deps.accounts && !deps.inventory) throw new KeywardenError('the staleness scan needs an inventory or accounts');
+  const listing = deps.accounts ? await assessAccounts(deps.accounts, now, settings, onSecret) : await assessInventory(deps.inventory!, now, settings, onSecret);
+  const unreachable = listing.unreachable ?? [];
+  const versions = new Map((listing.versions ?? []).map((v) => [v.arn, v]));
 
   const hygiene = await checkHygiene(listing.assessments.filter((a) => hygieneWanted.has(a.arn)), deps);
   const tally = new InventoryTally();
@@ -100,8 +158,8 @@ export async function runStalenessScan(deps: StalenessScanDeps): Promise<Stalene
   const hygieneRan = settings.hygiene !== 'off';
 
   const [metricsOutcome, findingsOutcome] = await Promise.allSettled([
-    deps.metrics.put(buildMetrics(tally, ages, now, hygieneRan)),
-    sendFindings(listing.assessments, hygiene, await openRecords, now, deps),
+    deps.metrics.put(buildMetrics(tally, ages, now, hygieneRan, deps.accounts ? unreachable.map((u) => u.scope) : undefined)),
+    sendFindings(listing.assessments, hygiene, { unreachable, versions }, await openRecords, now, deps),
   ]);
   const failures = [metricsOutcome, findingsOutcome].filter((o): o is PromiseRejectedResult => o.status === 'rejected');
   if (failures.length > 0) {
@@ -124,6 +182,13 @@ export async function runStalenessScan(deps: StalenessScanDeps): Promise<Stalene
       flagged: [...hygiene.issues.values()].filter((issues) => issues.length > 0).length,
       skipped: hygiene.skipped,
     },
+    accounts: {
+      scopes: listing.scopes ?? 1,
+      reached: (listing.scopes ?? 1) - unreachable.length,
+      unreachable: unreachable.map(({ scope, failure }) => ({ account: scope.accountId || 'home', region: scope.region, step: failure.step, code: failure.code })),
+    },
+    replicas: listing.replicas ?? 0,
+    versions: { calls: listing.versionCalls ?? 0, counted: versions.size, nearLimit: [...versions.values()].filter((v) => v.versions >= (settings.versionWarnAt ?? DEFAULT_VERSION_WARN)).length },
   };
 }
 
@@ -152,16 +217,20 @@ async function checkHygiene(wanted: readonly SecretAssessment[], deps: Staleness
 async function sendFindings(
   assessments: readonly SecretAssessment[],
   hygiene: HygieneOutcome,
+  scopes: { unreachable: UnreachableScope[]; versions: Map<string, VersionCount> },
   open: Awaited<ReturnType<FindingStateStore['loadAll']>>,
   now: Date,
   deps: StalenessScanDeps,
 ): Promise<StalenessScanSummary['findings']> {
-  const active = assessments.flatMap((a) => problemsOf(a, hygiene.issues.get(a.arn)));
+  const limit = { warnAt: deps.settings.versionWarnAt ?? DEFAULT_VERSION_WARN };
+  const active = assessments.flatMap((a) => problemsOf(a, hygiene.issues.get(a.arn), scopes.versions.get(a.arn), limit));
   const plan = planFindings(active, open, {
     now,
     listed: new Set(assessments.map((a) => a.arn)),
     hygieneChecked: hygiene.checked,
     ttlDays: deps.settings.stateTtlDays,
+    unreachable: scopes.unreachable,
+    versionsCounted: new Set(scopes.versions.keys()),
   });
   // Send first, then record: a crash in between sends the same findings again (same ids, as
   // the day is the same), never loses them.

@@ -60,7 +60,7 @@ describe('SecureString parameters in the staleness inventory', () => {
     const asOf = new Date((await latestStamp()).getTime() + 400 * DAY_MS).toISOString();
     await keywarden('report', '--format', 'md', '--out', join(dir, 'r.md'), '--as-of', asOf);
     const text = readFileSync(join(dir, 'r.md'), 'utf8');
-    expect(text).toContain('| \\/multitenant-ai-poc\\/tenant-1\\/db-password | parameter | tenant-1 | database | stale |'.replaceAll('\\/', '/'));
+    expect(text).toContain('| \\/multitenant-ai-poc\\/tenant-1\\/db-password | 123456789012 | us-east-1 |  | parameter | tenant-1 | database | stale |'.replaceAll('\\/', '/'));
     expect(text).toContain('## Stale secrets (5)');
   });
 

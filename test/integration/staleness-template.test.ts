@@ -45,6 +45,8 @@ describe('the staleness part of the packaged template', () => {
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       'secretsmanager:GetSecretValue',
+      // On this account's secrets only: the version watch (shared/staleness/version-watch.ts).
+      'secretsmanager:ListSecretVersionIds',
       'secretsmanager:ListSecrets',
       // Only to its on-failure destination, the async-failures queue (deploy/staleness.yml).
       'sqs:SendMessage',
@@ -111,11 +113,25 @@ describe('the staleness part of the packaged template', () => {
     const off = packageWithParams({ secretsKmsKeyArns: SECRETS_KMS_KEYS.join(','), stalenessHygiene: 'off' }).Resources;
     const actions = roleStatements(off, 'StalenessRole').flatMap((statement) => [statement.Action].flat() as string[]);
     expect(actions).not.toContain('secretsmanager:GetSecretValue');
-    expect(actions.filter((action) => action.startsWith('kms:') || action.startsWith('secretsmanager:'))).toEqual(['secretsmanager:ListSecrets']);
+    expect(actions.filter((action) => action.startsWith('kms:') || action.startsWith('secretsmanager:'))).toEqual(['secretsmanager:ListSecrets', 'secretsmanager:ListSecretVersionIds']);
     expect(off.StalenessHygieneReadPolicy).toBeUndefined();
     const env = (off.StalenessLambdaFunction!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(env.KEYWARDEN_HYGIENE).toBe('off');
     // The other value readers keep their keys.
     expect(kmsStatements(off, 'RotateRole')).toHaveLength(1);
+  }, 120_000);
+
+  it('with stalenessAccounts: sts:AssumeRole on exactly the configured member roles, and the function told the list and its home account', () => {
+    const role = 'arn:aws:iam::210987654321:role/keywarden-member/keywarden-ci-reader';
+    const accounts = JSON.stringify([{ accountId: '210987654321', roleArn: role, regions: ['us-east-1', 'eu-west-1'], externalId: 'kw-ci-0123456789abcdef' }]);
+    const withAccounts = packageWithParams({ stalenessAccounts: accounts }).Resources;
+    const policy = withAccounts.StalenessAssumeMemberRolesPolicy!.Properties as { Roles: unknown[]; PolicyDocument: { Statement: unknown[] } };
+    expect(policy.Roles).toEqual([{ Ref: 'StalenessRole' }]);
+    expect(policy.PolicyDocument.Statement).toEqual([{ Sid: 'AssumeConfiguredMemberRoles', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: [role] }]);
+    const env = (withAccounts.StalenessLambdaFunction!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(JSON.parse(env.KEYWARDEN_ACCOUNTS as string)).toEqual(JSON.parse(accounts));
+    expect(env.KEYWARDEN_HOME_ACCOUNT_ID).toEqual({ Ref: 'AWS::AccountId' });
+    // Without the param: no AssumeRole at all.
+    expect(Resources.StalenessAssumeMemberRolesPolicy).toBeUndefined();
   }, 120_000);
 });
