@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DescribeSecretCommand, RotateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AWSCURRENT, AWSPENDING } from '../secrets-store';
 import type { RotationStarter } from '../rotation/driver';
@@ -15,6 +16,28 @@ export function rotateSecretStarter(client: SecretsManagerClient, everyDays?: nu
         RotationRules: everyDays ? { AutomaticallyAfterDays: everyDays } : undefined,
       }),
     );
+  };
+}
+
+/**
+ * {@link rotateSecretStarter} for a secret in another account, reached with `client`'s (assumed)
+ * credentials: the local AWS is told the RotationToken the service would have sent the function
+ * (header `x-keywarden-rotation-token`, cli/local/moto_server.py patch 13), and the starter returns
+ * it for the steps' events.
+ */
+export function rotateSecretStarterWithToken(client: SecretsManagerClient, everyDays?: number): RotationStarter {
+  return async (secretId, token) => {
+    const rotationToken = randomUUID();
+    const command = new RotateSecretCommand({ SecretId: secretId, ClientRequestToken: token, RotationRules: everyDays ? { AutomaticallyAfterDays: everyDays } : undefined });
+    command.middlewareStack.add(
+      (next) => async (args) => {
+        (args.request as { headers: Record<string, string> }).headers['x-keywarden-rotation-token'] = rotationToken;
+        return next(args);
+      },
+      { step: 'build', name: 'keywardenRotationToken' },
+    );
+    await client.send(command);
+    return { rotationToken };
   };
 }
 
