@@ -24,7 +24,13 @@ export interface AuditAccounts {
   members: ReadonlySet<string>;
 }
 
-/** The variable listing member accounts, comma-separated 12-digit ids. */
+/**
+ * `*`: any account, for an organization-wide deployment where the intake bus's policy
+ * (aws:PrincipalOrgID, deploy/member-accounts.cjs) is what admits an account to send.
+ */
+export const ANY_MEMBER = '*';
+
+/** The variable listing member accounts, comma-separated 12-digit ids, or {@link ANY_MEMBER}. */
 export const MEMBER_ACCOUNTS_ENV = 'KEYWARDEN_AUDIT_MEMBER_ACCOUNTS';
 
 /**
@@ -35,6 +41,7 @@ export const MEMBER_ACCOUNTS_ENV = 'KEYWARDEN_AUDIT_MEMBER_ACCOUNTS';
  */
 export function parseMemberAccounts(text: string | undefined): ReadonlySet<string> {
   const ids = (text ?? '').split(',').map((id) => id.trim()).filter((id) => id !== '');
+  if (ids.length === 1 && ids[0] === ANY_MEMBER) return new Set(ids);
   for (const id of ids) if (!/^\d{12}$/.test(id)) throw new ConfigError(`invalid configuration: ${MEMBER_ACCOUNTS_ENV} has an entry that is not a 12-digit account id`);
   return new Set(ids);
 }
@@ -59,7 +66,7 @@ export function admitAccount(record: AuditRecord, accounts: AuditAccounts): Acco
     return { kind: 'refused', reason: `recipientAccountId ${clip(claimed)} differs from account ${record.eventAccount}, where EventBridge says the event happened` };
   }
   if (account === accounts.home) return { kind: 'record', record: record.accountId === account ? record : { ...record, accountId: account } };
-  if (!accounts.members.has(account)) return { kind: 'refused', reason: `account ${clip(account)} is not one of the configured member accounts (${MEMBER_ACCOUNTS_ENV})` };
+  if (!accounts.members.has(account) && !accounts.members.has(ANY_MEMBER)) return { kind: 'refused', reason: `account ${clip(account)} is not one of the configured member accounts (${MEMBER_ACCOUNTS_ENV})` };
   return { kind: 'record', record: asMemberRecord(record, account) };
 }
 

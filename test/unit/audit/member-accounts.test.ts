@@ -69,5 +69,12 @@ describe('member accounts of the audit', () => {
   it('refuses a member list entry that is not an account id', () => {
     expect([...parseMemberAccounts(` ${MEMBER}, ${THIRD} `)]).toEqual([MEMBER, THIRD]);
     expect(() => parseMemberAccounts('111111111111,arn:aws:iam::1:root')).toThrow(/12-digit/);
+    expect(() => parseMemberAccounts('111111111111,*')).toThrow(/12-digit/);
+  });
+
+  it("accepts any account's records with '*' (an organization, admitted by the intake bus's policy), still refusing a disagreeing recipientAccountId", () => {
+    const org = { home: HOME, members: parseMemberAccounts('*') };
+    expect(admitAccount(read(THIRD), org)).toMatchObject({ kind: 'record', record: { memberAccount: THIRD } });
+    expect(admitAccount(read(HOME, THIRD), org)).toMatchObject({ kind: 'refused' });
   });
 });
