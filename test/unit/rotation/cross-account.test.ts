@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { RotationRefusedError } from '../../../shared/errors';
 import { parseAccountRoles, rotationAccountOf } from '../../../shared/rotation/cross-account';
+import { loadMaster } from '../../../shared/rotation/db/master';
+import type { DbSecret } from '../../../shared/rotation/db/secret';
 import { parseRotationEvent } from '../../../shared/rotation/request';
+import type { RotationContext } from '../../../shared/rotation/strategy';
+import type { SecretsStore } from '../../../shared/secrets-store';
 
 const HOME = '123456789012';
 const MEMBER = '111111111111';
@@ -55,5 +59,16 @@ describe('the account of a rotation', () => {
     expect(parseRotationEvent({ Step: 'createSecret', SecretId: 's', ClientRequestToken: 't', RotationToken: 'r' })).toMatchObject({ rotationToken: 'r' });
     expect(parseRotationEvent({ Step: 'createSecret', SecretId: 's', ClientRequestToken: 't' })).not.toHaveProperty('rotationToken');
     expect(() => parseRotationEvent({ Step: 'createSecret', SecretId: 's', ClientRequestToken: 't', RotationToken: 5 })).toThrow(/RotationToken/);
+  });
+});
+
+describe('a master of another account', () => {
+  it('attack: a binding whose master is in another account than the secret is refused before the master is read', async () => {
+    const reads: string[] = [];
+    const store = { getValue: async (id: string) => (reads.push(id), undefined) } as unknown as SecretsStore;
+    const ctx = { arn: arnIn(MEMBER), name: 'app/tenant-1/db', store, tags: {} } as unknown as RotationContext;
+    const secret = { masterarn: `arn:aws:secretsmanager:us-east-1:${THIRD}:secret:app/master-AbC123` } as DbSecret;
+    await expect(loadMaster(ctx, secret, 'setSecret')).rejects.toMatchObject({ rule: 'rotation.binding-violation', field: 'masterarn' });
+    expect(reads).toEqual([]);
   });
 });
