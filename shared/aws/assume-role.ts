@@ -68,8 +68,3 @@ async function assume(roleArn: string, sessionName: string): Promise<AwsCredenti
     expiration: creds.Expiration ?? new Date(Date.now() + SESSION_SECONDS * 1000),
   };
 }
-
-/** Forgets every assumed session (tests that reset the local AWS). */
-export function forgetAssumedRoles(): void {
-  sessions.clear();
-}
