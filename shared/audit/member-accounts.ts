@@ -52,9 +52,9 @@ export type AccountAdmission = { kind: 'record'; record: AuditRecord } | { kind:
 /**
  * Settles a record's account and whether the audit accepts it. With no members configured the
  * record is returned as it is. Otherwise its account is the envelope's (else recipientAccountId);
- * it must be the deployment's own or a member; a member's record gets `memberAccount`, and its
- * tenants are qualified with the account (`<account>:<tenant>`: tenant-1 of two accounts are two
- * tenants), so its index keys never collide with another account's same-named secrets.
+ * it must be the deployment's own or a member; a member's record gets `memberAccount`, and each
+ * secret not of the deployment's own account gets its `account` (see withAccounts), so its index
+ * keys never collide with another account's same-named secrets.
  */
 export function admitAccount(record: AuditRecord, accounts: AuditAccounts): AccountAdmission {
   if (accounts.members.size === 0) return { kind: 'record', record };
@@ -65,22 +65,37 @@ export function admitAccount(record: AuditRecord, accounts: AuditAccounts): Acco
   if (record.eventAccount !== undefined && claimed !== undefined && claimed !== record.eventAccount) {
     return { kind: 'refused', reason: `recipientAccountId ${clip(claimed)} differs from account ${record.eventAccount}, where EventBridge says the event happened` };
   }
-  if (account === accounts.home) return { kind: 'record', record: record.accountId === account ? record : { ...record, accountId: account } };
-  if (!accounts.members.has(account) && !accounts.members.has(ANY_MEMBER)) return { kind: 'refused', reason: `account ${clip(account)} is not one of the configured member accounts (${MEMBER_ACCOUNTS_ENV})` };
-  return { kind: 'record', record: asMemberRecord(record, account) };
+  if (account !== accounts.home && !accounts.members.has(account) && !accounts.members.has(ANY_MEMBER)) {
+    return { kind: 'refused', reason: `account ${clip(account)} is not one of the configured member accounts (${MEMBER_ACCOUNTS_ENV})` };
+  }
+  return { kind: 'record', record: withAccounts(record, account, accounts.home) };
 }
 
-/** The record of a member account: the account set, and tenants qualified by it. */
-function asMemberRecord(record: AuditRecord, account: string): AuditRecord {
-  const qualify = (tenant: string | undefined) => (tenant === undefined ? undefined : `${account}:${tenant}`);
-  const principalTenant = qualify(record.principal.tenant);
-  return {
-    ...record,
-    accountId: account,
-    memberAccount: account,
-    principal: principalTenant === undefined ? record.principal : { ...record.principal, tenant: principalTenant },
-    secrets: record.secrets.map((secret) => (secret.tenant === undefined ? secret : { ...secret, tenant: qualify(secret.tenant) })),
-  };
+/**
+ * The record with its account settled, and each secret with the account it lives in when that is
+ * not the deployment's own: the account in its ARN (a cross-account call names another account's
+ * secret), else the record's. Tenants are qualified by the secret's account (a principal's by the
+ * record's): tenant-1 of two accounts are two tenants.
+ */
+function withAccounts(record: AuditRecord, account: string, home: string | undefined): AuditRecord {
+  const member = account === home ? undefined : account;
+  const secrets = record.secrets.map((secret) => {
+    const owner = (secret.arn === undefined ? undefined : accountOfArn(secret.arn)) ?? account;
+    if (owner === home) return secret;
+    return { ...secret, account: owner, ...(secret.tenant !== undefined && { tenant: `${owner}:${secret.tenant}` }) };
+  });
+  const changed = secrets.some((secret, i) => secret !== record.secrets[i]);
+  if (member === undefined && !changed && record.accountId === account) return record;
+  const out: AuditRecord = { ...record, accountId: account, secrets: changed ? secrets : record.secrets };
+  if (member !== undefined) {
+    out.memberAccount = member;
+    if (record.principal.tenant !== undefined) out.principal = { ...record.principal, tenant: `${member}:${record.principal.tenant}` };
+  }
+  return out;
+}
+
+function accountOfArn(arn: string): string | undefined {
+  return /^arn:[^:]+:[^:]+:[^:]*:(\d{12}):/.exec(arn)?.[1];
 }
 
 /** The key an audit index keeps a member account's secret name or tenant under: `<account>:<value>`. */

@@ -47,6 +47,12 @@ export interface AuditSecretRef {
   tenant?: string;
   /** Set for an SSM Parameter Store parameter (or a path it was read by); absent for a secret. */
   kind?: 'parameter';
+  /**
+   * The account the secret lives in, set only when it is not the deployment's own (its ARN's
+   * account, else the member account the record came from; member-accounts.ts): its index keys
+   * are then `<account>:<name>` and `<account>:<tenant>`.
+   */
+  account?: string;
 }
 
 /** A normalised audit record. */

@@ -13,7 +13,8 @@ const accounts = { home: HOME, members: new Set([MEMBER]) };
 
 /** A GetSecretValue of `app`'s tenant-1 secret in `account`, delivered by EventBridge from `from`. */
 function read(account: string, from: string | undefined = account): AuditRecord {
-  const record = { ...getSecretValue('multitenant-ai-poc/tenant-1/db', inAccount(APP_ROLE, account)), recipientAccountId: account };
+  const arn = `arn:aws:secretsmanager:us-east-1:${account}:secret:multitenant-ai-poc/tenant-1/db-AbC123`;
+  const record = { ...getSecretValue('multitenant-ai-poc/tenant-1/db', inAccount(APP_ROLE, account), '2024-05-01T10:00:00Z', { requestParameters: { secretId: arn } }), recipientAccountId: account };
   const body = from === undefined ? record : { ...envelope(record), account: from };
   const out = normaliseCloudTrail(body);
   if (out.kind !== 'record') throw new Error(`not read: ${JSON.stringify(out)}`);
@@ -40,6 +41,16 @@ describe('member accounts of the audit', () => {
     expect(auditIndexEntries(admitted.record)).toMatchObject({ secrets: [`${MEMBER}:multitenant-ai-poc/tenant-1/db`], tenants: [`${MEMBER}:tenant-1`] });
     const home = (admitAccount(read(HOME), accounts) as { record: AuditRecord }).record;
     expect(auditIndexEntries(home).secrets).not.toEqual(auditIndexEntries(admitted.record).secrets);
+  });
+
+  it("keys a secret of another account by that account, whichever account's copy of the call it is", () => {
+    const homeArn = `arn:aws:secretsmanager:us-east-1:${HOME}:secret:multitenant-ai-poc/tenant-1/db-AbC123`;
+    const record = { ...getSecretValue('multitenant-ai-poc/tenant-1/db', inAccount(APP_ROLE, MEMBER), '2024-05-01T10:00:00Z', { requestParameters: { secretId: homeArn } }), recipientAccountId: MEMBER };
+    const read = normaliseCloudTrail({ ...envelope(record), account: MEMBER }) as { record: AuditRecord };
+    const admitted = admitAccount(read.record, accounts) as { record: AuditRecord };
+    // The member's copy of its read of the home account's secret: found under the home secret's own key.
+    expect(admitted.record.memberAccount).toBe(MEMBER);
+    expect(auditIndexEntries(admitted.record)).toMatchObject({ secrets: ['multitenant-ai-poc/tenant-1/db'], tenants: ['tenant-1'] });
   });
 
   it('takes a raw CloudTrail record (a replayed trail file) at its recipientAccountId', () => {
