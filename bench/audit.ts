@@ -196,7 +196,11 @@ function memoryDeps() {
 
 /** deploy/<file>.yml as CloudFormation, for stage `stage` (serverless's own variables filled in). */
 function deployFragment(file: string, stage: string): { resources: CfnTemplate['Resources']; environment: Record<string, unknown> } {
-  const text = readFileSync(join(ROOT, 'deploy', file), 'utf8').replaceAll('${sls:stage}', stage);
+  const text = readFileSync(join(ROOT, 'deploy', file), 'utf8')
+    .replaceAll('${sls:stage}', stage)
+    // What deploy/member-accounts.cjs gives with its params empty (one account): no intake rule, no members.
+    .replaceAll('${file(deploy/member-accounts.cjs):auditRuleArns}', "{ 'Fn::GetAtt': [AuditRule, Arn] }")
+    .replaceAll('${file(deploy/member-accounts.cjs):auditMemberAccountsEnv}', "''");
   const tag = (name: string, fn: string) => ({ tag: `!${name}`, resolve: (value: string) => ({ [fn]: fn === 'Fn::GetAtt' ? value.split('.') : value }) });
   const customTags: Tags = [tag('Ref', 'Ref'), tag('Sub', 'Fn::Sub'), tag('GetAtt', 'Fn::GetAtt')];
   const doc = parseYaml(text, { customTags }) as { resources: { Resources: CfnTemplate['Resources'] }; functions?: Record<string, { environment?: Record<string, unknown> }> };

@@ -7,6 +7,7 @@ import { ensureVenv } from '../cli/local/venv';
 import { rotateSecretStarter } from '../shared/aws/rotation-requests';
 import { playRotation } from '../shared/rotation/driver';
 import { startCountingProxy } from './counting-proxy';
+import { printCrossAccountCalls } from './rotation-calls-cross-account';
 import { printIamAccessKeyCalls } from './rotation-calls-iam';
 import { callsByService, createStageResources } from './stage';
 import { median } from './stats';
@@ -46,6 +47,7 @@ export async function printRotationFigures(): Promise<void> {
           `rotation ${median(rotationMs).toFixed(1)} ms = ${(median(rotationMs) / roundTrip).toFixed(1)}x one DescribeSecret round trip (${roundTrip.toFixed(2)} ms)`,
       );
     }
+    await printCrossAccountCalls({ motoEndpoint: moto.endpoint, counts: proxy.counts, rotations: ROTATIONS, roundTripMs: () => describeRoundTripMs(viaProxy, 'bench/tenant-1/password') });
     await printIamAccessKeyCalls({
       motoEndpoint: moto.endpoint,
       direct,

@@ -6,6 +6,7 @@ import { DynamoDbAuditStore } from '../../shared/aws/dynamodb-audit-store';
 import { DynamoDbDetectorState } from '../../shared/aws/dynamodb-detector-state';
 import { EventBridgeFindingPublisher } from '../../shared/aws/eventbridge-finding-publisher';
 import { MemoryAuditStore } from '../../shared/audit/memory-store';
+import { MEMBER_ACCOUNTS_ENV, parseMemberAccounts } from '../../shared/audit/member-accounts';
 import { processAuditBatch, type AuditMessage, type AuditPipelineDeps, type RejectedMessage } from '../../shared/audit/process-batch';
 import { buildAuditQuery, queryAuditTrail } from '../../shared/audit/query';
 import type { AuditRecord } from '../../shared/audit/record';
@@ -31,6 +32,7 @@ interface QueryOptions extends TargetOptions {
   secret?: string;
   principal?: string;
   tenant?: string;
+  account?: string;
   since: string;
   until?: string;
   limit: number;
@@ -61,6 +63,7 @@ export function registerAuditCommand(program: Command): void {
     .option('--secret <name>', 'a secret name or ARN')
     .option('--principal <arn>', 'a role or user ARN (a role session ARN is reduced to its role)')
     .option('--tenant <tenant>', 'a tenant, as secret names carry it')
+    .option('--account <id>', "with --secret or --tenant: a member account's (omit for the deployment's own account)")
     .option('--since <when>', 'how far back: 7d, 12h, 30m, 2w, or an ISO time', '7d')
     .option('--until <when>', 'up to when (same forms); default now')
     .option('--limit <n>', 'at most this many records, newest first', parseCount, 100)
@@ -136,7 +139,8 @@ async function replayPipeline(options: ReplayOptions, out: Output): Promise<{ de
     const publisher: FindingPublisher = { publish: async () => undefined };
     const config = detectionConfigFromEnv({ ...process.env, KEYWARDEN_STAGE: options.stage ?? process.env.KEYWARDEN_STAGE });
     const state = new MemoryDetectorState();
-    return { deps: { store: new MemoryAuditStore(state), state, publisher, deadLetters, config, detectors, clock: systemClock }, where: 'in memory, nothing published' };
+    const accounts = { home: process.env.KEYWARDEN_ACCOUNT_ID, members: parseMemberAccounts(process.env[MEMBER_ACCOUNTS_ENV]) };
+    return { deps: { store: new MemoryAuditStore(state), state, publisher, deadLetters, config, detectors, clock: systemClock, accounts }, where: 'in memory, nothing published' };
   }
   const target = await resolveTarget(options);
   const settings = settingsFor(target, options.stage);
@@ -150,6 +154,7 @@ async function replayPipeline(options: ReplayOptions, out: Output): Promise<{ de
       config: detectionConfigFromEnv({ ...process.env, KEYWARDEN_STAGE: settings.stage }),
       detectors,
       clock: systemClock,
+      accounts: settings.accounts,
     },
     where: `${target.kind === 'local' ? `local AWS at ${target.endpoint}` : 'AWS'}: ${settings.auditTable}, ${settings.stateTable}, bus ${settings.findingsBus}`,
   };
@@ -176,7 +181,7 @@ function describeRecord(record: AuditRecord): string {
   const secrets = record.secrets.map((s) => s.name).join(', ') || (record.filters ? `filters ${JSON.stringify(record.filters)}` : '-');
   const version = record.versionStage ?? record.versionId;
   const source = [record.sourceIp && `from ${record.sourceIp}`, record.vpcEndpointId && `via ${record.vpcEndpointId}`].filter(Boolean).join(' ');
-  return [record.time, record.eventName, record.principal.key, '->', secrets, version ? `(${version})` : '', source, record.errorCode ? `[${record.errorCode}]` : '']
+  return [record.time, record.accountId ? `[${record.accountId}]` : '', record.eventName, record.principal.key, '->', secrets, version ? `(${version})` : '', source, record.errorCode ? `[${record.errorCode}]` : '']
     .filter(Boolean)
     .join(' ');
 }

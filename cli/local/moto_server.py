@@ -86,11 +86,20 @@ travel EventBridge -> SQS locally too, one gap in moto.events.models (8):
    Patched: the role must exist in its account's IAM, and when its trust policy names
    sts:ExternalId values (StringEquals), the request's ExternalId must be one of them. moto keeps
    deriving the account from the assumed credentials, so they act in the role's account.
+15. RotationToken (cross-account rotation): moto ignores PutSecretValue's RotationToken. AWS
+   sends the rotation function a RotationToken with each rotation it starts, and checks it on
+   PutSecretValue from a function that reaches the secret through an assumed role. The local
+   driver plays the service, so it chooses the token and hands it to RotateSecret in the header
+   x-keywarden-rotation-token; moto keeps it for the version RotateSecret staged. Patched: a
+   PutSecretValue to that version by an assumed-role session must carry that token, and any
+   PutSecretValue carrying a RotationToken must carry the one kept for its version, else
+   AccessDeniedException and nothing is stored. Without the header nothing changes.
 
 Nothing else changes; every other call is moto's own.
 """
 
 import copy
+import json
 import sys
 import threading
 import time
@@ -494,7 +503,7 @@ def _required_external_ids(policy_document):
 
 
 def assume_role(self, region_name, role_session_name, role_arn, policy, duration, external_id):
-    # (13)
+    # (14)
     parts = (role_arn or "").split(":")
     if len(parts) < 6 or parts[2] != "iam" or not parts[5].startswith("role/"):
         raise _AssumeRoleDenied(role_arn)
@@ -509,6 +518,46 @@ def assume_role(self, region_name, role_session_name, role_arn, policy, duration
 
 
 sts_models.STSBackend.assume_role = assume_role
+from moto.core.exceptions import JsonRESTError
+from moto.iam.models import iam_backends
+from moto.secretsmanager import responses as sm_responses
+
+_rotation_tokens = {}
+_original_rotate_response = sm_responses.SecretsManagerResponse.rotate_secret
+_original_put_response = sm_responses.SecretsManagerResponse.put_secret_value
+
+
+def rotate_secret_response(self):
+    # (15) the token the local driver chose, kept for the version this rotation staged.
+    out = _original_rotate_response(self)
+    token = self.headers.get("x-keywarden-rotation-token")
+    if token:
+        body = json.loads(out)
+        _rotation_tokens[(self.current_account, body.get("ARN"), body.get("VersionId"))] = token
+    return out
+
+
+def _assumed_role_caller(response):
+    key = iam_backends[response.current_account]["aws"].access_keys.get(response.get_access_key())
+    return key is not None and bool(getattr(key, "role_arn", None))
+
+
+def put_secret_value_response(self):
+    # (15)
+    given = self._get_param("RotationToken")
+    secret_id = self._get_param("SecretId", if_none="")
+    version = self._get_param("ClientRequestToken")
+    arn = self.backend.secrets[secret_id].arn if self.backend._is_valid_identifier(secret_id) else None
+    expected = _rotation_tokens.get((self.current_account, arn, version))
+    needed = expected is not None and _assumed_role_caller(self)
+    if (needed or given is not None) and (given is None or given != expected):
+        raise JsonRESTError("AccessDeniedException",
+                            "The RotationToken is missing or is not the one of this rotation.")
+    return _original_put_response(self)
+
+
+sm_responses.SecretsManagerResponse.rotate_secret = rotate_secret_response
+sm_responses.SecretsManagerResponse.put_secret_value = put_secret_value_response
 
 if __name__ == "__main__":
     from moto.server import main

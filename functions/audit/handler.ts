@@ -30,6 +30,7 @@ function pipeline(): AuditPipelineDeps {
     state: new DynamoDbDetectorState(clients.dynamoDb, settings.stateTable),
     publisher: new EventBridgeFindingPublisher(clients.eventBridge, settings.findingsBus, settings.ownRegion),
     deadLetters: new SqsDeadLetterSink(clients.sqs, settings.deadLetterQueueUrl),
+    accounts: settings.accounts,
     config: detectionConfigFromEnv(),
     detectors,
     clock: systemClock,

@@ -10,6 +10,8 @@ import { logFailures } from '../../shared/middleware/log-failures';
 import type { BindingStore } from '../../shared/rotation/binding';
 import { runRotationStep, type RotationDeps, type StepOutcome } from '../../shared/rotation/contract';
 import { lazyRotationLedger, rotationLedgerTableFromEnv } from '../../shared/rotation/ledger';
+import { accountOfFunctionArn, ACCOUNT_ROLES_ENV, parseAccountRoles, rotationAccountOf, type AccountRoles } from '../../shared/rotation/cross-account';
+import { rememberSecret } from '../../shared/redact';
 import { raisingFindingOnRefusal, type RefusedRequest } from '../../shared/rotation/refusal';
 import { parseRotateFunctionEvent } from '../../shared/rotation/request';
 import { revokePrevious, type RevokeResult } from '../../shared/rotation/revoke';
@@ -40,22 +42,51 @@ const refusals = {
  * Whatever keywarden refuses (a RotationRefusedError) becomes a finding on the keywarden bus,
  * and the step still fails with it.
  */
-export const handler = middy(async (event: unknown): Promise<StepOutcome | RevokeResult> => {
+export const handler = middy(async (event: unknown, context?: { invokedFunctionArn?: string }): Promise<StepOutcome | RevokeResult> => {
   const request = parseRotateFunctionEvent(event);
   if (request.kind === 'revoke') {
     const asked = { action: 'revokePrevious', secretId: request.secretId, token: request.token };
-    const result = await raisingFindingOnRefusal(asked, () => revokePrevious(request.secretId, request.token, deps), refusals);
+    const result = await raisingFindingOnRefusal(
+      asked,
+      async () => revokePrevious(request.secretId, request.token, await depsFor({ secretId: request.secretId, writesValue: false }, context)),
+      refusals,
+    );
     log.info('previous credential revoked', { ...result });
     return result;
   }
+  rememberSecret(request.rotationToken);
   const asked = { action: request.step, secretId: request.secretId, token: request.token };
-  const outcome = await raisingFindingOnRefusal(asked, () => runRotationStep(request, deps), refusals);
+  const outcome = await raisingFindingOnRefusal(
+    asked,
+    async () => runRotationStep(request, await depsFor({ secretId: request.secretId, rotationToken: request.rotationToken, writesValue: request.step === 'createSecret' }, context)),
+    refusals,
+  );
   log.info('rotation step finished', { ...outcome });
   return outcome;
 })
   .use(forgetSecretsEachInvocation())
   .use(injectLambdaContext(log))
   .use(logFailures(log, 'rotate function failed'));
+
+/**
+ * The deps of one request: the function's own Secrets Manager store, or, for a secret in another
+ * account (shared/rotation/cross-account.ts), a store acting through the role an administrator
+ * configured there, loaded as a chunk of its own only then. Refusals are checked before any call.
+ */
+async function depsFor(request: Parameters<typeof rotationAccountOf>[0], context: { invokedFunctionArn?: string } | undefined): Promise<RotationDeps> {
+  const account = rotationAccountOf(request, accountRoles(), accountOfFunctionArn(context?.invokedFunctionArn) ?? process.env.KEYWARDEN_ACCOUNT_ID);
+  if (account.kind === 'home') return deps;
+  const { secretsStoreIn } = await import('../../shared/aws/cross-account-store');
+  return { ...deps, store: secretsStoreIn(account) };
+}
+
+let roles: { text: string | undefined; roles: AccountRoles } | undefined;
+/** The administrator's account roles, read again only when the variable changes. */
+function accountRoles(): AccountRoles {
+  const text = process.env[ACCOUNT_ROLES_ENV];
+  if (roles === undefined || roles.text !== text) roles = { text, roles: parseAccountRoles(text) };
+  return roles.roles;
+}
 
 /** `load` run once; a failure is forgotten, so the next step tries again. */
 function once<T>(load: () => Promise<T>): () => Promise<T> {

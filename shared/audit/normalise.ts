@@ -81,8 +81,11 @@ function read(value: unknown, tenancy: TenancyConfig): NormaliseResult {
   if (!outer) throw new Unreadable('the record is empty (null)');
   let record = outer;
   let source: string | undefined;
+  let eventAccount: string | undefined;
   if ('detail' in outer && ('detail-type' in outer || 'source' in outer)) {
     const detailType = text(outer['detail-type'], 'detail-type');
+    // Kept as found (member-accounts.ts refuses one that is not an account id, when it matters).
+    if (outer.account !== undefined && outer.account !== null) eventAccount = typeof outer.account === 'string' ? clip(outer.account, 64) : '(not text)';
     source = text(outer.source, 'source');
     if (source !== undefined && source !== 'aws.secretsmanager' && source !== SSM_EVENTBRIDGE_SOURCE) return { kind: 'skipped', reason: `event source ${clip(source, 100)}` };
     if (detailType !== undefined && !(CLOUDTRAIL_DETAIL_TYPES as readonly string[]).includes(detailType)) {
@@ -99,10 +102,16 @@ function read(value: unknown, tenancy: TenancyConfig): NormaliseResult {
     // Systems Manager's other APIs (Run Command, sessions, ...) share the source: parameters only.
     const eventName = text(record.eventName, 'eventName');
     if (eventName === undefined || !isParameterEvent(eventName)) return { kind: 'skipped', reason: `SSM event ${clip(eventName ?? '(none)', 100)} is not a parameter event` };
-    return { kind: 'record', record: toAuditRecord(record, tenancy, true) };
+    return { kind: 'record', record: withEventAccount(toAuditRecord(record, tenancy, true), eventAccount) };
   }
   if (eventSource !== SECRETS_MANAGER_EVENT_SOURCE) return { kind: 'skipped', reason: `eventSource ${clip(eventSource, 100)}` };
-  return { kind: 'record', record: toAuditRecord(record, tenancy, false) };
+  return { kind: 'record', record: withEventAccount(toAuditRecord(record, tenancy, false), eventAccount) };
+}
+
+/** The envelope's account on the record (member-accounts.ts decides what to believe). */
+function withEventAccount(record: AuditRecord, eventAccount: string | undefined): AuditRecord {
+  if (eventAccount !== undefined) record.eventAccount = eventAccount;
+  return record;
 }
 
 function toAuditRecord(r: Json, tenancy: TenancyConfig, parameter: boolean): AuditRecord {

@@ -1,6 +1,7 @@
 import type { Finding, FindingPublisher } from '../alerting/finding';
 import { detectAnomalies, type DetectionDeps } from '../detection/engine';
 import { hourlyReadCounter } from '../detection/hourly-reads';
+import { admitAccount, type AuditAccounts } from './member-accounts';
 import { normaliseCloudTrail } from './normalise';
 import type { AuditRecord } from './record';
 import type { AuditStore } from './store';
@@ -37,6 +38,8 @@ export interface AuditPipelineDeps extends DetectionDeps {
   store: AuditStore;
   publisher: FindingPublisher;
   deadLetters: DeadLetterSink;
+  /** The accounts the audit accepts (member-accounts.ts); absent or no members: one account, as before. */
+  accounts?: AuditAccounts;
 }
 
 /** What one batch did. */
@@ -75,7 +78,11 @@ export async function processAuditBatch(messages: readonly AuditMessage[], deps:
   const messagesOf = new Map<string, AuditMessage[]>();
   const unreadable: RejectedMessage[] = [];
   for (const message of messages) {
-    const read = normaliseCloudTrail(message.body, deps.config.tenancy);
+    let read = normaliseCloudTrail(message.body, deps.config.tenancy);
+    if (read.kind === 'record' && deps.accounts) {
+      const admitted = admitAccount(read.record, deps.accounts);
+      read = admitted.kind === 'record' ? admitted : { kind: 'unreadable', reason: admitted.reason };
+    }
     if (read.kind === 'skipped') {
       result.skipped += 1;
     } else if (read.kind === 'unreadable') {

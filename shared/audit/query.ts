@@ -2,6 +2,7 @@ import type { Clock } from '../clock';
 import { InvalidRequestError } from '../errors';
 import type { AuditRecord } from './record';
 import type { AuditQuery, AuditQueryKey, AuditStore } from './store';
+import { accountQualified } from './member-accounts';
 import { nameFromArn } from './tenancy';
 
 /** What a person asks: exactly one of secret, principal, tenant, and a time range. */
@@ -9,6 +10,11 @@ export interface AuditQueryRequest {
   secret?: string;
   principal?: string;
   tenant?: string;
+  /**
+   * A member account (issue 16): its secrets and tenants are kept under `<account>:<value>`
+   * (member-accounts.ts). Omitted for the deployment's own account, whose keys are unqualified.
+   */
+  account?: string;
   /** `7d`, `12h`, `30m`, `2w`, or an ISO 8601 time. */
   since: string;
   /** Same forms as `since`; default now. */
@@ -38,7 +44,13 @@ export function buildAuditQuery(request: AuditQueryRequest, clock: Clock): Audit
   if (since > until) throw new InvalidRequestError('--since is after --until');
   const limit = request.limit ?? 100;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_QUERY_LIMIT) throw new InvalidRequestError(`--limit takes 1 to ${MAX_QUERY_LIMIT}, not ${limit}`);
-  return { by, value: queryValue(by, raw), since: since.toISOString(), until: until.toISOString(), limit };
+  const account = request.account?.trim();
+  if (account !== undefined && account !== '') {
+    if (!/^\d{12}$/.test(account)) throw new InvalidRequestError('--account takes a 12-digit account id');
+    if (by === 'principal') throw new InvalidRequestError('--account goes with --secret or --tenant; a principal ARN already names its account');
+  }
+  const value = queryValue(by, raw);
+  return { by, value: account ? accountQualified(value, account) : value, since: since.toISOString(), until: until.toISOString(), limit };
 }
 
 /** Runs a query against the store. */

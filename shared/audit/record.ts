@@ -47,6 +47,12 @@ export interface AuditSecretRef {
   tenant?: string;
   /** Set for an SSM Parameter Store parameter (or a path it was read by); absent for a secret. */
   kind?: 'parameter';
+  /**
+   * The account the secret lives in, set only when it is not the deployment's own (its ARN's
+   * account, else the member account the record came from; member-accounts.ts): its index keys
+   * are then `<account>:<name>` and `<account>:<tenant>`.
+   */
+  account?: string;
 }
 
 /** A normalised audit record. */
@@ -64,7 +70,19 @@ export interface AuditRecord {
   /** Whether the call read a secret value (GetSecretValue, BatchGetSecretValue). */
   readsValue: boolean;
   region: string;
+  /** The account the call happened in (recipientAccountId; with member accounts, settled by member-accounts.ts). */
   accountId?: string;
+  /**
+   * The `account` of the EventBridge event that carried the record: set by EventBridge where the
+   * event happened, which no sender can choose (member-accounts.ts). Absent for a raw CloudTrail record.
+   */
+  eventAccount?: string;
+  /**
+   * Set only for a record of a member account (not the deployment's own): its secret names and
+   * tenants are kept under `<account>:<value>` in the audit table, so two accounts' same-named
+   * secrets never share a key. Records of the deployment's own account keep the keys they always had.
+   */
+  memberAccount?: string;
   /** Every secret the call named (one for most calls, several for BatchGetSecretValue). */
   secrets: AuditSecretRef[];
   /** BatchGetSecretValue filters, when the call used them instead of ids. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { integerFromEnv, readEnv } from '../config';
 import { ConfigError } from '../errors';
 import type { OwnRegion } from '../secret-arn';
+import { MEMBER_ACCOUNTS_ENV, parseMemberAccounts, type AuditAccounts } from './member-accounts';
 
 /**
  * Where the audit pipeline keeps things. The names follow the stage (as deploy/audit.yml names
@@ -18,6 +19,8 @@ export interface AuditSettings {
   retentionDays: number;
   /** This account's partition, region and account id, when known: only its secret ARNs go in an event's `Resources`. */
   ownRegion?: OwnRegion;
+  /** The deployment's own account and the member accounts whose events it accepts (`KEYWARDEN_AUDIT_MEMBER_ACCOUNTS`). */
+  accounts: AuditAccounts;
 }
 
 /** The audit table of a stage. */
@@ -63,6 +66,7 @@ export function auditSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Audi
     findingsBus: named(raw.KEYWARDEN_FINDINGS_BUS, findingsBusName, 'KEYWARDEN_FINDINGS_BUS'),
     deadLetterQueueUrl: raw.KEYWARDEN_AUDIT_DLQ_URL,
     retentionDays: raw.KEYWARDEN_AUDIT_RETENTION_DAYS,
+    accounts: { home: raw.KEYWARDEN_ACCOUNT_ID, members: parseMemberAccounts(env[MEMBER_ACCOUNTS_ENV]) },
     ownRegion: raw.KEYWARDEN_ACCOUNT_ID && raw.AWS_REGION ? { partition: raw.KEYWARDEN_PARTITION, region: raw.AWS_REGION, accountId: raw.KEYWARDEN_ACCOUNT_ID } : undefined,
   };
 }

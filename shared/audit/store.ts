@@ -109,7 +109,10 @@ export const MAX_SORT_KEY_BYTES = 1024;
 export function auditIndexEntries(record: AuditRecord): AuditIndexEntries {
   const tenants = [...new Set(record.secrets.flatMap((s) => (s.tenant ? [boundedText(s.tenant, MAX_PARTITION_KEY_BYTES)] : [])))];
   if (tenants.length === 0 && record.principal.tenant) tenants.push(boundedText(record.principal.tenant, MAX_PARTITION_KEY_BYTES));
-  return { secrets: record.secrets.map((s) => boundedText(s.name, MAX_SORT_KEY_BYTES)), principal: boundedText(record.principal.key, MAX_PARTITION_KEY_BYTES), tenants };
+  // A secret of another account than the deployment's is kept under `<account>:<name>` (its
+  // tenant already carries the account, member-accounts.ts); the deployment's own keep their keys.
+  const secrets = record.secrets.map((s) => boundedText(s.account === undefined ? s.name : `${s.account}:${s.name}`, MAX_SORT_KEY_BYTES));
+  return { secrets, principal: boundedText(record.principal.key, MAX_PARTITION_KEY_BYTES), tenants };
 }
 
 /** A query's value bounded as the stored keys are, so a long name finds its records. */

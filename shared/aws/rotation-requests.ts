@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DescribeSecretCommand, RotateSecretCommand, UpdateSecretVersionStageCommand, type RotationRulesType, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AWSCURRENT, AWSPENDING } from '../secrets-store';
 import type { RotationStarter } from '../rotation/driver';
@@ -49,6 +50,28 @@ export async function removeTestVersion(client: SecretsManagerClient, secretId: 
   const stages = (await client.send(new DescribeSecretCommand({ SecretId: secretId }))).VersionIdsToStages?.[token] ?? [];
   if (!stages.includes(AWSPENDING)) return;
   await client.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: AWSPENDING, RemoveFromVersionId: token }));
+}
+
+/**
+ * {@link rotateSecretStarter} for a secret in another account, reached with `client`'s (assumed)
+ * credentials: the local AWS is told the RotationToken the service would have sent the function
+ * (header `x-keywarden-rotation-token`, cli/local/moto_server.py patch 15), and the starter returns
+ * it for the steps' events.
+ */
+export function rotateSecretStarterWithToken(client: SecretsManagerClient, rules?: number | RotationRulesInput): RotationStarter {
+  return async (secretId, token) => {
+    const rotationToken = randomUUID();
+    const command = new RotateSecretCommand({ SecretId: secretId, ClientRequestToken: token, RotationRules: rotationRulesOf(rules) });
+    command.middlewareStack.add(
+      (next) => async (args) => {
+        (args.request as { headers: Record<string, string> }).headers['x-keywarden-rotation-token'] = rotationToken;
+        return next(args);
+      },
+      { step: 'build', name: 'keywardenRotationToken' },
+    );
+    await client.send(command);
+    return { rotationToken };
+  };
 }
 
 /** How a rotation that the service runs (real AWS) ended, as far as DescribeSecret shows. */

@@ -9,9 +9,16 @@ import {
 import { SecretsStoreError } from '../errors';
 import { AWSCURRENT, AWSPENDING, type SecretMetadata, type SecretsStore, type SecretVersion, type VersionSelector } from '../secrets-store';
 
-/** {@link SecretsStore} over AWS Secrets Manager: one API call per method, errors classified. */
+/**
+ * {@link SecretsStore} over AWS Secrets Manager: one API call per method, errors classified.
+ * `rotationToken` (a rotation in another account, reached through an assumed role) goes on every
+ * PutSecretValue, as Secrets Manager requires of such a caller.
+ */
 export class SecretsManagerStore implements SecretsStore {
-  constructor(private readonly client: SecretsManagerClient) {}
+  constructor(
+    private readonly client: SecretsManagerClient,
+    private readonly options: { rotationToken?: string } = {},
+  ) {}
 
   async describe(secretId: string): Promise<SecretMetadata> {
     const out = await this.call('DescribeSecret', secretId, () =>
@@ -41,6 +48,7 @@ export class SecretsManagerStore implements SecretsStore {
           ClientRequestToken: versionId,
           SecretString: value,
           VersionStages: [AWSPENDING],
+          ...(this.options.rotationToken !== undefined && { RotationToken: this.options.rotationToken }),
         }),
       );
       return 'created';
@@ -55,7 +63,13 @@ export class SecretsManagerStore implements SecretsStore {
   async putCurrentValue(secretId: string, versionId: string, value: string): Promise<void> {
     await this.call('PutSecretValue', secretId, () =>
       this.client.send(
-        new PutSecretValueCommand({ SecretId: secretId, ClientRequestToken: versionId, SecretString: value, VersionStages: [AWSCURRENT] }),
+        new PutSecretValueCommand({
+          SecretId: secretId,
+          ClientRequestToken: versionId,
+          SecretString: value,
+          VersionStages: [AWSCURRENT],
+          ...(this.options.rotationToken !== undefined && { RotationToken: this.options.rotationToken }),
+        }),
       ),
     );
   }

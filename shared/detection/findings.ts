@@ -32,6 +32,8 @@ export function toFinding(detector: DetectorMeta, draft: FindingDraft): Finding 
   if (draft.secret) finding.secret = draft.secret.arn ? { name: draft.secret.name, arn: draft.secret.arn } : { name: draft.secret.name };
   const tenant = draft.tenant ?? principal.tenant;
   if (tenant) finding.tenant = tenant;
+  // Which account it happened in: with member accounts, a name alone is ambiguous.
+  if (draft.record.accountId !== undefined) finding.evidence.account = draft.record.accountId;
   return finding;
 }
 

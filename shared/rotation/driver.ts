@@ -6,10 +6,16 @@ export interface RotationEvent {
   Step: RotationStep;
   SecretId: string;
   ClientRequestToken: string;
+  /** Sent by the service with every rotation; needed for a secret in another account (cross-account.ts). */
+  RotationToken?: string;
 }
 
-/** Starts a rotation as RotateSecret does: stages `token` as an empty AWSPENDING version. */
-export type RotationStarter = (secretId: string, token: string) => Promise<void>;
+/**
+ * Starts a rotation as RotateSecret does: stages `token` as an empty AWSPENDING version. A starter
+ * that plays the service for a secret in another account also returns the RotationToken it gave
+ * the rotation, which every step's event then carries.
+ */
+export type RotationStarter = (secretId: string, token: string) => Promise<void | { rotationToken: string }>;
 
 /** Runs one step of the rotation function (the built bundle, locally). */
 export type StepInvoker = (event: RotationEvent) => Promise<void>;
@@ -43,12 +49,13 @@ export async function playRotation(
 ): Promise<RotationReport> {
   const token = deps.token ?? randomUUID();
   const now = deps.now ?? (() => performance.now());
-  await deps.start(secretId, token);
+  const started = await deps.start(secretId, token);
+  const rotationToken = started ? { RotationToken: started.rotationToken } : {};
   const steps: StepReport[] = [];
   for (const step of ROTATION_STEPS) {
     const began = now();
     try {
-      await deps.invoke({ Step: step, SecretId: secretId, ClientRequestToken: token });
+      await deps.invoke({ Step: step, SecretId: secretId, ClientRequestToken: token, ...rotationToken });
       steps.push({ step, ok: true, durationMs: Math.round(now() - began) });
     } catch (error) {
       steps.push({ step, ok: false, durationMs: Math.round(now() - began), error: errorMessageOf(error) });

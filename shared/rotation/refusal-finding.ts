@@ -28,6 +28,8 @@ export function refusalFinding(error: RotationRefusedError, request: RefusedRequ
       step: request.action,
       ...(error.field !== undefined && { field: error.field }),
       versionId: request.token,
+      // The account the secret lives in (its ARN's), so a refusal in a member account says which.
+      ...(secret.arn !== undefined && { account: secret.arn.split(':')[4] }),
       detail: redact(error.message).slice(0, MAX_DETAIL),
     },
     dedupKey: dedupKeyOf(rule, secret.arn ?? secret.name, error.field),

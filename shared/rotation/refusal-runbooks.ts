@@ -22,6 +22,11 @@ export const REFUSAL_RUNBOOKS: Readonly<Record<string, string>> = {
     'keywarden deactivated the previous access key of an IAM user (one full rotation after it stopped being AWSCURRENT) but did not delete it: GetAccessKeyLastUsed shows a use within the ' +
     "binding's deleteUnusedAfterDays, so whoever used it (the service and region are in the evidence) was not reading the secret's AWSCURRENT key. The current key works and nothing else changed. " +
     'Find that client (CloudTrail: events with the key id as accessKeyId) and point it at the secret; the rotation succeeds once the key has been unused long enough. Never reactivate the key for it.',
+  'rotation.cross-account-refused':
+    'keywarden refused to rotate a secret in another account: no rotation role is configured for that account, the configured role is in a different account than the secret, ' +
+    'or the invocation carried no valid RotationToken. Nothing was called in that account. The evidence names the field and the account. If the account is one keywarden should rotate in, ' +
+    'an administrator adds its role (in that same account) to rotationAccountRoles and redeploys; otherwise find who pointed the secret\'s rotation at keywarden (CloudTrail RotateSecret in that account) ' +
+    'or who invoked the rotate function by hand (CloudTrail lambda:Invoke).',
   'rotation.insecure-transport':
     'keywarden refused to send a credential over a connection that is not verified TLS (or to a server asking for a cleartext password on a plaintext connection). Nothing was sent. ' +
     'Check the server\'s TLS and the CA bundle; only an administrator may bind a loopback test server with --plaintext.',

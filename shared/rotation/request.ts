@@ -9,6 +9,12 @@ export interface RotationRequest {
   step: RotationStep;
   secretId: string;
   token: string;
+  /**
+   * Secrets Manager's RotationToken: sent with every rotation it starts, needed on PutSecretValue
+   * when the function reaches the secret through an assumed role (another account). A credential
+   * of the rotation's own: never logged, never in a finding.
+   */
+  rotationToken?: string;
 }
 
 const SNAKE_SPELLINGS: Record<string, RotationStep> = {
@@ -31,7 +37,8 @@ export function parseRotationEvent(event: unknown): RotationRequest {
   const step = parseStep(fields.Step);
   const secretId = requireString(fields, 'SecretId');
   const token = requireString(fields, 'ClientRequestToken');
-  return { step, secretId, token };
+  const rotationToken = optionalString(fields, 'RotationToken');
+  return rotationToken === undefined ? { step, secretId, token } : { step, secretId, token, rotationToken };
 }
 
 function parseStep(value: unknown): RotationStep {
@@ -51,6 +58,15 @@ function requireString(fields: Record<string, unknown>, name: string): string {
   if (typeof value !== 'string' || value.trim().length === 0) {
     throw new InvalidRequestError(`rotation event has no ${name}`);
   }
+  if (value.length > 2048) throw new InvalidRequestError(`rotation event's ${name} is longer than 2048 characters`);
+  return value;
+}
+
+/** An optional text field: absent or null is undefined; anything but text is refused. */
+function optionalString(fields: Record<string, unknown>, name: string): string | undefined {
+  const value = fields[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new InvalidRequestError(`rotation event's ${name} is not text`);
   if (value.length > 2048) throw new InvalidRequestError(`rotation event's ${name} is longer than 2048 characters`);
   return value;
 }

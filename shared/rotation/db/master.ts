@@ -1,7 +1,8 @@
 import { ConfigError, SecretsStoreError } from '../../errors';
 import { rememberSecret } from '../../redact';
 import { AWSCURRENT } from '../../secrets-store';
-import { checkMasterIsNotTarget } from '../binding';
+import { bindingViolation, checkMasterIsNotTarget } from '../binding';
+import { accountOfSecretArn } from '../cross-account';
 import type { RotationContext } from '../strategy';
 import { parseMasterSecret, type Credential, type DbSecret } from './secret';
 
@@ -15,6 +16,12 @@ import { parseMasterSecret, type Credential, type DbSecret } from './secret';
 export async function loadMaster(ctx: RotationContext, secret: DbSecret, why: string): Promise<Credential> {
   if (!secret.masterarn) {
     throw new ConfigError(`secret ${ctx.name}: ${why} needs a master secret, but its binding names none (keywarden bind ${ctx.name} ... --master <secret>)`);
+  }
+  // A rotation reads only secrets of its own account (in another account, through the role
+  // assumed there): a master of another account is never read with that session.
+  const account = accountOfSecretArn(ctx.arn);
+  if (account !== undefined && accountOfSecretArn(secret.masterarn) !== account) {
+    throw bindingViolation(ctx.name, 'masterarn', `its bound master secret is not in the secret's own account ${account}; a master must live beside the secret it serves`);
   }
   let version;
   try {
