@@ -29,7 +29,8 @@ const ROOT = join(import.meta.dirname, '..');
 const EVENTS = 100_000;
 const BATCH = 1000;
 const ROUNDS = 5;
-const RATIO_TARGET = 0.5;
+/** Issue 12: no worse than the 0.71x measured before issue 13 added detectors (which set 0.5). */
+const RATIO_TARGET = 0.71;
 const WRITES_TARGET = 20;
 /** The account of the corpus (audit-corpus.ts): keywarden's own roles are exempt by ARN in it. */
 const BENCH_ACCOUNT = '123456789012';

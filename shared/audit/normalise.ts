@@ -97,7 +97,7 @@ function read(value: unknown, tenancy: TenancyConfig): NormaliseResult {
   }
   const eventSource = required(text(record.eventSource, 'eventSource'), 'eventSource');
   // An envelope's source and its record's eventSource name the same service, as EventBridge writes them.
-  if (source !== undefined && `${source.slice(4)}.amazonaws.com` !== eventSource) return { kind: 'skipped', reason: `event source ${clip(source, 100)} carries eventSource ${clip(eventSource, 100)}` };
+  if (source !== undefined && !namesSameService(source, eventSource)) return { kind: 'skipped', reason: `event source ${clip(source, 100)} carries eventSource ${clip(eventSource, 100)}` };
   if (eventSource === SSM_EVENT_SOURCE) {
     // Systems Manager's other APIs (Run Command, sessions, ...) share the source: parameters only.
     const eventName = text(record.eventName, 'eventName');
@@ -113,6 +113,18 @@ function withEventAccount(record: AuditRecord, eventAccount: string | undefined)
   if (eventAccount !== undefined) record.eventAccount = eventAccount;
   return record;
 }
+
+/**
+ * Whether an envelope's source (`aws.<service>`) and its record's eventSource
+ * (`<service>.amazonaws.com`) name the same service, as EventBridge writes them; compared in
+ * place, since a string built per event costs more than the comparison.
+ */
+function namesSameService(source: string, eventSource: string): boolean {
+  const service = source.length - AWS_PREFIX.length;
+  return source.startsWith(AWS_PREFIX) && eventSource.length === service + AMAZONAWS_SUFFIX.length && eventSource.endsWith(AMAZONAWS_SUFFIX) && source.endsWith(eventSource.slice(0, service));
+}
+const AWS_PREFIX = 'aws.';
+const AMAZONAWS_SUFFIX = '.amazonaws.com';
 
 function toAuditRecord(r: Json, tenancy: TenancyConfig, parameter: boolean): AuditRecord {
   const eventId = boundedText(wellFormed(required(text(r.eventID, 'eventID'), 'eventID')), MAX_EVENT_ID_BYTES);
@@ -281,7 +293,9 @@ function cachedTenant<T>(cache: Map<string, T>, key: string, tenancy: TenancyCon
     secretNames.clear();
     cachedFor = tenancy;
   }
-  if (cache.has(key)) return cache.get(key)!;
+  const known = cache.get(key);
+  // One lookup in the common case (the key was seen); `has` only tells a cached undefined apart.
+  if (known !== undefined || cache.has(key)) return known as T;
   const value = compute();
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(key, value);

@@ -1,7 +1,8 @@
 import type { AuditPrincipal, AuditRecord } from '../audit/record';
 import { MAX_WINDOW_MEMBERS, type DetectionConfig } from './config';
 import type { PrincipalActivity, WindowMeasure } from './detector';
-import { epochSeconds, hourStartMs, isoOf, shardOf, shortHash, stateKeys, timeMs, windowStartMs } from './keys';
+import { HOURLY_READS_TAG } from './hourly-reads';
+import { epochSeconds, hourStartMs, isoOf, principalAttribute, shardOf, shortHash, stateKeys, timeMs, windowStartMs } from './keys';
 import { days, expiryAfter, numberAttribute, setAttribute, stringAttribute, type StatePhase } from './phase';
 import type { StateItem, StatePut, StateUpdate } from './state';
 
@@ -104,7 +105,7 @@ export class ActivityPhase implements StatePhase {
       const current = read.get(windowKey);
       const add: Record<string, string[]> = {};
       for (const measure of this.measures) {
-        const attribute = `${measure.tag}.${g.principalHash}`;
+        const attribute = principalAttribute(measure.tag, g.principalHash);
         const known = setAttribute(current, attribute);
         if (known.size >= MAX_WINDOW_MEMBERS) continue;
         const fresh = new Set<string>();
@@ -142,8 +143,10 @@ export class ActivityPhase implements StatePhase {
     const window = this.config.windowMinutes * 60_000;
     const baselineHours = this.config.rateBaselineHours;
     // An item this batch updated is read as it is now: a batch can span two windows or hours.
-    const latestSet = (key: string, attribute: string) =>
-      updated.get(key)?.[attribute] instanceof Set ? setAttribute(updated.get(key), attribute) : setAttribute(read.get(key), attribute);
+    const latestSet = (key: string, attribute: string) => {
+      const value = updated.get(key)?.[attribute];
+      return value instanceof Set ? (value as ReadonlySet<string>) : setAttribute(read.get(key), attribute);
+    };
     const latestNumber = (key: string, attribute: string) => numberAttribute(updated.get(key), attribute) ?? numberAttribute(read.get(key), attribute) ?? 0;
     // The baseline hours' counter items, once per hour and shard, for every principal in them.
     const pastHours = new Map<string, Array<StateItem | undefined>>();
@@ -166,11 +169,11 @@ export class ActivityPhase implements StatePhase {
         const windowKey = stateKeys.window(g.windowStartMs, g.shard);
         const previousKey = stateKeys.window(g.windowStartMs - window, g.shard);
         for (const measure of this.measures) {
-          const attribute = `${measure.tag}.${g.principalHash}`;
+          const attribute = principalAttribute(measure.tag, g.principalHash);
           measures[measure.tag] = unionSize(latestSet(windowKey, attribute), latestSet(previousKey, attribute));
         }
       }
-      const attribute = `n.${g.principalHash}`;
+      const attribute = principalAttribute(HOURLY_READS_TAG, g.principalHash);
       const reads = latestNumber(stateKeys.hour(g.hourStartMs, g.shard), attribute);
       let baseline: number | undefined;
       const first = stringAttribute(read.get(stateKeys.principal(g.principalHash)), 'first') ?? this.earliestByPrincipal.get(g.principalHash)!;

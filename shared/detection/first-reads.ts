@@ -24,14 +24,18 @@ export class FirstReadPhase implements StatePhase {
     private readonly nowMs: number,
     private readonly learning: LearningPhase,
   ) {
+    // By principal, then by secret name: strings the records share, so no key is built per read
+    // (a principal reads the same few secrets all day); the pair keys are built once per pair.
+    const byPrincipal = new Map<string, Map<string, AuditRecord>>();
     for (const record of watched) {
       if (!record.readsValue || record.errorCode || record.principal.type === 'AWSService') continue;
-      const principalHash = shortHash(record.principal.key);
-      for (const secret of record.secrets) {
-        const key = stateKeys.pair(principalHash, shortHash(secret.name));
-        const known = this.pairs.get(key);
-        if (!known || record.time < known.time) this.pairs.set(key, record);
-      }
+      let bySecret = byPrincipal.get(record.principal.key);
+      if (!bySecret) byPrincipal.set(record.principal.key, (bySecret = new Map()));
+      for (const secret of record.secrets) keepEarliest(bySecret, secret.name, record);
+    }
+    for (const [principal, bySecret] of byPrincipal) {
+      const principalHash = shortHash(principal);
+      for (const [name, record] of bySecret) keepEarliest(this.pairs, stateKeys.pair(principalHash, shortHash(name)), record);
     }
   }
 
@@ -80,4 +84,10 @@ export class FirstReadPhase implements StatePhase {
   isFirstReadAfterLearning(record: AuditRecord, secretName: string): boolean {
     return this.firsts.get(record.eventId)?.has(secretName) === true && this.learning.isOverAt(record);
   }
+}
+
+/** Keeps the earlier record under `key`. */
+function keepEarliest(map: Map<string, AuditRecord>, key: string, record: AuditRecord): void {
+  const known = map.get(key);
+  if (!known || record.time < known.time) map.set(key, record);
 }

@@ -206,12 +206,8 @@ export class HabitsPhase implements StatePhase {
     for (const seen of this.byPrincipal.values()) {
       const key = stateKeys.principal(seen.hash);
       const mine = created.has(key) ? this.created.get(key) : undefined;
-      const latest = (attribute: string) => {
-        const value = mine?.[attribute];
-        return typeof value === 'string' ? value : (stringAttribute(updated.get(key), attribute) ?? stringAttribute(read.get(key), attribute));
-      };
       for (const attribute of ['b', 'l', 'x']) {
-        const event = latest(attribute);
+        const event = latestEvent(attribute, mine, updated.get(key), read.get(key));
         if (event === undefined) continue;
         if (seen.ids.has(event)) (attribute === 'x' ? this.novel : this.firsts).add(event);
       }
@@ -234,17 +230,22 @@ export class HabitsPhase implements StatePhase {
     const item = seen ? this.read.get(stateKeys.principal(seen.hash)) : undefined;
     const first = stringAttribute(item, 'first') ?? seen?.earliest;
     const firstSeenMs = first === undefined ? this.nowMs : timeMs(first);
-    const repeats = this.config.automationRepeats;
-    const automation = principalIsOneOf(principal, this.config.automationRoles);
-    const learningDays = days(this.config.learningDays);
-    return {
-      firstSeenMs,
-      isEstablished: (pattern) => setAttribute(item, `p.${pattern}`).size >= repeats,
-      largestSweep: numberAttribute(item, 's'),
-      inOwnLearning: (record) => automation && timeMs(record.time) < firstSeenMs + learningDays,
-      isScheduledRead: (record) => seen !== undefined && this.isScheduledRead(seen, item, record),
-      isFirstOfItsKind: (record) => this.firsts.has(record.eventId),
-    };
+    return new KnownHabits(this, seen, item, firstSeenMs, principalIsOneOf(principal, this.config.automationRoles));
+  }
+
+  /** The pattern was seen in enough distinct hours of the principal's item to be its own. */
+  isEstablishedIn(item: StateItem | undefined, pattern: string): boolean {
+    return setAttribute(item, `p.${pattern}`).size >= this.config.automationRepeats;
+  }
+
+  /** Whether `record` falls in the learning period of named automation first seen at `firstSeenMs`. */
+  inLearningSince(firstSeenMs: number, record: AuditRecord): boolean {
+    return timeMs(record.time) < firstSeenMs + days(this.config.learningDays);
+  }
+
+  /** {@link PrincipalHabits.isScheduledRead} for a principal of this batch. */
+  isScheduledReadOf(seen: Seen | undefined, item: StateItem | undefined, record: AuditRecord): boolean {
+    return seen !== undefined && this.isScheduledRead(seen, item, record);
   }
 
   /**
@@ -309,6 +310,46 @@ export class HabitsPhase implements StatePhase {
     }
     return novel;
   }
+}
+
+/**
+ * One principal's habits, for the detectors: a class rather than an object of closures, since one
+ * is made for every principal's window of every batch.
+ */
+class KnownHabits implements PrincipalHabits {
+  constructor(
+    private readonly phase: HabitsPhase,
+    private readonly seen: Seen | undefined,
+    private readonly item: StateItem | undefined,
+    readonly firstSeenMs: number,
+    private readonly automation: boolean,
+  ) {}
+
+  get largestSweep(): number | undefined {
+    return numberAttribute(this.item, 's');
+  }
+
+  isEstablished(pattern: string): boolean {
+    return this.phase.isEstablishedIn(this.item, pattern);
+  }
+
+  inOwnLearning(record: AuditRecord): boolean {
+    return this.automation && this.phase.inLearningSince(this.firstSeenMs, record);
+  }
+
+  isScheduledRead(record: AuditRecord): boolean {
+    return this.phase.isScheduledReadOf(this.seen, this.item, record);
+  }
+
+  isFirstOfItsKind(record: AuditRecord): boolean {
+    return this.phase.isFirstOfItsKind(record);
+  }
+}
+
+/** An event id attribute as this batch left it: its own new item's, else the update's, else the read's. */
+function latestEvent(attribute: string, mine: Record<string, unknown> | undefined, updated: StateItem | undefined, read: StateItem | undefined): string | undefined {
+  const value = mine?.[attribute];
+  return typeof value === 'string' ? value : (stringAttribute(updated, attribute) ?? stringAttribute(read, attribute));
 }
 
 const EMPTY: ReadonlySet<string> = new Set();

@@ -1,10 +1,12 @@
 import type { AuditRecord } from '../audit/record';
 import type { RecordCount, RecordCounter } from '../audit/store';
 import { principalIsOneOf, type DetectionConfig } from './config';
-import { hourStartMs, shardOf, shortHash, stateKeys, timeMs } from './keys';
+import { hourStartMs, principalAttribute, shardOf, shortHash, stateKeys, timeMs } from './keys';
 import { expiryAfter } from './phase';
 
 const HOUR_MS = 3_600_000;
+/** The attribute tag of a principal's hourly value reads in an hour item (`n.<principal hash>`). */
+export const HOURLY_READS_TAG = 'n';
 /** Late events still find their hour's counter this long after the baseline stops needing it. */
 const LATE_EVENTS_MS = HOUR_MS;
 
@@ -37,7 +39,7 @@ function countOf(record: AuditRecord, config: DetectionConfig, nowMs: number): R
   const hour = hourStartMs(timeMs(record.time));
   return {
     key: stateKeys.hour(hour, shardOf(principalHash, config.stateShards)),
-    attribute: `n.${principalHash}`,
+    attribute: principalAttribute(HOURLY_READS_TAG, principalHash),
     expiresAt: expiryAfter(hour + (config.rateBaselineHours + 1) * HOUR_MS, LATE_EVENTS_MS, nowMs),
   };
 }

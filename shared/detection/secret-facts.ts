@@ -1,7 +1,7 @@
 import type { AuditRecord } from '../audit/record';
 import type { DetectionConfig } from './config';
 import type { SecretFacts } from './detector';
-import { shortHash, stateKeys } from './keys';
+import { shortHash, stateKeys, timeMs } from './keys';
 import { days, expiryAfter, numberAttribute, type StatePhase } from './phase';
 import type { StateItem, StateUpdate } from './state';
 
@@ -27,7 +27,7 @@ const DEMOTED_PREFIX = 'o.';
  */
 export class SecretFactsPhase implements StatePhase {
   private readonly names = new Map<string, string>();
-  private readonly changes = new Map<string, { decoy?: 0 | 1; wasDecoy?: boolean; demote: Map<string, number>; promote: Set<string> }>();
+  private readonly changes = new Map<string, SecretChange>();
   private readonly facts = new Map<string, SecretFacts>();
   private read: ReadonlyMap<string, StateItem> = new Map();
 
@@ -111,28 +111,40 @@ export class SecretFactsPhase implements StatePhase {
     return this.config.decoySecrets.has(name) || (this.config.decoyNamePattern?.test(name) ?? false);
   }
 
+  // No closure made per record: a function made in a hot loop costs an allocation each time (and,
+  // where names are kept, as tsx keeps them, a property definition), and most records change nothing.
   private learn(record: AuditRecord): void {
     const name = record.secrets[0]?.name;
     if (!name) return;
     const details = record.details;
-    const change = () => {
-      let c = this.changes.get(name);
-      if (!c) {
-        c = { demote: new Map(), promote: new Set() };
-        this.changes.set(name, c);
-      }
-      return c;
-    };
     if (record.eventName === 'UpdateSecretVersionStage' && record.versionStage === 'AWSCURRENT') {
-      if (typeof details.removeFromVersionId === 'string') change().demote.set(details.removeFromVersionId, Date.parse(record.time));
-      if (typeof details.moveToVersionId === 'string') change().promote.add(details.moveToVersionId);
+      if (typeof details.removeFromVersionId === 'string') this.changeOf(name).demote.set(details.removeFromVersionId, timeMs(record.time));
+      if (typeof details.moveToVersionId === 'string') this.changeOf(name).promote.add(details.moveToVersionId);
     }
     if (TAGGING_EVENTS.has(record.eventName) && isDecoyTagging(record)) {
-      change().decoy = 1;
-      change().wasDecoy = true;
+      const change = this.changeOf(name);
+      change.decoy = 1;
+      change.wasDecoy = true;
     }
-    if (UNTAGGING_EVENTS.has(record.eventName) && Array.isArray(details.tagKeys) && (details.tagKeys as string[]).includes(DECOY_TAG)) change().decoy = 0;
+    if (UNTAGGING_EVENTS.has(record.eventName) && Array.isArray(details.tagKeys) && (details.tagKeys as string[]).includes(DECOY_TAG)) this.changeOf(name).decoy = 0;
   }
+
+  private changeOf(name: string): SecretChange {
+    let change = this.changes.get(name);
+    if (!change) {
+      change = { demote: new Map(), promote: new Set() };
+      this.changes.set(name, change);
+    }
+    return change;
+  }
+}
+
+/** What a batch changes about one secret. */
+interface SecretChange {
+  decoy?: 0 | 1;
+  wasDecoy?: boolean;
+  demote: Map<string, number>;
+  promote: Set<string>;
 }
 
 /** Calls that can put tags on a secret or an SSM parameter (PutParameter takes tags on creation). */
