@@ -8,6 +8,9 @@ import { bindingsTableFromEnv, findingsBusFromEnv } from '../rotation/settings';
 import { dynamoDbBindingStore } from './dynamodb-binding-store';
 import { eventBridge } from './eventbridge-client';
 import { EventBridgeFindingPublisher } from './eventbridge-finding-publisher';
+import { EventBridgeRotationPublisher } from './eventbridge-rotation-publisher';
+import { secretTenant, tenancyFromEnv } from '../audit/tenancy';
+import { rotationEventDetail, type RotationEventDetail } from '../rotation/rotation-event';
 
 /**
  * What the rotate function needs only at some steps, in a module of its own that the handler
@@ -31,4 +34,14 @@ export async function publishRefusal(error: RotationRefusedError, request: Refus
   if (!secret.arn) secret = await deps.store.describe(request.secretId).then(({ name, arn }) => ({ name, arn }), () => secret);
   const publisher = new EventBridgeFindingPublisher(eventBridge(), findingsBusFromEnv());
   await publisher.publish([refusalFinding(error, request, deps.clock.now(), secret)]);
+}
+
+/**
+ * Puts a `keywarden.rotation` event on the keywarden bus, with the tenant from the secret's name
+ * (the stage's tenancy settings). Called through shared/rotation/announce.ts, which never lets a
+ * failure here fail the rotation.
+ */
+export async function publishRotationEvent(fields: Omit<RotationEventDetail, 'version' | 'tenant'>): Promise<void> {
+  const tenant = secretTenant(fields.secret.name, tenancyFromEnv());
+  await new EventBridgeRotationPublisher(eventBridge(), findingsBusFromEnv()).publish(rotationEventDetail({ ...fields, ...(tenant !== undefined && { tenant }) }));
 }
