@@ -10,7 +10,8 @@ import { eventBridge } from './eventbridge-client';
 import { EventBridgeFindingPublisher } from './eventbridge-finding-publisher';
 import { EventBridgeRotationPublisher } from './eventbridge-rotation-publisher';
 import { secretTenant, tenancyFromEnv } from '../audit/tenancy';
-import { rotationEventDetail, type RotationEventDetail } from '../rotation/rotation-event';
+import type { AnnouncedFields } from '../rotation/announce';
+import { rotationEventDetail } from '../rotation/rotation-event';
 
 /**
  * What the rotate function needs only at some steps, in a module of its own that the handler
@@ -41,7 +42,9 @@ export async function publishRefusal(error: RotationRefusedError, request: Refus
  * (the stage's tenancy settings). Called through shared/rotation/announce.ts, which never lets a
  * failure here fail the rotation.
  */
-export async function publishRotationEvent(fields: Omit<RotationEventDetail, 'version' | 'tenant'>): Promise<void> {
-  const tenant = secretTenant(fields.secret.name, tenancyFromEnv());
-  await new EventBridgeRotationPublisher(eventBridge(), findingsBusFromEnv()).publish(rotationEventDetail({ ...fields, ...(tenant !== undefined && { tenant }) }));
+export async function publishRotationEvent({ secretId, secretName, ...fields }: AnnouncedFields): Promise<void> {
+  const named = secretOf(secretId);
+  const secret = { name: secretName ?? named.name ?? secretId, ...(named.arn !== undefined && { arn: named.arn }) };
+  const tenant = secretTenant(secret.name, tenancyFromEnv());
+  await new EventBridgeRotationPublisher(eventBridge(), findingsBusFromEnv()).publish(rotationEventDetail({ ...fields, secret, ...(tenant !== undefined && { tenant }) }));
 }

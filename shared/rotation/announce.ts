@@ -1,10 +1,17 @@
 import type { Clock } from '../clock';
-import { secretOf } from './refusal-finding';
 import type { RotationEventDetail, RotationOutcome } from './rotation-event';
+
+/**
+ * The event's fields as the rotate function knows them: the secret as the request named it
+ * (usually its ARN) and, when the step got that far, its resolved name. The publisher, loaded
+ * lazily (shared/aws/rotate-deps.ts), turns that into name and ARN and adds the tenant, so none
+ * of that code is parsed at a cold start.
+ */
+export type AnnouncedFields = Omit<RotationEventDetail, 'version' | 'tenant' | 'secret'> & { secretId: string; secretName?: string };
 
 /** What announcing needs: a publish that may load its client on first use, a logger, a clock. */
 export interface AnnounceDeps {
-  publish: (detail: Omit<RotationEventDetail, 'version' | 'tenant'>) => Promise<void>;
+  publish: (fields: AnnouncedFields) => Promise<void>;
   log: { warn(message: string, extra: Record<string, unknown>): void };
   clock: Clock;
 }
@@ -28,12 +35,11 @@ export interface Announcement {
  * notices a consumer left behind.
  */
 export async function announce(announcement: Announcement, deps: AnnounceDeps): Promise<void> {
-  const secret = secretOf(announcement.secretId);
-  const name = announcement.secretName ?? secret.name ?? announcement.secretId;
   try {
     await deps.publish({
       outcome: announcement.outcome,
-      secret: { name, ...(secret.arn !== undefined && { arn: secret.arn }) },
+      secretId: announcement.secretId,
+      ...(announcement.secretName !== undefined && { secretName: announcement.secretName }),
       versionId: announcement.versionId,
       ...(announcement.strategy !== undefined && { strategy: announcement.strategy }),
       ...(announcement.step !== undefined && { step: announcement.step }),
@@ -43,7 +49,7 @@ export async function announce(announcement: Announcement, deps: AnnounceDeps): 
   } catch (publishError) {
     deps.log.warn('could not publish the rotation event; the rotation is unaffected', {
       outcome: announcement.outcome,
-      secret: name,
+      secret: announcement.secretName ?? announcement.secretId,
       versionId: announcement.versionId,
       publishError: publishError instanceof Error ? publishError.name : 'unknown',
     });
