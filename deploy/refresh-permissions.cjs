@@ -8,7 +8,8 @@
 'use strict';
 
 const ECS_ENTRY = /^[A-Za-z0-9_{}-]+\/[A-Za-z0-9_{}-]*$/;
-const LAMBDA_PREFIX = /^[A-Za-z0-9_{}-]+$/;
+// A literal start before any {tenant}: `{tenant}-` would be function:*-*, nearly every function.
+const LAMBDA_PREFIX = /^[A-Za-z0-9_-]+[A-Za-z0-9_{}-]*$/;
 
 /** A comma-separated param as a list, each entry checked against `pattern`. */
 function entries(raw, param, pattern) {

@@ -12,7 +12,7 @@ import type { RefreshTarget } from './target';
 export interface RefreshAllowList {
   /** `<cluster>/<service-name prefix>` entries; `<cluster>/` is every service of the cluster. */
   ecsServices: string[];
-  /** Lambda function-name prefixes (never empty: an empty prefix would be every function). */
+  /** Lambda function-name prefixes, each starting with literal text (an empty or `{tenant}`-first prefix would be nearly every function). */
   lambdaPrefixes: string[];
   /** Kubernetes namespaces, exactly. */
   k8sNamespaces: string[];
@@ -28,7 +28,8 @@ export function checkAllowList(list: RefreshAllowList): RefreshAllowList {
     if (!/^[A-Za-z0-9_{}-]+\/[A-Za-z0-9_{}-]*$/.test(entry)) throw new ConfigError(`KEYWARDEN_REFRESH_ECS_SERVICES: "${entry}" is not <cluster>/<service prefix>`);
   }
   for (const entry of list.lambdaPrefixes) {
-    if (!/^[A-Za-z0-9_{}-]+$/.test(entry)) throw new ConfigError(`KEYWARDEN_REFRESH_LAMBDA_PREFIXES: "${entry}" is not a function-name prefix`);
+    // A literal start before any {tenant}: IAM sees `{tenant}` as `*`, and `*-` is nearly every function.
+    if (!/^[A-Za-z0-9_-]+[A-Za-z0-9_{}-]*$/.test(entry)) throw new ConfigError(`KEYWARDEN_REFRESH_LAMBDA_PREFIXES: "${entry}" is not a function-name prefix that starts with a literal`);
   }
   for (const entry of list.k8sNamespaces) {
     if (!/^[a-z0-9{}-]+$/.test(entry)) throw new ConfigError(`KEYWARDEN_REFRESH_K8S_NAMESPACES: "${entry}" is not a namespace`);

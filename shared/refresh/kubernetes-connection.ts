@@ -31,6 +31,7 @@ export function parseKubernetesConnection(value: string, secretName: string): Ku
   const fields = (raw ?? {}) as Record<string, unknown>;
   if (typeof fields.token === 'string') rememberSecret(fields.token);
   const bad = (field: string, why: string) => new ConfigError(`the Kubernetes connection secret ${secretName}: ${field} ${why}`);
+  // eslint-disable-next-line no-control-regex -- a header value must hold no control character
   if (typeof fields.token !== 'string' || fields.token.length === 0 || fields.token.length > MAX_TOKEN || /[\s\u0000-\u001f\u007f]/.test(fields.token)) {
     throw bad('token', 'must be a bearer token (no spaces or control characters)');
   }

@@ -73,6 +73,7 @@ function send(url: URL, sent: Sent): Promise<{ status: number; body: string }> {
 function statusObject(body: string): { reason?: string; message?: string } {
   try {
     const parsed = JSON.parse(body) as { kind?: unknown; reason?: unknown; message?: unknown };
+    // eslint-disable-next-line no-control-regex -- the server's text becomes one line of a finding
     const line = (value: unknown, max: number) => (typeof value === 'string' ? value.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').slice(0, max) : undefined);
     return { reason: line(parsed.reason, 64), message: line(parsed.message, 200) };
   } catch {

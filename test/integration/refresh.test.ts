@@ -36,7 +36,7 @@ const FUNCTION_ENV: Record<string, string> = {
   KEYWARDEN_FINDINGS_BUS: 'keywarden-ci',
   KEYWARDEN_REFRESH_ECS_SERVICES: 'apps/{tenant}-',
   // keywarden-ci- is an administrator's mistake: keywarden's own functions stay refused anyway.
-  KEYWARDEN_REFRESH_LAMBDA_PREFIXES: '{tenant}-,keywarden-ci-',
+  KEYWARDEN_REFRESH_LAMBDA_PREFIXES: 'team-{tenant}-,keywarden-ci-',
   KEYWARDEN_REFRESH_K8S_NAMESPACES: 'payments,{tenant}',
   KEYWARDEN_REFRESH_K8S_SECRET: K8S_SECRET,
   KEYWARDEN_REFRESH_K8S_CONFIG_TTL_SECONDS: '0',
@@ -195,16 +195,16 @@ describe('refresh actions through the built refresh bundle', () => {
   });
 
   it('Lambda: the function gets KEYWARDEN_SECRET_VERSION beside its own variables and a new published version; a redelivery publishes nothing more', async () => {
-    await createLambdaFunction('tenant-1-worker', { QUEUE_URL: 'https://sqs.example/q', MODE: 'live' });
-    const secret = await taggedSecret('app/tenant-1/fn', { 'keywarden:refresh-lambda': 'tenant-1-worker' });
+    await createLambdaFunction('team-tenant-1-worker', { QUEUE_URL: 'https://sqs.example/q', MODE: 'live' });
+    const secret = await taggedSecret('app/tenant-1/fn', { 'keywarden:refresh-lambda': 'team-tenant-1-worker' });
     await announce('app/tenant-1/fn', secret);
     await drain();
 
-    expect(await lambdaVariables('tenant-1-worker')).toEqual({ QUEUE_URL: 'https://sqs.example/q', MODE: 'live', [SECRET_VERSION_VARIABLE]: secret.versionId });
-    expect(await lambdaVersions('tenant-1-worker')).toEqual(['1']);
+    expect(await lambdaVariables('team-tenant-1-worker')).toEqual({ QUEUE_URL: 'https://sqs.example/q', MODE: 'live', [SECRET_VERSION_VARIABLE]: secret.versionId });
+    expect(await lambdaVersions('team-tenant-1-worker')).toEqual(['1']);
     await announce('app/tenant-1/fn', secret);
     await drain();
-    expect(await lambdaVersions('tenant-1-worker')).toEqual(['1']);
+    expect(await lambdaVersions('team-tenant-1-worker')).toEqual(['1']);
     expect(await findings()).toEqual([]);
   });
 });
@@ -239,14 +239,14 @@ describe('a refresh that fails is a finding and never fails the rotation', () =>
   it('an ECS service and a Lambda function that do not exist each give a finding; the other targets still run', async () => {
     standin.put('Deployment', 'payments', 'api');
     const name = 'app/tenant-1/missing';
-    const secret = await taggedSecret(name, { 'keywarden:refresh-ecs': 'apps/tenant-1-gone', 'keywarden:refresh-lambda': 'tenant-1-gone', 'keywarden:refresh-deployments': 'payments/api' });
+    const secret = await taggedSecret(name, { 'keywarden:refresh-ecs': 'apps/tenant-1-gone', 'keywarden:refresh-lambda': 'team-tenant-1-gone', 'keywarden:refresh-deployments': 'payments/api' });
     await announce(name, secret);
     await drain();
 
     const seen = await findings();
     expect(seen.map((f) => [f.ruleId, f.evidence.action, f.evidence.target]).sort()).toEqual([
       ['rotation.refresh-failed', 'ecs-new-deployment', 'apps/tenant-1-gone'],
-      ['rotation.refresh-failed', 'lambda-config-version', 'tenant-1-gone'],
+      ['rotation.refresh-failed', 'lambda-config-version', 'team-tenant-1-gone'],
     ]);
     expect(standin.requests.map((r) => r.status)).toEqual([200]);
   });
@@ -275,15 +275,15 @@ describe('refresh attacks: tags are attacker text', () => {
   });
 
   it('attack: a function ARN of another account, and another tenant\'s function, are refused before any Lambda call', async () => {
-    await createLambdaFunction('tenant-2-worker', { MODE: 'live' });
-    const secret = await taggedSecret('app/tenant-1/fn-attack', { 'keywarden:refresh-lambda': 'arn:aws:lambda:us-east-1:999999999999:function:tenant-1-x tenant-2-worker' });
+    await createLambdaFunction('team-tenant-2-worker', { MODE: 'live' });
+    const secret = await taggedSecret('app/tenant-1/fn-attack', { 'keywarden:refresh-lambda': 'arn:aws:lambda:us-east-1:999999999999:function:team-tenant-1-x team-tenant-2-worker' });
     await announce('app/tenant-1/fn-attack', secret);
     await drain();
 
-    expect(await lambdaVariables('tenant-2-worker')).toEqual({ MODE: 'live' });
+    expect(await lambdaVariables('team-tenant-2-worker')).toEqual({ MODE: 'live' });
     expect((await findings()).map((f) => [f.ruleId, f.evidence.target])).toEqual([
-      ['rotation.refresh-refused', 'arn:aws:lambda:us-east-1:999999999999:function:tenant-1-x'],
-      ['rotation.refresh-refused', 'tenant-2-worker'],
+      ['rotation.refresh-refused', 'arn:aws:lambda:us-east-1:999999999999:function:team-tenant-1-x'],
+      ['rotation.refresh-refused', 'team-tenant-2-worker'],
     ]);
   });
 
