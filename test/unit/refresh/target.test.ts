@@ -60,7 +60,7 @@ describe('refresh targets from tags', () => {
 
   it('attack: a refused value is shown on one line and bounded in the problem', () => {
     const { problems } = refreshTargetsOf({ 'keywarden:refresh-lambda': `evil\u202e\u001b[31m${'x'.repeat(500)}` });
-    expect(problems[0]!.value).not.toMatch(/[\u202e\u001b]/);
+    expect(problems[0]!.value.includes('\u202e') || problems[0]!.value.includes('\u001b')).toBe(false);
     expect(problems[0]!.value.length).toBeLessThanOrEqual(200);
   });
 
