@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeLocalCertificates, type LocalCertificates } from '../../cli/local/tls-certs';
+import { readBody } from '../../cli/standins/http';
 
 /**
  * A stand-in for the Kubernetes API server, for the refresh actions' tests: real HTTPS with a CA
@@ -212,13 +213,4 @@ function invalidAnnotations(object: StandinObject): string | undefined {
     for (const [name, value] of Object.entries(annotations)) if (typeof value !== 'string') return `${where}[${name}]: Invalid value: must be a string`;
   }
   return undefined;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
