@@ -9,7 +9,7 @@ import { dynamoDbBindingStore } from './dynamodb-binding-store';
 import { eventBridge } from './eventbridge-client';
 import { EventBridgeFindingPublisher } from './eventbridge-finding-publisher';
 import { EventBridgeRotationPublisher } from './eventbridge-rotation-publisher';
-import { secretTenant, tenancyFromEnv } from '../audit/tenancy';
+import { secretTenancyFromEnv, secretTenant } from '../audit/secret-tenancy';
 import type { AnnouncedFields } from '../rotation/announce';
 import { rotationEventDetail } from '../rotation/rotation-event';
 
@@ -45,6 +45,6 @@ export async function publishRefusal(error: RotationRefusedError, request: Refus
 export async function publishRotationEvent({ secretId, secretName, ...fields }: AnnouncedFields): Promise<void> {
   const named = secretOf(secretId);
   const secret = { name: secretName ?? named.name ?? secretId, ...(named.arn !== undefined && { arn: named.arn }) };
-  const tenant = secretTenant(secret.name, tenancyFromEnv());
+  const tenant = secretTenant(secret.name, secretTenancyFromEnv());
   await new EventBridgeRotationPublisher(eventBridge(), findingsBusFromEnv()).publish(rotationEventDetail({ ...fields, secret, ...(tenant !== undefined && { tenant }) }));
 }
