@@ -9,7 +9,9 @@ import { demoRefreshWorked, runDemoRefresh, DEMO_CONSUMER_FUNCTION } from '../..
 import { createOutput } from '../../cli/output';
 import { drainQueue } from '../../cli/local/sqs-event-source';
 import { eventBridge, sqs } from '../../shared/aws/clients';
+import { rotationLedgerOn } from '../../shared/aws/dynamodb-rotation-ledger';
 import { EventBridgeRotationPublisher } from '../../shared/aws/eventbridge-rotation-publisher';
+import { REVOKE_GRANT_TTL_SECONDS, rotationLedgerTableName } from '../../shared/rotation/ledger';
 import { rotateSecretStarter } from '../../shared/aws/rotation-requests';
 import { playRotation } from '../../shared/rotation/driver';
 import { rotationEventDetail, type RotationOutcome } from '../../shared/rotation/rotation-event';
@@ -151,6 +153,21 @@ describe('keywarden.rotation events from the rotate bundle', () => {
     const seen = (await takeAll(QueueUrl!)).map((m) => (JSON.parse(m.Body!) as { detail: Record<string, unknown> }).detail);
     expect(seen).toEqual([expect.objectContaining({ outcome: 'failed', step: 'createSecret', error: 'UnknownStrategyError', secret: expect.objectContaining({ name }) })]);
     expect(await depth('RefreshQueue')).toBe(0);
+  });
+  it('an emergency revocation puts `revoked` on the bus with the version now AWSCURRENT, and the refresh rule takes it', async () => {
+    const name = 'app/tenant-1/keyset';
+    const { arn } = await taggedSecret(name, {}, { 'keywarden:strategy': 'jwt-keyset' });
+    const rotated = await playRotation(arn, { start: rotateSecretStarter(sm, 30), invoke: async (event) => void (await invokeBundle('rotate', event)) });
+    expect(rotated).toMatchObject({ ok: true });
+    await takeAll(templateResource('RefreshQueue'));
+    // What the emergency function does before it asks the rotate function to revoke.
+    await rotationLedgerOn(rotationLedgerTableName('ci')).grantRevoke(arn, rotated.token, 'test-emergency', REVOKE_GRANT_TTL_SECONDS);
+    const revoked = (await invokeBundle('rotate', { Action: 'revokePrevious', SecretId: arn, ClientRequestToken: rotated.token })) as { revoked: boolean; replacementVersionId?: string };
+    expect(revoked.revoked).toBe(true);
+
+    const queued = (await takeAll(templateResource('RefreshQueue'))).map((m) => (JSON.parse(m.Body!) as { detail: Record<string, unknown> }).detail);
+    expect(queued).toEqual([expect.objectContaining({ outcome: 'revoked', versionId: await currentVersion(name), strategy: 'jwt-keyset', tenant: 'tenant-1' })]);
+    expect(revoked.replacementVersionId ?? rotated.token).toBe(await currentVersion(name));
   });
 });
 
