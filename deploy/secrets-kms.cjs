@@ -18,6 +18,8 @@ const GRANTS = [
   { id: 'RotateSecretsKmsPolicy', role: 'RotateRole', actions: ['kms:Decrypt', 'kms:GenerateDataKey'] },
   // Reads its channel-configuration secret.
   { id: 'AlertSecretsKmsPolicy', role: 'AlertRole', actions: ['kms:Decrypt'] },
+  // Reads its Kubernetes connection secret (deploy/refresh.yml).
+  { id: 'RefreshSecretsKmsPolicy', role: 'RefreshRole', actions: ['kms:Decrypt'] },
   // Reads values for the hygiene check, unless the stalenessHygiene param turns it off.
   { id: 'StalenessSecretsKmsPolicy', role: 'StalenessRole', actions: ['kms:Decrypt'], when: ({ hygiene }) => readsValues(hygiene) },
 ];

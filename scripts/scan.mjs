@@ -27,6 +27,8 @@ const VARIANTS = {
     rotateSecurityGroupIds: 'sg-0123456789abcdef0',
     pointInTimeRecovery: 'off',
     stalenessHygiene: 'off',
+    refreshEcsServices: 'apps/team-{tenant}-',
+    refreshLambdaPrefixes: 'team-{tenant}-',
   },
 };
 

@@ -162,3 +162,16 @@ export class CustomRotatorError extends KeywardenError {
     this.kind = kind;
   }
 }
+
+/** A Kubernetes API call refused or failed: the HTTP status and the Status object's reason (bounded; never the token). */
+export class KubernetesApiError extends KeywardenError {
+  constructor(
+    message: string,
+    readonly status?: number,
+    readonly reason?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'KubernetesApiError';
+  }
+}

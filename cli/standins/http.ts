@@ -121,7 +121,8 @@ export async function startStandin(behaviour: StandinBehaviour, options: Standin
   };
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+/** A request's whole body as UTF-8 text (the stand-ins, this one and test/support/kubernetes-standin.ts). */
+export async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');

@@ -8,6 +8,7 @@ import { log } from '../../shared/log';
 import { forgetSecretsEachInvocation } from '../../shared/middleware/forget-secrets';
 import { logFailures } from '../../shared/middleware/log-failures';
 import type { BindingStore } from '../../shared/rotation/binding';
+import { announce, type AnnounceDeps } from '../../shared/rotation/announce';
 import { runRotationStep, type RotationDeps, type StepOutcome } from '../../shared/rotation/contract';
 import { lazyRotationLedger, rotationLedgerTableFromEnv } from '../../shared/rotation/ledger';
 import { accountOfFunctionArn, ACCOUNT_ROLES_ENV, parseAccountRoles, rotationAccountOf, type AccountRoles } from '../../shared/rotation/cross-account';
@@ -34,13 +35,21 @@ const refusals = {
   publish: async (error: RotationRefusedError, request: RefusedRequest) => (await lazyDeps()).publishRefusal(error, request, deps),
   log,
 };
+// Rotation events (`keywarden.rotation`) go through the same lazily loaded chunk as refusals.
+const announcements: AnnounceDeps = {
+  publish: async (fields) => (await lazyDeps()).publishRotationEvent(fields),
+  log,
+  clock: systemClock,
+};
 
 /**
  * Secrets Manager's rotation function: one step of createSecret, setSecret, testSecret,
  * finishSecret. Also keywarden's emergency revocation (`{"Action": "revokePrevious", ...}`), so
  * every piece of code that touches a database credential runs here, inside the rotation VPC.
  * Whatever keywarden refuses (a RotationRefusedError) becomes a finding on the keywarden bus,
- * and the step still fails with it.
+ * and the step still fails with it. A finished rotation (finishSecret done), a failed step and a
+ * revocation each put a `keywarden.rotation` event on the bus (shared/rotation/rotation-event.ts);
+ * publishing it never changes the step's result.
  */
 export const handler = middy(async (event: unknown, context?: { invokedFunctionArn?: string }): Promise<StepOutcome | RevokeResult> => {
   const request = parseRotateFunctionEvent(event);
@@ -52,16 +61,29 @@ export const handler = middy(async (event: unknown, context?: { invokedFunctionA
       refusals,
     );
     log.info('previous credential revoked', { ...result });
+    if (result.revoked) {
+      const versionId = result.replacementVersionId ?? request.token;
+      await announce({ outcome: 'revoked', secretId: request.secretId, secretName: result.secret, versionId, strategy: result.strategy }, announcements);
+    }
     return result;
   }
   rememberSecret(request.rotationToken);
   const asked = { action: request.step, secretId: request.secretId, token: request.token };
-  const outcome = await raisingFindingOnRefusal(
-    asked,
-    async () => runRotationStep(request, await depsFor({ secretId: request.secretId, rotationToken: request.rotationToken, writesValue: request.step === 'createSecret' }, context)),
-    refusals,
-  );
+  let outcome: StepOutcome;
+  try {
+    outcome = await raisingFindingOnRefusal(
+      asked,
+      async () => runRotationStep(request, await depsFor({ secretId: request.secretId, rotationToken: request.rotationToken, writesValue: request.step === 'createSecret' }, context)),
+      refusals,
+    );
+  } catch (error) {
+    await announce({ outcome: 'failed', secretId: request.secretId, versionId: request.token, step: request.step, error }, announcements);
+    throw error;
+  }
   log.info('rotation step finished', { ...outcome });
+  if (outcome.step === 'finishSecret' && outcome.result === 'done') {
+    await announce({ outcome: 'succeeded', secretId: request.secretId, secretName: outcome.secret, versionId: request.token, ...(outcome.strategy !== undefined && { strategy: outcome.strategy }) }, announcements);
+  }
   return outcome;
 })
   .use(forgetSecretsEachInvocation())

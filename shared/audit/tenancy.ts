@@ -1,6 +1,9 @@
 import { z } from 'zod';
-import { ConfigError } from '../errors';
 import { listFromEnv, readEnv } from '../config';
+import { DEFAULT_SECRET_NAME_PATTERN, DEFAULT_SHARED_SCOPES, nameFromArn, tenantPattern } from './secret-tenancy';
+
+// Kept in a zod-free file of their own for the rotate function's rotation events; re-exported here.
+export { nameFromArn, secretTenant } from './secret-tenancy';
 
 /**
  * Who owns a secret and whom a principal acts for. Secrets are named `<app>/<tenant>/<name>`;
@@ -22,17 +25,11 @@ export interface TenancyConfig {
 
 /** The defaults: `multitenant-ai-poc/tenant-1/database-password`, `multitenant-ai-poc-tenant-1-role`. */
 export const DEFAULT_TENANCY: TenancyConfig = {
-  secretNamePattern: /^(?<app>[^/]+)\/(?<tenant>[^/]+)\/.+$/,
-  sharedScopes: ['shared', 'ai-providers'],
+  secretNamePattern: DEFAULT_SECRET_NAME_PATTERN,
+  sharedScopes: DEFAULT_SHARED_SCOPES,
   tenantTagKeys: ['tenant'],
   principalNamePattern: /^(?<app>.+?)-(?<tenant>tenant-[^-]+)-role$/,
 };
-
-/** The tenant that owns `secretName` (a name or an ARN), or undefined for shared scopes and other names. */
-export function secretTenant(secretName: string, config: TenancyConfig = DEFAULT_TENANCY): string | undefined {
-  const tenant = config.secretNamePattern.exec(nameFromArn(secretName))?.groups?.tenant;
-  return tenant && !config.sharedScopes.includes(tenant) ? tenant : undefined;
-}
 
 /** The application part of a secret name, when the pattern has an `app` group. */
 export function secretApp(secretName: string, config: TenancyConfig = DEFAULT_TENANCY): string | undefined {
@@ -71,27 +68,9 @@ export function tenancyFromEnv(env: NodeJS.ProcessEnv = process.env): TenancyCon
     env,
   );
   return {
-    secretNamePattern: pattern('KEYWARDEN_SECRET_NAME_PATTERN', raw.KEYWARDEN_SECRET_NAME_PATTERN, DEFAULT_TENANCY.secretNamePattern),
+    secretNamePattern: tenantPattern('KEYWARDEN_SECRET_NAME_PATTERN', raw.KEYWARDEN_SECRET_NAME_PATTERN, DEFAULT_TENANCY.secretNamePattern),
     sharedScopes: raw.KEYWARDEN_SHARED_SCOPES,
     tenantTagKeys: raw.KEYWARDEN_TENANT_TAG_KEYS,
-    principalNamePattern: pattern('KEYWARDEN_PRINCIPAL_NAME_PATTERN', raw.KEYWARDEN_PRINCIPAL_NAME_PATTERN, DEFAULT_TENANCY.principalNamePattern),
+    principalNamePattern: tenantPattern('KEYWARDEN_PRINCIPAL_NAME_PATTERN', raw.KEYWARDEN_PRINCIPAL_NAME_PATTERN, DEFAULT_TENANCY.principalNamePattern),
   };
-}
-
-function pattern(variable: string, source: string | undefined, fallback: RegExp): RegExp {
-  if (!source) return fallback;
-  let compiled: RegExp;
-  try {
-    compiled = new RegExp(source);
-  } catch (error) {
-    throw new ConfigError(`${variable} is not a valid regular expression`, { cause: error });
-  }
-  if (!source.includes('(?<tenant>')) throw new ConfigError(`${variable} needs a named group (?<tenant>...)`);
-  return compiled;
-}
-
-/** `arn:aws:secretsmanager:r:a:secret:app/t/name-AbCdEf` → `app/t/name`; a name passes through. */
-export function nameFromArn(secretId: string): string {
-  const match = /^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:(.+?)(-[A-Za-z0-9]{6})?$/.exec(secretId);
-  return match ? match[1]! : secretId;
 }

@@ -8,6 +8,10 @@ import { bindingsTableFromEnv, findingsBusFromEnv } from '../rotation/settings';
 import { dynamoDbBindingStore } from './dynamodb-binding-store';
 import { eventBridge } from './eventbridge-client';
 import { EventBridgeFindingPublisher } from './eventbridge-finding-publisher';
+import { EventBridgeRotationPublisher } from './eventbridge-rotation-publisher';
+import { secretTenancyFromEnv, secretTenant } from '../audit/secret-tenancy';
+import type { AnnouncedFields } from '../rotation/announce';
+import { rotationEventDetail } from '../rotation/rotation-event';
 
 /**
  * What the rotate function needs only at some steps, in a module of its own that the handler
@@ -31,4 +35,16 @@ export async function publishRefusal(error: RotationRefusedError, request: Refus
   if (!secret.arn) secret = await deps.store.describe(request.secretId).then(({ name, arn }) => ({ name, arn }), () => secret);
   const publisher = new EventBridgeFindingPublisher(eventBridge(), findingsBusFromEnv());
   await publisher.publish([refusalFinding(error, request, deps.clock.now(), secret)]);
+}
+
+/**
+ * Puts a `keywarden.rotation` event on the keywarden bus, with the tenant from the secret's name
+ * (the stage's tenancy settings). Called through shared/rotation/announce.ts, which never lets a
+ * failure here fail the rotation.
+ */
+export async function publishRotationEvent({ secretId, secretName, ...fields }: AnnouncedFields): Promise<void> {
+  const named = secretOf(secretId);
+  const secret = { name: secretName ?? named.name ?? secretId, ...(named.arn !== undefined && { arn: named.arn }) };
+  const tenant = secretTenant(secret.name, secretTenancyFromEnv());
+  await new EventBridgeRotationPublisher(eventBridge(), findingsBusFromEnv()).publish(rotationEventDetail({ ...fields, secret, ...(tenant !== undefined && { tenant }) }));
 }

@@ -193,7 +193,7 @@ describe('the packaged template with messagesKmsKeyArn, secretsKmsKeyArns and po
       expect(messageGrants, roleId).toEqual(expected);
       if (expected.length > 0) granted.push(roleId);
     }
-    // Alert and audit read their queues and dead-letter; staleness and emergency send failures; alert publishes.
-    expect(granted.sort()).toEqual(['AlertRole', 'AuditRole', 'EmergencyRole', 'StalenessRole']);
+    // Alert, audit and refresh read their queues (alert and audit dead-letter); staleness and emergency send failures; alert publishes.
+    expect(granted.sort()).toEqual(['AlertRole', 'AuditRole', 'EmergencyRole', 'RefreshRole', 'StalenessRole']);
   });
 });

@@ -86,14 +86,14 @@ async function revoke(name: string, arn: string, token: string) {
   return (await invokeBundle('rotate', { Action: 'revokePrevious', SecretId: name, ClientRequestToken: token })) as { revoked: boolean; detail: string };
 }
 
-/** The findings the rotate bundle put on the keywarden-ci bus of this moto, from a probe queue. */
+/** The findings the rotate bundle put on the keywarden-ci bus of this moto, from a probe queue (not its keywarden.rotation events). */
 async function findingsProbe(): Promise<() => Promise<Array<{ ruleId: string; evidence: Record<string, unknown>; runbook: string; title: string }>>> {
   const config = clientConfig(aws.endpoint, aws.admin);
   const sqs = new SQSClient(config);
   const events = new EventBridgeClient(config);
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `iam-findings-probe-${serial}` }));
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-  await events.send(new PutRuleCommand({ Name: `iam-findings-probe-${serial}`, EventBusName: 'keywarden-ci', EventPattern: JSON.stringify({ source: ['keywarden'] }) }));
+  await events.send(new PutRuleCommand({ Name: `iam-findings-probe-${serial}`, EventBusName: 'keywarden-ci', EventPattern: JSON.stringify({ source: ['keywarden'], 'detail-type': ['keywarden.finding'] }) }));
   await events.send(new PutTargetsCommand({ Rule: `iam-findings-probe-${serial}`, EventBusName: 'keywarden-ci', Targets: [{ Id: 'probe', Arn: Attributes!.QueueArn! }] }));
   return async () => {
     const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));

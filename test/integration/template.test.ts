@@ -135,7 +135,7 @@ describe('the packaged template with the secretsKmsKeyArns param', () => {
       for (const statement of kms) expect({ Resource: statement.Resource, Condition: statement.Condition }, roleId).toEqual({ Resource: SECRETS_KMS_KEYS, Condition: THROUGH_SECRETS_MANAGER });
       if (kms.length > 0) granted.push(roleId);
     }
-    // The emergency and audit functions never read a value.
-    expect(granted.sort()).toEqual(['AlertRole', 'RotateRole', 'StalenessRole']);
+    // The emergency and audit functions never read a value; refresh reads its Kubernetes connection.
+    expect(granted.sort()).toEqual(['AlertRole', 'RefreshRole', 'RotateRole', 'StalenessRole']);
   });
 });

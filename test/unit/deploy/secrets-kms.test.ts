@@ -37,7 +37,7 @@ describe('the secretsKmsKeyArns param', () => {
 
   it('leaves the staleness role out when the hygiene check is off, since it then reads no value', () => {
     const roles = (hygiene: string) => Object.values(secretsKms.kmsResources([KEY], { hygiene }).Resources ?? {}).map((r) => r.Properties.Roles);
-    expect(roles('tagged')).toEqual([[{ Ref: 'RotateRole' }], [{ Ref: 'AlertRole' }], [{ Ref: 'StalenessRole' }]]);
-    expect(roles('off')).toEqual([[{ Ref: 'RotateRole' }], [{ Ref: 'AlertRole' }]]);
+    expect(roles('tagged')).toEqual([[{ Ref: 'RotateRole' }], [{ Ref: 'AlertRole' }], [{ Ref: 'RefreshRole' }], [{ Ref: 'StalenessRole' }]]);
+    expect(roles('off')).toEqual([[{ Ref: 'RotateRole' }], [{ Ref: 'AlertRole' }], [{ Ref: 'RefreshRole' }]]);
   });
 });

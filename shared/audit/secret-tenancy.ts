@@ -1,0 +1,53 @@
+import { ConfigError } from '../errors';
+
+/**
+ * Which tenant owns a secret, from its name: the part of tenancy (tenancy.ts) that needs no zod,
+ * so the rotate function can name the tenant in its rotation events without 60 KB of schema code.
+ */
+
+/** How secret names say their tenant: a pattern with a `tenant` group, and the scopes owned by no tenant. */
+export interface SecretTenancy {
+  secretNamePattern: RegExp;
+  sharedScopes: string[];
+}
+
+/** `multitenant-ai-poc/tenant-1/database-password`: `<app>/<tenant>/<name>`. */
+export const DEFAULT_SECRET_NAME_PATTERN = /^(?<app>[^/]+)\/(?<tenant>[^/]+)\/.+$/;
+export const DEFAULT_SHARED_SCOPES = ['shared', 'ai-providers'];
+
+/** The tenant that owns `secretName` (a name or an ARN), or undefined for shared scopes and other names. */
+export function secretTenant(secretName: string, config: SecretTenancy = { secretNamePattern: DEFAULT_SECRET_NAME_PATTERN, sharedScopes: DEFAULT_SHARED_SCOPES }): string | undefined {
+  const tenant = config.secretNamePattern.exec(nameFromArn(secretName))?.groups?.tenant;
+  return tenant && !config.sharedScopes.includes(tenant) ? tenant : undefined;
+}
+
+/**
+ * `KEYWARDEN_SECRET_NAME_PATTERN` and `KEYWARDEN_SHARED_SCOPES` as tenancyFromEnv reads them
+ * (same defaults, same checks), without zod.
+ */
+export function secretTenancyFromEnv(env: NodeJS.ProcessEnv = process.env): SecretTenancy {
+  const scopes = env.KEYWARDEN_SHARED_SCOPES;
+  return {
+    secretNamePattern: tenantPattern('KEYWARDEN_SECRET_NAME_PATTERN', env.KEYWARDEN_SECRET_NAME_PATTERN, DEFAULT_SECRET_NAME_PATTERN),
+    sharedScopes: scopes === undefined ? DEFAULT_SHARED_SCOPES : scopes.split(',').map((s) => s.trim()).filter(Boolean),
+  };
+}
+
+/** A configured pattern with a named group `tenant`, or `fallback` when unset. */
+export function tenantPattern(variable: string, source: string | undefined, fallback: RegExp): RegExp {
+  if (!source) return fallback;
+  let compiled: RegExp;
+  try {
+    compiled = new RegExp(source);
+  } catch (error) {
+    throw new ConfigError(`${variable} is not a valid regular expression`, { cause: error });
+  }
+  if (!source.includes('(?<tenant>')) throw new ConfigError(`${variable} needs a named group (?<tenant>...)`);
+  return compiled;
+}
+
+/** `arn:aws:secretsmanager:r:a:secret:app/t/name-AbCdEf` → `app/t/name`; a name passes through. */
+export function nameFromArn(secretId: string): string {
+  const match = /^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:(.+?)(-[A-Za-z0-9]{6})?$/.exec(secretId);
+  return match ? match[1]! : secretId;
+}

@@ -1,0 +1,19 @@
+import { UpdateServiceCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import type { RefreshAction } from '../action';
+
+/**
+ * ECS `UpdateService` with `forceNewDeployment`: the service starts new tasks from the same task
+ * definition, which read the secret again at start (ECS injects `secrets` only when a task
+ * starts), and drains the old ones. Cluster and service are names, so the call stays in this
+ * account and region; the role may update only the allow-listed services (deploy/refresh.yml).
+ */
+export function ecsNewDeployment(ecs: ECSClient): RefreshAction<{ action: 'ecs-new-deployment'; cluster: string; service: string }> {
+  return {
+    name: 'ecs-new-deployment',
+    async run(target) {
+      const out = await ecs.send(new UpdateServiceCommand({ cluster: target.cluster, service: target.service, forceNewDeployment: true }));
+      const deployment = out.service?.deployments?.[0]?.id;
+      return `new deployment of ECS service ${target.cluster}/${target.service}${deployment ? ` (${deployment})` : ''}`;
+    },
+  };
+}
