@@ -3,6 +3,9 @@ import { dedupKeyOf, type Finding } from '../alerting/finding';
 import type { AuditPrincipal, AuditRecord } from '../audit/record';
 import type { DetectorMeta, FindingDraft } from './detector';
 
+/** The finding's `account` field takes only an account id; anything else stays in the evidence. */
+const ACCOUNT_ID = /^\d{12}$/;
+
 /** A detector's finding rule id: `audit.<name>`. */
 export function ruleIdOf(detector: DetectorMeta): string {
   return `audit.${detector.name}`;
@@ -33,7 +36,10 @@ export function toFinding(detector: DetectorMeta, draft: FindingDraft): Finding 
   const tenant = draft.tenant ?? principal.tenant;
   if (tenant) finding.tenant = tenant;
   // Which account it happened in: with member accounts, a name alone is ambiguous.
-  if (draft.record.accountId !== undefined) finding.evidence.account = draft.record.accountId;
+  if (draft.record.accountId !== undefined) {
+    finding.evidence.account = draft.record.accountId;
+    if (ACCOUNT_ID.test(draft.record.accountId)) finding.account = draft.record.accountId;
+  }
   return finding;
 }
 

@@ -32,6 +32,7 @@ export function refusalFinding(error: RotationRefusedError, request: RefusedRequ
       ...(secret.arn !== undefined && { account: secret.arn.split(':')[4] }),
       detail: redact(error.message).slice(0, MAX_DETAIL),
     },
+    ...(accountOfArn(secret.arn) !== undefined && { account: accountOfArn(secret.arn) }),
     dedupKey: dedupKeyOf(rule, secret.arn ?? secret.name, error.field),
     runbook: REFUSAL_RUNBOOKS[rule] ?? DEFAULT_REFUSAL_RUNBOOK,
     observedAt: observedAt.toISOString(),
@@ -41,4 +42,10 @@ export function refusalFinding(error: RotationRefusedError, request: RefusedRequ
 /** The secret's name and ARN from a SecretId (Secrets Manager sends the ARN); only the name from a name. */
 export function secretOf(secretId: string): { name?: string; arn?: string } {
   return isSecretArn(secretId) ? { name: secretNameOfArn(secretId), arn: secretId } : { name: secretId.slice(0, 512) };
+}
+
+/** The 12-digit account of a secret's ARN, for the finding's `account` field. */
+function accountOfArn(arn: string | undefined): string | undefined {
+  const account = arn?.split(':')[4];
+  return account !== undefined && /^\d{12}$/.test(account) ? account : undefined;
 }

@@ -65,7 +65,7 @@ describe('audit of member accounts (built audit bundle, three accounts)', () => 
     expect(await query('--secret', arnIn(MEMBER), '--account', MEMBER)).toHaveLength(1);
 
     const raised = await findings();
-    expect(raised.map((f) => [f.ruleId, f.evidence.account])).toEqual([['audit.root-or-console-read', MEMBER]]);
+    expect(raised.map((f) => [f.ruleId, f.evidence.account, f.account])).toEqual([['audit.root-or-console-read', MEMBER, MEMBER]]);
     expect(raised[0]!.tenant).toBe(`${MEMBER}:tenant-1`);
   });
 

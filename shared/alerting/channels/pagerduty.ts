@@ -97,6 +97,7 @@ export function renderPagerDutyEvent(alert: Alert, routingKey: string): PagerDut
         severity: finding.severity,
         secret: finding.secret && { name: detail(finding.secret.name), arn: detail(finding.secret.arn) },
         tenant: detail(finding.tenant),
+        account: finding.account,
         principal: principalDetails(finding, detail),
         observed_at: finding.observedAt,
         occurrences: alert.group.occurrences,

@@ -163,6 +163,8 @@ export function renderSlackMessage(alert: Alert, maxEvidenceSections = DEFAULT_E
         field('Rule', finding.ruleId),
         field('Secret', secretNameOf(finding) ?? '—'),
         field('Tenant', finding.tenant ?? '— (no tenant)'),
+        // With member accounts a secret's name alone is ambiguous; one account shows none.
+        ...(finding.account !== undefined ? [field('Account', finding.account)] : []),
         field('Principal', principalText(alert)),
         field('Observed', finding.observedAt),
         field('Source', finding.source),

@@ -21,6 +21,11 @@ describe('the PagerDuty event', () => {
     expect(event.links?.[0]?.href).toMatch(/^https:\/\/us-east-1\.console\.aws\.amazon\.com\/secretsmanager\/secret\?name=/);
   });
 
+  it("carries a member account's id in the custom details", () => {
+    const event = renderPagerDutyEvent(alertOf({ ...sampleFinding('audit'), account: '111111111111' }), KEY);
+    expect(event).toMatchObject({ payload: { custom_details: { account: '111111111111' } } });
+  });
+
   it('maps keywarden severities onto PagerDuty four', () => {
     expect(PAGERDUTY_SEVERITY).toEqual({ critical: 'critical', high: 'error', medium: 'warning', low: 'info', info: 'info' });
   });

@@ -35,6 +35,13 @@ describe('the Slack message', () => {
     expect(message.text).toContain(finding.title);
   });
 
+  it('names the account of a finding from a member account, and shows no account field for one without', () => {
+    const fieldsOf = (finding: ReturnType<typeof sampleFinding>) =>
+      (renderSlackMessage(alertOf(finding)).blocks[1] as { fields: Array<{ text: string }> }).fields.map((f) => f.text);
+    expect(fieldsOf({ ...sampleFinding('audit'), account: '111111111111' })).toContain('*Account*\n111111111111');
+    expect(fieldsOf(sampleFinding('audit')).some((f) => f.startsWith('*Account*'))).toBe(false);
+  });
+
   it('shows evidence values escaped for mrkdwn', () => {
     const finding = { ...sampleFinding('audit'), evidence: { note: 'a <b> & c' } };
     const body = allText(renderSlackMessage(alertOf(finding)).blocks);
