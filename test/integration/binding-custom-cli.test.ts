@@ -16,7 +16,7 @@ describe('keywarden bind --custom-function', () => {
     const bound = await cli('--json', 'bind', name, '--custom-function', FUNCTION_ARN, '--user', `kw_rmq_${s}`, '--alternating');
     expect(bound.code, bound.stderr).toBe(0);
     expect(JSON.parse(bound.stdout.trim())).toMatchObject({ secretArn: arn, engine: 'custom', functionArn: FUNCTION_ARN, mode: 'alternating-users', users: [`kw_rmq_${s}`, `kw_rmq_${s}_clone`], written: true });
-    expect(await bindings().get(arn)).toEqual({ secretArn: arn, engine: 'custom', functionArn: FUNCTION_ARN, mode: 'alternating-users', users: [`kw_rmq_${s}`, `kw_rmq_${s}_clone`] });
+    expect(await bindings().get(arn)).toEqual({ secretArn: arn, engine: 'custom', functionArn: FUNCTION_ARN, shape: 'password', mode: 'alternating-users', users: [`kw_rmq_${s}`, `kw_rmq_${s}_clone`] });
     const listed = await cli('bind', '--list');
     expect(listed.stdout).toContain(`${arn}: custom rotator ${FUNCTION_ARN}, alternating users kw_rmq_${s} and kw_rmq_${s}_clone`);
   });
@@ -30,7 +30,7 @@ describe('keywarden bind --custom-function', () => {
     expect(byName.stderr).toMatch(/functionArn that is not an unqualified Lambda function ARN/);
     const withHost = await cli('bind', name, '--custom-function', FUNCTION_ARN, '--user', `kw_rmq_${s}`, '--host', 'evil.example');
     expect(withHost.code).toBe(2);
-    expect(withHost.stderr).toMatch(/--custom-function takes --user \[--alternating\] only/);
+    expect(withHost.stderr).toMatch(/--custom-function takes --shape, --user and --alternating only/);
     const noUser = await cli('bind', name, '--custom-function', FUNCTION_ARN);
     expect(noUser.code).toBe(2);
     expect(noUser.stderr).toMatch(/needs --user/);

@@ -15,7 +15,7 @@ import { rotateSecretStarterWithToken } from '../../shared/aws/rotation-requests
 import { ACCOUNT_ROLES_ENV } from '../../shared/rotation/cross-account';
 import { playRotation, type RotationEvent } from '../../shared/rotation/driver';
 import { ROTATION_STEPS } from '../../shared/rotation/request';
-import { HOME, MEMBER, rotationRoleIn, secretsManagerIn, THIRD } from '../support/accounts';
+import { ensureRole, HOME, MEMBER, rotationRoleIn, secretsManagerIn, THIRD } from '../support/accounts';
 import { subscribeToFindings } from './audit-support';
 
 // Rotation of secrets in other accounts through the built rotate bundle, on one local AWS that
@@ -36,6 +36,8 @@ beforeEach(async () => {
   third = await secretsManagerIn(THIRD);
   findings = await subscribeToFindings();
   run = `-${randomUUID().slice(0, 8)}`;
+  // Every account's rotation role exists, so a refusal is keywarden's and never the local AWS's.
+  for (const account of [HOME, MEMBER, THIRD]) await ensureRole(roleIn(account));
   process.env[ACCOUNT_ROLES_ENV] = JSON.stringify({ [MEMBER]: roleIn(MEMBER) });
 });
 

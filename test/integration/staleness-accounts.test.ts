@@ -9,6 +9,7 @@ import { main } from '../../cli/main';
 import { resetClients } from '../../shared/aws/clients';
 import type { Finding } from '../../shared/alerting/finding';
 import type { ComplianceReport } from '../../shared/staleness/report';
+import { inAccount } from '../support/accounts';
 import { captureOutput, jsonLines } from '../support/capture-output';
 import { drainFindings, findingsQueue, readMetrics, runScan, stalenessEnv } from './staleness-support/local';
 
@@ -32,19 +33,6 @@ const REGIONS = ['us-east-1', 'eu-west-1'];
 const ROLE_PATH = '/keywarden-member/';
 const roleArn = (account: string) => `arn:aws:iam::${account}:role${ROLE_PATH}keywarden-ci-reader`;
 const externalId = (account: string) => `kw-ci-${account}`;
-
-/** A client acting in `account` (moto's x-moto-account-id header), as that account's administrator would. */
-function inAccount<T extends SecretsManagerClient | IAMClient>(client: T, account: string): T {
-  // Every SDK client has the same middleware stack; one client type keeps the compiler's overloads simple.
-  (client as SecretsManagerClient).middlewareStack.add(
-    (next) => async (args) => {
-      (args.request as { headers: Record<string, string> }).headers['x-moto-account-id'] = account;
-      return next(args);
-    },
-    { step: 'build', name: 'motoAccount' },
-  );
-  return client;
-}
 
 const sm = (account: string, region: string) => inAccount(new SecretsManagerClient({ region }), account);
 

@@ -84,6 +84,13 @@ describe('the packaged CloudFormation template', () => {
         expect(JSON.stringify(statement.Condition), where).toMatch(/aws:RequestedRegion/);
         continue;
       }
+      // The staleness scan counts the versions of every secret ListSecrets shows it (any stage's:
+      // the scan covers the whole account), a metadata read that returns ids and labels, never a
+      // value. It must stand alone, on this account's secrets (deploy/staleness.yml CountVersions).
+      if (JSON.stringify(statement.Action) === '"secretsmanager:ListSecretVersionIds"') {
+        expect(JSON.stringify(statement.Resource), where).toMatch(/secretsmanager:\$\{AWS::Region\}:\$\{AWS::AccountId\}:secret:\*/);
+        continue;
+      }
       expect(JSON.stringify(statement.Resource), where).toMatch(/secretsmanager:.*:secret:/);
       // Tenant secrets carry keywarden:stage; master secrets keywarden:master (deploy/rotate.yml):
       // either way the tag names this stage, so no other stage's secret is reachable.
