@@ -21,9 +21,12 @@ import { rotationStrategies } from '../../shared/rotation/strategies';
 const lazyDeps = once(() => import('../../shared/aws/rotate-deps'));
 const lazyBindings = once(async () => (await lazyDeps()).rotateBindingStore());
 const bindings: BindingStore = { get: async (secretArn) => (await lazyBindings()).get(secretArn) };
+const lazyGate = once(async () => (await lazyDeps()).rotateConsumerGate({ clock: systemClock }));
 const deps: RotationDeps = {
   store: new SecretsManagerStore(secretsManager()),
   clock: systemClock,
+  // Asked only before a rotation that invalidates the previous credential (alternating users).
+  consumers: async (metadata, token) => log.info('consumer check before rotation', { secret: metadata.name, ...(await (await lazyGate())(metadata, token)) }),
   strategies: rotationStrategies,
   bindings,
   ledger: lazyRotationLedger(async () => (await import('../../shared/aws/dynamodb-rotation-ledger')).rotationLedgerOn(rotationLedgerTableFromEnv())),

@@ -1,9 +1,10 @@
 import type { FindingPublisher } from '../alerting/finding';
 import type { Clock } from '../clock';
+import { isConsumerRecord, planConsumerCheck, type ConsumerCheckDeps, type ConsumerCheckPlan } from '../consumers/check';
 import { KeywardenError } from '../errors';
 import { assessSecret, STATUSES, type AssessmentSettings, type SecretAssessment, type SecretStatus } from './assess';
 import { InventoryTally, type GroupFigures } from './figures';
-import type { FindingStateStore } from './finding-state';
+import type { FindingStateStore, OpenFindingRecord } from './finding-state';
 import { planFindings, problemsOf, type FindingPlan } from './findings';
 import { runHygiene, wantsHygiene, type HygieneIssue, type HygieneMode } from './hygiene';
 import type { SecretInventory, SecretSummary, SecretValueReader } from './inventory';
@@ -33,6 +34,8 @@ export interface StalenessScanDeps {
   /** Needed when hygiene is not `off`. */
   values?: SecretValueReader;
   settings: StalenessSettings;
+  /** The freshness check after rotations (shared/consumers/check.ts); absent, it does not run. */
+  consumers?: ConsumerCheckDeps;
 }
 
 /** What one scan did, as the function returns and logs it (names and counts only). */
@@ -46,6 +49,8 @@ export interface StalenessScanSummary {
   metrics: { items: number; calls: number };
   findings: FindingPlan['counts'] & { sent: number };
   hygiene: { mode: HygieneMode; checked: number; flagged: number; skipped: number };
+  /** The freshness check's counts, when it ran. */
+  consumers?: ConsumerCheckPlan['counts'];
 }
 
 /** A listed and assessed inventory. */
@@ -83,8 +88,10 @@ export async function runStalenessScan(deps: StalenessScanDeps): Promise<Stalene
   openRecords.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
   // Which secrets the hygiene check will read is decided by their tags, seen only while listing.
   const hygieneWanted = new Set<string>();
+  const listed: SecretSummary[] = [];
   const listing = await assessInventory(deps.inventory, now, settings, (secret) => {
     if (wantsHygiene(secret.tags, settings.hygiene)) hygieneWanted.add(secret.arn);
+    if (deps.consumers) listed.push(secret);
   });
 
   const hygiene = await checkHygiene(listing.assessments.filter((a) => hygieneWanted.has(a.arn)), deps);
@@ -99,11 +106,15 @@ export async function runStalenessScan(deps: StalenessScanDeps): Promise<Stalene
   }
   const hygieneRan = settings.hygiene !== 'off';
 
-  const [metricsOutcome, findingsOutcome] = await Promise.allSettled([
+  // The freshness check keeps its open findings in the same table under its own rule: each
+  // planner sees only its own records, so neither resolves the other's.
+  const open = await openRecords;
+  const [metricsOutcome, findingsOutcome, consumersOutcome] = await Promise.allSettled([
     deps.metrics.put(buildMetrics(tally, ages, now, hygieneRan)),
-    sendFindings(listing.assessments, hygiene, await openRecords, now, deps),
+    sendFindings(listing.assessments, hygiene, open.filter((r) => !isConsumerRecord(r)), now, deps),
+    deps.consumers ? checkConsumers(listed, open.filter(isConsumerRecord), now, deps, deps.consumers) : Promise.resolve(undefined),
   ]);
-  const failures = [metricsOutcome, findingsOutcome].filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+  const failures = [metricsOutcome, findingsOutcome, consumersOutcome].filter((o): o is PromiseRejectedResult => o.status === 'rejected');
   if (failures.length > 0) {
     throw new KeywardenError(`staleness scan could not finish: ${failures.map((f) => (f.reason as Error).message).join('; ')}`, { cause: failures[0]!.reason });
   }
@@ -124,7 +135,16 @@ export async function runStalenessScan(deps: StalenessScanDeps): Promise<Stalene
       flagged: [...hygiene.issues.values()].filter((issues) => issues.length > 0).length,
       skipped: hygiene.skipped,
     },
+    ...(deps.consumers && { consumers: (consumersOutcome as PromiseFulfilledResult<ConsumerCheckPlan['counts']>).value }),
   };
+}
+
+async function checkConsumers(listed: readonly SecretSummary[], open: OpenFindingRecord[], now: Date, deps: StalenessScanDeps, check: ConsumerCheckDeps): Promise<ConsumerCheckPlan['counts']> {
+  const plan = await planConsumerCheck(listed, open, now, check);
+  await deps.findings.publish(plan.publish);
+  await deps.state.saveAll(plan.save);
+  await deps.state.deleteAll(plan.remove);
+  return plan.counts;
 }
 
 interface HygieneOutcome {
