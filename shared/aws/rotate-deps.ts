@@ -43,8 +43,8 @@ export async function publishRefusal(error: RotationRefusedError, request: Refus
  * settings, and the keywarden bus for its finding. Loaded only when such a rotation first needs it.
  */
 export function rotateConsumerGate(deps: { clock: Clock }): (metadata: SecretMetadata, token: string) => Promise<GateOutcome> {
-  const settings = consumerSettingsFromEnv();
   const audit = new DynamoDbAuditStore(dynamoDb(), auditTableFromEnv(), 365);
   const publisher = new EventBridgeFindingPublisher(eventBridge(), findingsBusFromEnv());
-  return (metadata, token) => checkConsumersBeforeInvalidating(metadata, token, { audit, publish: (findings) => publisher.publish(findings), settings, clock: deps.clock });
+  // The settings are read at each check (a few variables): a changed stage default applies at once.
+  return (metadata, token) => checkConsumersBeforeInvalidating(metadata, token, { audit, publish: (findings) => publisher.publish(findings), settings: consumerSettingsFromEnv(), clock: deps.clock });
 }
