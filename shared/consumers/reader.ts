@@ -5,10 +5,12 @@ import { buildConsumerMap, type ConsumerMap } from './map';
 
 /**
  * Reads a secret's consumers from the audit trail: at most two bounded queries on the `bySecret`
- * index. The first reads the window up to now (newest first), which holds the reads since the
- * change and the record of the change itself; the second, only when the first did not reach back
- * a full window before the change, reads the reads before it, so a busy secret's readers from
- * before the change are seen even when reads since then fill the first query.
+ * index. The first reads from a window before the change Secrets Manager dates up to now (newest
+ * first), which holds the reads since the change, the record of the change itself and the reads
+ * before it; the second, only when the first did not reach back a full window before the change
+ * the trail shows (it stopped at its limit, or the trail dates the change earlier), reads the
+ * reads before it, so a busy secret's readers from before the change are seen even when reads
+ * since then fill the first query.
  */
 
 /** Most records one query reads (newest first); a map built from fewer than all says so. */
@@ -41,7 +43,7 @@ export interface ConsumerReading {
 export async function readConsumers(store: AuditStore, secret: SecretFacts, now: Date, windowDays: number, limit = QUERY_LIMIT): Promise<ConsumerReading> {
   const windowMs = windowDays * 86_400_000;
   const until = now.toISOString();
-  const firstSince = new Date(now.getTime() - windowMs).toISOString();
+  const firstSince = firstQuerySince(secret, now, windowMs);
   const recent = await store.query({ by: 'secret', value: secret.name, since: firstSince, until, limit });
   let records = recent;
   let queries = 1;
@@ -60,6 +62,18 @@ export async function readConsumers(store: AuditStore, secret: SecretFacts, now:
   }
   const map = buildConsumerMap(records, { currentVersionId: secret.currentVersionId, currentSince: since?.at });
   return { map, currentSince: since, records, queries, truncated, since: from, until };
+}
+
+/**
+ * Where the first query starts: a window before Secrets Manager's date of the change when it has
+ * one (so the reads before a recent change come with the first query, and the second is needed
+ * only when the trail dates the change earlier or the first stopped at its limit), never more than
+ * two windows back, never less than one.
+ */
+function firstQuerySince(secret: SecretFacts, now: Date, windowMs: number): string {
+  const changed = (secret.lastRotatedDate ?? secret.lastChangedDate)?.getTime() ?? now.getTime();
+  const since = Math.max(now.getTime() - 2 * windowMs, Math.min(now.getTime() - windowMs, changed - windowMs));
+  return new Date(since).toISOString();
 }
 
 /** The part of [change − window, change) the first query did not cover, if any. */
