@@ -25,8 +25,12 @@ const lazyGate = once(async () => (await lazyDeps()).rotateConsumerGate({ clock:
 const deps: RotationDeps = {
   store: new SecretsManagerStore(secretsManager()),
   clock: systemClock,
-  // Asked only before a rotation that invalidates the previous credential (alternating users).
-  consumers: async (metadata, token) => log.info('consumer check before rotation', { secret: metadata.name, ...(await (await lazyGate())(metadata, token)) }),
+  // Asked only before a rotation that invalidates the previous credential (alternating users). An
+  // emergency rotation (the emergency function granted its revocation first) always proceeds.
+  consumers: async (metadata, token) => {
+    if (await deps.ledger.revokeGrant(metadata.arn, token)) return log.info('emergency rotation: it proceeds whoever still holds the previous credential', { secret: metadata.name });
+    log.info('consumer check before rotation', { secret: metadata.name, ...(await (await lazyGate())(metadata, token)) });
+  },
   strategies: rotationStrategies,
   bindings,
   ledger: lazyRotationLedger(async () => (await import('../../shared/aws/dynamodb-rotation-ledger')).rotationLedgerOn(rotationLedgerTableFromEnv())),

@@ -32,11 +32,11 @@ export interface ServiceRotationOutcome {
 export async function requestServiceRotation(
   client: SecretsManagerClient,
   secretId: string,
-  options: { timeoutMs: number; pollMs?: number; sleep?: (ms: number) => Promise<void> },
+  options: { timeoutMs: number; pollMs?: number; sleep?: (ms: number) => Promise<void>; token?: string },
 ): Promise<ServiceRotationOutcome> {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const started = Date.now();
-  const { VersionId } = await client.send(new RotateSecretCommand({ SecretId: secretId }));
+  const { VersionId } = await client.send(new RotateSecretCommand({ SecretId: secretId, ...(options.token && { ClientRequestToken: options.token }) }));
   const token = VersionId ?? '';
   for (;;) {
     const stages = (await client.send(new DescribeSecretCommand({ SecretId: secretId }))).VersionIdsToStages?.[token] ?? [];

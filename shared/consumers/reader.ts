@@ -65,6 +65,13 @@ export async function readConsumers(store: AuditStore, secret: SecretFacts, now:
 }
 
 /**
+ * How much earlier than Secrets Manager's date the trail may date the change without a second
+ * query: CloudTrail's times are whole seconds, and a rotation's LastRotatedDate can be a little
+ * after the label moved.
+ */
+const DATE_MARGIN_MS = 3_600_000;
+
+/**
  * Where the first query starts: a window before Secrets Manager's date of the change when it has
  * one (so the reads before a recent change come with the first query, and the second is needed
  * only when the trail dates the change earlier or the first stopped at its limit), never more than
@@ -72,7 +79,7 @@ export async function readConsumers(store: AuditStore, secret: SecretFacts, now:
  */
 function firstQuerySince(secret: SecretFacts, now: Date, windowMs: number): string {
   const changed = (secret.lastRotatedDate ?? secret.lastChangedDate)?.getTime() ?? now.getTime();
-  const since = Math.max(now.getTime() - 2 * windowMs, Math.min(now.getTime() - windowMs, changed - windowMs));
+  const since = Math.max(now.getTime() - 2 * windowMs, Math.min(now.getTime() - windowMs, changed - windowMs - DATE_MARGIN_MS));
   return new Date(since).toISOString();
 }
 

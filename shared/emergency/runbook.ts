@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FindingPublisher } from '../alerting/finding';
 import type { AuditStore } from '../audit/store';
 import type { TenancyConfig } from '../audit/tenancy';
@@ -115,7 +116,12 @@ async function rotateAndReview(target: TargetSecret, request: EmergencyRequest, 
   let rotatedAt: string | undefined;
   steps.push(
     await timedStep('rotate', async () => {
-      token = (await deps.rotation.rotate(target.arn, request.rotationTimeoutSeconds * 1000)).token;
+      // The revocation is granted before the rotation starts, for a version id chosen here: the
+      // grant is also how the rotate function knows this rotation is an emergency, which never
+      // waits for consumers (shared/consumers/gate.ts), whatever the secret's policy.
+      const chosen = randomUUID();
+      await deps.revokeGrants.grantRevoke(target.arn, chosen, request.requestId, REVOKE_GRANT_TTL_SECONDS);
+      token = (await deps.rotation.rotate(target.arn, request.rotationTimeoutSeconds * 1000, chosen)).token;
       rotatedAt = deps.clock.now().toISOString();
       return { outcome: 'done', detail: `version ${token} is AWSCURRENT` };
     }),

@@ -206,15 +206,18 @@ describe('the next alternating-users rotation consults the map', () => {
 });
 
 describe('the emergency page lists who will break', () => {
-  it('names every consumer of the window that has not read the new version', async () => {
-    const { name, version } = await rotatedDatabaseSecret();
+  it('proceeds whatever the policy (hold here) and names every consumer of the window that has not read the new version', async () => {
+    const { name, version, previous } = await rotatedDatabaseSecret({ [UNREFRESHED_TAG]: 'hold' });
     await replayTrail(name, version);
     const findings = await subscribeToFindings();
     const report = await invokeEmergency({ secretId: name, requestId: `inc-${uniqueSuffix()}`, reason: 'password in a public paste', requestedBy: 'oncall@example.com' }, { kind: 'local', stage: 'ci' });
     expect(report.secrets[0]!.ok, JSON.stringify(report.secrets[0]?.steps)).toBe(true);
     expect(report.secrets[0]!.willBreak!.count).toBe(2);
     expect(report.secrets[0]!.willBreak!.consumers.map((c) => c.name).sort()).toEqual(['batch-job', 'payments-api']);
-    const page = (await findings()).find((f) => f.ruleId === 'emergency.rotation');
+    expect(await logsIn(previous)).toBe(false);
+    const published = await findings();
+    const page = published.find((f) => f.ruleId === 'emergency.rotation');
     expect((page!.evidence.willBreak as { count: number }).count).toBe(2);
+    expect(wouldBreak(published)).toEqual([]);
   });
 });
