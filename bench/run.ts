@@ -15,6 +15,7 @@ import { printAuditFigures } from './audit';
 import { printAuditFuzzFigures } from './audit-fuzz';
 import { printParameterFigures } from './ssm-parameters';
 import { printDetectionStateFigures } from './detection-state';
+import { printConsumerFigures } from './consumers';
 
 const PARTS: Readonly<Record<string, () => void | Promise<void>>> = {
   bundles: printBundleFigures,
@@ -30,6 +31,7 @@ const PARTS: Readonly<Record<string, () => void | Promise<void>>> = {
   'audit-fuzz': printAuditFuzzFigures,
   'ssm-parameters': printParameterFigures,
   'detection-state': printDetectionStateFigures,
+  consumers: printConsumerFigures,
 };
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

@@ -10,6 +10,7 @@ import { registerStaleCommand } from './commands/stale';
 import { registerReportCommand } from './commands/report';
 import { registerAlertCommand } from './commands/alert';
 import { registerAuditCommand } from './commands/audit';
+import { registerConsumersCommand } from './commands/consumers';
 import { terminalSafe } from '../shared/display-text';
 import { redact } from '../shared/redact';
 import { ExitCode, exitCodeFor } from './exit-codes';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerReportCommand(program);
   registerAlertCommand(program);
   registerAuditCommand(program);
+  registerConsumersCommand(program);
 
   return program;
 }

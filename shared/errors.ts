@@ -175,3 +175,17 @@ export class KubernetesApiError extends KeywardenError {
     this.name = 'KubernetesApiError';
   }
 }
+
+/**
+ * A rotation held before anything changed: it would invalidate a credential that consumers of
+ * the secret still hold, and the secret's policy (keywarden:consumers-unrefreshed) is `hold`.
+ * createSecret fails with it, so Secrets Manager tries again later; a finding names who would
+ * break. The message names counts and the secret, never a consumer (their names are CloudTrail
+ * text, which belongs in the finding's escaped evidence, not in a log line).
+ */
+export class ConsumersHeldError extends KeywardenError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ConsumersHeldError';
+  }
+}

@@ -12,6 +12,7 @@ import type { Output } from '../output';
 import { loadInventory } from '../staleness-inventory';
 import { allowStandinEgress, startPagerDutyStandin, startSlackStandin } from '../standins';
 import { putCloudTrail } from '../local/cloudtrail';
+import { runDemoConsumers, type DemoConsumers } from './consumers';
 import type { DemoEmergency } from './emergency';
 import { demoStalenessAsOf, DEMO_LOOK_AHEAD_DAYS, runDemoStalenessScan, type DemoStaleness } from './staleness';
 import { ordinaryReads, stratusRecords } from './traffic';
@@ -23,6 +24,8 @@ export interface PipelineSummary {
   leakedSecretReads: number;
   stratusNote?: string;
   emergency: DemoEmergency;
+  /** A consumer left behind after a rotation, its finding, the refresh, the finding resolved. */
+  consumers: DemoConsumers;
   alertsDelivered: number;
   slackMessages: string[];
   pagerDutyEvents: string[];
@@ -66,6 +69,8 @@ export async function runPipeline(
     out.progress(`emergency rotation of ${leak.secretId}: it "leaked"`);
     const emergency = await leak.rotate();
 
+    const consumers = await runDemoConsumers(secretsManager(), stage, out, () => drain(values, 'AuditQueue', 'audit'));
+
     const asOf = demoStalenessAsOf(new Date());
     out.progress(`running the staleness scan as of ${asOf.toISOString().slice(0, 10)}, ${DEMO_LOOK_AHEAD_DAYS} days ahead (the local AWS cannot age secrets, so the scan looks ahead)`);
     const scan = await runDemoStalenessScan(asOf);
@@ -83,6 +88,7 @@ export async function runPipeline(
       leakedSecretReads: reads.filter((read) => (read.requestParameters as { secretId?: string }).secretId === leak.secretId).length,
       stratusNote: stratus.note,
       emergency,
+      consumers,
       alertsDelivered: alerts,
       slackMessages: slack.messages.map((m) => m.text ?? '(blocks)'),
       pagerDutyEvents: pagerduty.events.map((e) => `${String(e.event_action)} ${String((e.payload as { summary?: string } | undefined)?.summary ?? e.dedup_key ?? '')}`),

@@ -1,6 +1,7 @@
 import type { RotationReport } from '../../shared/rotation/driver';
 import { exportLines } from '../local';
 import type { Output } from '../output';
+import { brokenConsumerPromises, consumersLine } from './consumers';
 import type { DemoDatabases } from './db';
 import type { DemoEmergency } from './emergency';
 import type { PipelineSummary } from './pipeline';
@@ -37,6 +38,7 @@ export function printDemoSummary(out: Output, summary: DemoSummary, env: Record<
       databasesLine(summary.databases),
       `audit: ${p.auditEvents} CloudTrail events replayed through the default bus, the audit queue and the audit bundle${p.stratusNote ? ` (${p.stratusNote})` : ''}`,
       emergencyLine(p.emergency),
+      consumersLine(p.consumers),
       `alerts: ${p.alertsDelivered} finding(s) through the alert queue; Slack stand-in got ${p.slackMessages.length} message(s), PagerDuty stand-in ${p.pagerDutyEvents.length} event(s):`,
       ...p.slackMessages.map((m) => `  slack      ${m.slice(0, 140)}`),
       ...p.pagerDutyEvents.map((e) => `  pagerduty  ${e.slice(0, 140)}`),
@@ -51,6 +53,7 @@ export function printDemoSummary(out: Output, summary: DemoSummary, env: Record<
       '  node bin/keywarden.mjs alert standins --configure  # Slack and PagerDuty stand-ins for what arrives next',
       '  node bin/keywarden.mjs rotate --local multitenant-ai-poc/tenant-1/partner-api-key',
       `  node bin/keywarden.mjs audit query --local --secret ${p.emergency.secretId}`,
+      `  node bin/keywarden.mjs consumers --local ${p.consumers.secretId}`,
       'stop them (and remove the demo users from MariaDB, Redis and RabbitMQ) with: node bin/keywarden.mjs local down',
     ],
     { event: 'demo', ...summary, databases: databasesJson(summary.databases), broken },
@@ -76,6 +79,7 @@ function brokenPromises(summary: DemoSummary): string[] {
   if (!slackMessages.some((m) => m.includes(title))) broken.push('the emergency finding did not reach the Slack stand-in');
   if (!pagerDutyEvents.some((e) => e.includes(title))) broken.push('the emergency finding did not reach the PagerDuty stand-in');
   broken.push(...brokenStalenessPromises(summary.pipeline.staleness, slackMessages));
+  broken.push(...brokenConsumerPromises(summary.pipeline.consumers, slackMessages));
   return broken;
 }
 

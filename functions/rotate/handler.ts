@@ -24,9 +24,16 @@ import { rotationStrategies } from '../../shared/rotation/strategies';
 const lazyDeps = once(() => import('../../shared/aws/rotate-deps'));
 const lazyBindings = once(async () => (await lazyDeps()).rotateBindingStore());
 const bindings: BindingStore = { get: async (secretArn) => (await lazyBindings()).get(secretArn) };
+const lazyGate = once(async () => (await lazyDeps()).rotateConsumerGate({ clock: systemClock }));
 const deps: RotationDeps = {
   store: new SecretsManagerStore(secretsManager()),
   clock: systemClock,
+  // Asked only before a rotation that invalidates the previous credential (alternating users). An
+  // emergency rotation (the emergency function granted its revocation first) always proceeds.
+  consumers: async (metadata, token) => {
+    if (await deps.ledger.revokeGrant(metadata.arn, token)) return log.info('emergency rotation: it proceeds whoever still holds the previous credential', { secret: metadata.name });
+    log.info('consumer check before rotation', { secret: metadata.name, ...(await (await lazyGate())(metadata, token)) });
+  },
   strategies: rotationStrategies,
   bindings,
   ledger: lazyRotationLedger(async () => (await import('../../shared/aws/dynamodb-rotation-ledger')).rotationLedgerOn(rotationLedgerTableFromEnv())),

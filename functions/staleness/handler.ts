@@ -2,6 +2,10 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { cloudWatch, dynamoDb, eventBridge, secretsManager } from '../../shared/aws/clients';
 import { CloudWatchMetricsSink } from '../../shared/aws/cloudwatch-metrics';
+import { DynamoDbAuditStore } from '../../shared/aws/dynamodb-audit-store';
+import { tenancyFromEnv } from '../../shared/audit/tenancy';
+import { consumerSettingsFromEnv } from '../../shared/consumers/settings';
+import { auditTableFromEnv } from '../../shared/rotation/settings';
 import { DynamoDbFindingStateStore } from '../../shared/aws/dynamodb-finding-state';
 import { EventBridgeFindingPublisher } from '../../shared/aws/eventbridge-finding-publisher';
 import { SecretsManagerValueReader } from '../../shared/aws/secrets-manager-inventory';
@@ -35,6 +39,8 @@ function dependencies(): Omit<StalenessScanDeps, 'clock'> {
     findings: new EventBridgeFindingPublisher(clients.eventBridge, resources.busName),
     state: new DynamoDbFindingStateStore(clients.dynamoDb, resources.tableName),
     settings: stalenessSettingsFromEnv(),
+    // The freshness check after rotations: who has not read a rotated secret since (Query only).
+    consumers: { audit: new DynamoDbAuditStore(clients.dynamoDb, auditTableFromEnv(), 365), settings: consumerSettingsFromEnv(), tenancy: tenancyFromEnv() },
   };
   return deps;
 }

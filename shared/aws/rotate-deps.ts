@@ -3,8 +3,12 @@ import type { RotationRefusedError } from '../errors';
 import type { BindingStore } from '../rotation/binding';
 import type { RefusedRequest } from '../rotation/refusal';
 import { refusalFinding, secretOf } from '../rotation/refusal-finding';
-import type { SecretsStore } from '../secrets-store';
-import { bindingsTableFromEnv, findingsBusFromEnv } from '../rotation/settings';
+import type { SecretMetadata, SecretsStore } from '../secrets-store';
+import { auditTableFromEnv, bindingsTableFromEnv, findingsBusFromEnv } from '../rotation/settings';
+import { checkConsumersBeforeInvalidating, type GateOutcome } from '../consumers/gate';
+import { consumerSettingsFromEnv } from '../consumers/settings';
+import { DynamoDbAuditStore } from './dynamodb-audit-store';
+import { dynamoDb } from './dynamodb-client';
 import { dynamoDbBindingStore } from './dynamodb-binding-store';
 import { eventBridge } from './eventbridge-client';
 import { EventBridgeFindingPublisher } from './eventbridge-finding-publisher';
@@ -47,4 +51,16 @@ export async function publishRotationEvent({ secretId, secretName, ...fields }: 
   const secret = { name: secretName ?? named.name ?? secretId, ...(named.arn !== undefined && { arn: named.arn }) };
   const tenant = secretTenant(secret.name, secretTenancyFromEnv());
   await new EventBridgeRotationPublisher(eventBridge(), findingsBusFromEnv()).publish(rotationEventDetail({ ...fields, secret, ...(tenant !== undefined && { tenant }) }));
+}
+
+/**
+ * The consumer check before a rotation that invalidates the previous credential: the audit table
+ * (KEYWARDEN_AUDIT_TABLE, or the stage's; the role may only Query its bySecret index), the
+ * settings, and the keywarden bus for its finding. Loaded only when such a rotation first needs it.
+ */
+export function rotateConsumerGate(deps: { clock: Clock }): (metadata: SecretMetadata, token: string) => Promise<GateOutcome> {
+  const audit = new DynamoDbAuditStore(dynamoDb(), auditTableFromEnv(), 365);
+  const publisher = new EventBridgeFindingPublisher(eventBridge(), findingsBusFromEnv());
+  // The settings are read at each check (a few variables): a changed stage default applies at once.
+  return (metadata, token) => checkConsumersBeforeInvalidating(metadata, token, { audit, publish: (findings) => publisher.publish(findings), settings: consumerSettingsFromEnv(), clock: deps.clock });
 }

@@ -88,11 +88,13 @@ export interface ServiceRotationOutcome {
 export async function requestServiceRotation(
   client: SecretsManagerClient,
   secretId: string,
-  options: { timeoutMs: number; pollMs?: number; sleep?: (ms: number) => Promise<void>; rules?: RotationRulesInput },
+  options: { timeoutMs: number; pollMs?: number; sleep?: (ms: number) => Promise<void>; rules?: RotationRulesInput; token?: string },
 ): Promise<ServiceRotationOutcome> {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const started = Date.now();
-  const { VersionId } = await client.send(new RotateSecretCommand({ SecretId: secretId, RotationRules: rotationRulesOf(options.rules) }));
+  const { VersionId } = await client.send(
+    new RotateSecretCommand({ SecretId: secretId, RotationRules: rotationRulesOf(options.rules), ...(options.token && { ClientRequestToken: options.token }) }),
+  );
   const token = VersionId ?? '';
   for (;;) {
     const stages = (await client.send(new DescribeSecretCommand({ SecretId: secretId }))).VersionIdsToStages?.[token] ?? [];

@@ -31,7 +31,16 @@ export interface AccessReview {
 
 /** Reads the audit trail for `secret` between `since` and `until` and sums it up by principal. */
 export async function reviewAccess(store: AuditStore, secret: string, since: Date, until: Date): Promise<AccessReview> {
+  return (await reviewAccessWithRecords(store, secret, since, until)).review;
+}
+
+/** {@link reviewAccess}, with the records it read (the emergency builds its consumer list from the same query). */
+export async function reviewAccessWithRecords(store: AuditStore, secret: string, since: Date, until: Date): Promise<{ review: AccessReview; records: AuditRecord[] }> {
   const records = await store.query({ by: 'secret', value: secret, since: since.toISOString(), until: until.toISOString(), limit: ACCESS_REVIEW_LIMIT });
+  return { review: summariseAccess(records, secret, since, until), records };
+}
+
+function summariseAccess(records: readonly AuditRecord[], secret: string, since: Date, until: Date): AccessReview {
   const touches = records.filter((r) => r.readsValue);
   const principals = summariseByPrincipal(touches);
   return {

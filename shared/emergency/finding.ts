@@ -4,7 +4,9 @@ import type { EmergencyRequest } from './request';
 import type { SecretReport } from './report';
 
 const RUNBOOK =
-  'An engineer rotated this secret as an emergency. Check the access review: every principal that read the secret in the ' +
+  'An engineer rotated this secret as an emergency. willBreak lists the consumers that read the secret in the review window and ' +
+  'have not read the new version: they hold the revoked credential and will fail until they are refreshed (restart, force a sync); ' +
+  'refresh them first. Check the access review: every principal that read the secret in the ' +
   'window may hold the leaked value; confirm each is expected, and open an incident for any that is not. If a step failed, ' +
   'the old credential may still work: fix the cause shown in the report and run the emergency again with the same command. ' +
   'If untrustedPending is set, someone stored a pending value outside keywarden (rotation.untrusted-pending): it was discarded ' +
@@ -40,6 +42,8 @@ export function emergencyFinding(request: EmergencyRequest, report: SecretReport
         truncated: review.truncated,
         principals: review.principals.map((p) => ({ principal: p.principal, reads: p.reads, denied: p.denied, lastAt: p.lastAt, sourceIps: p.sourceIps })),
       },
+      // Who will break: they read the secret in the window and not the new version since.
+      willBreak: report.willBreak,
     },
     dedupKey: dedupKeyOf('emergency.rotation', report.arn, request.requestId),
     runbook: RUNBOOK,

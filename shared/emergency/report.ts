@@ -20,6 +20,12 @@ export interface SecretReport {
   steps: StepRecord[];
   accessReview?: AccessReview;
   /**
+   * Who will break: consumers that read the secret in the review window and have not read it
+   * since the emergency rotation made its new version current (they hold the revoked credential).
+   * At most MAX_NAMED are named; `more` counts the rest.
+   */
+  willBreak?: { count: number; consumers: Array<Record<string, unknown>>; more: number; since: string };
+  /**
    * The stuck version the repair discarded because keywarden did not create its value (finding
    * `rotation.untrusted-pending`): someone wrote a pending value outside keywarden.
    */

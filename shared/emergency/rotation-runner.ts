@@ -6,8 +6,13 @@ import { revokePrevious } from '../rotation/revoke';
 
 /** Rotates one secret now and waits for the new version to be AWSCURRENT. */
 export interface RotationRunner {
-  /** @throws RotationFailedError naming the step (or the wait) that failed. */
-  rotate(secretArn: string, timeoutMs: number): Promise<{ token: string }>;
+  /**
+   * `token`, when given, is the new version's id (the emergency grants its revocation, which also
+   * tells the rotate function the rotation is an emergency, before the rotation starts).
+   *
+   * @throws RotationFailedError naming the step (or the wait) that failed.
+   */
+  rotate(secretArn: string, timeoutMs: number, token?: string): Promise<{ token: string }>;
 }
 
 /** Revokes the credential a finished rotation replaced (through the secret's strategy). */
@@ -18,7 +23,7 @@ export interface CredentialRevoker {
 /** How the service-driven runner asks for a rotation (aws/rotation-requests.ts). */
 export type ServiceRotationRequest = (
   secretArn: string,
-  options: { timeoutMs: number },
+  options: { timeoutMs: number; token?: string },
 ) => Promise<{ token: string; state: 'finished' | 'still-pending' | 'replaced' }>;
 
 /**
@@ -27,8 +32,8 @@ export type ServiceRotationRequest = (
  */
 export function serviceRotationRunner(request: ServiceRotationRequest): RotationRunner {
   return {
-    async rotate(secretArn, timeoutMs) {
-      const outcome = await request(secretArn, { timeoutMs });
+    async rotate(secretArn, timeoutMs, token) {
+      const outcome = await request(secretArn, { timeoutMs, token });
       if (outcome.state === 'finished') return { token: outcome.token };
       throw new RotationFailedError(
         outcome.state === 'still-pending'
@@ -46,8 +51,8 @@ export function serviceRotationRunner(request: ServiceRotationRequest): Rotation
  */
 export function steppedRotationRunner(start: RotationStarter, invoke: StepInvoker): RotationRunner {
   return {
-    async rotate(secretArn) {
-      const report = await playRotation(secretArn, { start, invoke });
+    async rotate(secretArn, _timeoutMs, token) {
+      const report = await playRotation(secretArn, { start, invoke, token });
       if (report.ok) return { token: report.token };
       const failed = report.steps.find((step) => !step.ok);
       throw new RotationFailedError(`rotation of ${secretArn} failed at ${report.failedStep}: ${failed?.error ?? 'unknown error'}`);

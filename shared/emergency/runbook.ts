@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FindingPublisher } from '../alerting/finding';
 import type { AuditStore } from '../audit/store';
 import type { TenancyConfig } from '../audit/tenancy';
@@ -8,7 +9,9 @@ import { UNTRUSTED_PENDING_RULE } from '../rotation/pending-guard';
 import { STRATEGY_TAG } from '../rotation/resolve-strategy';
 import type { SecretsStore } from '../secrets-store';
 import type { SecretInventory } from '../staleness/inventory';
-import { reviewAccess } from './access-review';
+import { reviewAccessWithRecords } from './access-review';
+import { buildConsumerMap } from '../consumers/map';
+import { namedList } from '../consumers/finding';
 import { emergencyFinding } from './finding';
 import { LEDGER_TTL_SECONDS, LOCK_TTL_SECONDS, type EmergencyLedger } from './ledger';
 import { repairStuckRotation, stuckPendingVersion } from './repair';
@@ -107,9 +110,16 @@ async function rotateAndReview(target: TargetSecret, request: EmergencyRequest, 
     }),
   );
   let token: string | undefined;
+  let rotatedAt: string | undefined;
   steps.push(
     await timedStep('rotate', async () => {
-      token = (await deps.rotation.rotate(target.arn, request.rotationTimeoutSeconds * 1000)).token;
+      // The revocation is granted before the rotation starts, for a version id chosen here: the
+      // grant is also how the rotate function knows this rotation is an emergency, which never
+      // waits for consumers (shared/consumers/gate.ts), whatever the secret's policy.
+      const chosen = randomUUID();
+      await deps.revokeGrants.grantRevoke(target.arn, chosen, request.requestId, REVOKE_GRANT_TTL_SECONDS);
+      token = (await deps.rotation.rotate(target.arn, request.rotationTimeoutSeconds * 1000, chosen)).token;
+      rotatedAt = deps.clock.now().toISOString();
       return { outcome: 'done', detail: `version ${token} is AWSCURRENT` };
     }),
   );
@@ -118,9 +128,10 @@ async function rotateAndReview(target: TargetSecret, request: EmergencyRequest, 
       ? await timedStep('revoke', () => revokePrevious(target, token!, request, deps))
       : { step: 'revoke', outcome: 'skipped', durationMs: 0, detail: 'not revoked: the rotation failed, and revoking now would lock out every client of the old credential' },
   );
-  const review = await reviewStep(target, request, deps);
+  const review = await reviewStep(target, request, deps, token && rotatedAt ? { versionId: token, at: rotatedAt } : undefined);
   steps.push(review.step);
   const report: SecretReport = { secret: target.name, arn: target.arn, ok: steps.every((s) => s.outcome !== 'failed'), steps, accessReview: review.accessReview };
+  if (review.willBreak) report.willBreak = review.willBreak;
   if (untrustedPending) report.untrustedPending = untrustedPending;
   steps.push(await timedStep('notify', () => notify(request, report, deps)));
   report.ok = steps.every((s) => s.outcome !== 'failed');
@@ -140,16 +151,27 @@ async function revokePrevious(target: TargetSecret, token: string, request: Emer
   return { outcome: outcome.revoked ? 'done' : 'skipped', detail: outcome.detail };
 }
 
-async function reviewStep(target: TargetSecret, request: EmergencyRequest, deps: EmergencyDeps) {
+/**
+ * The access review, and from the same records who will break: every consumer of the window that
+ * has not read the version the emergency made current (`rotated`; in a dry run, or when the
+ * rotation failed, nobody has: all of them would).
+ */
+async function reviewStep(target: TargetSecret, request: EmergencyRequest, deps: EmergencyDeps, rotated?: { versionId: string; at: string }) {
   let accessReview: SecretReport['accessReview'];
+  let willBreak: SecretReport['willBreak'];
   const step = await timedStep('access-review', async () => {
     const until = deps.clock.now();
     const since = new Date(until.getTime() - request.accessReviewDays * 86_400_000);
-    accessReview = await reviewAccess(deps.audit, target.name, since, until);
+    const read = await reviewAccessWithRecords(deps.audit, target.name, since, until);
+    accessReview = read.review;
+    const after = rotated?.at ?? until.toISOString();
+    const map = buildConsumerMap(read.records, { currentVersionId: rotated?.versionId, currentSince: after });
+    const breaking = map.consumers.filter((c) => !c.readsSinceCurrent).map((consumer) => ({ consumer, state: 'behind' as const, graceSeconds: 0 }));
+    willBreak = { count: breaking.length, since: after, ...namedList(breaking) };
     const who = accessReview.principals.length;
-    return { outcome: 'done', detail: `${accessReview.reads} read(s) and ${accessReview.denied} denied attempt(s) by ${who} principal(s) in ${request.accessReviewDays} days` };
+    return { outcome: 'done', detail: `${accessReview.reads} read(s) and ${accessReview.denied} denied attempt(s) by ${who} principal(s) in ${request.accessReviewDays} days; ${breaking.length} consumer(s) have not read the new version and will break` };
   });
-  return { step, accessReview };
+  return { step, accessReview, willBreak };
 }
 
 async function notify(request: EmergencyRequest, report: SecretReport, deps: EmergencyDeps): Promise<{ outcome: StepRecord['outcome']; detail: string }> {
@@ -171,5 +193,5 @@ async function planSecret(target: TargetSecret, request: EmergencyRequest, deps:
   steps.push({ step: 'revoke', outcome: 'planned', durationMs: 0, detail: 'would revoke the previous credential through the strategy' });
   const review = await reviewStep(target, request, deps);
   steps.push(review.step, { step: 'notify', outcome: 'planned', durationMs: 0, detail: 'would publish an emergency.rotation finding' });
-  return { secret: target.name, arn: target.arn, ok: steps.every((s) => s.outcome !== 'failed'), steps, accessReview: review.accessReview };
+  return { secret: target.name, arn: target.arn, ok: steps.every((s) => s.outcome !== 'failed'), steps, accessReview: review.accessReview, ...(review.willBreak && { willBreak: review.willBreak }) };
 }

@@ -21,6 +21,11 @@ export interface RotationDeps {
   bindings: BindingStore;
   /** What keywarden created and what the emergency function asked for (shared/rotation/ledger.ts). */
   ledger: RotationLedger;
+  /**
+   * Asked in createSecret, before anything is written, when the strategy's rotation makes the
+   * previous credential invalid (shared/consumers/gate.ts); throws to hold the rotation.
+   */
+  consumers?: (metadata: SecretMetadata, token: string) => Promise<unknown>;
 }
 
 /** What one step did; safe to log (names and ids only). */
@@ -107,7 +112,8 @@ type StepRunner = (
  * this version, before the strategy touches a server or a label moves.
  */
 const STEPS: Record<RotationStep, StepRunner> = {
-  createSecret: async ({ ctx }, strategy, _metadata, { store, ledger }) => {
+  createSecret: async ({ ctx }, strategy, metadata, { store, ledger, consumers }) => {
+    if (consumers && strategy.invalidatesPrevious?.(ctx)) await consumers(metadata, ctx.token);
     const value = await strategy.create(ctx);
     rememberSecret(value);
     await recordPendingValue(ctx, ledger, value);

@@ -21,6 +21,11 @@ export function findingsBusFromEnv(env: NodeJS.ProcessEnv = process.env): string
   return explicitOrStaged(env, 'KEYWARDEN_FINDINGS_BUS', (stage) => `keywarden-${stage}`);
 }
 
+/** `KEYWARDEN_AUDIT_TABLE`, else `keywarden-<KEYWARDEN_STAGE>-audit`: the consumer check reads it. */
+export function auditTableFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return explicitOrStaged(env, 'KEYWARDEN_AUDIT_TABLE', (stage) => `keywarden-${stage}-audit`);
+}
+
 function explicitOrStaged(env: NodeJS.ProcessEnv, variable: string, derive: (stage: string) => string): string {
   const explicit = env[variable]?.trim();
   if (explicit) return explicit;

@@ -48,6 +48,11 @@ export interface RevokeOutcome {
  */
 export interface RotationStrategy {
   readonly name: string;
+  /**
+   * True when a rotation makes the credential before the current one stop working (alternating
+   * users give the previous user a new password): the contract asks who still holds it first.
+   */
+  invalidatesPrevious?(ctx: RotationContext): boolean;
   /** The complete new secret string; fields the strategy does not own are copied from current. */
   create(ctx: RotationContext): Promise<string>;
   /** Makes the target (database, cache) accept the pending credential. */

@@ -1,10 +1,11 @@
 import type { AccountScope } from '../accounts';
 import type { FindingPublisher } from '../alerting/finding';
 import type { Clock } from '../clock';
+import { isConsumerRecord, planConsumerCheck, type ConsumerCheckDeps, type ConsumerCheckPlan } from '../consumers/check';
 import { KeywardenError } from '../errors';
 import { assessSecret, STATUSES, type AssessmentSettings, type SecretAssessment, type SecretStatus } from './assess';
 import { InventoryTally, type GroupFigures } from './figures';
-import type { FindingStateStore } from './finding-state';
+import type { FindingStateStore, OpenFindingRecord } from './finding-state';
 import { planFindings, problemsOf, type FindingPlan, type UnreachableScope } from './findings';
 import { foldReplicas, listScopes, type ScopeSource } from './scopes';
 import { DEFAULT_VERSION_WARN, type VersionCount } from './version-watch';
@@ -47,6 +48,8 @@ export interface StalenessScanDeps {
   /** Needed when hygiene is not `off`. */
   values?: SecretValueReader;
   settings: StalenessSettings;
+  /** The freshness check after rotations (shared/consumers/check.ts); absent, it does not run. */
+  consumers?: ConsumerCheckDeps;
 }
 
 /** What one scan did, as the function returns and logs it (names and counts only). */
@@ -66,6 +69,8 @@ export interface StalenessScanSummary {
   replicas: number;
   /** The version watch: ListSecretVersionIds calls (one per secret changed within 24 hours), counts taken, secrets at or past the warning. */
   versions: { calls: number; counted: number; nearLimit: number };
+  /** The freshness check's counts, when it ran. */
+  consumers?: ConsumerCheckPlan['counts'];
 }
 
 /** A listed and assessed inventory. */
@@ -137,8 +142,14 @@ export async function runStalenessScan(deps: StalenessScanDeps): Promise<Stalene
   openRecords.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
   // Which secrets the hygiene check will read is decided by their tags, seen only while listing.
   const hygieneWanted = new Set<string>();
+  const listed: SecretSummary[] = [];
+  // Values (hygiene) and the audit trail (consumers) are this account's: sessions in other accounts are read-only metadata.
+  const homeAccount = deps.accounts?.scopes.find((scope) => scope.roleArn === undefined)?.accountId;
+  const isHome = (secret: SecretSummary) => !deps.accounts || secret.accountId === undefined || secret.accountId === homeAccount;
   const onSecret = (secret: SecretSummary) => {
+    if (!isHome(secret)) return;
     if (wantsHygiene(secret.tags, settings.hygiene)) hygieneWanted.add(secret.arn);
+    if (deps.consumers) listed.push(secret);
   };
   if (!deps.accounts && !deps.inventory) throw new KeywardenError('the staleness scan needs an inventory or accounts');
   const listing = deps.accounts ? await assessAccounts(deps.accounts, now, settings, onSecret) : await assessInventory(deps.inventory!, now, settings, onSecret);
@@ -157,11 +168,15 @@ export async function runStalenessScan(deps: StalenessScanDeps): Promise<Stalene
   }
   const hygieneRan = settings.hygiene !== 'off';
 
-  const [metricsOutcome, findingsOutcome] = await Promise.allSettled([
+  // The freshness check keeps its open findings in the same table under its own rule: each
+  // planner sees only its own records, so neither resolves the other's.
+  const open = await openRecords;
+  const [metricsOutcome, findingsOutcome, consumersOutcome] = await Promise.allSettled([
     deps.metrics.put(buildMetrics(tally, ages, now, hygieneRan, deps.accounts ? unreachable.map((u) => u.scope) : undefined)),
-    sendFindings(listing.assessments, hygiene, { unreachable, versions }, await openRecords, now, deps),
+    sendFindings(listing.assessments, hygiene, { unreachable, versions }, open.filter((r) => !isConsumerRecord(r)), now, deps),
+    deps.consumers ? checkConsumers(listed, open.filter(isConsumerRecord), now, deps, deps.consumers) : Promise.resolve(undefined),
   ]);
-  const failures = [metricsOutcome, findingsOutcome].filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+  const failures = [metricsOutcome, findingsOutcome, consumersOutcome].filter((o): o is PromiseRejectedResult => o.status === 'rejected');
   if (failures.length > 0) {
     throw new KeywardenError(`staleness scan could not finish: ${failures.map((f) => (f.reason as Error).message).join('; ')}`, { cause: failures[0]!.reason });
   }
@@ -189,7 +204,16 @@ export async function runStalenessScan(deps: StalenessScanDeps): Promise<Stalene
     },
     replicas: listing.replicas ?? 0,
     versions: { calls: listing.versionCalls ?? 0, counted: versions.size, nearLimit: [...versions.values()].filter((v) => v.versions >= (settings.versionWarnAt ?? DEFAULT_VERSION_WARN)).length },
+    ...(deps.consumers && { consumers: (consumersOutcome as PromiseFulfilledResult<ConsumerCheckPlan['counts']>).value }),
   };
+}
+
+async function checkConsumers(listed: readonly SecretSummary[], open: OpenFindingRecord[], now: Date, deps: StalenessScanDeps, check: ConsumerCheckDeps): Promise<ConsumerCheckPlan['counts']> {
+  const plan = await planConsumerCheck(listed, open, now, check);
+  await deps.findings.publish(plan.publish);
+  await deps.state.saveAll(plan.save);
+  await deps.state.deleteAll(plan.remove);
+  return plan.counts;
 }
 
 interface HygieneOutcome {

@@ -43,6 +43,8 @@ describe('the rotate function in the packaged template', () => {
         Resource: { 'Fn::GetAtt': ['RotationLedgerTable', 'Arn'] },
         Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['pending#*'] } },
       }),
+      // The consumer check before an alternating-users rotation: Query on the audit table's bySecret index only.
+      { Sid: 'QueryAuditTrailBySecret', Effect: 'Allow', Action: 'dynamodb:Query', Resource: { 'Fn::Join': ['/', [{ 'Fn::GetAtt': ['AuditTable', 'Arn'] }, 'index', 'bySecret']] } },
     ]);
     const events = statements.filter((s) => ([s.Action].flat() as string[]).some((a) => a.startsWith('events:')));
     expect(events).toEqual([expect.objectContaining({ Sid: 'PublishRefusals', Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': ['FindingsBus', 'Arn'] } })]);

@@ -40,6 +40,8 @@ describe('the staleness part of the packaged template', () => {
     expect(actions).toEqual([
       'cloudwatch:PutMetricData',
       'dynamodb:BatchWriteItem',
+      // The freshness check after rotations: Query on the audit table's bySecret index only.
+      'dynamodb:Query',
       'dynamodb:Scan',
       'events:PutEvents',
       'logs:CreateLogStream',

@@ -35,6 +35,7 @@ export function alternatingUsersStrategy<T extends SqlTarget, S extends Closable
   };
   return {
     name: `${engine.name}-alternating-users`,
+    invalidatesPrevious: () => true,
 
     async create(ctx) {
       const current = await readDbSecret(ctx, 'current');

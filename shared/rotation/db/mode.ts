@@ -33,6 +33,7 @@ export function byRotationMode(name: string, modes: Record<RotationMode, Rotatio
     set: (ctx) => pick(ctx).set(ctx),
     test: (ctx) => pick(ctx).test(ctx),
     revoke: (ctx): Promise<RevokeOutcome> => pick(ctx).revoke(ctx),
+    invalidatesPrevious: (ctx) => pick(ctx).invalidatesPrevious?.(ctx) ?? false,
   };
   if (Object.values(modes).some((mode) => mode.finish)) {
     strategy.finish = async (ctx) => pick(ctx).finish?.(ctx);
