@@ -144,8 +144,9 @@ export async function runStalenessScan(deps: StalenessScanDeps): Promise<Stalene
   const hygieneWanted = new Set<string>();
   const listed: SecretSummary[] = [];
   // Values (hygiene) and the audit trail (consumers) are this account's: sessions in other accounts are read-only metadata.
-  const homeAccount = deps.accounts?.scopes.find((scope) => scope.roleArn === undefined)?.accountId;
-  const isHome = (secret: SecretSummary) => !deps.accounts || secret.accountId === undefined || secret.accountId === homeAccount;
+  // An account reached through a role is a member; the home scope may not know its own id.
+  const memberAccounts = new Set((deps.accounts?.scopes ?? []).filter((scope) => scope.roleArn !== undefined).map((scope) => scope.accountId));
+  const isHome = (secret: SecretSummary) => secret.accountId === undefined || !memberAccounts.has(secret.accountId);
   const onSecret = (secret: SecretSummary) => {
     if (!isHome(secret)) return;
     if (wantsHygiene(secret.tags, settings.hygiene)) hygieneWanted.add(secret.arn);
