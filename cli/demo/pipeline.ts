@@ -69,7 +69,7 @@ export async function runPipeline(
     out.progress(`emergency rotation of ${leak.secretId}: it "leaked"`);
     const emergency = await leak.rotate();
 
-    const consumers = await runDemoConsumers(secretsManager(), stage, out, () => drain(values, 'AuditQueue', 'audit'));
+    const consumers = await runDemoConsumers(secretsManager(), stage, out, { audit: () => drain(values, 'AuditQueue', 'audit'), refresh: () => drain(values, 'RefreshQueue', 'refresh') });
 
     const asOf = demoStalenessAsOf(new Date());
     out.progress(`running the staleness scan as of ${asOf.toISOString().slice(0, 10)}, ${DEMO_LOOK_AHEAD_DAYS} days ahead (the local AWS cannot age secrets, so the scan looks ahead)`);

@@ -45,7 +45,7 @@ export async function runDemo(out: Output, options: { stage: string }): Promise<
     applyFunctionEnvironments(options.stage, stack.resources.values, ['rotate']);
     const rotations = await rotateAll(client, out, DEMO_SECRETS.map((s) => s.name), databases);
     process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
-    applyFunctionEnvironments(options.stage, stack.resources.values, ['audit', 'alert', 'staleness']);
+    applyFunctionEnvironments(options.stage, stack.resources.values, ['audit', 'alert', 'staleness', 'refresh']);
     const names = [...DEMO_SECRETS.map((s) => s.name), ...databases.databases.flatMap((d) => d.secretNames)];
     const leak = { secretId: DEMO_LEAKED_SECRET, rotate: () => runDemoEmergency(client, options.stage, DEMO_LEAKED_SECRET) };
     const pipeline = await runPipeline(out, options.stage, stack.resources.values, names, leak);
