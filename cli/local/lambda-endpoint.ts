@@ -17,7 +17,9 @@ export interface LambdaEndpoint {
  * in this process, so one function calling another (the emergency function invoking the rotate
  * function) runs the shipped code through the SDK, exactly as in AWS. Point a Lambda client at it
  * with `AWS_ENDPOINT_URL_LAMBDA`. `keywarden-<stage>-<name>` and plain `<name>` both resolve to
- * `dist/functions/<name>`. Loopback only.
+ * `dist/functions/<name>`. Every other Lambda operation (GetFunctionConfiguration,
+ * UpdateFunctionConfiguration, PublishVersion: the refresh function's) is moto's, forwarded to
+ * `AWS_ENDPOINT_URL`, since one process has one Lambda endpoint. Loopback only.
  */
 export async function startLambdaEndpoint(stage: string): Promise<LambdaEndpoint> {
   const server: Server = createServer((request, response) => {
@@ -59,7 +61,7 @@ export function sharedLambdaEndpoint(stage: string): Promise<LambdaEndpoint> {
 
 async function answer(request: IncomingMessage, response: ServerResponse, stage: string): Promise<void> {
   const match = INVOKE_PATH.exec(request.url ?? '');
-  if (request.method !== 'POST' || !match) return send(response, 404, { message: `no such Lambda operation: ${request.method} ${request.url}` });
+  if (request.method !== 'POST' || !match) return forwardToLocalAws(request, response);
   const name = bundleName(decodeURIComponent(match[1]!), stage);
   let event: unknown;
   try {
@@ -83,6 +85,26 @@ export function bundleName(functionName: string, stage: string): string {
   const name = functionName.includes(':function:') ? functionName.split(':function:')[1]!.split(':')[0]! : functionName;
   const prefix = `keywarden-${stage}-`;
   return name.startsWith(prefix) ? name.slice(prefix.length) : name;
+}
+
+/** Hop-by-hop and encoding headers, which the forwarded exchange sets for itself. */
+const NOT_FORWARDED = new Set(['host', 'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'content-encoding']);
+
+/** Any operation but Invoke, as moto answers it (its own Lambda keeps configurations and versions). */
+async function forwardToLocalAws(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const target = process.env.AWS_ENDPOINT_URL;
+  if (!target) return send(response, 404, { message: `no such Lambda operation: ${request.method} ${request.url} (and no AWS_ENDPOINT_URL to forward it to)` });
+  try {
+    const body = await readBody(request);
+    const headers = Object.fromEntries(Object.entries(request.headers).filter(([name, value]) => !NOT_FORWARDED.has(name) && typeof value === 'string')) as Record<string, string>;
+    const answer = await fetch(new URL(request.url ?? '/', target), { method: request.method ?? 'GET', headers, ...(body.length > 0 && { body }) });
+    const text = Buffer.from(await answer.arrayBuffer());
+    const kept = Object.fromEntries([...answer.headers].filter(([name]) => !NOT_FORWARDED.has(name)));
+    response.writeHead(answer.status, { ...kept, 'Content-Length': text.length });
+    response.end(text);
+  } catch (error) {
+    send(response, 502, { message: `forwarding ${request.method} ${request.url} to the local AWS failed: ${redact(error instanceof Error ? error.message : String(error))}` });
+  }
 }
 
 function readBody(request: IncomingMessage): Promise<string> {
