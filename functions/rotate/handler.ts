@@ -106,7 +106,15 @@ async function depsFor(request: Parameters<typeof rotationAccountOf>[0], context
   const account = rotationAccountOf(request, accountRoles(), accountOfFunctionArn(context?.invokedFunctionArn) ?? process.env.KEYWARDEN_ACCOUNT_ID);
   if (account.kind === 'home') return deps;
   const { secretsStoreIn } = await import('../../shared/aws/cross-account-store');
-  return { ...deps, store: secretsStoreIn(account) };
+  const member = account.account;
+  return {
+    ...deps,
+    store: secretsStoreIn(account),
+    // The audit trail keeps a member account's secret as `<account>:<name>` (shared/audit/
+    // member-accounts.ts accountQualified): by its bare name the check would read nothing, or a
+    // same-named home secret's consumers, and let the rotation through.
+    consumers: async (metadata, token) => deps.consumers!({ ...metadata, name: `${member}:${metadata.name}` }, token),
+  };
 }
 
 let roles: { text: string | undefined; roles: AccountRoles } | undefined;

@@ -52,7 +52,10 @@ export async function checkConsumersBeforeInvalidating(metadata: SecretMetadata,
   if (!reading.currentSince) return { decision: 'proceed', policy, atRisk: 0 };
   const atRisk = wouldBreak(judgeFreshness(reading.map, reading.currentSince.at, now, deps.settings));
   if (atRisk.length === 0) return { decision: 'proceed', policy, atRisk: 0 };
-  const heldSince = policy === 'hold' ? firstAttempt(reading.records, reading.currentSince.at) ?? now.toISOString() : undefined;
+  // When the window was truncated (a flood of reads, denied ones too, pushes the first attempts out
+  // of the newest records), the hold counts from the change itself: anyone able to make calls must
+  // not be able to hold a rotation for ever.
+  const heldSince = policy === 'hold' ? firstAttempt(reading.records, reading.currentSince.at) ?? (reading.truncated ? reading.currentSince.at : now.toISOString()) : undefined;
   const expired = heldSince !== undefined && now.getTime() - Date.parse(heldSince) >= deps.settings.maxHoldHours * 3_600_000;
   const decision: GateDecision = policy === 'warn' ? 'warned' : expired ? 'hold-expired' : 'held';
   const secret = { name: metadata.name, arn: metadata.arn, tenant: secretTenant(metadata.name, deps.tenancy) };

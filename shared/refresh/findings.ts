@@ -37,7 +37,9 @@ export interface RefreshFindingFacts {
 
 /** The finding for an action that failed; `error` is bounded and redacted (never the token). */
 export function refreshFailedFinding(facts: RefreshFindingFacts, error: unknown): Finding {
-  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  // Lambda's InvalidParameterValueException for an environment past 4 KB quotes the variables
+  // after "String measured": another team's settings, never to be copied into a finding.
+  const detail = (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).split('String measured')[0]!;
   const status = (error as { status?: unknown; $metadata?: { httpStatusCode?: unknown } } | undefined) ?? {};
   const httpStatus = typeof status.status === 'number' ? status.status : status.$metadata?.httpStatusCode;
   return base(facts, REFRESH_FAILED_RULE, 'high', `Refresh (${facts.action}) of ${facts.target} after rotating ${facts.secret.name} failed`, RUNBOOK_FAILED, {

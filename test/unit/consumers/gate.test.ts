@@ -95,6 +95,14 @@ describe('the check before an alternating-users rotation', () => {
     expect(published[0]).toMatchObject({ severity: 'high', evidence: { decision: 'hold-expired' } });
   });
 
+  it('attack: a flood of denied reads that pushes the first attempt out of the newest records does not hold the rotation past maxHoldHours', async () => {
+    const attempt = rotateSecretRecord(SECRET, at(60));
+    const flood = readsEvery(SECRET, 'flooder', at(70), at(70 + 1_010), 0.1, { errorCode: 'AccessDenied' });
+    const { run } = await gate('hold', at(25 * 60), [attempt, ...flood]);
+    const outcome = await run();
+    expect(['proceed', 'hold-expired']).toContain(outcome.decision);
+  });
+
   it('attack: reading AWSPREVIOUS after the change does not count as refreshed', async () => {
     const { run } = await gate('hold', at(60), [readRecord(SECRET, 'batch-job', at(30), { requestParameters: { versionStage: 'AWSPREVIOUS' } })]);
     await expect(run()).rejects.toBeInstanceOf(ConsumersHeldError);
