@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { parse as parseYaml, type Tags } from 'yaml';
 import { invokeBundle } from '../cli/bundles';
@@ -23,7 +21,7 @@ import { hourlyReadCounter } from '../shared/detection/hourly-reads';
 import { MemoryDetectorState } from '../shared/detection/memory-state';
 import { auditCorpus } from './audit-corpus';
 import { startCountingProxy } from './counting-proxy';
-import { median } from './stats';
+import { collectedHeap, keptUntilHere, median } from './stats';
 
 const ROOT = join(import.meta.dirname, '..');
 const EVENTS = 100_000;
@@ -148,20 +146,8 @@ async function liveMemory(corpus: readonly string[]): Promise<{ peak: number; ke
   return { peak: Math.max(peak, kept), kept };
 }
 
-/** Referencing something after a collection keeps it alive through it, so it counts as live. */
-function keptUntilHere(_value: unknown): void {}
 
-let gc: (() => void) | undefined;
 
-/** Heap in use after a full collection. */
-function collectedHeap(): number {
-  if (!gc) {
-    setFlagsFromString('--expose-gc');
-    gc = runInNewContext('gc') as () => void;
-  }
-  gc();
-  return process.memoryUsage().heapUsed;
-}
 
 /** The same from records already parsed: only normalisation and detection are timed. */
 async function pipelineFromRecords(corpus: readonly string[]): Promise<number> {

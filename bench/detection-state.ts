@@ -1,5 +1,3 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { normaliseCloudTrail } from '../shared/audit/normalise';
 import type { AuditRecord } from '../shared/audit/record';
 import { fixedClock } from '../shared/clock';
@@ -10,6 +8,7 @@ import { detectAnomalies } from '../shared/detection/engine';
 import { MemoryDetectorState } from '../shared/detection/memory-state';
 import type { StateValue } from '../shared/detection/state';
 import { corpusRole } from '../test/support/benign-corpus';
+import { collectedHeap, keptUntilHere } from './stats';
 
 const PRINCIPALS = 1000;
 const BATCH = 1000;
@@ -82,15 +81,5 @@ function valueBytes(value: StateValue): number {
   return sum;
 }
 
-function keptUntilHere(_value: unknown): void {}
 
-let gc: (() => void) | undefined;
 
-function collectedHeap(): number {
-  if (!gc) {
-    setFlagsFromString('--expose-gc');
-    gc = runInNewContext('gc') as () => void;
-  }
-  gc();
-  return process.memoryUsage().heapUsed;
-}

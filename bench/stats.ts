@@ -1,3 +1,6 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
 /** Median of a non-empty list. */
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -35,4 +38,19 @@ export async function measure<T>(fn: () => Promise<T>): Promise<Measured<T>> {
   } finally {
     clearInterval(sampler);
   }
+}
+
+/** Referencing something after a collection keeps it alive through it, so it counts as live. */
+export function keptUntilHere(_value: unknown): void {}
+
+let gc: (() => void) | undefined;
+
+/** Heap in use after a full collection (exposes V8's gc on first use). */
+export function collectedHeap(): number {
+  if (!gc) {
+    setFlagsFromString('--expose-gc');
+    gc = runInNewContext('gc') as () => void;
+  }
+  gc();
+  return process.memoryUsage().heapUsed;
 }
