@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import keywarden from './eslint-rules/layers.js';
 
 export default tseslint.config(
   { ignores: ['dist/**', '.serverless/**', '.keywarden/**', 'node_modules/**', 'coverage/**', 'reports/**'] },
@@ -13,5 +14,6 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
+  { files: ['shared/**/*.ts', 'functions/**/*.ts', 'cli/**/*.ts'], plugins: { keywarden }, rules: { 'keywarden/layers': 'error' } },
   { files: ['cli/**', 'bench/**', 'scripts/**', 'bin/**', 'test/**'], rules: { 'no-console': 'off' } },
 );

@@ -6,7 +6,7 @@ import { ensureVenv } from '../cli/local/venv';
 import { resetClients } from '../shared/aws/clients';
 import { DynamoDbAuditStore } from '../shared/aws/dynamodb-audit-store';
 import { MemoryAuditStore } from '../shared/audit/memory-store';
-import { planConsumerCheck } from '../shared/consumers/check';
+import { planConsumerCheck } from '../shared/staleness/consumer-check';
 import { DEFAULT_CONSUMER_SETTINGS, type ConsumerSettings } from '../shared/consumers/settings';
 import type { AuditQuery, AuditStore } from '../shared/audit/store';
 import type { SecretSummary } from '../shared/staleness/inventory';

@@ -4,7 +4,7 @@ import { scopesOf, type AccountScope, type AccountTarget } from '../shared/accou
 import { AccountClients, sessionName, STALENESS_READ_ACTIONS } from '../shared/aws/account-clients';
 import { packMetricData } from '../shared/aws/cloudwatch-metrics';
 import { SecretsManagerInventory, SecretsManagerVersionCounter } from '../shared/aws/secrets-manager-inventory';
-import type { Finding } from '../shared/alerting/finding';
+import type { Finding } from '../shared/finding';
 import { MemoryFindingStateStore } from '../shared/staleness/finding-state';
 import { runStalenessScan, type StalenessScanSummary } from '../shared/staleness/scan';
 import { mapBounded } from '../shared/concurrency';

@@ -1,5 +1,5 @@
-import { InvokeCommand } from '@aws-sdk/client-lambda';
-import { lambda, resetClients } from '../shared/aws/clients';
+import { resetClients } from '../shared/aws/clients';
+import { invokeJson } from '../shared/aws/lambda-functions';
 import { InvalidRequestError, KeywardenError } from '../shared/errors';
 import type { EmergencyReport } from '../shared/emergency/report';
 import { sharedLambdaEndpoint } from './local/lambda-endpoint';
@@ -23,10 +23,9 @@ export async function invokeEmergency(payload: Record<string, unknown>, where: {
 }
 
 async function invokeFunction(functionName: string, payload: Record<string, unknown>): Promise<EmergencyReport> {
-  const out = await lambda().send(new InvokeCommand({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(payload)) }));
-  const body = out.Payload && out.Payload.length > 0 ? JSON.parse(new TextDecoder().decode(out.Payload)) : undefined;
-  if (out.FunctionError) {
-    const message = body?.errorMessage ?? `the emergency function failed (${out.FunctionError})`;
+  const { body, functionError } = (await invokeJson(functionName, payload)) as { body: { errorMessage?: string; errorType?: string } | undefined; functionError?: string };
+  if (functionError) {
+    const message = body?.errorMessage ?? `the emergency function failed (${functionError})`;
     // A refusal (no such secret, no such tenant) is the caller's to fix: exit code 2, not 1.
     if (body?.errorType === 'InvalidRequestError') throw new InvalidRequestError(message);
     const error = new KeywardenError(message);

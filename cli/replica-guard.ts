@@ -1,7 +1,5 @@
-import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { arnLocation } from '../shared/accounts';
-import { baseConfig } from '../shared/aws/client-cache';
-import { secretsManager } from '../shared/aws/clients';
+import { describeReplication } from '../shared/aws/secrets-manager-replication';
 import { InvalidRequestError } from '../shared/errors';
 import { primaryArnOf } from '../shared/staleness/scopes';
 
@@ -17,20 +15,13 @@ export async function refuseReplica(secretId: string): Promise<void> {
   const home = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   const location = arnLocation(secretId);
   const elsewhere = location && location.region && location.region !== home ? location.region : undefined;
-  const client = elsewhere ? new SecretsManagerClient({ ...baseConfig(), region: elsewhere }) : secretsManager();
-  let described;
-  try {
-    described = await client.send(new DescribeSecretCommand({ SecretId: secretId }));
-  } catch {
-    // Not found or not readable here: the rotation itself reports that, as before.
-    return;
-  } finally {
-    if (elsewhere) client.destroy();
-  }
-  const region = (described.ARN && arnLocation(described.ARN)?.region) || elsewhere || home || '';
-  if (!described.PrimaryRegion || described.PrimaryRegion === region) return;
-  const primary = described.ARN ? primaryArnOf(described.ARN, region, described.PrimaryRegion) : `${described.Name} in ${described.PrimaryRegion}`;
+  // Not found or not readable here: the rotation itself reports that, as before.
+  const described = await describeReplication(secretId, elsewhere);
+  if (!described) return;
+  const region = (described.arn && arnLocation(described.arn)?.region) || elsewhere || home || '';
+  if (!described.primaryRegion || described.primaryRegion === region) return;
+  const primary = described.arn ? primaryArnOf(described.arn, region, described.primaryRegion) : `${described.name} in ${described.primaryRegion}`;
   throw new InvalidRequestError(
-    `${described.Name ?? secretId} in ${region} is a replica: it is rotated through its primary, never on its own. Rotate the primary instead: keywarden rotate ${primary} (with AWS_REGION=${described.PrimaryRegion})`,
+    `${described.name ?? secretId} in ${region} is a replica: it is rotated through its primary, never on its own. Rotate the primary instead: keywarden rotate ${primary} (with AWS_REGION=${described.primaryRegion})`,
   );
 }

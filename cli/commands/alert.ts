@@ -1,6 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { CreateSecretCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ListTopicsCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { Command } from 'commander';
 import { CHANNEL_NAMES, isChannelName, type ChannelName } from '../../shared/alerting/channel';
 import { parseChannelConfig, type ChannelConfigInput } from '../../shared/alerting/channel-config';
@@ -11,8 +9,8 @@ import { interpretEvent } from '../../shared/alerting/envelope';
 import { MemoryPacer } from '../../shared/alerting/pacing';
 import { sendNow } from '../../shared/alerting/send-now';
 import { secretsManager, sns } from '../../shared/aws/clients';
-import { SecretsManagerChannelConfigSource } from '../../shared/aws/secrets-manager-channel-config';
-import { SnsTopicPublisher } from '../../shared/aws/sns-topic-publisher';
+import { putChannelConfig, SecretsManagerChannelConfigSource } from '../../shared/aws/secrets-manager-channel-config';
+import { findTopicArn, SnsTopicPublisher } from '../../shared/aws/sns-topic-publisher';
 import { InvalidRequestError } from '../../shared/errors';
 import { rememberSecret } from '../../shared/redact';
 import { CliExit, ExitCode } from '../exit-codes';
@@ -138,18 +136,6 @@ export function registerAlertCommand(program: Command): void {
     });
 }
 
-/** Writes a channel configuration secret tagged for its stage, creating it when needed. */
-export async function putChannelConfig(client: SecretsManagerClient, name: string, stage: string, config: ChannelConfigInput): Promise<void> {
-  const text = JSON.stringify(config);
-  rememberSecret(text);
-  try {
-    await client.send(new CreateSecretCommand({ Name: name, SecretString: text, Tags: [{ Key: 'keywarden:stage', Value: stage }] }));
-  } catch (error) {
-    if ((error as Error).name !== 'ResourceExistsException') throw error;
-    await client.send(new PutSecretValueCommand({ SecretId: name, SecretString: text }));
-  }
-}
-
 function readFinding(file: string) {
   let text: string;
   try {
@@ -166,17 +152,6 @@ function readFinding(file: string) {
   const parsed = interpretEvent(json);
   if (parsed.kind === 'ignored') throw new InvalidRequestError(`${file}: nothing to send: ${parsed.reason}`);
   return parsed.finding;
-}
-
-async function findTopicArn(client: SNSClient, name: string): Promise<string | undefined> {
-  let token: string | undefined;
-  do {
-    const out = await client.send(new ListTopicsCommand({ NextToken: token }));
-    const found = out.Topics?.find((t) => t.TopicArn?.endsWith(`:${name}`));
-    if (found?.TopicArn) return found.TopicArn;
-    token = out.NextToken;
-  } while (token);
-  return undefined;
 }
 
 function parseChannels(value: string): ChannelName[] {

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { Finding, FindingPublisher } from '../../shared/alerting/finding';
+import type { Finding, FindingPublisher } from '../../shared/finding';
 import { dynamoDb, eventBridge } from '../../shared/aws/clients';
 import { DynamoDbAuditStore } from '../../shared/aws/dynamodb-audit-store';
 import { DynamoDbDetectorState } from '../../shared/aws/dynamodb-detector-state';
 import { EventBridgeFindingPublisher } from '../../shared/aws/eventbridge-finding-publisher';
 import { MemoryAuditStore } from '../../shared/audit/memory-store';
 import { MEMBER_ACCOUNTS_ENV, parseMemberAccounts } from '../../shared/audit/member-accounts';
-import { processAuditBatch, type AuditMessage, type AuditPipelineDeps, type RejectedMessage } from '../../shared/audit/process-batch';
+import { processAuditBatch, type AuditMessage, type AuditPipelineDeps, type RejectedMessage } from '../../shared/detection/process-audit-batch';
 import { buildAuditQuery, queryAuditTrail } from '../../shared/audit/query';
 import type { AuditRecord } from '../../shared/audit/record';
 import { auditSettingsFromEnv, type AuditSettings } from '../../shared/audit/settings';

@@ -1,6 +1,6 @@
-import { GetFunctionCommand, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import type { Command } from 'commander';
 import { lambda, secretsManager } from '../../shared/aws/clients';
+import { functionExists } from '../../shared/aws/lambda-functions';
 import { LambdaRotateFunction } from '../../shared/aws/lambda-rotate-function';
 import { arnLocation, scopeLabel } from '../../shared/accounts';
 import { stalenessAccounts } from '../../shared/aws/staleness-accounts';
@@ -138,15 +138,4 @@ function rotateFunctionFor(target: Target): InvokerFor {
     const rotateFunction = new LambdaRotateFunction(lambda(), metadata.rotationLambdaArn);
     return (event) => rotateFunction.invokeStep(event);
   };
-}
-
-async function functionExists(functionArn: string | undefined): Promise<boolean> {
-  if (!functionArn) return false;
-  try {
-    await lambda().send(new GetFunctionCommand({ FunctionName: functionArn }));
-    return true;
-  } catch (error) {
-    if (error instanceof ResourceNotFoundException) return false;
-    throw error;
-  }
 }

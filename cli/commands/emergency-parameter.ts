@@ -5,7 +5,7 @@ import { DynamoDbParameterJournal } from '../../shared/aws/dynamodb-parameter-jo
 import { EventBridgeFindingPublisher } from '../../shared/aws/eventbridge-finding-publisher';
 import { auditSettingsFromEnv } from '../../shared/audit/settings';
 import { splitSelector } from '../../shared/audit/ssm-parameters';
-import { tenancyFromEnv } from '../../shared/audit/tenancy';
+import { tenancyFromEnv } from '../../shared/tenancy';
 import type { EmergencyReport } from '../../shared/emergency/report';
 import type { EmergencyRequest } from '../../shared/emergency/request';
 import { emergencyTableName } from '../../shared/emergency/settings';

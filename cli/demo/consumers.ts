@@ -1,7 +1,7 @@
 import { DescribeSecretCommand, TagResourceCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { eventBridge } from '../../shared/aws/clients';
 import { rotateSecretStarter } from '../../shared/aws/rotation-requests';
-import type { ConsumerCheckPlan } from '../../shared/consumers/check';
+import type { ConsumerCheckPlan } from '../../shared/staleness/consumer-check';
 import { SECRET_VERSION_VARIABLE } from '../../shared/refresh/actions/lambda-config-version';
 import { playRotation } from '../../shared/rotation/driver';
 import { invokeBundle } from '../bundles';

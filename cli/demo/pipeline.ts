@@ -4,7 +4,7 @@ import { eventBridge, secretsManager, sqs } from '../../shared/aws/clients';
 import { buildComplianceReport } from '../../shared/staleness/report';
 import { renderHtml } from '../../shared/staleness/render-html';
 import { invokeBundle } from '../bundles';
-import { putChannelConfig } from '../commands/alert';
+import { putChannelConfig } from '../../shared/aws/secrets-manager-channel-config';
 import { PROJECT_ROOT } from '../local/paths';
 import type { ResourceValues } from '../local/resolve';
 import { drainQueue } from '../local/sqs-event-source';

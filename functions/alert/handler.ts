@@ -1,6 +1,5 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { processAlertBatch, type AlertPipelineDeps } from '../../shared/alerting/alert-pipeline';
 import { CachedChannelConfig } from '../../shared/alerting/channel-config';
@@ -9,8 +8,8 @@ import { deploymentFromArn } from '../../shared/alerting/console-link';
 import { TopicFallbackNotifier } from '../../shared/alerting/dead-letter';
 import { parseEgressPolicy } from '../../shared/alerting/egress';
 import { alertEnvSchema } from '../../shared/alerting/settings';
-import { tenancyFromEnv } from '../../shared/audit/tenancy';
-import { dynamoDb, secretsManager, sns, sqs } from '../../shared/aws/clients';
+import { tenancyFromEnv } from '../../shared/tenancy';
+import { documentClient, dynamoDb, secretsManager, sns, sqs } from '../../shared/aws/clients';
 import { DynamoDbAlertState } from '../../shared/aws/dynamodb-alert-state';
 import { DynamoDbPacer } from '../../shared/aws/dynamodb-pacer';
 import { SecretsManagerChannelConfigSource } from '../../shared/aws/secrets-manager-channel-config';
@@ -25,7 +24,7 @@ import { logFailures } from '../../shared/middleware/log-failures';
 const env = lazyEnv(alertEnvSchema);
 // Built at load, in Lambda's init phase (see shared/aws/clients.ts).
 const clients = {
-  db: DynamoDBDocumentClient.from(dynamoDb(), { marshallOptions: { removeUndefinedValues: true } }),
+  db: documentClient(dynamoDb()),
   sns: sns(),
   secretsManager: secretsManager(),
   sqs: sqs(),

@@ -6,7 +6,7 @@ import { DynamoDbAuditStore } from '../../shared/aws/dynamodb-audit-store';
 import { DynamoDbDetectorState } from '../../shared/aws/dynamodb-detector-state';
 import { EventBridgeFindingPublisher } from '../../shared/aws/eventbridge-finding-publisher';
 import { SqsDeadLetterSink } from '../../shared/aws/sqs-dead-letter-sink';
-import { processAuditBatch, type AuditPipelineDeps } from '../../shared/audit/process-batch';
+import { processAuditBatch, type AuditPipelineDeps } from '../../shared/detection/process-audit-batch';
 import { auditSettingsFromEnv } from '../../shared/audit/settings';
 import { systemClock } from '../../shared/clock';
 import { ConfigError } from '../../shared/errors';

@@ -9,7 +9,7 @@ import { LambdaRotateFunction } from '../../shared/aws/lambda-rotate-function';
 import { requestServiceRotation, rotateSecretStarter } from '../../shared/aws/rotation-requests';
 import { SecretsManagerInventory } from '../../shared/aws/secrets-manager-inventory';
 import { SecretsManagerStore } from '../../shared/aws/secrets-manager-store';
-import { tenancyFromEnv } from '../../shared/audit/tenancy';
+import { tenancyFromEnv } from '../../shared/tenancy';
 import { systemClock } from '../../shared/clock';
 import { parseEmergencyRequest } from '../../shared/emergency/request';
 import type { EmergencyReport } from '../../shared/emergency/report';

@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { tenancyFromEnv } from '../../shared/audit/tenancy';
+import { tenancyFromEnv } from '../../shared/tenancy';
 import { eventBridge, lambda, secretsManager } from '../../shared/aws/clients';
 import { ecs } from '../../shared/aws/ecs-client';
 import { EventBridgeFindingPublisher } from '../../shared/aws/eventbridge-finding-publisher';

@@ -16,7 +16,7 @@ import { rememberSecret } from '../../shared/redact';
 import { raisingFindingOnRefusal, type RefusedRequest } from '../../shared/rotation/refusal';
 import { parseRotateFunctionEvent } from '../../shared/rotation/request';
 import { revokePrevious, type RevokeResult } from '../../shared/rotation/revoke';
-import { rotationStrategies } from '../../shared/rotation/strategies';
+import { rotationStrategies } from '../../shared/aws/rotation-strategies';
 
 // The bindings table, the rotation ledger and the findings bus are reached through chunks loaded
 // at the first step that needs them, so a cold start loads neither the DynamoDB nor the

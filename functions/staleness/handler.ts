@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { cloudWatch, dynamoDb, eventBridge, secretsManager } from '../../shared/aws/clients';
 import { CloudWatchMetricsSink } from '../../shared/aws/cloudwatch-metrics';
 import { DynamoDbAuditStore } from '../../shared/aws/dynamodb-audit-store';
-import { tenancyFromEnv } from '../../shared/audit/tenancy';
+import { tenancyFromEnv } from '../../shared/tenancy';
 import { consumerSettingsFromEnv } from '../../shared/consumers/settings';
 import { auditTableFromEnv } from '../../shared/rotation/settings';
 import { DynamoDbFindingStateStore } from '../../shared/aws/dynamodb-finding-state';

@@ -1,4 +1,4 @@
-import type { TenancyConfig } from '../audit/tenancy';
+import type { TenancyConfig } from '../tenancy';
 import type { Clock } from '../clock';
 import { ChannelDeliveryError, InvalidRequestError, KeywardenError } from '../errors';
 import { redact } from '../redact';
@@ -8,7 +8,7 @@ import type { ChannelConfig } from './channel-config';
 import type { AwsDeployment } from './console-link';
 import type { DeadLetterKind, DeadLetterSink, FallbackNotifier } from './dead-letter';
 import { parseQueuedBody } from './envelope';
-import type { Finding } from './finding';
+import type { Finding } from '../finding';
 import { decideFlood, DEFAULT_FLOOD_SETTINGS, floodKeysOf, NOTIFYING_MODES, type FloodDecision, type FloodSettings } from './flood-control';
 import { presentFlood } from './flood-presentation';
 import { decideClaim } from './grouping';

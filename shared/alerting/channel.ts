@@ -1,5 +1,5 @@
 import type { AwsDeployment } from './console-link';
-import type { Finding } from './finding';
+import type { Finding } from '../finding';
 import type { FloodMark } from './flood-control';
 
 /**

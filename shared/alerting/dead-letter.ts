@@ -1,6 +1,6 @@
 import { singleLine } from '../display-text';
 import { redact } from '../redact';
-import type { Finding } from './finding';
+import type { Finding } from '../finding';
 import { snsSubject, type TopicPublisher } from './topic';
 
 /**

@@ -1,6 +1,6 @@
-import type { TenancyConfig } from '../audit/tenancy';
+import type { TenancyConfig } from '../tenancy';
 import { InvalidRequestError } from '../errors';
-import { FINDING_DETAIL_TYPE, FINDING_EVENT_SOURCE, parseFinding, type Finding } from './finding';
+import { FINDING_DETAIL_TYPE, FINDING_EVENT_SOURCE, parseFinding, type Finding } from '../finding';
 import { rotationEventFinding, SECRETS_MANAGER_EVENT_SOURCE } from './rotation-events';
 
 /**

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { singleLine } from '../display-text';
 import { clipText } from './evidence';
-import { SEVERITIES, type Finding, type Severity } from './finding';
+import { SEVERITIES, type Finding, type Severity } from '../finding';
 
 /**
  * Flood control for the findings an outsider can drive: every denied call is logged, so a

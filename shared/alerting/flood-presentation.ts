@@ -1,6 +1,6 @@
 import type { Alert } from './channel';
 import { clipText } from './evidence';
-import type { Finding } from './finding';
+import type { Finding } from '../finding';
 import type { FloodMark } from './flood-control';
 
 /**

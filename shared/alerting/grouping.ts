@@ -1,6 +1,6 @@
 import type { GroupState, FindingRole } from './alert-state';
 import { CHANNEL_NAMES, type ChannelName, type GroupSummary } from './channel';
-import type { Finding } from './finding';
+import type { Finding } from '../finding';
 
 /**
  * Dedup and grouping as a pure decision: given a finding, its group as stored and the time,

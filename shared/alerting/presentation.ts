@@ -1,8 +1,8 @@
-import { nameFromArn } from '../audit/tenancy';
+import { nameFromArn } from '../tenancy';
 import { singleLine } from '../display-text';
 import type { Alert } from './channel';
 import { secretConsoleLink, validatedSecretName } from './console-link';
-import type { Finding, Severity } from './finding';
+import type { Finding, Severity } from '../finding';
 
 /**
  * What every channel says the same way: the headline, the secret's name and console link, the

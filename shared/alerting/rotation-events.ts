@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { DEFAULT_TENANCY, nameFromArn, secretTenant, type TenancyConfig } from '../audit/tenancy';
+import { DEFAULT_TENANCY, nameFromArn, secretTenant, type TenancyConfig } from '../tenancy';
 import { InvalidRequestError } from '../errors';
-import { dedupKeyOf, type Finding } from './finding';
+import { dedupKeyOf, type Finding } from '../finding';
 
 /**
  * Secrets Manager's own rotation events as findings, so a failed rotation pages even when the

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CHANNEL_NAMES, type ChannelName } from './channel';
-import { SEVERITIES, type Finding, type Severity } from './finding';
+import { SEVERITIES, type Finding, type Severity } from '../finding';
 
 /**
  * Which channels hear about a finding: a map from severity to channels, with per-tenant maps

@@ -1,7 +1,7 @@
 import type { Alert, AlertChannel, ChannelName } from './channel';
 import { configuredChannels, type ChannelConfig } from './channel-config';
 import type { AwsDeployment } from './console-link';
-import type { Finding } from './finding';
+import type { Finding } from '../finding';
 import { channelsFor } from './routing';
 import { ChannelDeliveryError, InvalidRequestError } from '../errors';
 

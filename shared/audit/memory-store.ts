@@ -1,6 +1,5 @@
-import type { DetectorState } from '../detection/state';
 import type { AuditRecord } from './record';
-import { matchesAuditQuery, newestFirst, sumCounts, type AuditQuery, type AuditStore, type PutOutcome, type RecordCounter } from './store';
+import { matchesAuditQuery, newestFirst, sumCounts, type AuditQuery, type AuditStore, type CountSink, type PutOutcome, type RecordCounter } from './store';
 
 /**
  * The audit store in memory: for `keywarden audit replay --memory` (no AWS at all), the
@@ -10,7 +9,7 @@ import { matchesAuditQuery, newestFirst, sumCounts, type AuditQuery, type AuditS
 export class MemoryAuditStore implements AuditStore {
   private readonly records = new Map<string, AuditRecord>();
 
-  constructor(private readonly counters?: Pick<DetectorState, 'update'>) {}
+  constructor(private readonly counters?: CountSink) {}
 
   async putNew(records: readonly AuditRecord[], counter?: RecordCounter): Promise<PutOutcome> {
     const stored = new Set<string>();

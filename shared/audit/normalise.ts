@@ -3,7 +3,7 @@ import { boundedText } from './bounded';
 import type { AuditPrincipal, AuditRecord, AuditSecretRef } from './record';
 import { isParameterEvent, parameterActionClass, parameterReadsValue, parameterRefs, SSM_EVENT_SOURCE, SSM_EVENTBRIDGE_SOURCE } from './ssm-parameters';
 import { MAX_ID_BYTES, required, text, Unreadable, wellFormed } from './record-fields';
-import { DEFAULT_TENANCY, nameFromArn, principalTenant, secretTenant, type TenancyConfig } from './tenancy';
+import { DEFAULT_TENANCY, nameFromArn, principalTenant, secretTenant, type TenancyConfig } from '../tenancy';
 
 /**
  * CloudTrail record → {@link AuditRecord}. Accepts the raw record (as in a CloudTrail log file)

@@ -3,7 +3,7 @@ import { InvalidRequestError } from '../errors';
 import type { AuditRecord } from './record';
 import type { AuditQuery, AuditQueryKey, AuditStore } from './store';
 import { accountQualified } from './member-accounts';
-import { nameFromArn } from './tenancy';
+import { nameFromArn } from '../tenancy';
 
 /** What a person asks: exactly one of secret, principal, tenant, and a time range. */
 export interface AuditQueryRequest {

@@ -1,7 +1,7 @@
 import type { ActionClass, AuditSecretRef } from './record';
 import { boundedText } from './bounded';
 import { MAX_ID_BYTES, required, text, Unreadable, wellFormed } from './record-fields';
-import { secretTenant, type TenancyConfig } from './tenancy';
+import { secretTenant, type TenancyConfig } from '../tenancy';
 
 /**
  * SSM Parameter Store's CloudTrail records, as far as they concern parameters. Parameter Store

@@ -63,6 +63,14 @@ export function sumCounts(counts: Iterable<RecordCount | undefined>): CounterInc
 }
 
 /** What {@link AuditStore.putNew} did. */
+/**
+ * Where an in-memory store adds its counts: the detector state's `update`, seen from the audit
+ * side as just this (so the audit stage needs nothing of detection's).
+ */
+export interface CountSink {
+  update(updates: readonly { key: string; add: Record<string, number>; expiresAt: number }[]): Promise<unknown>;
+}
+
 export interface PutOutcome {
   /** Event ids this call stored (and counted). */
   stored: ReadonlySet<string>;

@@ -1,7 +1,7 @@
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { KeywardenError } from '../errors';
-import type { Finding, FindingPublisher } from '../alerting/finding';
-import { FINDING_DETAIL_TYPE, FINDING_EVENT_SOURCE } from '../alerting/finding-event';
+import type { Finding, FindingPublisher } from '../finding';
+import { FINDING_DETAIL_TYPE, FINDING_EVENT_SOURCE } from '../finding-event';
 import { fitFindingEvidence } from '../detection/finding-size';
 import { isOwnSecretArn, type OwnRegion } from '../secret-arn';
 

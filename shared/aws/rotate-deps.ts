@@ -13,7 +13,7 @@ import { dynamoDbBindingStore } from './dynamodb-binding-store';
 import { eventBridge } from './eventbridge-client';
 import { EventBridgeFindingPublisher } from './eventbridge-finding-publisher';
 import { EventBridgeRotationPublisher } from './eventbridge-rotation-publisher';
-import { secretTenancyFromEnv, secretTenant } from '../audit/secret-tenancy';
+import { secretTenancyFromEnv, secretTenant } from '../secret-tenancy';
 import type { AnnouncedFields } from '../rotation/announce';
 import { rotationEventDetail } from '../rotation/rotation-event';
 

@@ -1,5 +1,6 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { ChannelConfigSource } from '../alerting/channel-config';
+import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { ChannelConfigInput, ChannelConfigSource } from '../alerting/channel-config';
+import { rememberSecret } from '../redact';
 import { ConfigError, KeywardenError } from '../errors';
 
 /** The channel configuration's text from its Secrets Manager secret (AWSCURRENT). */
@@ -24,5 +25,17 @@ export class SecretsManagerChannelConfigSource implements ChannelConfigSource {
     }
     if (out.SecretString === undefined) throw new ConfigError(`the channel configuration secret ${this.name} holds no text (SecretString)`);
     return out.SecretString;
+  }
+}
+
+/** Writes a channel configuration secret tagged for its stage, creating it when needed. */
+export async function putChannelConfig(client: SecretsManagerClient, name: string, stage: string, config: ChannelConfigInput): Promise<void> {
+  const text = JSON.stringify(config);
+  rememberSecret(text);
+  try {
+    await client.send(new CreateSecretCommand({ Name: name, SecretString: text, Tags: [{ Key: 'keywarden:stage', Value: stage }] }));
+  } catch (error) {
+    if ((error as Error).name !== 'ResourceExistsException') throw error;
+    await client.send(new PutSecretValueCommand({ SecretId: name, SecretString: text }));
   }
 }

@@ -1,4 +1,4 @@
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { ListTopicsCommand, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { TopicMessage, TopicPublisher } from '../alerting/topic';
 import { ChannelDeliveryError } from '../errors';
 
@@ -29,4 +29,16 @@ export class SnsTopicPublisher implements TopicPublisher {
       throw new ChannelDeliveryError(`sns: Publish to ${message.topicArn} failed: ${err.name ?? 'Error'}: ${err.message ?? ''}`, { channel: 'sns', retryable, cause: error });
     }
   }
+}
+
+/** The ARN of the topic called `name` in this account and region, or undefined. */
+export async function findTopicArn(client: SNSClient, name: string): Promise<string | undefined> {
+  let token: string | undefined;
+  do {
+    const out = await client.send(new ListTopicsCommand({ NextToken: token }));
+    const found = out.Topics?.find((t) => t.TopicArn?.endsWith(`:${name}`));
+    if (found?.TopicArn) return found.TopicArn;
+    token = out.NextToken;
+  } while (token);
+  return undefined;
 }

@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { DeadLetterSink, RejectedMessage } from '../audit/process-batch';
+import type { DeadLetterSink, RejectedMessage } from '../detection/process-audit-batch';
 
 /** SendMessageBatch takes at most 10 messages. */
 const BATCH = 10;

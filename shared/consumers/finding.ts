@@ -1,4 +1,4 @@
-import { dedupKeyOf, type Finding } from '../alerting/finding';
+import { dedupKeyOf, type Finding } from '../finding';
 import type { ConsumerFreshness, FreshnessView } from './freshness';
 
 /**

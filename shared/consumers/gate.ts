@@ -1,7 +1,7 @@
-import type { Finding } from '../alerting/finding';
+import type { Finding } from '../finding';
 import type { AuditRecord } from '../audit/record';
 import type { AuditStore } from '../audit/store';
-import { secretTenant, type TenancyConfig } from '../audit/tenancy';
+import { secretTenant, type TenancyConfig } from '../tenancy';
 import type { Clock } from '../clock';
 import { ConsumersHeldError } from '../errors';
 import { AWSCURRENT, versionWithStage, type SecretMetadata } from '../secrets-store';

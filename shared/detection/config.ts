@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { integerFromEnv, listFromEnv, readEnv } from '../config';
 import { ConfigError } from '../errors';
 import type { AuditPrincipal } from '../audit/record';
-import { DEFAULT_TENANCY, tenancyFromEnv, type TenancyConfig } from '../audit/tenancy';
+import { DEFAULT_TENANCY, tenancyFromEnv, type TenancyConfig } from '../tenancy';
 
 /**
  * Every threshold and list the detectors read. All of it comes from the environment (see

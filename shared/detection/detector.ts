@@ -1,4 +1,4 @@
-import type { Severity } from '../alerting/finding';
+import type { Severity } from '../finding';
 import type { AuditPrincipal, AuditRecord } from '../audit/record';
 import type { DetectionConfig } from './config';
 import type { PrincipalHabits } from './habits';

@@ -1,4 +1,4 @@
-import type { Finding } from '../alerting/finding';
+import type { Finding } from '../finding';
 import type { AuditRecord } from '../audit/record';
 import type { Clock } from '../clock';
 import { ConfigError } from '../errors';

@@ -1,4 +1,4 @@
-import type { Finding } from '../alerting/finding';
+import type { Finding } from '../finding';
 import { boundedText } from '../audit/bounded';
 
 /**

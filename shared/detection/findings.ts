@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { dedupKeyOf, type Finding } from '../alerting/finding';
+import { dedupKeyOf, type Finding } from '../finding';
 import type { AuditPrincipal, AuditRecord } from '../audit/record';
 import type { DetectorMeta, FindingDraft } from './detector';
 

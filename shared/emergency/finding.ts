@@ -1,5 +1,5 @@
-import { dedupKeyOf, type Finding } from '../alerting/finding';
-import { secretTenant, type TenancyConfig } from '../audit/tenancy';
+import { dedupKeyOf, type Finding } from '../finding';
+import { secretTenant, type TenancyConfig } from '../tenancy';
 import type { EmergencyRequest } from './request';
 import type { SecretReport } from './report';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { FindingPublisher } from '../alerting/finding';
+import type { FindingPublisher } from '../finding';
 import type { AuditStore } from '../audit/store';
-import type { TenancyConfig } from '../audit/tenancy';
+import type { TenancyConfig } from '../tenancy';
 import type { Clock } from '../clock';
 import type { StepInvoker } from '../rotation/driver';
 import { REVOKE_GRANT_TTL_SECONDS, type RevokeGrants } from '../rotation/ledger';

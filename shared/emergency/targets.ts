@@ -1,4 +1,4 @@
-import { secretTenant, type TenancyConfig } from '../audit/tenancy';
+import { secretTenant, type TenancyConfig } from '../tenancy';
 import { InvalidRequestError } from '../errors';
 import type { SecretsStore } from '../secrets-store';
 import type { SecretInventory } from '../staleness/inventory';

@@ -1,4 +1,4 @@
-import { dedupKeyOf, type Finding } from '../alerting/finding';
+import { dedupKeyOf, type Finding } from '../finding';
 import { redact } from '../redact';
 import { singleLine } from '../display-text';
 import type { RefreshActionName } from './target';

@@ -1,5 +1,5 @@
-import type { Finding, FindingPublisher } from '../alerting/finding';
-import { secretTenant, type TenancyConfig } from '../audit/tenancy';
+import type { Finding, FindingPublisher } from '../finding';
+import { secretTenant, type TenancyConfig } from '../tenancy';
 import type { Clock } from '../clock';
 import type { RotationEventDetail } from '../rotation/rotation-event';
 import { AWSCURRENT, type SecretsStore } from '../secrets-store';

@@ -1,5 +1,5 @@
-import type { Finding } from '../alerting/finding';
-import { dedupKeyOf } from '../alerting/finding-event';
+import type { Finding } from '../finding';
+import { dedupKeyOf } from '../finding-event';
 import type { RotationRefusedError } from '../errors';
 import { redact } from '../redact';
 import { secretNameOfArn } from './binding';

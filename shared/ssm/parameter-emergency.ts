@@ -1,7 +1,7 @@
-import type { FindingPublisher } from '../alerting/finding';
+import type { FindingPublisher } from '../finding';
 import type { AuditStore } from '../audit/store';
 import { parameterTenant } from '../audit/ssm-parameters';
-import type { TenancyConfig } from '../audit/tenancy';
+import type { TenancyConfig } from '../tenancy';
 import { reviewAccess } from '../emergency/access-review';
 import { emergencyFinding } from '../emergency/finding';
 import { LEDGER_TTL_SECONDS, LOCK_TTL_SECONDS, type EmergencyLedger } from '../emergency/ledger';

@@ -1,6 +1,6 @@
 import { AWSCURRENT, AWSPENDING } from '../secrets-store';
 import { parameterTenant } from '../audit/ssm-parameters';
-import { DEFAULT_TENANCY, secretTenant, type TenancyConfig } from '../audit/tenancy';
+import { DEFAULT_TENANCY, secretTenant, type TenancyConfig } from '../tenancy';
 import type { InventoryKind, ReplicaSummary, SecretSummary } from './inventory';
 import { resolvePolicy, type PolicyOverrides, type ResolvedPolicy } from './policies';
 import { DEFAULT_MISSED_WINDOWS, missedWindowsOf, nextScheduledRotation, scheduleOf, schedulePolicyProblem } from './schedule-check';

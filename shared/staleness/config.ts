@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { integerFromEnv, readEnv, requiredString } from '../config';
-import { tenancyFromEnv } from '../audit/tenancy';
+import { tenancyFromEnv } from '../tenancy';
 import { DEFAULT_ROTATION_GRACE_MINUTES } from './assess';
 import { HYGIENE_MODES } from './hygiene';
 import { parsePolicyOverrides } from './policies';
@@ -20,7 +20,7 @@ import { DEFAULT_VERSION_WARN, SECRET_VERSION_QUOTA } from './version-watch';
  * | `KEYWARDEN_FINDING_STATE_TTL_DAYS` | 7 | how long an open-finding record outlives its last sending |
  * | `KEYWARDEN_VERSION_WARN` | 80 | versions of one secret that raise `staleness.version-limit` (the quota is 100) |
  * | `KEYWARDEN_ACCOUNTS` | | the accounts and regions to scan (shared/accounts.ts) |
- * | tenancy variables | | see shared/audit/tenancy.ts |
+ * | tenancy variables | | see shared/tenancy.ts |
  */
 export function stalenessSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): StalenessSettings {
   const raw = readEnv(

@@ -1,4 +1,4 @@
-import type { Severity } from '../alerting/finding';
+import type { Severity } from '../finding';
 
 /**
  * What the scan remembers between runs about the findings it has opened, so a stale secret is

@@ -1,4 +1,4 @@
-import { dedupKeyOf, type Finding, type Severity } from '../alerting/finding';
+import { dedupKeyOf, type Finding, type Severity } from '../finding';
 import { arnLocation, scopeLabel, type AccountScope } from '../accounts';
 import type { SecretAssessment } from './assess';
 import type { OpenFindingRecord } from './finding-state';

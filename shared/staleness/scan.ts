@@ -1,7 +1,7 @@
 import type { AccountScope } from '../accounts';
-import type { FindingPublisher } from '../alerting/finding';
+import type { FindingPublisher } from '../finding';
 import type { Clock } from '../clock';
-import { isConsumerRecord, planConsumerCheck, type ConsumerCheckDeps, type ConsumerCheckPlan } from '../consumers/check';
+import { isConsumerRecord, planConsumerCheck, type ConsumerCheckDeps, type ConsumerCheckPlan } from './consumer-check';
 import { KeywardenError } from '../errors';
 import { assessSecret, STATUSES, type AssessmentSettings, type SecretAssessment, type SecretStatus } from './assess';
 import { InventoryTally, type GroupFigures } from './figures';
@@ -48,7 +48,7 @@ export interface StalenessScanDeps {
   /** Needed when hygiene is not `off`. */
   values?: SecretValueReader;
   settings: StalenessSettings;
-  /** The freshness check after rotations (shared/consumers/check.ts); absent, it does not run. */
+  /** The freshness check after rotations (shared/staleness/consumer-check.ts); absent, it does not run. */
   consumers?: ConsumerCheckDeps;
 }
 

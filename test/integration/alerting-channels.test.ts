@@ -1,7 +1,7 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseFinding, type Finding } from '../../shared/alerting/finding';
+import { parseFinding, type Finding } from '../../shared/finding';
 import { invokeBundle } from '../../cli/bundles';
 import { eventBridge, sqs } from '../../shared/aws/clients';
 import { templateResource } from '../support/local-aws';

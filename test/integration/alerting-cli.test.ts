@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { putChannelConfig } from '../../cli/commands/alert';
+import { putChannelConfig } from '../../shared/aws/secrets-manager-channel-config';
 import { startPagerDutyStandin, startSlackStandin, type PagerDutyStandin, type SlackStandin } from '../../cli/standins';
 import { secretsManager } from '../../shared/aws/clients';
 import { captureOutput } from '../support/capture-output';

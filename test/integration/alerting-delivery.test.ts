@@ -1,7 +1,7 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNEL_NAMES, type ChannelName } from '../../shared/alerting/channel';
-import { dedupKeyOf, type Finding, type Severity } from '../../shared/alerting/finding';
+import { dedupKeyOf, type Finding, type Severity } from '../../shared/finding';
 import { channelsFor, resolveRoutes, type RoutesConfig } from '../../shared/alerting/routing';
 import { dynamoDb } from '../../shared/aws/clients';
 import { DynamoDbAlertState } from '../../shared/aws/dynamodb-alert-state';

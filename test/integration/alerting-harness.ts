@@ -2,11 +2,11 @@ import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesComman
 import { SubscribeCommand } from '@aws-sdk/client-sns';
 import type { SQSEvent } from 'aws-lambda';
 import { invokeBundle } from '../../cli/bundles';
-import { putChannelConfig } from '../../cli/commands/alert';
+import { putChannelConfig } from '../../shared/aws/secrets-manager-channel-config';
 import { drainQueue, type DrainReport } from '../../cli/local/sqs-event-source';
 import { LOCAL_STANDIN_HOSTS, startPagerDutyStandin, startSlackStandin, type FaultOptions, type PagerDutyStandin, type SlackStandin } from '../../cli/standins';
 import type { ChannelConfigInput } from '../../shared/alerting/channel-config';
-import type { Finding } from '../../shared/alerting/finding';
+import type { Finding } from '../../shared/finding';
 import { eventBridge, secretsManager, sns, sqs } from '../../shared/aws/clients';
 import { EventBridgeFindingPublisher } from '../../shared/aws/eventbridge-finding-publisher';
 import { templateResource } from '../support/local-aws';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main';
 import { startSlackStandin, type SlackStandin } from '../../cli/standins';
-import { dedupKeyOf, type Finding } from '../../shared/alerting/finding';
+import { dedupKeyOf, type Finding } from '../../shared/finding';
 import { captureOutput } from '../support/capture-output';
 import { RAW_CONTROL } from '../support/control-chars';
 import { templateResource } from '../support/local-aws';

@@ -4,7 +4,7 @@ import { processAlertMessage, type AlertPipelineDeps } from '../../shared/alerti
 import type { FindingState, GroupState } from '../../shared/alerting/alert-state';
 import type { Alert, AlertChannel, ChannelName } from '../../shared/alerting/channel';
 import { parseChannelConfig } from '../../shared/alerting/channel-config';
-import { dedupKeyOf, type Finding } from '../../shared/alerting/finding';
+import { dedupKeyOf, type Finding } from '../../shared/finding';
 import { decideClaim } from '../../shared/alerting/grouping';
 import { dynamoDb } from '../../shared/aws/clients';
 import { DynamoDbAlertState } from '../../shared/aws/dynamodb-alert-state';

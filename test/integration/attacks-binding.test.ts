@@ -5,7 +5,7 @@ import { createConnection } from 'mysql2/promise';
 import type Redis from 'ioredis';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Finding } from '../../shared/alerting/finding';
+import type { Finding } from '../../shared/finding';
 import { startPostgresCluster, type PostgresCluster } from '../../cli/local/postgres-cluster';
 import { subscribeToFindings } from './audit-support';
 import { bindSecret, createSecret, invokeStep, revokeThroughBundle, rotate, rotateUntil, sm, valueAt } from '../support/db-rotation';

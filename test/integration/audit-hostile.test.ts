@@ -9,7 +9,7 @@ import { startCountingProxy } from '../../bench/counting-proxy';
 import { invokeBundle } from '../../cli/bundles';
 import { main } from '../../cli/main';
 import { LOCAL_ACCOUNT_ID } from '../../cli/local/resolve';
-import { parseFinding, type Finding } from '../../shared/alerting/finding';
+import { parseFinding, type Finding } from '../../shared/finding';
 import { entryBytes } from '../../shared/aws/eventbridge-finding-publisher';
 import { DynamoDbDetectorState } from '../../shared/aws/dynamodb-detector-state';
 import { hourStartMs, shardOf, shortHash, stateKeys } from '../../shared/detection/keys';

@@ -4,7 +4,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { invokeBundle } from '../../cli/bundles';
 import { putCloudTrail } from '../../cli/local/cloudtrail';
 import { localContext, resolveValue, type ResourceValues } from '../../cli/local/resolve';
-import { parseFinding, type Finding } from '../../shared/alerting/finding';
+import { parseFinding, type Finding } from '../../shared/finding';
 import { readPackagedTemplate } from '../support/template';
 import { templateResource } from '../support/local-aws';
 

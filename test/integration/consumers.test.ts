@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, TagResourceCommand } from '@aws-sdk/client-secrets-manager';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Finding } from '../../shared/alerting/finding';
+import type { Finding } from '../../shared/finding';
 import { dynamoDb } from '../../shared/aws/clients';
 import { DynamoDbAuditStore } from '../../shared/aws/dynamodb-audit-store';
 import { UNREFRESHED_RULE, WOULD_BREAK_RULE } from '../../shared/consumers/finding';

@@ -7,7 +7,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { putChannelConfig } from '../../cli/commands/alert';
+import { putChannelConfig } from '../../shared/aws/secrets-manager-channel-config';
 import { putCloudTrail } from '../../cli/local/cloudtrail';
 import { cloudTrailRead, STRATUS_DIR } from '../../cli/demo/traffic';
 import { startPagerDutyStandin, startSlackStandin, type PagerDutyStandin, type SlackStandin } from '../../cli/standins';

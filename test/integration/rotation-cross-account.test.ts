@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { invokeBundle } from '../../cli/bundles';
-import type { Finding } from '../../shared/alerting/finding';
+import type { Finding } from '../../shared/finding';
 import { rotateSecretStarterWithToken } from '../../shared/aws/rotation-requests';
 import { ACCOUNT_ROLES_ENV } from '../../shared/rotation/cross-account';
 import { playRotation, type RotationEvent } from '../../shared/rotation/driver';

@@ -7,7 +7,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main';
 import { resetClients } from '../../shared/aws/clients';
-import type { Finding } from '../../shared/alerting/finding';
+import type { Finding } from '../../shared/finding';
 import type { ComplianceReport } from '../../shared/staleness/report';
 import { inAccount } from '../support/accounts';
 import { captureOutput, jsonLines } from '../support/capture-output';

@@ -7,7 +7,7 @@ import { main } from '../../cli/main';
 import { invokeBundle } from '../../cli/bundles';
 import { rotateSecretStarter } from '../../shared/aws/rotation-requests';
 import { secretsManager } from '../../shared/aws/clients';
-import { parseFinding, type Finding } from '../../shared/alerting/finding';
+import { parseFinding, type Finding } from '../../shared/finding';
 import { playRotation } from '../../shared/rotation/driver';
 import type { ComplianceReport } from '../../shared/staleness/report';
 import { captureOutput } from '../support/capture-output';

@@ -2,7 +2,7 @@ import { singleLine } from '../../display-text';
 import type { Alert, AlertChannel, DeliveryContext } from '../channel';
 import type { EgressPolicy } from '../egress';
 import { clipText as clip, fitEvidence } from '../evidence';
-import type { Finding, Severity } from '../finding';
+import type { Finding, Severity } from '../../finding';
 import { floodSentence } from '../flood-presentation';
 import { postJson, redactedJson, systemHttpRuntime, type HttpRuntime, type RetryPolicy } from '../http-post';
 import { emergencyCommand, groupSentence, headline, secretConsoleUrl, secretNameOf } from '../presentation';

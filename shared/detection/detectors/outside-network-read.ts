@@ -1,6 +1,6 @@
 import { VALUE_READ_EVENTS } from '../../audit/actions';
 import { isIP } from 'node:net';
-import { secretApp } from '../../audit/tenancy';
+import { secretApp } from '../../tenancy';
 import type { NetworkRule } from '../config';
 import type { FindingDraft, RecordDetector } from '../detector';
 import { recordEvidence } from '../findings';

@@ -131,22 +131,6 @@ async function checkedFields(ctx: RotationContext, binding: CustomBinding, label
   return fields;
 }
 
-/** The strategy with the Lambda invoker, which loads its client when a custom secret first rotates. */
-export const customStrategyOnLambda: RotationStrategy = customRotatorStrategy(lazyLambdaInvoker());
-
-function lazyLambdaInvoker(): CustomRotatorInvoker {
-  let loaded: Promise<CustomRotatorInvoker> | undefined;
-  return {
-    async invoke(...args) {
-      loaded ??= import('../../aws/lambda-custom-rotator').then((module) => module.lambdaCustomRotatorInvoker());
-      loaded.catch(() => {
-        loaded = undefined;
-      });
-      return (await loaded).invoke(...args);
-    },
-  };
-}
-
 async function credential(ctx: RotationContext, binding: CustomBinding, label: ValueLabel, value?: string): Promise<RotatorCredential> {
   const text = value ?? (label === 'pending' ? await ctx.pending() : await ctx.current());
   const { fields } = readSecretDocument(text, ctx.name, label);

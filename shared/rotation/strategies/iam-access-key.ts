@@ -1,4 +1,3 @@
-import { iamKeyServices } from '../../aws/iam-access-keys';
 import { IamCallError, RotationContractError, RotationRefusedError, SecretTestFailedError } from '../../errors';
 import { bindingViolation } from '../binding';
 import { IAM_ACCESS_KEY_ENGINE, requireIamAccessKeyBinding, type IamAccessKeyBinding } from '../binding-iam-access-key';
@@ -32,7 +31,7 @@ interface AccessKeyValue {
  * deletes it once GetAccessKeyLastUsed shows it unused for the binding's number of days.
  *
  * The rotate function reaches this file (and the IAM and STS clients) only through
- * iam-access-key-lazy.ts, at the first step of such a secret, never at a cold start.
+ * shared/aws/rotation-strategies.ts, at the first step of such a secret, never at a cold start.
  */
 export function createIamAccessKeyStrategy(services: () => Promise<IamKeyServices>): RotationStrategy {
   return {
@@ -93,9 +92,6 @@ export function createIamAccessKeyStrategy(services: () => Promise<IamKeyService
     },
   };
 }
-
-/** The strategy over the real IAM and STS (shared/aws/iam-access-keys.ts, imported by iam-access-key-lazy.ts). */
-export const iamAccessKeySteps: RotationStrategy = createIamAccessKeyStrategy(async () => iamKeyServices);
 
 /**
  * The key value fields, checked: the key id's shape, the secret key a string, and any field that

@@ -1,8 +1,6 @@
 import type { RotationStrategy } from '../strategy';
 import { apiKeyStrategy } from './api-key';
-import { customStrategy } from './custom-lazy';
 import { encryptionKeyringStrategy } from './encryption-keyring';
-import { iamAccessKeyStrategy } from './iam-access-key-lazy';
 import { jwtKeysetStrategy } from './jwt-keyset';
 import { mysqlStrategy } from './mysql';
 import { passwordStrategy } from './password';
@@ -10,6 +8,10 @@ import { postgresStrategy } from './postgres';
 import { redisStrategy } from './redis';
 
 /**
+ * The strategies that need nothing but the secret and, for databases, the database: the rotate
+ * function's full registry, with the strategies that call AWS themselves, is wired in
+ * shared/aws/rotation-strategies.ts.
+ *
  * Strategies whose new value keywarden generates itself, by the name the `keywarden:strategy` tag
  * uses. An explicit map, never a directory scan, so the bundler sees every strategy.
  */
@@ -30,19 +32,3 @@ export const databaseStrategies: Record<string, RotationStrategy> = {
   mariadb: mysqlStrategy,
   redis: redisStrategy,
 };
-
-/**
- * Every strategy the rotate function can choose, by tag name or by the `engine` field of a
- * database secret.
- */
-export const rotationStrategies: Readonly<Record<string, RotationStrategy>> = {
-  ...generatedStrategies,
-  ...databaseStrategies,
-  [iamAccessKeyStrategy.name]: iamAccessKeyStrategy,
-  [customStrategy.name]: customStrategy,
-};
-
-/** The strategy registered as `name`; own keys only, so `constructor` or `__proto__` find nothing. */
-export function strategyByName(name: string): RotationStrategy | undefined {
-  return Object.hasOwn(rotationStrategies, name) ? rotationStrategies[name] : undefined;
-}

@@ -2,7 +2,7 @@ import { GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-clou
 import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { invokeBundle } from '../../../cli/bundles';
-import type { Finding } from '../../../shared/alerting/finding';
+import type { Finding } from '../../../shared/finding';
 import { cloudWatch, eventBridge, sqs } from '../../../shared/aws/clients';
 import type { StalenessScanSummary } from '../../../shared/staleness/scan';
 import { templateResource } from '../../support/local-aws';

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { processAlertMessage, type AlertPipelineDeps } from '../../../shared/alerting/alert-pipeline';
 import type { Alert, AlertChannel, ChannelName } from '../../../shared/alerting/channel';
 import { parseChannelConfig } from '../../../shared/alerting/channel-config';
-import { dedupKeyOf, type Finding } from '../../../shared/alerting/finding';
+import { dedupKeyOf, type Finding } from '../../../shared/finding';
 import { decideFlood, floodKeysOf } from '../../../shared/alerting/flood-control';
 import { fixedClock } from '../../../shared/clock';
 import { MemoryAlertState, sampleFinding } from './support';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseQueuedBody } from '../../../shared/alerting/envelope';
-import { dedupKeyOf } from '../../../shared/alerting/finding';
+import { dedupKeyOf } from '../../../shared/finding';
 import { rotationEventFinding } from '../../../shared/alerting/rotation-events';
 import { InvalidRequestError } from '../../../shared/errors';
 import { sampleEvent, sampleFinding } from './support';

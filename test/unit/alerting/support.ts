@@ -4,7 +4,7 @@ import type { AlertStateStore, ClaimContext, ClaimResult, DeliveryRecord, Findin
 import type { Alert, ChannelName } from '../../../shared/alerting/channel';
 import type { AwsDeployment } from '../../../shared/alerting/console-link';
 import type { FloodKeys } from '../../../shared/alerting/flood-control';
-import { parseFinding, type Finding } from '../../../shared/alerting/finding';
+import { parseFinding, type Finding } from '../../../shared/finding';
 
 const EVENTS = join(import.meta.dirname, '..', '..', '..', 'events', 'alert');
 

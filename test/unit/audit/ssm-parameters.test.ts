@@ -3,7 +3,7 @@ import { READ_EVENTS, VALUE_READ_EVENTS } from '../../../shared/audit/actions';
 import { isBounded } from '../../../shared/audit/bounded';
 import { normaliseCloudTrail } from '../../../shared/audit/normalise';
 import { parameterTenant, splitSelector } from '../../../shared/audit/ssm-parameters';
-import { DEFAULT_TENANCY } from '../../../shared/audit/tenancy';
+import { DEFAULT_TENANCY } from '../../../shared/tenancy';
 import { ACCOUNT, APP_ROLE, REGION, cloudTrail, envelope } from './fixtures';
 
 /** A Parameter Store CloudTrail record, as CloudTrail writes it. */

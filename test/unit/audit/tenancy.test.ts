@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../shared/errors';
-import { nameFromArn, principalTenant, secretApp, secretTenant, tenancyFromEnv } from '../../../shared/audit/tenancy';
+import { nameFromArn, principalTenant, secretApp, secretTenant, tenancyFromEnv } from '../../../shared/tenancy';
 
 describe('tenancy', () => {
   it('reads the tenant from <app>/<tenant>/<name>', () => {

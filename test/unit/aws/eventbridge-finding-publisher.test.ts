@@ -1,7 +1,7 @@
 import type { PutEventsCommand} from '@aws-sdk/client-eventbridge';
 import { type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { describe, expect, it } from 'vitest';
-import { parseFinding, type Finding } from '../../../shared/alerting/finding';
+import { parseFinding, type Finding } from '../../../shared/finding';
 import { EventBridgeFindingPublisher, entryBytes } from '../../../shared/aws/eventbridge-finding-publisher';
 
 const OWN = { partition: 'aws', region: 'us-east-1', accountId: '123456789012' };

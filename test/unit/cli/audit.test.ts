@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { parseFinding, type Finding } from '../../../shared/alerting/finding';
+import { parseFinding, type Finding } from '../../../shared/finding';
 import { main } from '../../../cli/main';
 import { captureOutput } from '../../support/capture-output';
 import { APP_ROLE, USER, cloudTrail, envelope, getSecretValue } from '../audit/fixtures';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Finding } from '../../../shared/alerting/finding';
+import type { Finding } from '../../../shared/finding';
 import { MemoryAuditStore } from '../../../shared/audit/memory-store';
 import type { AuditQuery } from '../../../shared/audit/store';
 import { fixedClock } from '../../../shared/clock';

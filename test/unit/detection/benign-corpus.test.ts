@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Finding } from '../../../shared/alerting/finding';
+import type { Finding } from '../../../shared/finding';
 import { benignCorpus, corpusAttacks, CORPUS_ACCOUNT, esoHarvestBesideItsSync, sortByTime } from '../../support/benign-corpus';
 import { memoryPipeline } from './memory-pipeline';
 

@@ -18,7 +18,7 @@ describe('docs/audit.md', () => {
   });
 
   it('documents every environment variable the audit pipeline reads', () => {
-    const sources = ['shared/detection/config.ts', 'shared/audit/settings.ts', 'shared/audit/tenancy.ts', 'deploy/audit.yml'].map((f) => readFileSync(join(ROOT, f), 'utf8')).join('\n');
+    const sources = ['shared/detection/config.ts', 'shared/audit/settings.ts', 'shared/tenancy.ts', 'deploy/audit.yml'].map((f) => readFileSync(join(ROOT, f), 'utf8')).join('\n');
     const variables = [...new Set(sources.match(/KEYWARDEN_[A-Z_]+/g))];
     expect(variables.length).toBeGreaterThan(20);
     for (const variable of variables) expect(doc, variable).toContain(`\`${variable}\``);

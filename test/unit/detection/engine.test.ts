@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseFinding } from '../../../shared/alerting/finding';
+import { parseFinding } from '../../../shared/finding';
 import { APP_ROLE, ROTATE_ROLE, STALENESS_ROLE, USER, cloudTrail, envelope, getSecretValue, secretArn } from '../audit/fixtures';
 import { memoryPipeline } from './memory-pipeline';
 

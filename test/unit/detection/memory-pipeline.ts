@@ -1,6 +1,6 @@
-import type { Finding } from '../../../shared/alerting/finding';
+import type { Finding } from '../../../shared/finding';
 import { MemoryAuditStore } from '../../../shared/audit/memory-store';
-import { processAuditBatch, type AuditBatchResult, type AuditPipelineDeps, type RejectedMessage } from '../../../shared/audit/process-batch';
+import { processAuditBatch, type AuditBatchResult, type AuditPipelineDeps, type RejectedMessage } from '../../../shared/detection/process-audit-batch';
 import { fixedClock } from '../../../shared/clock';
 import { detectionConfigFromEnv, type DetectionConfig } from '../../../shared/detection/config';
 import { detectors as registry } from '../../../shared/detection/detectors';

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseFinding } from '../../../shared/alerting/finding';
+import { parseFinding } from '../../../shared/finding';
 import { detectorsByName } from '../../../shared/detection/detectors';
 import { memoryPipeline } from './memory-pipeline';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../../../shared/clock';
 import { diagnose, fixProblems, type Problem } from '../../../shared/emergency/doctor';
 import { inProcessSteps } from '../../../shared/emergency/rotation-runner';
-import { rotationStrategies } from '../../../shared/rotation/strategies';
+import { rotationStrategies } from '../../../shared/aws/rotation-strategies';
 import { AWSCURRENT } from '../../../shared/secrets-store';
 import { inventoryOf, type SecretSummary } from '../../../shared/staleness/inventory';
 import { MemoryStore } from '../../support/memory-store';

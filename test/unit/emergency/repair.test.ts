@@ -5,7 +5,7 @@ import { repairStuckRotation, safeToDiscardAfter } from '../../../shared/emergen
 import { SecretTestFailedError } from '../../../shared/errors';
 import type { StepInvoker } from '../../../shared/rotation/driver';
 import type { RotationStep } from '../../../shared/rotation/request';
-import { rotationStrategies } from '../../../shared/rotation/strategies';
+import { rotationStrategies } from '../../../shared/aws/rotation-strategies';
 import type { RotationStrategy } from '../../../shared/rotation/strategy';
 import { AWSCURRENT } from '../../../shared/secrets-store';
 import { MemoryStore } from '../../support/memory-store';

@@ -1,13 +1,13 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Finding } from '../../../shared/alerting/finding';
+import type { Finding } from '../../../shared/finding';
 import type { AuditRecord } from '../../../shared/audit/record';
 import { MemoryAuditStore } from '../../../shared/audit/memory-store';
-import { DEFAULT_TENANCY } from '../../../shared/audit/tenancy';
+import { DEFAULT_TENANCY } from '../../../shared/tenancy';
 import { fixedClock } from '../../../shared/clock';
 import { inProcessRevoker, inProcessSteps, steppedRotationRunner } from '../../../shared/emergency/rotation-runner';
 import { parseEmergencyRequest } from '../../../shared/emergency/request';
 import { runEmergency, type EmergencyDeps } from '../../../shared/emergency/runbook';
-import { rotationStrategies } from '../../../shared/rotation/strategies';
+import { rotationStrategies } from '../../../shared/aws/rotation-strategies';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../../../shared/secrets-store';
 import { inventoryOf, type SecretSummary } from '../../../shared/staleness/inventory';
 import { MemoryLedger } from '../../support/memory-ledger';

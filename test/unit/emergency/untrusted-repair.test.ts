@@ -3,7 +3,7 @@ import { fixedClock } from '../../../shared/clock';
 import { fixProblems } from '../../../shared/emergency/doctor';
 import { refusedAsUntrusted, repairStuckRotation, safeToDiscardAfter } from '../../../shared/emergency/repair';
 import { inProcessSteps } from '../../../shared/emergency/rotation-runner';
-import { rotationStrategies } from '../../../shared/rotation/strategies';
+import { rotationStrategies } from '../../../shared/aws/rotation-strategies';
 import { AWSCURRENT } from '../../../shared/secrets-store';
 import { MemoryStore } from '../../support/memory-store';
 import { MemoryRotationLedger } from '../../support/memory-rotation-ledger';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseFinding } from '../../../shared/alerting/finding';
+import { parseFinding } from '../../../shared/finding';
 import { RotationRefusedError, SecretFormatError } from '../../../shared/errors';
 import { raisingFindingOnRefusal, type RefusedRequest } from '../../../shared/rotation/refusal';
 import { refusalFinding } from '../../../shared/rotation/refusal-finding';

@@ -5,7 +5,7 @@ import { inProcessSteps, steppedRotationRunner } from '../../../shared/emergency
 import type { RotationDeps } from '../../../shared/rotation/contract';
 import { parseRotateFunctionEvent } from '../../../shared/rotation/request';
 import { revokePrevious } from '../../../shared/rotation/revoke';
-import { rotationStrategies } from '../../../shared/rotation/strategies';
+import { rotationStrategies } from '../../../shared/aws/rotation-strategies';
 import { AWSCURRENT, AWSPENDING } from '../../../shared/secrets-store';
 import { MemoryStore } from '../../support/memory-store';
 import { MemoryBindings } from '../../support/memory-bindings';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseFinding } from '../../../shared/alerting/finding';
+import { parseFinding } from '../../../shared/finding';
 import { assessSecret, type SecretAssessment } from '../../../shared/staleness/assess';
 import { MemoryFindingStateStore } from '../../../shared/staleness/finding-state';
 import { planFindings, problemsOf, stalenessDedupKey, utcDay, type ActiveProblem } from '../../../shared/staleness/findings';

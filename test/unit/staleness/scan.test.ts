@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Finding } from '../../../shared/alerting/finding';
+import type { Finding } from '../../../shared/finding';
 import { fixedClock } from '../../../shared/clock';
 import { forgetSecrets } from '../../../shared/redact';
 import { MemoryFindingStateStore } from '../../../shared/staleness/finding-state';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { databaseStrategies, rotationStrategies, strategyByName } from '../../../../shared/rotation/strategies';
+import { databaseStrategies } from '../../../../shared/rotation/strategies';
+import { rotationStrategies, strategyByName } from '../../../../shared/aws/rotation-strategies';
 
 describe('database strategies in the registry', () => {
   it('are registered under the engine names of AWS\'s database secrets', () => {

@@ -4,7 +4,7 @@ import type { IamAccessKeyBinding } from '../../../../shared/rotation/binding-ia
 import type { AccessKeyInfo, AccessKeyLastUse, IamKeyServices } from '../../../../shared/rotation/iam-access-keys';
 import { createIamAccessKeyStrategy, IAM_KEY_IN_USE_RULE } from '../../../../shared/rotation/strategies/iam-access-key';
 import { resolveBoundStrategy } from '../../../../shared/rotation/bound-strategy';
-import { rotationStrategies } from '../../../../shared/rotation/strategies';
+import { rotationStrategies } from '../../../../shared/aws/rotation-strategies';
 import { MemoryBindings } from '../../../support/memory-bindings';
 import { makeContext, rejectionOf, START, type TestContext } from './context';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { generatedStrategies, rotationStrategies, strategyByName } from '../../../../shared/rotation/strategies';
+import { generatedStrategies } from '../../../../shared/rotation/strategies';
+import { rotationStrategies, strategyByName } from '../../../../shared/aws/rotation-strategies';
 
 describe('strategy registry', () => {
   it('registers every generated strategy under its own name', () => {

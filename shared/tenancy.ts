@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { listFromEnv, readEnv } from '../config';
+import { listFromEnv, readEnv } from './config';
 import { DEFAULT_SECRET_NAME_PATTERN, DEFAULT_SHARED_SCOPES, nameFromArn, tenantPattern } from './secret-tenancy';
 
 // Kept in a zod-free file of their own for the rotate function's rotation events; re-exported here.

@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors';
+import { ConfigError } from './errors';
 
 /**
  * Which tenant owns a secret, from its name: the part of tenancy (tenancy.ts) that needs no zod,

@@ -1,10 +1,10 @@
-import type { Finding, FindingPublisher } from '../alerting/finding';
-import { detectAnomalies, type DetectionDeps } from '../detection/engine';
-import { hourlyReadCounter } from '../detection/hourly-reads';
-import { admitAccount, type AuditAccounts } from './member-accounts';
-import { normaliseCloudTrail } from './normalise';
-import type { AuditRecord } from './record';
-import type { AuditStore } from './store';
+import type { Finding, FindingPublisher } from '../finding';
+import { detectAnomalies, type DetectionDeps } from './engine';
+import { hourlyReadCounter } from './hourly-reads';
+import { admitAccount, type AuditAccounts } from '../audit/member-accounts';
+import { normaliseCloudTrail } from '../audit/normalise';
+import type { AuditRecord } from '../audit/record';
+import type { AuditStore } from '../audit/store';
 
 /**
  * The audit pipeline's one use case, shared by the audit function (SQS batches) and

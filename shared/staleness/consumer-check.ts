@@ -1,15 +1,15 @@
-import type { Finding } from '../alerting/finding';
-import { dedupKeyOf } from '../alerting/finding';
+import type { Finding } from '../finding';
+import { dedupKeyOf } from '../finding';
 import type { AuditStore } from '../audit/store';
-import { secretTenant, type TenancyConfig } from '../audit/tenancy';
+import { secretTenant, type TenancyConfig } from '../tenancy';
 import { mapBounded } from '../concurrency';
 import { AWSCURRENT } from '../secrets-store';
-import type { OpenFindingRecord } from '../staleness/finding-state';
-import type { SecretSummary } from '../staleness/inventory';
-import { judgeFreshness } from './freshness';
-import { UNREFRESHED_RULE, unrefreshedFinding, unrefreshedResolved } from './finding';
-import { readConsumers } from './reader';
-import type { ConsumerSettings } from './settings';
+import type { OpenFindingRecord } from './finding-state';
+import type { SecretSummary } from './inventory';
+import { judgeFreshness } from '../consumers/freshness';
+import { UNREFRESHED_RULE, unrefreshedFinding, unrefreshedResolved } from '../consumers/finding';
+import { readConsumers } from '../consumers/reader';
+import type { ConsumerSettings } from '../consumers/settings';
 
 /**
  * The freshness check the hourly staleness scan runs: for each secret whose version changed

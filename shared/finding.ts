@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidRequestError } from '../errors';
+import { InvalidRequestError } from './errors';
 
 export { dedupKeyOf, FINDING_DETAIL_TYPE, FINDING_EVENT_SOURCE } from './finding-event';
 

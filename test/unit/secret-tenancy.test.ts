@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { secretTenancyFromEnv, secretTenant } from '../../../shared/audit/secret-tenancy';
-import { tenancyFromEnv } from '../../../shared/audit/tenancy';
+import { secretTenancyFromEnv, secretTenant } from '../../shared/secret-tenancy';
+import { tenancyFromEnv } from '../../shared/tenancy';
 
 describe('secretTenancyFromEnv (the rotate function\'s zod-free reader)', () => {
   it.each([

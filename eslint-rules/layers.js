@@ -1,0 +1,98 @@
+// The layers of the code base, as an ESLint rule (`keywarden/layers`), so a wrong-way import fails
+// `npm run lint` instead of waiting for a reviewer:
+// - the AWS SDK only in shared/aws/ (the adapters) and the local tools (cli/local/, cli/demo/),
+//   besides bench/, scripts/ and test/;
+// - shared/ never imports cli/ or functions/; one function never imports another's folder;
+// - a stage folder of shared/ imports only stages below it in STAGE_ORDER, and of those only the
+//   modules the stage offers (its contract in STAGE_CONTRACTS), never its internals. shared/'s
+//   top-level files (the finding, tenancy, config, clock, errors...) import no stage at all.
+//   shared/aws/ is exempt: it implements the stages' interfaces over the SDK and wires them.
+import { dirname, join, normalize, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Lower first: a stage may import the stages before it, never those at its level or after. */
+export const STAGE_ORDER = [
+  ['schedule', 'middleware'],
+  ['audit'],
+  ['detection', 'alerting'],
+  ['rotation'],
+  ['consumers'],
+  ['staleness'],
+  ['emergency'],
+  ['ssm', 'refresh'],
+];
+
+/** What each stage offers the stages above it (module paths inside the stage folder). */
+export const STAGE_CONTRACTS = {
+  schedule: ['rotation-schedule'],
+  audit: ['actions', 'bounded', 'member-accounts', 'normalise', 'record', 'settings', 'ssm-parameters', 'store'],
+  detection: ['client-families'],
+  alerting: [],
+  rotation: ['contract', 'driver', 'ledger', 'pending-guard', 'request', 'resolve-strategy', 'revoke', 'rotation-event', 'strategies', 'strategy'],
+  consumers: ['finding', 'freshness', 'map', 'reader', 'settings'],
+  staleness: ['assess', 'inventory'],
+  emergency: ['access-review', 'finding', 'ledger', 'report', 'request'],
+  middleware: [],
+  ssm: [],
+  refresh: [],
+};
+
+const SDK = /^@(aws-sdk|smithy)\//;
+const SDK_ALLOWED = ['shared/aws/', 'cli/local/', 'cli/demo/', 'bench/', 'scripts/', 'test/', 'examples/'];
+
+const rankOf = new Map(STAGE_ORDER.flatMap((stages, rank) => stages.map((stage) => [stage, rank])));
+
+/** `shared/<stage>/...` → stage; a top-level shared file → '' ; elsewhere undefined. */
+function stageOf(path) {
+  const parts = path.split('/');
+  if (parts[0] !== 'shared') return undefined;
+  return parts.length === 2 ? '' : parts[1];
+}
+
+/** Why importing `target` (a repo path, no extension) from `file` breaks a layer, or undefined. */
+export function layerViolation(file, target) {
+  if (file.startsWith('shared/') && (target.startsWith('cli/') || target.startsWith('functions/'))) return `shared/ never imports ${target.split('/')[0]}/`;
+  const [fileTop, fileFn] = file.split('/');
+  const [targetTop, targetFn] = target.split('/');
+  if (fileTop === 'functions' && targetTop === 'functions' && fileFn !== targetFn) return `functions/${fileFn} imports functions/${targetFn}: share it through shared/`;
+  const from = stageOf(file);
+  const to = stageOf(target);
+  if (from === undefined || to === undefined || from === 'aws' || from === to || to === '') return undefined;
+  if (to === 'aws') return `shared/${from || '<top>'} imports the adapters (shared/aws): take an interface and let shared/aws wire it`;
+  if (from === '') return `shared/'s top-level files import no stage, and this imports shared/${to}`;
+  const fromRank = rankOf.get(from);
+  const toRank = rankOf.get(to);
+  if (fromRank === undefined || toRank === undefined) return `shared/${fromRank === undefined ? from : to} has no place in STAGE_ORDER (eslint-rules/layers.js)`;
+  if (toRank >= fromRank) return `shared/${from} imports shared/${to}, which is not below it in STAGE_ORDER`;
+  const module = target.split('/').slice(2).join('/');
+  if (!STAGE_CONTRACTS[to].includes(module)) return `shared/${from} imports shared/${to}/${module}, which is not in shared/${to}'s contract (STAGE_CONTRACTS)`;
+  return undefined;
+}
+
+const rule = {
+  meta: { type: 'problem', docs: { description: 'keeps the layers: the SDK in the adapters, stages importing downward and only contracts' }, schema: [] },
+  create(context) {
+    const file = relative(ROOT, context.filename).split('\\').join('/');
+    function check(node, source) {
+      if (typeof source !== 'string') return;
+      if (SDK.test(source)) {
+        if (!SDK_ALLOWED.some((prefix) => file.startsWith(prefix))) context.report({ node, message: `${source} outside shared/aws and the local tools: use an adapter in shared/aws` });
+        return;
+      }
+      if (!source.startsWith('.')) return;
+      const target = normalize(join(dirname(file), source)).split('\\').join('/').replace(/\.(js|ts)$/, '').replace(/\/index$/, '');
+      const why = layerViolation(file, target);
+      if (why) context.report({ node, message: why });
+    }
+    return {
+      ImportDeclaration: (node) => check(node, node.source.value),
+      ExportNamedDeclaration: (node) => node.source && check(node, node.source.value),
+      ExportAllDeclaration: (node) => check(node, node.source.value),
+      ImportExpression: (node) => node.source.type === 'Literal' && check(node, node.source.value),
+    };
+  },
+};
+
+export default { rules: { layers: rule } };
