@@ -6,7 +6,8 @@
 // - a stage folder of shared/ imports only stages below it in STAGE_ORDER, and of those only the
 //   modules the stage offers (its contract in STAGE_CONTRACTS), never its internals. shared/'s
 //   top-level files (the finding, tenancy, config, clock, errors...) import no stage at all.
-//   shared/aws/ is exempt: it implements the stages' interfaces over the SDK and wires them.
+//   shared/aws/ is exempt: it implements the stages' interfaces over the SDK and wires them;
+// - inside a stage, the folders of INNER_ORDER import one way (rotation: values ← db ← strategies).
 import { dirname, join, normalize, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,6 +40,14 @@ export const STAGE_CONTRACTS = {
   refresh: [],
 };
 
+/**
+ * Inside a stage, folders that import one way only (earlier never imports later): in rotation, the
+ * value helpers, then the database engines, then the strategies that compose them.
+ */
+export const INNER_ORDER = {
+  rotation: ['values', 'db', 'strategies'],
+};
+
 const SDK = /^@(aws-sdk|smithy)\//;
 const SDK_ALLOWED = ['shared/aws/', 'cli/local/', 'cli/demo/', 'bench/', 'scripts/', 'test/', 'examples/'];
 
@@ -59,7 +68,8 @@ export function layerViolation(file, target) {
   if (fileTop === 'functions' && targetTop === 'functions' && fileFn !== targetFn) return `functions/${fileFn} imports functions/${targetFn}: share it through shared/`;
   const from = stageOf(file);
   const to = stageOf(target);
-  if (from === undefined || to === undefined || from === 'aws' || from === to || to === '') return undefined;
+  if (from !== undefined && from === to) return innerViolation(from, file, target);
+  if (from === undefined || to === undefined || from === 'aws' || to === '') return undefined;
   if (to === 'aws') return `shared/${from || '<top>'} imports the adapters (shared/aws): take an interface and let shared/aws wire it`;
   if (from === '') return `shared/'s top-level files import no stage, and this imports shared/${to}`;
   const fromRank = rankOf.get(from);
@@ -69,6 +79,15 @@ export function layerViolation(file, target) {
   const module = target.split('/').slice(2).join('/');
   if (!STAGE_CONTRACTS[to].includes(module)) return `shared/${from} imports shared/${to}/${module}, which is not in shared/${to}'s contract (STAGE_CONTRACTS)`;
   return undefined;
+}
+
+function innerViolation(stage, file, target) {
+  const order = INNER_ORDER[stage];
+  if (!order) return undefined;
+  const fromIndex = order.indexOf(file.split('/')[2]);
+  const toIndex = order.indexOf(target.split('/')[2]);
+  if (fromIndex < 0 || toIndex < 0 || toIndex <= fromIndex) return undefined;
+  return `shared/${stage}/${order[fromIndex]} imports shared/${stage}/${order[toIndex]}: in shared/${stage}, ${order.join(' → ')} import leftward only`;
 }
 
 const rule = {

@@ -10,7 +10,7 @@ import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk
 import { IamCallError } from '../errors';
 import { rememberSecret } from '../redact';
 import type { IamAccessKeyBinding } from '../rotation/binding-iam-access-key';
-import type { AccessKeyInfo, AccessKeyLastUse, CallerIdentity, IamKeyAdmin, IamKeyServices, NewAccessKey } from '../rotation/iam-access-keys';
+import type { AccessKeyInfo, AccessKeyLastUse, CallerIdentity, IamKeyAdmin, IamKeyServices, NewAccessKey } from '../rotation/iam-key-services';
 import { baseConfig, cached, type Factory } from './client-cache';
 
 /**

@@ -3,7 +3,7 @@ import { CLONE_SUFFIX, DEFAULT_PORTS, boundEngineOf, type BoundEngine, type Data
 import { customBindingFromFlags, describeCustomBinding, type CustomBinding, type CustomBindingFlags } from './binding-custom';
 import { describeIamAccessKeyBinding, IAM_ACCESS_KEY_ENGINE, isIamAccessKeyBinding } from './binding-iam-access-key';
 import { parseBinding } from './binding-record';
-import { rotationMode } from './db/mode';
+import { rotationMode } from './db/rotation-mode';
 import { parseDbSecret } from './db/secret';
 import { STRATEGY_TAG } from './resolve-strategy';
 

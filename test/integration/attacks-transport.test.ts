@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgresCluster, type PostgresCluster } from '../../cli/local/postgres-cluster';
 import { DatabaseError } from '../../shared/errors';
-import { dbSettings, type DbSettings, type DbTransport } from '../../shared/rotation/db/config';
+import { dbSettings, type DbSettings, type DbTransport } from '../../shared/rotation/db/settings';
 import { connectMysql } from '../../shared/rotation/db/mysql-client';
 import { connectPostgres } from '../../shared/rotation/db/postgres-client';
 import { connectRedis } from '../../shared/rotation/db/redis-client';

@@ -2,7 +2,7 @@ import { createConnection, type Connection } from 'mysql2/promise';
 import { createServer, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectMysql } from '../../shared/rotation/db/mysql-client';
-import { supportsDualPasswords } from '../../shared/rotation/db/mysql-steps';
+import { supportsDualPasswords } from '../../shared/rotation/db/mysql-engine';
 import { captureOutput } from '../support/capture-output';
 import { createSecret, invokeStep, resume, rotate, revokeThroughBundle, rotateUntil, valueAt } from '../support/db-rotation';
 import { MARIADB, mariadbRoot, uniqueSuffix } from '../support/db-services';

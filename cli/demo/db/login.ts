@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { dbSettings } from '../../../shared/rotation/db/config';
+import { dbSettings } from '../../../shared/rotation/db/settings';
 import { logsIn } from '../../../shared/rotation/db/login';
 import { connectMysql, mysqlTarget } from '../../../shared/rotation/db/mysql-client';
 import { connectPostgres, postgresTarget } from '../../../shared/rotation/db/postgres-client';

@@ -1,7 +1,7 @@
 import { DatabaseError } from '../../errors';
 import { rememberSecret } from '../../redact';
-import { generatePassword, passwordPolicy } from '../strategies/password';
-import type { TaggedSecret } from '../strategies/tag-options';
+import { generatePassword, passwordPolicy } from '../values/password-policy';
+import type { TaggedSecret } from '../values/tag-options';
 import type { Credential } from './secret';
 
 /** Anything a login opens and must close. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ConnectionOptions } from 'mysql2/promise';
-import type { DbSettings } from './config';
+import type { DbSettings } from './settings';
 import { isVerifiedTls } from './tls';
 import { insecureTransportError } from './transport';
 

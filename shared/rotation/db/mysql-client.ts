@@ -1,6 +1,6 @@
 import type { Connection, ConnectionOptions } from 'mysql2/promise';
-import { dbSettings, type DbSettings } from './config';
-import { databaseError } from './failure';
+import { dbSettings, type DbSettings } from './settings';
+import { databaseError } from './database-error';
 import { mysqlAuthPlugins } from './mysql-auth';
 import type { Credential, DbSecret } from './secret';
 import { tlsOptions } from './tls';

@@ -1,5 +1,5 @@
 import type { Client } from 'pg';
-import type { DbSettings } from './config';
+import type { DbSettings } from './settings';
 import { isVerifiedTls } from './tls';
 import { insecureTransportError } from './transport';
 

@@ -1,6 +1,6 @@
 import type { Client, ClientConfig } from 'pg';
-import { dbSettings, type DbSettings } from './config';
-import { databaseError } from './failure';
+import { dbSettings, type DbSettings } from './settings';
+import { databaseError } from './database-error';
 import { guardPostgresAuth } from './postgres-auth';
 import type { Credential, DbSecret } from './secret';
 import { tlsOptions } from './tls';

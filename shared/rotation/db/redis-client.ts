@@ -1,7 +1,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import type { DbSettings } from './config';
-import { databaseError } from './failure';
+import type { DbSettings } from './settings';
+import { databaseError } from './database-error';
 import type { Credential } from './secret';
 import { tlsOptions } from './tls';
 import { assertTransportAllowed } from './transport';

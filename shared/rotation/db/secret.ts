@@ -1,7 +1,7 @@
 import { boundDbSecret } from '../binding';
 import type { RotationContext } from '../strategy';
 import type { JsonObjectSource } from '../../json-object-text';
-import { describeJsonType, parseSecretObject, readSecretDocument, secretFormatError, type SecretObject, type ValueLabel } from '../strategies/json-secret';
+import { describeJsonType, parseSecretObject, readSecretDocument, secretFormatError, type SecretObject, type ValueLabel } from '../values/json-secret';
 
 /**
  * A database or cache secret in AWS's JSON convention: `engine`, `host`, `port`, `username`,

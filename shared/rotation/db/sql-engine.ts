@@ -1,6 +1,6 @@
 import { SecretTestFailedError } from '../../errors';
 import type { RotationContext } from '../strategy';
-import type { TaggedSecret } from '../strategies/tag-options';
+import type { TaggedSecret } from '../values/tag-options';
 import { logsIn, type Closable } from './login';
 import { refusePrivilegedUsers } from './privileged-target';
 import { readDbSecret, type Credential, type DbSecret } from './secret';

@@ -1,5 +1,5 @@
 import { checkServerIdentity, TLSSocket, type ConnectionOptions, type PeerCertificate } from 'node:tls';
-import type { TlsSettings } from './config';
+import type { TlsSettings } from './settings';
 
 /**
  * The Node TLS options every driver gets: the certificate chain is verified, and so is the name,

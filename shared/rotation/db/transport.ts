@@ -1,6 +1,6 @@
 import { RotationRefusedError } from '../../errors';
-import type { DbSettings } from './config';
-import type { DbEngine } from './failure';
+import type { DbSettings } from './settings';
+import type { DbEngine } from './database-error';
 
 /**
  * The transport rule every client enforces: a password leaves keywarden only over verified TLS,

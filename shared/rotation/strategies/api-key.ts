@@ -13,9 +13,9 @@ import {
   withOwnedFields,
   type SecretObject,
   type ValueLabel,
-} from './json-secret';
-import { BASE62, randomChars } from './random';
-import { patternTag, type TaggedSecret } from './tag-options';
+} from '../values/json-secret';
+import { BASE62, randomChars } from '../values/random';
+import { patternTag, type TaggedSecret } from '../values/tag-options';
 
 /** The key's prefix: 2..16 lowercase letters or digits, default `kw`. Names the issuer to a scanner. */
 export const API_KEY_PREFIX_TAG = 'keywarden:api-key-prefix';

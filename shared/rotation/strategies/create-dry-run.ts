@@ -1,5 +1,5 @@
 import type { RotationContext, RotationStrategy } from '../strategy';
-import { asTestFailure } from './json-secret';
+import { asTestFailure } from '../values/json-secret';
 
 /**
  * `testCurrent` of a strategy whose value keywarden generates (password, API key, JWT keyset,

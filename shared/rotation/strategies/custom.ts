@@ -1,9 +1,9 @@
 import { checkCustomValue, nextUser, requireCustomBinding, type CustomBinding } from '../binding-custom';
 import { callRotator, customRotatorTimeoutMs, type CustomRotatorInvoker, type CustomRotatorRequest, type RotatorAnswer, type RotatorCredential } from '../custom-rotator';
-import { customKeyShapes } from '../custom-shapes';
+import { customKeyShapes } from './custom-shapes';
 import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
-import { optionalStringField, parseSecretObject, readSecretDocument, secretFormatError, withOwnedFields, type SecretObject, type ValueLabel } from './json-secret';
-import { generatePassword, passwordPolicy } from './password';
+import { optionalStringField, parseSecretObject, readSecretDocument, secretFormatError, withOwnedFields, type SecretObject, type ValueLabel } from '../values/json-secret';
+import { generatePassword, passwordPolicy } from '../values/password-policy';
 
 /**
  * A credential at a service only its own Lambda function (a custom rotator) can change: a

@@ -3,11 +3,11 @@ import { createDryRun } from './create-dry-run';
 import { SecretTestFailedError } from '../../errors';
 import { rememberSecret } from '../../redact';
 import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
-import { asTestFailure, isIsoInstant, parseSecretObject, readSecretDocument, withOwnedFields, type SecretObject, type ValueLabel } from './json-secret';
+import { asTestFailure, isIsoInstant, parseSecretObject, readSecretDocument, withOwnedFields, type SecretObject, type ValueLabel } from '../values/json-secret';
 import { log } from '../../log';
-import { readKeyList, replacedInUseKid, type KeyListShape } from './key-list';
-import { factsWhileCurrent, rotatedFromField } from './rotated-from';
-import { integerTag, wordsTag, type TaggedSecret } from './tag-options';
+import { readKeyList, replacedInUseKid, type KeyListShape } from '../values/key-list';
+import { factsWhileCurrent, rotatedFromField } from '../values/rotated-from';
+import { integerTag, wordsTag, type TaggedSecret } from '../values/tag-options';
 
 /**
  * How many keys the keyring holds, primary included: 2..100, default 3. Data encrypted under a key

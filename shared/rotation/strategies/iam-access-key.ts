@@ -1,9 +1,9 @@
 import { IamCallError, RotationContractError, RotationRefusedError, SecretTestFailedError } from '../../errors';
 import { bindingViolation } from '../binding';
 import { IAM_ACCESS_KEY_ENGINE, requireIamAccessKeyBinding, type IamAccessKeyBinding } from '../binding-iam-access-key';
-import type { AccessKeyInfo, IamKeyAdmin, IamKeyServices } from '../iam-access-keys';
+import type { AccessKeyInfo, IamKeyAdmin, IamKeyServices } from '../iam-key-services';
 import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
-import { asTestFailure, optionalStringField, readSecretDocument, secretFormatError, withOwnedFields, type SecretObject, type ValueLabel } from './json-secret';
+import { asTestFailure, optionalStringField, readSecretDocument, secretFormatError, withOwnedFields, type SecretObject, type ValueLabel } from '../values/json-secret';
 
 /** The finding rule of a previous key that cannot be deleted yet because it was used recently. */
 export const IAM_KEY_IN_USE_RULE = 'rotation.iam-key-in-use';

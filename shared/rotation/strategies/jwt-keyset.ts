@@ -15,9 +15,9 @@ import { promisify } from 'node:util';
 import { SecretTestFailedError } from '../../errors';
 import { rememberSecret } from '../../redact';
 import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
-import { asTestFailure, isIsoInstant, parseSecretObject, readSecretDocument, withOwnedFields, type SecretObject, type ValueLabel } from './json-secret';
-import { inUseKidNote, readKeyList, replacedInUseKid, type KeyListShape } from './key-list';
-import { choiceTag, durationTag, type TaggedSecret } from './tag-options';
+import { asTestFailure, isIsoInstant, parseSecretObject, readSecretDocument, withOwnedFields, type SecretObject, type ValueLabel } from '../values/json-secret';
+import { inUseKidNote, readKeyList, replacedInUseKid, type KeyListShape } from '../values/key-list';
+import { choiceTag, durationTag, type TaggedSecret } from '../values/tag-options';
 
 /** Signing algorithm of new keys: HS256, ES256 or RS256, default ES256. Existing keys keep theirs. */
 export const JWT_ALG_TAG = 'keywarden:jwt-alg';

@@ -1,7 +1,7 @@
-import { alternatingUsersStrategy } from '../db/alternate';
-import { byRotationMode } from '../db/mode';
-import { mysqlEngine } from '../db/mysql-steps';
-import { singleUserStrategy } from '../db/own-password';
+import { alternatingUsersStrategy } from '../db/alternating-users';
+import { byRotationMode } from '../db/rotation-mode';
+import { mysqlEngine } from '../db/mysql-engine';
+import { singleUserStrategy } from '../db/single-user';
 
 /**
  * MySQL and MariaDB (`"engine": "mysql"` or `"mariadb"`): single-user or alternating-users by the

@@ -1,7 +1,7 @@
-import { alternatingUsersStrategy } from '../db/alternate';
-import { byRotationMode } from '../db/mode';
-import { singleUserStrategy } from '../db/own-password';
-import { postgresEngine } from '../db/postgres-steps';
+import { alternatingUsersStrategy } from '../db/alternating-users';
+import { byRotationMode } from '../db/rotation-mode';
+import { singleUserStrategy } from '../db/single-user';
+import { postgresEngine } from '../db/postgres-engine';
 
 /**
  * PostgreSQL (`"engine": "postgres"`): single-user or alternating-users by the tag

@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
 import { DatabaseError, SecretTestFailedError } from '../../errors';
 import { log } from '../../log';
-import { dbSettings } from '../db/config';
+import { dbSettings } from '../db/settings';
 import { logsIn, newDbPassword } from '../db/login';
 import { loadMaster } from '../db/master';
 import { refusePrivilegedUsers } from '../db/privileged-target';
 import { redisPrivilegesOf } from '../db/redis-privileges';
 import { connectRedis, REDIS_PORT, withRedis, type RedisSession, type RedisTarget, type RespValue } from '../db/redis-client';
 import { readDbSecret, type DbSecret } from '../db/secret';
-import { withOwnedFields } from './json-secret';
+import { withOwnedFields } from '../values/json-secret';
 import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
-import { factsWhileCurrent, rotatedFromField } from './rotated-from';
+import { factsWhileCurrent, rotatedFromField } from '../values/rotated-from';
 
 /**
  * Redis ACL users (`"engine": "redis"`), with two live passwords: setSecret leaves the user with

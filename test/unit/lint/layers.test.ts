@@ -5,7 +5,7 @@ import { layerViolation } from '../../../eslint-rules/layers.js';
 /** The messages `npm run lint` gives `code` placed at `file` (a repo path), from the project's own config. */
 async function lintAt(file: string, code: string): Promise<string[]> {
   const [result] = await new ESLint({ cwd: process.cwd() }).lintText(code, { filePath: file });
-  return result.messages.filter((m) => m.ruleId === 'keywarden/layers').map((m) => m.message);
+  return (result?.messages ?? []).filter((m) => m.ruleId === 'keywarden/layers').map((m) => m.message);
 }
 
 describe('the layers rule (eslint-rules/layers.js)', () => {
@@ -24,6 +24,14 @@ describe('the layers rule (eslint-rules/layers.js)', () => {
     expect(layerViolation('shared/staleness/scan.ts', 'shared/finding')).toBeUndefined();
     expect(layerViolation('shared/rotation/db/postgres-engine.ts', 'shared/rotation/values/json-secret')).toBeUndefined();
     expect(layerViolation('shared/aws/rotate-deps.ts', 'shared/rotation/db/master')).toBeUndefined();
+  });
+
+  it('keeps shared/rotation one way: value helpers, then database engines, then strategies', () => {
+    expect(layerViolation('shared/rotation/db/login.ts', 'shared/rotation/strategies/password')).toMatch(/leftward only/);
+    expect(layerViolation('shared/rotation/values/key-list.ts', 'shared/rotation/db/secret')).toMatch(/leftward only/);
+    expect(layerViolation('shared/rotation/strategies/postgres.ts', 'shared/rotation/db/postgres-engine')).toBeUndefined();
+    expect(layerViolation('shared/rotation/db/single-user.ts', 'shared/rotation/values/json-secret')).toBeUndefined();
+    expect(layerViolation('shared/rotation/contract.ts', 'shared/rotation/strategy')).toBeUndefined();
   });
 
   it('keeps shared/ out of cli/ and functions/, and one function out of another', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { grantChanges, parseGrants } from '../../../../shared/rotation/db/mysql-grants';
-import { listsDualPasswordPrivilege } from '../../../../shared/rotation/db/mysql-steps';
+import { listsDualPasswordPrivilege } from '../../../../shared/rotation/db/mysql-engine';
 
 describe('parseGrants', () => {
   it('reads MariaDB and MySQL SHOW GRANTS lines, ignoring the password hash and account properties', () => {

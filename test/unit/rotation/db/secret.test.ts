@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SecretFormatError } from '../../../../shared/errors';
 import { parseDbSecret, parseMasterSecret } from '../../../../shared/rotation/db/secret';
-import { withOwnedFields } from '../../../../shared/rotation/strategies/json-secret';
+import { withOwnedFields } from '../../../../shared/rotation/values/json-secret';
 
 const where = { secretName: 'app/tenant-1/db', label: 'current' } as const;
 const CANARY = 'CANARY-db-pw-77';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeLocalCertificates, type LocalCertificates } from '../../../../cli/local/tls-certs';
 import { DatabaseError, RotationRefusedError } from '../../../../shared/errors';
-import { dbSettings, type DbSettings, type DbTransport } from '../../../../shared/rotation/db/config';
+import { dbSettings, type DbSettings, type DbTransport } from '../../../../shared/rotation/db/settings';
 import { cachingSha2Scramble } from '../../../../shared/rotation/db/mysql-auth';
 import { connectMysql } from '../../../../shared/rotation/db/mysql-client';
 import { connectPostgres } from '../../../../shared/rotation/db/postgres-client';

@@ -11,7 +11,7 @@ import {
   parseApiKey,
   verifyApiKeyChecksum,
 } from '../../../../shared/rotation/strategies/api-key';
-import { BASE62 } from '../../../../shared/rotation/strategies/random';
+import { BASE62 } from '../../../../shared/rotation/values/random';
 import { CANARY, START, chiSquareUniform, everythingPrinted, makeContext, rejectionOf, rotate } from './context';
 
 const PARTNER_SECRET = JSON.stringify({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IamCallError, RotationRefusedError } from '../../../../shared/errors';
 import type { IamAccessKeyBinding } from '../../../../shared/rotation/binding-iam-access-key';
-import type { AccessKeyInfo, AccessKeyLastUse, IamKeyServices } from '../../../../shared/rotation/iam-access-keys';
+import type { AccessKeyInfo, AccessKeyLastUse, IamKeyServices } from '../../../../shared/rotation/iam-key-services';
 import { createIamAccessKeyStrategy, IAM_KEY_IN_USE_RULE } from '../../../../shared/rotation/strategies/iam-access-key';
 import { resolveBoundStrategy } from '../../../../shared/rotation/bound-strategy';
 import { rotationStrategies } from '../../../../shared/aws/rotation-strategies';

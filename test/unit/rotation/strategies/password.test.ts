@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, SecretFormatError, SecretTestFailedError } from '../../../../shared/errors';
 import { redact } from '../../../../shared/redact';
-import {
-  DEFAULT_PASSWORD_EXCLUDE,
-  generatePassword,
-  passwordPolicy,
-  passwordPolicyViolations,
-  passwordStrategy,
-} from '../../../../shared/rotation/strategies/password';
+import { passwordStrategy } from '../../../../shared/rotation/strategies/password';
+import { DEFAULT_PASSWORD_EXCLUDE, generatePassword, passwordPolicy, passwordPolicyViolations } from '../../../../shared/rotation/values/password-policy';
 import { CANARY, chiSquareUniform, everythingPrinted, makeContext, rejectionOf, rotate } from './context';
 
 const DATABASE_SECRET = JSON.stringify({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { rotationMode } from '../../../../shared/rotation/db/mode';
-import { alternateUser } from '../../../../shared/rotation/db/alternate';
+import { rotationMode } from '../../../../shared/rotation/db/rotation-mode';
+import { alternateUser } from '../../../../shared/rotation/db/alternating-users';
 
 const secret = (tags: Record<string, string> = {}) => ({ name: 'app/tenant-1/db', tags });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DatabaseError } from '../../../../shared/errors';
-import { databaseError, scrub } from '../../../../shared/rotation/db/failure';
+import { databaseError, scrub } from '../../../../shared/rotation/db/database-error';
 
 const withFields = (message: string, fields: Record<string, unknown>) => Object.assign(new Error(message), fields);
 

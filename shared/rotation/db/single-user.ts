@@ -1,5 +1,5 @@
 import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
-import { secretFormatError, withOwnedFields } from '../strategies/json-secret';
+import { secretFormatError, withOwnedFields } from '../values/json-secret';
 import { firstAccepted, logsIn, newDbPassword, type Closable } from './login';
 import { readDbSecret, readPreviousDbSecret, type Credential, type DbSecret } from './secret';
 import { closing, testLogin, type SqlEngine, type SqlTarget } from './sql-engine';

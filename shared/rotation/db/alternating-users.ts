@@ -1,6 +1,6 @@
 import { checkRetirable } from '../binding';
 import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
-import { secretFormatError, withOwnedFields } from '../strategies/json-secret';
+import { secretFormatError, withOwnedFields } from '../values/json-secret';
 import { newDbPassword, type Closable } from './login';
 import { loadMaster } from './master';
 import { readDbSecret, readPreviousDbSecret, type Credential, type DbSecret } from './secret';

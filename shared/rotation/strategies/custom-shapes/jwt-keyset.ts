@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { CUSTOM_ROTATOR_CONTRACT } from '../custom-rotator';
-import { parseSecretObject, secretFormatError } from '../strategies/json-secret';
-import { jwtKeysetStrategy, publicJwkOf, signJwt, type KeysetKey } from '../strategies/jwt-keyset';
+import { CUSTOM_ROTATOR_CONTRACT } from '../../custom-rotator';
+import { parseSecretObject, secretFormatError } from '../../values/json-secret';
+import { jwtKeysetStrategy, publicJwkOf, signJwt, type KeysetKey } from '../jwt-keyset';
 import type { CustomShape } from './shape';
-import { inUseKey, kidsChanged } from './key-list';
+import { inUseKey, kidsChanged } from '../../values/key-list';
 
 /** How long the test token is valid: long enough for a slow service, useless once the step ends. */
 const TEST_TOKEN_SECONDS = 300;

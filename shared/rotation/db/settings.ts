@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../errors';
 import { log } from '../../log';
-import type { TaggedSecret } from '../strategies/tag-options';
-import { rawTag } from '../strategies/tag-options';
+import type { TaggedSecret } from '../values/tag-options';
+import { rawTag } from '../values/tag-options';
 
 /**
  * How keywarden talks to databases: short timeouts by default, because a rotation step that hangs

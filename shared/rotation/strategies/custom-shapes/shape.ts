@@ -1,5 +1,5 @@
-import type { RevokeOutcome, RotationContext } from '../strategy';
-import type { SecretObject } from '../strategies/json-secret';
+import type { RevokeOutcome, RotationContext } from '../../strategy';
+import type { SecretObject } from '../../values/json-secret';
 
 /** The request fields of one action, beside `contract`, `action`, `secretId` and `shape`. */
 export type ShapeFields = { pending?: object; current?: object; previous?: object };

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../../shared/errors';
-import { dbSettings } from '../../../../shared/rotation/db/config';
+import { dbSettings } from '../../../../shared/rotation/db/settings';
 import { tlsOptions } from '../../../../shared/rotation/db/tls';
 
 const secret = (tags: Record<string, string> = {}) => ({ name: 'app/tenant-1/db', tags });

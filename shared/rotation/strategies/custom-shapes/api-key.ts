@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { apiKeyStrategy } from '../strategies/api-key';
-import { parseSecretObject, secretFormatError, type SecretObject, type ValueLabel } from '../strategies/json-secret';
-import type { RotationContext } from '../strategy';
+import { apiKeyStrategy } from '../api-key';
+import { parseSecretObject, secretFormatError, type SecretObject, type ValueLabel } from '../../values/json-secret';
+import type { RotationContext } from '../../strategy';
 import type { CustomShape } from './shape';
 
 /**

@@ -1,6 +1,6 @@
 import { boundRotationMode, ROTATION_MODE_TAG } from '../binding';
 import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
-import { choiceTag, type TaggedSecret } from '../strategies/tag-options';
+import { choiceTag, type TaggedSecret } from '../values/tag-options';
 
 export { ROTATION_MODE_TAG };
 

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { SecretTestFailedError } from '../../../../shared/errors';
 import { encryptionKeyringStrategy } from '../../../../shared/rotation/strategies/encryption-keyring';
 import { jwtKeysetStrategy } from '../../../../shared/rotation/strategies/jwt-keyset';
-import { ROTATED_FROM_FIELD } from '../../../../shared/rotation/strategies/rotated-from';
+import { ROTATED_FROM_FIELD } from '../../../../shared/rotation/values/rotated-from';
 import type { RotationStrategy } from '../../../../shared/rotation/strategy';
-import { makeContext, newVersionId, rejectionOf, rotate, type TestContext } from './context';
+import { makeContext, newVersionId, rejectionOf, rotate, type TestContext } from '../strategies/context';
 
 const KINDS: ReadonlyArray<{ strategy: RotationStrategy; inUseField: string; dropped: RegExp; same: RegExp }> = [
   { strategy: jwtKeysetStrategy, inUseField: 'activeKid', dropped: /dropped the current signing key/, same: /signs with the same key as the current one/ },

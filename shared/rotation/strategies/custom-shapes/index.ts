@@ -1,7 +1,7 @@
-import type { RotationStrategy } from '../strategy';
-import { apiKeyStrategy } from '../strategies/api-key';
-import { encryptionKeyringStrategy } from '../strategies/encryption-keyring';
-import { jwtKeysetStrategy } from '../strategies/jwt-keyset';
+import type { RotationStrategy } from '../../strategy';
+import { apiKeyStrategy } from '../api-key';
+import { encryptionKeyringStrategy } from '../encryption-keyring';
+import { jwtKeysetStrategy } from '../jwt-keyset';
 import { apiKeyShape } from './api-key';
 import { encryptionKeyringShape } from './encryption-keyring';
 import { jwtKeysetShape } from './jwt-keyset';

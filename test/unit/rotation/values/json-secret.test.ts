@@ -7,8 +7,8 @@ import {
   parseSecretObject,
   readSecretDocument,
   withOwnedFields,
-} from '../../../../shared/rotation/strategies/json-secret';
-import { CANARY, errorOf, everythingPrinted, rejectionOf } from './context';
+} from '../../../../shared/rotation/values/json-secret';
+import { CANARY, errorOf, everythingPrinted, rejectionOf } from '../strategies/context';
 
 describe('parseSecretObject', () => {
   it('returns the members of a JSON object', () => {

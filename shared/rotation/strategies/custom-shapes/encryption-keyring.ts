@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { parseSecretObject, secretFormatError } from '../strategies/json-secret';
-import { encryptionKeyringStrategy } from '../strategies/encryption-keyring';
+import { parseSecretObject, secretFormatError } from '../../values/json-secret';
+import { encryptionKeyringStrategy } from '../encryption-keyring';
 import type { CustomShape } from './shape';
-import { inUseKey, kidsChanged } from './key-list';
+import { inUseKey, kidsChanged } from '../../values/key-list';
 
 /**
  * A data-key ring that a service encrypts with. set sends the new primary key alone (kid, alg and
