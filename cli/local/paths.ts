@@ -10,8 +10,11 @@ export const KEYWARDEN_DIR = join(PROJECT_ROOT, '.keywarden');
 /** The Python virtual environment that runs moto. */
 export const VENV_DIR = join(KEYWARDEN_DIR, 'venv');
 
-/** The moto launcher with keywarden's Secrets Manager fidelity shim. */
+/** The moto launcher: refuses any moto but the pinned one, applies keywarden's patches (cli/local/moto_patches/), runs moto's server. */
 export const MOTO_LAUNCHER = join(PROJECT_ROOT, 'cli', 'local', 'moto_server.py');
+
+/** The one pinned requirement of the local AWS, read by venv.ts and by the launcher's version guard. */
+export const MOTO_REQUIREMENT_FILE = join(PROJECT_ROOT, 'cli', 'local', 'moto-requirement.txt');
 
 /**
  * Where `keywarden local up` keeps its state (state.json, moto.log). `KEYWARDEN_LOCAL_DIR`

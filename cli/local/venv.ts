@@ -3,10 +3,14 @@ import { join } from 'node:path';
 import { ConfigError } from '../../shared/errors';
 import { exec, tail } from './exec';
 import { withLock } from './lock';
-import { KEYWARDEN_DIR, VENV_DIR } from './paths';
+import { KEYWARDEN_DIR, MOTO_REQUIREMENT_FILE, VENV_DIR } from './paths';
 
-/** The one pinned requirement of the local AWS. Changing it reinstalls the venv. */
-export const MOTO_REQUIREMENT = 'moto[server]==5.2.5';
+/**
+ * The one pinned requirement of the local AWS (`moto[server]==5.2.5`), from
+ * cli/local/moto-requirement.txt, where moto_server.py's version guard reads it too. Changing it
+ * reinstalls the venv.
+ */
+export const MOTO_REQUIREMENT = readFileSync(MOTO_REQUIREMENT_FILE, 'utf8').trim();
 
 /** moto 5.2 supports these Pythons and newer. */
 const MIN_PYTHON: [number, number] = [3, 9];

@@ -55,7 +55,7 @@ export async function removeTestVersion(client: SecretsManagerClient, secretId: 
 /**
  * {@link rotateSecretStarter} for a secret in another account, reached with `client`'s (assumed)
  * credentials: the local AWS is told the RotationToken the service would have sent the function
- * (header `x-keywarden-rotation-token`, cli/local/moto_server.py patch 15), and the starter returns
+ * (header `x-keywarden-rotation-token`, cli/local/moto_patches/secretsmanager.py), and the starter returns
  * it for the steps' events.
  */
 export function rotateSecretStarterWithToken(client: SecretsManagerClient, rules?: number | RotationRulesInput): RotationStarter {

@@ -130,7 +130,7 @@ describe('flood control under concurrent alert instances', () => {
   });
 });
 
-describe('the local AWS transactions the claim relies on (moto_server.py patch 9)', () => {
+describe('the local AWS transactions the claim relies on (cli/local/moto_patches/dynamodb.py)', () => {
   it('roll back every write of a cancelled transaction, and return each item\'s reason', async () => {
     const TableName = templateResource('AlertStateTable');
     await db().send(new PutCommand({ TableName, Item: { pk: 'kept', n: 1 } }));

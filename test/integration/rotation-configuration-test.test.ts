@@ -16,7 +16,7 @@ import { createRabbitUser, deleteRabbitUser, rabbitAdmin, rabbitLogsIn, rabbitRo
 
 /**
  * RotateSecret(RotateImmediately=false) for every strategy, through the built rotate bundle: the
- * local AWS stages an AWSPENDING copy of AWSCURRENT (moto_server.py 13), the bundle's testSecret
+ * local AWS stages an AWSPENDING copy of AWSCURRENT (moto_patches/secretsmanager.py), the bundle's testSecret
  * tests the current credential, and the label comes off, as Secrets Manager does. Afterwards the
  * server is exactly as before (passwords, users, keys), AWSCURRENT has not moved, no version is
  * AWSPENDING, and the schedule is set.

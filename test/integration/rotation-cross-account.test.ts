@@ -4,8 +4,6 @@ import {
   DescribeSecretCommand,
   GetSecretValueCommand,
   ListSecretsCommand,
-  PutSecretValueCommand,
-  RotateSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -181,36 +179,5 @@ describe('rotation of a secret in another account (built rotate bundle, three ac
       await expect(invoke({ Step: step, SecretId: twin, ClientRequestToken: report.token, RotationToken: randomUUID() })).rejects.toThrow(/cross-account-refused/);
     }
     expect(await state(third, twin)).toEqual(twinBefore);
-  });
-});
-
-describe('RotationToken on the local AWS (cli/local/moto_server.py patch 13)', () => {
-  async function staged() {
-    const arn = await createIn(member, `shim/${randomUUID()}`);
-    const token = randomUUID();
-    const { rotationToken } = (await rotateSecretStarterWithToken(member)(arn, token)) as { rotationToken: string };
-    return { arn, token, rotationToken };
-  }
-
-  it('refuses an assumed-role PutSecretValue to the staged version without the token, or with another', async () => {
-    const { arn, token } = await staged();
-    const put = (extra: object) => member.send(new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: token, SecretString: 'x-value-1234', VersionStages: ['AWSPENDING'], ...extra }));
-    await expect(put({})).rejects.toThrow(/RotationToken/);
-    await expect(put({ RotationToken: randomUUID() })).rejects.toThrow(/RotationToken/);
-    await expect(member.send(new GetSecretValueCommand({ SecretId: arn, VersionId: token }))).rejects.toThrow();
-  });
-
-  it('stores the value with the rotation\'s own token', async () => {
-    const { arn, token, rotationToken } = await staged();
-    await member.send(new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: token, SecretString: 'x-value-1234', VersionStages: ['AWSPENDING'], RotationToken: rotationToken }));
-    expect((await member.send(new GetSecretValueCommand({ SecretId: arn, VersionId: token }))).SecretString).toBe('x-value-1234');
-  });
-
-  it('changes nothing for a rotation started without a token', async () => {
-    const arn = await createIn(member, `shim/${randomUUID()}`);
-    const token = randomUUID();
-    await member.send(new RotateSecretCommand({ SecretId: arn, ClientRequestToken: token }));
-    await member.send(new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: token, SecretString: 'x-value-1234', VersionStages: ['AWSPENDING'] }));
-    expect((await member.send(new GetSecretValueCommand({ SecretId: arn, VersionId: token }))).SecretString).toBe('x-value-1234');
   });
 });

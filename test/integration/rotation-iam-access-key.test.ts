@@ -117,7 +117,7 @@ async function withoutRotatorActions(drop: (action: string) => boolean, body: ()
 }
 
 describe('the local AWS with IAM authentication enforced', () => {
-  it('refuses a deactivated key as AWS does (launcher patch 12), a deleted one too, and accepts it again once reactivated', async () => {
+  it('refuses a deactivated key as AWS does (cli/local/moto_patches/iam.py), a deleted one too, and accepts it again once reactivated', async () => {
     const t = await keyedUser();
     await iam.send(new UpdateAccessKeyCommand({ UserName: t.user, AccessKeyId: t.key.accessKeyId, Status: 'Inactive' }));
     expect(await whoIs(aws, t.key)).toBe('refused: InvalidClientTokenId');

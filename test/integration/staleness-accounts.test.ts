@@ -21,8 +21,8 @@ import { drainFindings, findingsQueue, readMetrics, runScan, stalenessEnv } from
  * - home 123456789012 in us-east-1 (its own credentials), with a replica in eu-west-1;
  * - 111111111111 and 222222222222 in us-east-1 and eu-west-1, each through its member role with an
  *   external id, each with a secret replicated from us-east-1 to eu-west-1;
- * - 333333333333, configured but with no role deployed: AssumeRole is refused (moto_server.py
- *   patch 13), which is reported and stops nothing.
+ * - 333333333333, configured but with no role deployed: AssumeRole is refused
+ *   (cli/local/moto_patches/sts.py), which is reported and stops nothing.
  */
 
 const HOME = '123456789012';

@@ -36,7 +36,7 @@ export function inAccount<T extends SecretsManagerClient | IAMClient>(client: T,
 
 /**
  * Creates the role `roleArn` in its account, trusting {@link HOME}: the local AWS refuses to assume
- * a role that does not exist (cli/local/moto_server.py patch 14), as AWS does.
+ * a role that does not exist (cli/local/moto_patches/sts.py), as AWS does.
  */
 export async function ensureRole(roleArn: string): Promise<void> {
   const [, , , , account, resource] = roleArn.split(':');

@@ -17,7 +17,7 @@ import { pointAtLocalAws } from './local-aws';
 
 /**
  * A second local AWS, of the IAM access key tests only, that checks every request's signature
- * against moto's IAM: an unknown, deleted or (with the launcher's patch 12) inactive access key is
+ * against moto's IAM: an unknown, deleted or (with cli/local/moto_patches/iam.py) inactive access key is
  * refused with InvalidClientTokenId, and each call must be allowed by the caller's policies. The
  * shared test moto accepts any key, so it could not tell a revoked key from a working one.
  *

@@ -9,13 +9,13 @@ import {
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { MEMBER, secretsManagerIn } from '../../support/accounts';
 
-// The fidelity shim in cli/local/moto_server.py: RotateSecret without a rotation function must
-// leave the secret exactly as AWS leaves it before it invokes the function, and EventBridge must
-// deliver what a target asks for.
+// The Secrets Manager patches (cli/local/moto_patches/secretsmanager.py), one test or more per
+// patch, each named after it: RotateSecret without a rotation function must leave the secret
+// exactly as AWS leaves it before it invokes the function, since the local driver plays the
+// service. Each test fails on moto without its patch.
 const sm = new SecretsManagerClient({});
 
 async function errorOf(promise: Promise<unknown>): Promise<{ name: string; message: string }> {
@@ -39,8 +39,8 @@ async function labels(name: string) {
   return Object.fromEntries(Object.entries(stages).map(([id, list]) => [id, [...list].sort()]));
 }
 
-describe('RotateSecret without a rotation function (local AWS)', () => {
-  it('stages the token as an empty AWSPENDING version and leaves AWSCURRENT alone', async () => {
+describe('moto Secrets Manager patches (cli/local/moto_patches/secretsmanager.py)', () => {
+  it('rotate without a function: stages the token as an empty AWSPENDING version and leaves AWSCURRENT alone (moto made it AWSCURRENT at once)', async () => {
     const { name, currentId } = await secretWithValue();
     const token = randomUUID();
     const out = await sm.send(new RotateSecretCommand({ SecretId: name, ClientRequestToken: token, RotationRules: { AutomaticallyAfterDays: 30 } }));
@@ -57,17 +57,19 @@ describe('RotateSecret without a rotation function (local AWS)', () => {
     expect(current.VersionId).toBe(currentId);
   });
 
-  it('answers ResourceNotFoundException for the empty version, by id and by stage', async () => {
+  it('staged version has no value: GetSecretValue of it is ResourceNotFoundException naming the VersionId or the stage asked for', async () => {
     const { name } = await secretWithValue();
     const token = randomUUID();
     await sm.send(new RotateSecretCommand({ SecretId: name, ClientRequestToken: token, RotationRules: { AutomaticallyAfterDays: 7 } }));
-    expect((await errorOf(sm.send(new GetSecretValueCommand({ SecretId: name, VersionId: token })))).name).toBe('ResourceNotFoundException');
+    const byId = await errorOf(sm.send(new GetSecretValueCommand({ SecretId: name, VersionId: token })));
+    expect(byId.name).toBe('ResourceNotFoundException');
+    expect(byId.message).toContain(token);
     const byStage = await errorOf(sm.send(new GetSecretValueCommand({ SecretId: name, VersionStage: 'AWSPENDING' })));
     expect(byStage.name).toBe('ResourceNotFoundException');
     expect(byStage.message).toMatch(/AWSPENDING/);
   });
 
-  it('lets PutSecretValue fill the staged version once; a different value on that token is ResourceExistsException', async () => {
+  it('staged version filled once: PutSecretValue fills it once; the same value again is a no-op, another is ResourceExistsException (moto overwrote it)', async () => {
     const { name, currentId } = await secretWithValue();
     const token = randomUUID();
     await sm.send(new RotateSecretCommand({ SecretId: name, ClientRequestToken: token, RotationRules: { AutomaticallyAfterDays: 30 } }));
@@ -86,14 +88,14 @@ describe('RotateSecret without a rotation function (local AWS)', () => {
     expect((await sm.send(new GetSecretValueCommand({ SecretId: name, VersionId: token }))).SecretString).toBe('v2');
   });
 
-  it('refuses a second rotation while AWSPENDING is on a version that is not AWSCURRENT', async () => {
+  it('rotation in progress: a second RotateSecret is refused while AWSPENDING is on a version that is not AWSCURRENT', async () => {
     const { name } = await secretWithValue();
     await sm.send(new RotateSecretCommand({ SecretId: name, ClientRequestToken: randomUUID(), RotationRules: { AutomaticallyAfterDays: 30 } }));
     const refused = await errorOf(sm.send(new RotateSecretCommand({ SecretId: name, ClientRequestToken: randomUUID() })));
     expect(refused.name).toBe('InvalidRequestException');
   });
 
-  it('after finishSecret moves AWSCURRENT, GetSecretValue returns the new value and a new rotation may start', async () => {
+  it('moving a label and rotation in progress: once AWSCURRENT moves, GetSecretValue returns the new value (moto kept the old), and a new rotation may start (moto refused it)', async () => {
     const { name, currentId } = await secretWithValue();
     const token = randomUUID();
     await sm.send(new RotateSecretCommand({ SecretId: name, ClientRequestToken: token, RotationRules: { AutomaticallyAfterDays: 30 } }));
@@ -111,7 +113,7 @@ describe('RotateSecret without a rotation function (local AWS)', () => {
     expect(await labels(name)).toEqual({ [currentId]: ['AWSPREVIOUS'], [token]: ['AWSCURRENT'], [next]: ['AWSPENDING'] });
   });
 
-  it('refuses to attach a label that is on another version unless RemoveFromVersionId names it', async () => {
+  it('moving a label: UpdateSecretVersionStage refuses a label that is on another version unless RemoveFromVersionId names it (moto attached it twice)', async () => {
     const { name, currentId } = await secretWithValue();
     const token = randomUUID();
     await sm.send(new RotateSecretCommand({ SecretId: name, ClientRequestToken: token, RotationRules: { AutomaticallyAfterDays: 30 } }));
@@ -120,7 +122,7 @@ describe('RotateSecret without a rotation function (local AWS)', () => {
     expect(await labels(name)).toEqual({ [currentId]: ['AWSCURRENT'], [token]: ['AWSPENDING'] });
   });
 
-  it('RotateImmediately=false (stage_configuration_test): stages a copy of AWSCURRENT as AWSPENDING for testSecret, sets the rules, rotates nothing', async () => {
+  it('configuration test: RotateImmediately=false stages a copy of AWSCURRENT as AWSPENDING for testSecret, sets the rules, rotates nothing', async () => {
     const { name, currentId } = await secretWithValue('{"password":"v1"}');
     const token = randomUUID();
     const rules = { ScheduleExpression: 'cron(0 3 ? * SUN *)', Duration: '3h' };
@@ -140,7 +142,7 @@ describe('RotateSecret without a rotation function (local AWS)', () => {
     await sm.send(new RotateSecretCommand({ SecretId: name, ClientRequestToken: randomUUID() }));
   });
 
-  it('RotateImmediately=false refuses a token already in use and rules with both AutomaticallyAfterDays and ScheduleExpression', async () => {
+  it('configuration test: RotateImmediately=false refuses a token already in use and rules with both AutomaticallyAfterDays and ScheduleExpression', async () => {
     const { name, currentId } = await secretWithValue();
     expect((await errorOf(sm.send(new RotateSecretCommand({ SecretId: name, ClientRequestToken: currentId, RotateImmediately: false })))).name).toBe('ResourceExistsException');
     const both = await errorOf(
@@ -150,7 +152,7 @@ describe('RotateSecret without a rotation function (local AWS)', () => {
     expect(await labels(name)).toEqual({ [currentId]: ['AWSCURRENT'] });
   });
 
-  it('CancelRotateSecret turns rotation off and leaves the labels as they are', async () => {
+  it('cancel rotation: CancelRotateSecret of a secret rotated without a function turns rotation off and leaves the labels (moto refused it)', async () => {
     const { name, currentId } = await secretWithValue();
     const token = randomUUID();
     await sm.send(new RotateSecretCommand({ SecretId: name, ClientRequestToken: token, RotationRules: { AutomaticallyAfterDays: 30 } }));
@@ -160,7 +162,18 @@ describe('RotateSecret without a rotation function (local AWS)', () => {
     expect(described.VersionIdsToStages).toEqual({ [currentId]: ['AWSCURRENT'], [token]: ['AWSPENDING'] });
   });
 
-  it('keeps moto\'s validation: rotation rules out of range, unknown secrets', async () => {
+  it('rotation settings: RotateSecret turns rotation on and keeps a schedule expression and window as given; DescribeSecret shows no empty RotationLambdaARN', async () => {
+    const { name } = await secretWithValue();
+    const rules = { ScheduleExpression: 'rate(10 days)', Duration: '2h' };
+    await sm.send(new RotateSecretCommand({ SecretId: name, ClientRequestToken: randomUUID(), RotationRules: rules }));
+    const described = await sm.send(new DescribeSecretCommand({ SecretId: name }));
+    expect(described.RotationEnabled).toBe(true);
+    expect(described.RotationRules).toEqual(rules);
+    expect(described).not.toHaveProperty('RotationLambdaARN');
+    expect(described.LastRotatedDate).toBeInstanceOf(Date);
+  });
+
+  it('rotate without a function keeps moto\'s validation: rotation rules out of range, unknown secrets', async () => {
     const { name } = await secretWithValue();
     const invalid = await errorOf(sm.send(new RotateSecretCommand({ SecretId: name, RotationRules: { AutomaticallyAfterDays: 5000 } })));
     expect(invalid.name).toBe('InvalidParameterException');
@@ -169,36 +182,51 @@ describe('RotateSecret without a rotation function (local AWS)', () => {
   });
 });
 
-describe('EventBridge targets (local AWS)', () => {
-  const events = new EventBridgeClient({});
-  const queues = new SQSClient({});
-
-  async function queueFor(ruleName: string, target: Record<string, string>) {
-    const { QueueUrl } = await queues.send(new CreateQueueCommand({ QueueName: `shim-${ruleName}` }));
-    await events.send(new PutRuleCommand({ Name: ruleName, EventPattern: JSON.stringify({ source: [`shim.${ruleName}`] }) }));
-    await events.send(new PutTargetsCommand({ Rule: ruleName, Targets: [{ Id: 't', Arn: `arn:aws:sqs:us-east-1:123456789012:shim-${ruleName}`, ...target }] }));
-    return QueueUrl!;
-  }
-
-  async function deliver(ruleName: string, queueUrl: string, detail: object): Promise<unknown> {
-    await events.send(new PutEventsCommand({ Entries: [{ Source: `shim.${ruleName}`, DetailType: 'Finding', Detail: JSON.stringify(detail) }] }));
-    const { Messages } = await queues.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 2 }));
-    return JSON.parse(Messages?.[0]?.Body ?? 'null');
-  }
-
-  it('sends exactly the Input of a target', async () => {
-    const url = await queueFor('constant', { Input: '{"kind":"tick"}' });
-    expect(await deliver('constant', url, { a: 1 })).toEqual({ kind: 'tick' });
+describe('moto Secrets Manager patch "RotationToken" (cli/local/moto_patches/secretsmanager.py)', () => {
+  // A member account's secret, reached through an assumed role, as a cross-account rotation
+  // function reaches it; the token is the one the local driver hands RotateSecret in its header.
+  let member: SecretsManagerClient;
+  beforeEach(async () => {
+    member = await secretsManagerIn(MEMBER);
   });
 
-  it('sends the part InputPath selects, even when it has a "time" field of its own', async () => {
-    const url = await queueFor('path', { InputPath: '$.detail' });
-    const detail = { ruleId: 'r1', time: '2026-01-01T00:00:00Z' };
-    expect(await deliver('path', url, detail)).toEqual(detail);
+  /** RotateSecret as the local driver sends it: the token it chose in x-keywarden-rotation-token. */
+  async function staged() {
+    const name = `shim/${randomUUID()}`;
+    const { ARN } = await member.send(new CreateSecretCommand({ Name: name, SecretString: 'v1' }));
+    const token = randomUUID();
+    const rotationToken = randomUUID();
+    const command = new RotateSecretCommand({ SecretId: ARN, ClientRequestToken: token });
+    command.middlewareStack.add(
+      (next) => async (args) => {
+        (args.request as { headers: Record<string, string> }).headers['x-keywarden-rotation-token'] = rotationToken;
+        return next(args);
+      },
+      { step: 'build', name: 'keywardenRotationToken' },
+    );
+    await member.send(command);
+    return { arn: ARN!, token, rotationToken };
+  }
+
+  it('RotationToken: an assumed-role PutSecretValue to the staged version without the token, or with another, is AccessDeniedException and stores nothing (moto ignored the token)', async () => {
+    const { arn, token } = await staged();
+    const put = (extra: object) => member.send(new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: token, SecretString: 'x-value-1234', VersionStages: ['AWSPENDING'], ...extra }));
+    expect(await errorOf(put({}))).toMatchObject({ name: 'AccessDeniedException', message: expect.stringMatching(/RotationToken/) });
+    expect(await errorOf(put({ RotationToken: randomUUID() }))).toMatchObject({ name: 'AccessDeniedException' });
+    expect((await errorOf(member.send(new GetSecretValueCommand({ SecretId: arn, VersionId: token })))).name).toBe('ResourceNotFoundException');
   });
 
-  it('sends the whole event, with its time as a date, when the target says neither', async () => {
-    const url = await queueFor('whole', {});
-    expect(await deliver('whole', url, { a: 1 })).toMatchObject({ source: 'shim.whole', 'detail-type': 'Finding', detail: { a: 1 }, time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+  it("RotationToken: the rotation's own token stores the value", async () => {
+    const { arn, token, rotationToken } = await staged();
+    await member.send(new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: token, SecretString: 'x-value-1234', VersionStages: ['AWSPENDING'], RotationToken: rotationToken }));
+    expect((await member.send(new GetSecretValueCommand({ SecretId: arn, VersionId: token }))).SecretString).toBe('x-value-1234');
+  });
+
+  it('RotationToken: a rotation started without a token changes nothing', async () => {
+    const { ARN } = await member.send(new CreateSecretCommand({ Name: `shim/${randomUUID()}`, SecretString: 'v1' }));
+    const token = randomUUID();
+    await member.send(new RotateSecretCommand({ SecretId: ARN, ClientRequestToken: token }));
+    await member.send(new PutSecretValueCommand({ SecretId: ARN, ClientRequestToken: token, SecretString: 'x-value-1234', VersionStages: ['AWSPENDING'] }));
+    expect((await member.send(new GetSecretValueCommand({ SecretId: ARN, VersionId: token }))).SecretString).toBe('x-value-1234');
   });
 });
