@@ -16,6 +16,7 @@ import { printAuditFuzzFigures } from './audit-fuzz';
 import { printParameterFigures } from './ssm-parameters';
 import { printDetectionStateFigures } from './detection-state';
 import { printConsumerFigures } from './consumers';
+import { printLocalAwsFigures } from './local-aws';
 
 const PARTS: Readonly<Record<string, () => void | Promise<void>>> = {
   bundles: printBundleFigures,
@@ -32,6 +33,7 @@ const PARTS: Readonly<Record<string, () => void | Promise<void>>> = {
   'ssm-parameters': printParameterFigures,
   'detection-state': printDetectionStateFigures,
   consumers: printConsumerFigures,
+  'local-aws': printLocalAwsFigures,
 };
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
