@@ -1,4 +1,5 @@
 import type { Clock } from '../clock';
+import type { LogSink } from '../log';
 import { RotationContractError, SecretsStoreError } from '../errors';
 import { rememberSecret } from '../redact';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, versionWithStage, type SecretMetadata, type SecretsStore, type SecretVersion } from '../secrets-store';
@@ -14,6 +15,7 @@ export function createRotationContext(
   metadata: SecretMetadata,
   store: SecretsStore,
   clock: Clock,
+  log: LogSink,
 ): RotationContext {
   const load = memoise(async (stage: string, versionId?: string) => {
     const version = await store.getValue(metadata.arn, { stage, versionId });
@@ -34,6 +36,7 @@ export function createRotationContext(
     token,
     tags: metadata.tags,
     clock,
+    log,
     store,
     currentVersionId: versionWithStage(metadata, AWSCURRENT),
     current: async () => (await currentVersion()).value,

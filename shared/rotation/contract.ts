@@ -1,4 +1,5 @@
 import type { Clock } from '../clock';
+import { processLog, type LogSink } from '../log';
 import { RotationContractError } from '../errors';
 import { rememberSecret } from '../redact';
 import { AWSCURRENT, AWSPENDING, versionWithStage, type SecretMetadata, type SecretsStore } from '../secrets-store';
@@ -16,6 +17,8 @@ import type { RotationContext, RotationStrategy } from './strategy';
 export interface RotationDeps {
   store: SecretsStore;
   clock: Clock;
+  /** Where strategies' warnings go; the process's logger when absent. */
+  log?: LogSink;
   strategies: StrategyRegistry;
   /** The administrators' bindings of database and Redis secrets; read, never written. */
   bindings: BindingStore;
@@ -56,7 +59,7 @@ export async function runRotationStep(request: RotationRequest, deps: RotationDe
   // Everything below sees the pending value only through the guard, which proves it is one
   // keywarden created for this version before handing it out (pending-guard.ts); the binding's
   // checks then run on what the guard hands out.
-  const context = createRotationContext(request.secretId, request.token, metadata, deps.store, deps.clock);
+  const context = createRotationContext(request.secretId, request.token, metadata, deps.store, deps.clock, deps.log ?? processLog);
   const guard = guardPending(context, deps.ledger, request.step);
   if (request.step === 'testSecret' && (await isConfigurationTest(context, await guard.record()))) {
     return { ...base, result: 'configuration-tested', strategy: await testConfiguration(context, deps) };

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { RotationContractError, RotationRefusedError } from '../errors';
+import { processLog } from '../log';
 import { rememberSecret } from '../redact';
 import { AWSCURRENT, AWSPENDING } from '../secrets-store';
 import { createRotationContext } from './context';
@@ -40,7 +41,7 @@ export async function revokePrevious(secretId: string, token: string, deps: Rota
       `cannot revoke for ${metadata.name}: version ${token} is not AWSCURRENT, so the rotation has not finished and the previous credential is still the one in use`,
     );
   }
-  const unbound = createRotationContext(secretId, token, metadata, deps.store, deps.clock);
+  const unbound = createRotationContext(secretId, token, metadata, deps.store, deps.clock, deps.log ?? processLog);
   const { ctx, strategy } = await resolveBoundStrategy(unbound, deps, 'current');
   if (!strategy) throw new RotationContractError(`cannot revoke for ${metadata.name}: no strategy`);
   const outcome = await strategy.revoke(ctx);

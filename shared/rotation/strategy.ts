@@ -1,4 +1,5 @@
 import type { Clock } from '../clock';
+import type { LogSink } from '../log';
 import type { SecretsStore } from '../secrets-store';
 import type { RotationBinding } from './binding';
 
@@ -15,6 +16,8 @@ export interface RotationContext {
   readonly token: string;
   readonly tags: Readonly<Record<string, string>>;
   readonly clock: Clock;
+  /** Where the strategy's warnings go (the rotate function's logger). */
+  readonly log: LogSink;
   /** The store, for strategies that read another secret (a master secret named by `masterarn`). */
   readonly store: SecretsStore;
   /** The administrator's binding of a database, Redis or IAM access key secret; absent for generated secrets. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock';
+import { processLog, type LogSink } from '../log';
 import { InvalidRequestError, RotationFailedError, SecretTestFailedError } from '../errors';
 import { rememberSecret } from '../redact';
 import type { SecretsStore } from '../secrets-store';
@@ -44,6 +45,8 @@ export interface ParameterRotationDeps {
   store: ParameterStore;
   scope: ParameterScope;
   clock: Clock;
+  /** Where the strategies' warnings go; the process's logger when absent. */
+  log?: LogSink;
 }
 
 /** What one rotation did (names, versions and the strategy; never a value). */
@@ -261,6 +264,7 @@ function parameterContext(checked: Checked, deps: ParameterRotationDeps, pending
     token: `parameter-version-after-${current.version}`,
     tags: checked.tags,
     clock: deps.clock,
+    log: deps.log ?? processLog,
     store: noSecretsStore,
     currentVersionId: String(current.version),
     current: currentValue,

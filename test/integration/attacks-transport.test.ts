@@ -11,6 +11,7 @@ import { connectPostgres } from '../../shared/rotation/db/postgres-client';
 import { connectRedis } from '../../shared/rotation/db/redis-client';
 import { MARIADB, REDIS, mariadbRoot, redisAdmin, uniqueSuffix } from '../support/db-services';
 import { startRedisTlsServer, type RedisTlsServer } from '../support/redis-tls-server';
+import { processLog } from '../../shared/log';
 
 /**
  * The binding's transport against the real servers: verified TLS whatever the value's `ssl` says
@@ -19,7 +20,7 @@ import { startRedisTlsServer, type RedisTlsServer } from '../support/redis-tls-s
  * allowed them. The impostor servers that ask for passwords insecurely are in
  * test/unit/rotation/db/transport.test.ts.
  */
-const secret = { name: 'app/tenant-1/transport-db', tags: {} };
+const secret = { name: 'app/tenant-1/transport-db', tags: {}, log: processLog };
 const settingsFor = (transport: DbTransport, caFile?: string): DbSettings =>
   dbSettings(secret, { host: '127.0.0.1', ssl: false, transport }, {
     KEYWARDEN_DB_CONNECT_TIMEOUT_MS: '1500',

@@ -7,6 +7,7 @@ import { captureOutput } from '../support/capture-output';
 import { createSecret, invokeStep, resume, rotate, revokeThroughBundle, rotateUntil, valueAt } from '../support/db-rotation';
 import { MARIADB, mariadbRoot, uniqueSuffix } from '../support/db-services';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+import { processLog } from '../../shared/log';
 
 let root: Connection;
 let proxy: TcpProxy;
@@ -75,7 +76,7 @@ afterAll(async () => {
 
 describe('mysql/mariadb capabilities', () => {
   it('asks the server about dual passwords: MariaDB 10.11 has none, so single-user rotation cannot retain the old one', async () => {
-    const session = await connectMysql({ host: MARIADB.host, port: MARIADB.port, settings: { secretName: 'the test setup', plaintext: 'operator' as const, connectTimeoutMs: 3000, statementTimeoutMs: 3000 } }, { username: 'root', password: '' }, []);
+    const session = await connectMysql({ host: MARIADB.host, port: MARIADB.port, settings: { secretName: 'the test setup', log: processLog, plaintext: 'operator' as const, connectTimeoutMs: 3000, statementTimeoutMs: 3000 } }, { username: 'root', password: '' }, []);
     try {
       expect(await supportsDualPasswords(session)).toBe(false);
     } finally {

@@ -7,6 +7,7 @@ import { connectRedis, REDIS_PORT } from '../../../shared/rotation/db/redis-clie
 import { parseDbSecret, type DbSecret } from '../../../shared/rotation/db/secret';
 import { describeSecret } from '../seed';
 import { rabbitmqCredentialLogsIn } from './rabbitmq';
+import { processLog, type LogSink } from '../../../shared/log';
 
 /** A secret as the rotate function sees it: name, tags, and one version's value. */
 export interface SecretVersion {
@@ -32,11 +33,11 @@ export function credentialLogsIn(version: SecretVersion): Promise<boolean> {
   // The demo's only custom secret is its RabbitMQ user's.
   if (version.tags['keywarden:strategy'] === 'custom') return rabbitmqCredentialLogsIn(version);
   const secret = parseDbSecret(version.value, { secretName: version.name, label: 'current' });
-  const ctx = { name: version.name, tags: version.tags };
+  const ctx = { name: version.name, tags: version.tags, log: processLog };
   return logsIn(() => open(ctx, secret));
 }
 
-function open(ctx: { name: string; tags: Record<string, string> }, secret: DbSecret) {
+function open(ctx: { name: string; tags: Record<string, string>; log: LogSink }, secret: DbSecret) {
   const secrets = [secret.password];
   switch (secret.engine) {
     case 'postgres':

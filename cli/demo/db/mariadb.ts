@@ -1,6 +1,7 @@
 import { connectMysql, MYSQL_PORT, type MysqlSession } from '../../../shared/rotation/db/mysql-client';
 import { DEMO_APP, type DemoSecret } from '../secrets';
 import { initialPassword, type DemoDatabase } from './types';
+import { processLog } from '../../../shared/log';
 
 /**
  * The demo's MariaDB (or MySQL): the machine's server, used only when root can log in without a
@@ -19,7 +20,7 @@ export const MARIADB_SECRETS = {
   admin: `${DEMO_APP}/shared/mariadb-admin`,
 } as const;
 
-const ROOT_TARGET = { host: HOST, port: MYSQL_PORT, settings: { secretName: 'the demo setup', plaintext: 'operator' as const, connectTimeoutMs: 3_000, statementTimeoutMs: 10_000 } };
+const ROOT_TARGET = { host: HOST, port: MYSQL_PORT, settings: { secretName: 'the demo setup', log: processLog, plaintext: 'operator' as const, connectTimeoutMs: 3_000, statementTimeoutMs: 10_000 } };
 
 /** The demo database on the machine's server; throws when root cannot log in. */
 export async function mariadbDemo(): Promise<DemoDatabase> {

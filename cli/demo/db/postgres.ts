@@ -3,6 +3,7 @@ import { scramSha256Verifier } from '../../../shared/rotation/db/scram';
 import type { PostgresCluster } from '../../local/postgres-cluster';
 import { DEMO_APP, type DemoSecret } from '../secrets';
 import { initialPassword, type DemoDatabase } from './types';
+import { processLog } from '../../../shared/log';
 
 /**
  * The demo's PostgreSQL: one table owned by a NOLOGIN owner role; tenant-1's user rotates as
@@ -25,7 +26,7 @@ export async function postgresDemo(cluster: PostgresCluster): Promise<DemoDataba
   // A bound secret's TLS trust comes from the deployment, never from its tags: the demo's rotate
   // function, which runs in this process, trusts the cluster's CA as a deployed one trusts RDS's.
   process.env.KEYWARDEN_DB_TLS_CA_FILE = cluster.certs.caFile;
-  const target = { host: cluster.host, port: cluster.port, database: 'postgres', settings: { secretName: 'the demo setup', plaintext: 'operator' as const, connectTimeoutMs: 5_000, statementTimeoutMs: 10_000 } };
+  const target = { host: cluster.host, port: cluster.port, database: 'postgres', settings: { secretName: 'the demo setup', log: processLog, plaintext: 'operator' as const, connectTimeoutMs: 5_000, statementTimeoutMs: 10_000 } };
   const superuser = await connectPostgres(target, cluster.superuser, [cluster.superuser.password]);
   return {
     label: 'PostgreSQL',

@@ -1,6 +1,7 @@
 import { connectRedis, REDIS_PORT, type RedisSession } from '../../../shared/rotation/db/redis-client';
 import { DEMO_APP, type DemoSecret } from '../secrets';
 import { initialPassword, type DemoDatabase } from './types';
+import { processLog } from '../../../shared/log';
 
 /**
  * The demo's Redis: the machine's server, used only when its default user needs no password, as
@@ -17,7 +18,7 @@ export const REDIS_SECRETS = {
   admin: `${DEMO_APP}/shared/redis-admin`,
 } as const;
 
-const TARGET = { host: HOST, port: REDIS_PORT, settings: { secretName: 'the demo setup', plaintext: 'operator' as const, connectTimeoutMs: 3_000, statementTimeoutMs: 10_000 } };
+const TARGET = { host: HOST, port: REDIS_PORT, settings: { secretName: 'the demo setup', log: processLog, plaintext: 'operator' as const, connectTimeoutMs: 3_000, statementTimeoutMs: 10_000 } };
 // A default user without a password accepts any AUTH; one with a password refuses this one.
 const DEFAULT_USER = { username: 'default', password: '' };
 

@@ -1,3 +1,4 @@
+import type { LogSink } from '../../log';
 import type { Connection, ConnectionOptions } from 'mysql2/promise';
 import { dbSettings, type DbSettings } from './settings';
 import { databaseError } from './database-error';
@@ -17,6 +18,8 @@ export interface MysqlTarget {
 /** One open MySQL/MariaDB connection, used for a few statements and then closed. */
 export interface MysqlSession {
   readonly user: string;
+  /** Where warnings about this session's server go (from the target's settings). */
+  readonly log: LogSink;
   /** Rows of one statement; `?` placeholders are escaped by the driver. */
   query<T extends Record<string, unknown>>(sql: string, params?: unknown[], what?: string): Promise<T[]>;
   close(): Promise<void>;
@@ -30,7 +33,7 @@ export const MYSQL_PORT = 3306;
  * with no default database (`asMaster`): accounts and grants are server-wide, and a master needs
  * no rights on the user's database to manage them.
  */
-export function mysqlTarget(ctx: { name: string; tags: Readonly<Record<string, string>> }, secret: DbSecret, asMaster = false): MysqlTarget {
+export function mysqlTarget(ctx: { name: string; tags: Readonly<Record<string, string>>; log: LogSink }, secret: DbSecret, asMaster = false): MysqlTarget {
   return { host: secret.host, port: secret.port ?? MYSQL_PORT, database: asMaster ? undefined : secret.dbname, settings: dbSettings(ctx, secret) };
 }
 
@@ -81,6 +84,7 @@ export async function connectMysql(target: MysqlTarget, login: Credential, secre
   connection.on('error', () => undefined);
   const session: MysqlSession = {
     user: login.username,
+    log: target.settings.log,
     async query<T extends Record<string, unknown>>(sql: string, params: unknown[] = [], what = 'a statement'): Promise<T[]> {
       try {
         const [rows] = await connection.query({ sql, values: params, timeout: settings.statementTimeoutMs });

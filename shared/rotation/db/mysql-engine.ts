@@ -1,5 +1,4 @@
 import { DatabaseError } from '../../errors';
-import { log } from '../../log';
 import { connectMysql, mysqlTarget, type MysqlSession, type MysqlTarget } from './mysql-client';
 import { describe, syncMysqlGrants, type Account } from './mysql-grants';
 import { mysqlPrivilegesOf } from './mysql-privileges';
@@ -138,7 +137,7 @@ async function changeOwnPassword(session: MysqlSession, login: Credential): Prom
     try {
       await session.query(sql, params, 'changing its own password');
       if (dual && i > 0) {
-        log.warn('the server has dual passwords but this user may not retain its old one (needs APPLICATION_PASSWORD_ADMIN); the old password stopped working now', { user: session.user });
+        session.log.warn('the server has dual passwords but this user may not retain its old one (needs APPLICATION_PASSWORD_ADMIN); the old password stopped working now', { user: session.user });
       }
       return;
     } catch (error) {

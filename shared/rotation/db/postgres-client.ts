@@ -1,3 +1,4 @@
+import type { LogSink } from '../../log';
 import type { Client, ClientConfig } from 'pg';
 import { dbSettings, type DbSettings } from './settings';
 import { databaseError } from './database-error';
@@ -17,6 +18,8 @@ export interface PostgresTarget {
 /** One open PostgreSQL connection, used for a few statements and then closed. */
 export interface PostgresSession {
   readonly user: string;
+  /** Where warnings about this session's server go (from the target's settings). */
+  readonly log: LogSink;
   /** Rows of one statement; a failure is a classified DatabaseError naming `what`. */
   query<T extends Record<string, unknown>>(sql: string, params?: unknown[], what?: string): Promise<T[]>;
   close(): Promise<void>;
@@ -62,6 +65,7 @@ export async function connectPostgres(target: PostgresTarget, login: Credential,
   }
   return {
     user: login.username,
+    log: target.settings.log,
     async query<T extends Record<string, unknown>>(sql: string, params: unknown[] = [], what = 'a statement'): Promise<T[]> {
       try {
         return (await client.query(sql, params)).rows as T[];
@@ -81,7 +85,7 @@ export function quoteIdent(name: string): string {
 }
 
 /** The user's own server and database, as a secret names them, with this step's settings. */
-export function postgresTarget(ctx: { name: string; tags: Readonly<Record<string, string>> }, secret: DbSecret): PostgresTarget {
+export function postgresTarget(ctx: { name: string; tags: Readonly<Record<string, string>>; log: LogSink }, secret: DbSecret): PostgresTarget {
   return {
     host: secret.host,
     port: secret.port ?? POSTGRES_PORT,

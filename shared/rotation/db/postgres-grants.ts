@@ -1,5 +1,4 @@
 import { DatabaseError } from '../../errors';
-import { log } from '../../log';
 import { quoteIdent, type PostgresSession } from './postgres-client';
 
 /**
@@ -176,6 +175,6 @@ async function warnAboutOwnedObjects(session: PostgresSession, user: string): Pr
     `counting the objects ${user} owns`,
   );
   if (row && row.owned !== '0') {
-    log.warn('a rotated user owns objects directly; give them to a shared owner role', { user, ownedObjects: Number(row.owned) });
+    session.log.warn('a rotated user owns objects directly; give them to a shared owner role', { user, ownedObjects: Number(row.owned) });
   }
 }

@@ -1,3 +1,4 @@
+import type { LogSink } from '../../log';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { DbSettings } from './settings';
@@ -34,6 +35,8 @@ export interface RedisTarget {
 /** One open, authenticated connection. */
 export interface RedisSession {
   readonly user: string;
+  /** Where warnings about this session's server go (from the target's settings). */
+  readonly log: LogSink;
   command(args: readonly string[], what?: string): Promise<RespValue>;
   close(): Promise<void>;
 }
@@ -111,6 +114,7 @@ export async function connectRedis(target: RedisTarget, login: Credential, secre
   const connection = new RespConnection(socket, target.settings.statementTimeoutMs);
   const session: RedisSession = {
     user: login.username,
+    log: target.settings.log,
     async command(args, what = args[0] ?? 'a command') {
       try {
         return await connection.send(args);

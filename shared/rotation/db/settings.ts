@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../errors';
-import { log } from '../../log';
+import type { LogSink } from '../../log';
 import type { TaggedSecret } from '../values/tag-options';
 import { rawTag } from '../values/tag-options';
 
@@ -43,6 +43,8 @@ export type PlaintextAllowance = 'binding' | 'value' | 'operator';
 export interface DbSettings {
   /** The rotated secret (or the operator's tool), for messages. */
   secretName: string;
+  /** Where the connection's warnings go: the rotation context's logger. */
+  log: LogSink;
   connectTimeoutMs: number;
   statementTimeoutMs: number;
   /** Verified TLS; when absent the connection is plaintext, and `plaintext` says who allowed it. */
@@ -79,9 +81,10 @@ export interface DbTransportTarget {
  * Reads the settings for connecting to `target.host` for `secret`. The environment is read on each
  * call (it is cheap) so that a test or an operator changing it is seen at the next step.
  */
-export function dbSettings(secret: TaggedSecret, target: DbTransportTarget, env: NodeJS.ProcessEnv = process.env): DbSettings {
+export function dbSettings(secret: TaggedSecret & { log: LogSink }, target: DbTransportTarget, env: NodeJS.ProcessEnv = process.env): DbSettings {
   const settings: DbSettings = {
     secretName: secret.name,
+    log: secret.log,
     connectTimeoutMs: integerEnv(env, CONNECT_TIMEOUT_ENV, { fallback: 5_000, min: 100, max: 60_000 }),
     statementTimeoutMs: integerEnv(env, STATEMENT_TIMEOUT_ENV, { fallback: 10_000, min: 100, max: 300_000 }),
   };
@@ -91,10 +94,10 @@ export function dbSettings(secret: TaggedSecret, target: DbTransportTarget, env:
 }
 
 /** A bound secret's TLS: the trust store from the deployment, the name from the binding. */
-function boundTls(secret: TaggedSecret, target: DbTransportTarget, env: NodeJS.ProcessEnv): TlsSettings {
+function boundTls(secret: TaggedSecret & { log: LogSink }, target: DbTransportTarget, env: NodeJS.ProcessEnv): TlsSettings {
   const ignored = [TLS_CA_FILE_TAG, TLS_SERVERNAME_TAG].filter((tag) => rawTag(secret, tag) !== undefined);
   if (ignored.length > 0) {
-    log.warn(`secret ${secret.name}: ignoring ${ignored.join(' and ')} (a bound secret's TLS trust comes from ${TLS_CA_FILE_ENV} and its binding)`);
+    secret.log.warn(`secret ${secret.name}: ignoring ${ignored.join(' and ')} (a bound secret's TLS trust comes from ${TLS_CA_FILE_ENV} and its binding)`);
   }
   const caFile = env[TLS_CA_FILE_ENV]?.trim() || undefined;
   return { ca: caFile ? readCa(caFile, secret.name) : undefined, servername: target.tlsServername?.trim() || target.host };

@@ -1,5 +1,6 @@
 import { SecretTestFailedError } from '../../errors';
 import type { RotationContext } from '../strategy';
+import type { LogSink } from '../../log';
 import type { TaggedSecret } from '../values/tag-options';
 import { logsIn, type Closable } from './login';
 import { refusePrivilegedUsers } from './privileged-target';
@@ -23,7 +24,7 @@ export interface SqlEngine<T extends SqlTarget, S extends Closable> {
   /** The longest user name the server accepts. */
   readonly maxUserName: number;
   /** The server the secret names; `asMaster` for the master's session, which manages users. */
-  target(ctx: TaggedSecret, secret: DbSecret, asMaster?: boolean): T;
+  target(ctx: TaggedSecret & { log: LogSink }, secret: DbSecret, asMaster?: boolean): T;
   /** Logs in as `login`; `secrets` are every password in play, scrubbed from errors. */
   connect(target: T, login: Credential, secrets: readonly string[]): Promise<S>;
   /** Single-user setSecret, as the user: sets its own password to `login.password`. */

@@ -4,7 +4,6 @@ import { SecretTestFailedError } from '../../errors';
 import { rememberSecret } from '../../redact';
 import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
 import { asTestFailure, isIsoInstant, parseSecretObject, readSecretDocument, withOwnedFields, type SecretObject, type ValueLabel } from '../values/json-secret';
-import { log } from '../../log';
 import { readKeyList, replacedInUseKid, type KeyListShape } from '../values/key-list';
 import { factsWhileCurrent, rotatedFromField } from '../values/rotated-from';
 import { integerTag, wordsTag, type TaggedSecret } from '../values/tag-options';
@@ -88,7 +87,7 @@ export const encryptionKeyringStrategy: RotationStrategy = {
     const fresh = generateKeyringKey(ctx.clock.now());
     const demoted = keyring.keys.map((key): KeyringKey => (key.status === 'primary' ? { ...key, status: 'decrypt-only' } : key));
     const keys = keepWithinLimit([fresh, ...newestFirst(demoted)], maxKeys, reencrypted);
-    warnIfHeldOver(ctx.name, keys, maxKeys);
+    warnIfHeldOver(ctx, keys, maxKeys);
     const note = rotatedFromField(source.versionId, noteFacts(keyring));
     return withOwnedFields(current, { keys, primaryKid: fresh.kid, ...note });
   },
@@ -181,11 +180,11 @@ function keepWithinLimit(keys: readonly KeyringKey[], maxKeys: number, reencrypt
   return keys.filter((key, index) => index < maxKeys || mustKeep(key, reencrypted));
 }
 
-function warnIfHeldOver(secretName: string, keys: readonly KeyringKey[], maxKeys: number): void {
+function warnIfHeldOver(ctx: RotationContext, keys: readonly KeyringKey[], maxKeys: number): void {
   if (keys.length <= maxKeys) return;
   const heldOver = keys.slice(maxKeys).map((key) => key.kid);
-  log.warn('keyring over its limit: compromised keys kept until their data is re-encrypted', {
-    secret: secretName,
+  ctx.log.warn('keyring over its limit: compromised keys kept until their data is re-encrypted', {
+    secret: ctx.name,
     keys: keys.length,
     maxKeys,
     heldOverKids: heldOver,

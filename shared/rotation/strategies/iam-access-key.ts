@@ -163,6 +163,7 @@ async function revokeMissing(ctx: RotationContext, admin: IamKeyAdmin, binding: 
 
 /** STS GetCallerIdentity with the pending key, retried while a new key propagates through IAM. */
 async function identityOf(services: IamKeyServices, key: AccessKeyValue, ctx: RotationContext) {
+  // Real time, not ctx.clock: this waits for IAM in the real world, and a test clock never moves.
   const deadline = Date.now() + propagationSeconds() * 1000;
   for (let delayMs = 1000; ; delayMs *= 2) {
     try {

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { DatabaseError, SecretTestFailedError } from '../../errors';
-import { log } from '../../log';
 import { dbSettings } from '../db/settings';
 import { logsIn, newDbPassword } from '../db/login';
 import { loadMaster } from '../db/master';
@@ -118,7 +117,7 @@ async function setPasswords(admin: RedisSession, username: string, hashes: reado
     await admin.command(['ACL', 'SAVE'], 'saving the ACL file');
   } catch (error) {
     if (!(error instanceof DatabaseError && /not configured to use an ACL file/i.test(error.message))) throw error;
-    log.warn('redis has no ACL file: the new passwords live in memory until something saves them (CONFIG REWRITE, or an aclfile)', { user: username });
+    admin.log.warn('redis has no ACL file: the new passwords live in memory until something saves them (CONFIG REWRITE, or an aclfile)', { user: username });
   }
 }
 

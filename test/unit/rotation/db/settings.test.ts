@@ -6,13 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../../shared/errors';
 import { dbSettings } from '../../../../shared/rotation/db/settings';
 import { tlsOptions } from '../../../../shared/rotation/db/tls';
+import { processLog } from '../../../../shared/log';
 
-const secret = (tags: Record<string, string> = {}) => ({ name: 'app/tenant-1/db', tags });
+const secret = (tags: Record<string, string> = {}) => ({ name: 'app/tenant-1/db', tags, log: processLog });
 
 describe('dbSettings', () => {
   it('has short timeouts by default and no TLS unless the secret asks', () => {
     expect(dbSettings(secret(), { host: 'db', ssl: false }, {})).toEqual({
       secretName: 'app/tenant-1/db',
+      log: processLog,
       connectTimeoutMs: 5000,
       statementTimeoutMs: 10000,
       plaintext: 'value',

@@ -13,12 +13,13 @@ import { connectPostgres } from '../../../../shared/rotation/db/postgres-client'
 import { connectRedis } from '../../../../shared/rotation/db/redis-client';
 import { startFakeMysql, type FakeMysqlScript } from '../../../support/fake-mysql-server';
 import { startFakePostgres, type FakePostgresOptions } from '../../../support/fake-postgres-server';
+import { processLog } from '../../../../shared/log';
 
 /**
  * Impostor servers on loopback (real sockets, the real drivers) that ask for a password in a form
  * an eavesdropper or the impostor itself could use. keywarden must refuse and send nothing usable.
  */
-const secret = { name: 'app/tenant-1/orders-db', tags: {} };
+const secret = { name: 'app/tenant-1/orders-db', tags: {}, log: processLog };
 const login = { username: 'orders_master', password: 'Master-Pw-7f3a9c1e-Qz!' };
 const settingsFor = (transport: DbTransport | undefined, ssl = false, env: NodeJS.ProcessEnv = {}): DbSettings =>
   dbSettings(secret, { host: '127.0.0.1', ssl, transport }, { KEYWARDEN_DB_CONNECT_TIMEOUT_MS: '2000', ...env });
@@ -164,7 +165,7 @@ describe('every client refuses a plaintext connection nobody allowed', () => {
   afterAll(() => new Promise<void>((resolve) => listener.close(() => resolve())));
 
   it('attack: settings with neither TLS nor a plaintext allowance open no socket (postgres, mysql, redis)', async () => {
-    const unallowed: DbSettings = { secretName: secret.name, connectTimeoutMs: 1000, statementTimeoutMs: 1000 };
+    const unallowed: DbSettings = { secretName: secret.name, log: processLog, connectTimeoutMs: 1000, statementTimeoutMs: 1000 };
     await expectRefused(postgresAt(port, unallowed), /would be reached without TLS/);
     await expectRefused(mysqlAt(port, unallowed), /would be reached without TLS/);
     await expectRefused(connectRedis({ host: '127.0.0.1', port, settings: unallowed }, login, [login.password]), /would be reached without TLS/);

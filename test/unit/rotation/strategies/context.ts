@@ -22,7 +22,7 @@ export interface Versions {
  * A RotationContext plus the knobs a test needs: its versions, its clock, and the values the
  * strategy read (`current`, `pending`, `previous`; each is a GetSecretValue in a real step).
  */
-export type TestContext = RotationContext & { versions: Versions; clock: ReturnType<typeof fixedClock>; reads: string[] };
+export type TestContext = RotationContext & { versions: Versions; clock: ReturnType<typeof fixedClock>; reads: string[]; warnings: string[] };
 
 /** Generated strategies talk to no store; any call is a bug in the strategy. */
 const storeThatMustNotBeUsed: SecretsStore = {
@@ -46,6 +46,7 @@ export function makeContext(options: { tags?: Record<string, string>; name?: str
   const name = options.name ?? 'multitenant-ai-poc/tenant-1/test-secret';
   const versions: Versions = { current: options.current, pending: options.pending, previous: options.previous, currentId: options.currentId ?? newVersionId() };
   const reads: string[] = [];
+  const warnings: string[] = [];
   const current = async () => {
     reads.push('current');
     if (versions.current === undefined) throw new SecretsStoreError(`secret ${name} has no AWSCURRENT value`, 'ResourceNotFoundException');
@@ -58,9 +59,11 @@ export function makeContext(options: { tags?: Record<string, string>; name?: str
     token: 'token-0001',
     tags: options.tags ?? {},
     clock: fixedClock(START),
+    log: { warn: (message, attributes) => void warnings.push(attributes ? `${message} ${JSON.stringify(attributes)}` : message) },
     store: storeThatMustNotBeUsed,
     versions,
     reads,
+    warnings,
     get currentVersionId() {
       return versions.current === undefined ? undefined : versions.currentId;
     },

@@ -221,7 +221,8 @@ describe('encryption-keyring strategy: compromised keys and keywarden:keyring-ma
         await rotate(encryptionKeyringStrategy, ctx);
       }
     });
-    return { ctx, compromised, keyring: keyringOf(ctx.versions.current ?? ''), printed };
+    // The strategy warns through the context's logger; what it said is what an operator reads.
+    return { ctx, compromised, keyring: keyringOf(ctx.versions.current ?? ''), printed: `${printed}\n${ctx.warnings.join('\n')}` };
   }
 
   it('keeps compromised keys past the limit, rotates anyway, and logs that the ring is over its limit', async () => {
