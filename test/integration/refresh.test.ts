@@ -5,8 +5,6 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { invokeBundle } from '../../cli/bundles';
-import { demoRefreshWorked, runDemoRefresh, DEMO_CONSUMER_FUNCTION } from '../../cli/demo/refresh';
-import { createOutput } from '../../cli/output';
 import { drainQueue } from '../../cli/local/sqs-event-source';
 import { eventBridge, sqs } from '../../shared/aws/clients';
 import { rotationLedgerOn } from '../../shared/aws/dynamodb-rotation-ledger';
@@ -20,7 +18,6 @@ import { startKubernetesStandin, type KubernetesStandin } from '../support/kuber
 import { templateResource } from '../support/local-aws';
 import { createEcsService, createLambdaFunction, ecsDeploymentId, lambdaVariables, lambdaVersions } from '../support/refresh-consumers';
 import { takeAll } from './alerting-harness';
-import { captureOutput } from '../support/capture-output';
 
 /**
  * The refresh path through the built bundles on the local AWS: the rotate bundle's
@@ -383,22 +380,5 @@ describe('refresh attacks: tags are attacker text', () => {
     const secret = await taggedSecret('app/tenant-1/failed', { 'keywarden:refresh-ecs': 'apps/tenant-1-api' });
     await announce('app/tenant-1/failed', secret, 'failed');
     expect(await depth('RefreshQueue')).toBe(0);
-  });
-});
-
-describe('the demo\'s refresh (cli/demo/refresh.ts)', () => {
-  it('rotates the tagged secret through the rotate bundle and the refresh bundle publishes the function\'s new configuration version; again on a second run', async () => {
-    const values = { RefreshQueue: { ref: templateResource('RefreshQueue'), attributes: {} } };
-    const first = await captureOutput(() => runDemoRefresh(sm, 'ci', values, createOutput({ json: true })));
-    expect(first.error).toBeUndefined();
-    expect(first.result).toMatchObject({ functionName: DEMO_CONSUMER_FUNCTION, versionsBefore: [], versionsAfter: ['1'], refreshed: { received: 1, retried: 0 } });
-    expect(first.result!.configuredVersion).toBe(first.result!.versionId);
-    expect(demoRefreshWorked(first.result!)).toBe(true);
-
-    const second = await runDemoRefresh(sm, 'ci', values, createOutput({ json: true }));
-    expect(second.versionsAfter).toEqual(['1', '2']);
-    expect(second.configuredVersion).not.toBe(first.result!.configuredVersion);
-    expect(demoRefreshWorked(second)).toBe(true);
-    expect(await findings()).toEqual([]);
   });
 });
