@@ -18,7 +18,9 @@ const detailSchema = z
 
 const envelopeSchema = z.object({
   source: z.literal(ROTATION_EVENT_SOURCE),
-  account: z.string().regex(/^\d{12}$/),
+  // EventBridge sets it on every event (PutEvents cannot choose it); moto's local bus leaves it
+  // out, and only the rule may send to the refresh queue (its queue policy).
+  account: z.string().regex(/^\d{12}$/).optional(),
   'detail-type': z.literal(ROTATION_DETAIL_TYPE),
   detail: detailSchema,
 });
@@ -44,6 +46,6 @@ export function parseRotationEvent(body: string, account: string): RotationEvent
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`);
     throw new InvalidRequestError(`not a keywarden.rotation event: ${problems.join('; ').slice(0, 500)}`);
   }
-  if (parsed.data.account !== account) throw new InvalidRequestError(`not a keywarden.rotation event of this account: it was put in account ${parsed.data.account}`);
+  if (parsed.data.account !== undefined && parsed.data.account !== account) throw new InvalidRequestError(`not a keywarden.rotation event of this account: it was put in account ${parsed.data.account}`);
   return parsed.data.detail as RotationEventDetail;
 }
