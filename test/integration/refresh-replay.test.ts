@@ -156,6 +156,20 @@ describe('refresh attacks: a rotation event is anyone\'s to put on the bus', () 
   });
 });
 
+describe('refresh attacks: replays cannot flood the on-call', () => {
+  it('attack: replaying an event whose tag names another tenant\'s service gives one refused finding, and that service is never redeployed', async () => {
+    const before = await createEcsService('apps', 'tenant-2-api');
+    const secret = await taggedSecret('app/tenant-1/refused', { 'keywarden:refresh-ecs': 'apps/tenant-2-api' });
+    for (const at of ['2026-12-03T10:00:00.000Z', '2027-01-01T00:00:00.000Z', '2027-02-02T00:00:00.000Z']) await announce(secret, at);
+    await drain();
+    await announce(secret, '2027-03-03T00:00:00.000Z');
+    await drain();
+
+    expect((await findings()).map((f) => [f.ruleId, f.status])).toEqual([['rotation.refresh-refused', 'open']]);
+    expect(await ecsDeploymentId('apps', 'tenant-2-api')).toBe(before);
+  });
+});
+
 describe('the refresh batch\'s time budget', () => {
   it('a slow API server cannot make the batch outlast the function: unfinished messages come back as batch item failures, and only those are retried', async () => {
     const secrets = [];
