@@ -35,6 +35,25 @@ function parseRotationAccountRoles(raw) {
   return roles;
 }
 
+/** An IAM path (`/keywarden-rotator/`): no wildcard, which would widen the ARNs below. */
+const IAM_PATH = /^\/(?:[\w+=,.@-]+\/)*$/;
+
+/**
+ * The roles the iam-access-key strategy may assume (deploy/iam-access-key.yml): those under
+ * `path` in this stage's own account and in each account of rotationAccountRoles, never in an
+ * account nobody configured. The binding names the role; IAM bounds which accounts it may be in.
+ */
+function iamKeyRotatorRoleArns(roles, path) {
+  const rolePath = String(path ?? '').trim();
+  if (!IAM_PATH.test(rolePath)) throw new Error(`iamKeyRolePath: "${rolePath}" is not an IAM path such as /keywarden-rotator/`);
+  return [
+    { 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role${rolePath}*` },
+    ...Object.keys(roles)
+      .sort()
+      .map((account) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:iam::${account}:role${rolePath}*` })),
+  ];
+}
+
 /** The auditMemberAccounts param: account ids, duplicates dropped. */
 function parseMemberAccounts(raw) {
   const ids = [...new Set(String(raw ?? '').split(',').map((id) => id.trim()).filter(Boolean))];
@@ -129,6 +148,7 @@ async function organization(resolveVariable) {
 module.exports = {
   parseRotationAccountRoles,
   parseMemberAccounts,
+  iamKeyRotatorRoleArns,
   rotationResources,
   auditIntakeResources,
   AUDIT_PATTERN,
@@ -151,6 +171,11 @@ module.exports = {
   auditMemberAccountsEnv: async ({ resolveVariable }) => {
     const { members, organizationId } = await params(resolveVariable);
     return organizationId ? '*' : members.join(',');
+  },
+  /** The AssumeRole resources of deploy/iam-access-key.yml: the rotator path in the home account and each configured one. */
+  iamKeyRotatorRoleArnsOf: async ({ resolveVariable }) => {
+    const { roles } = await params(resolveVariable);
+    return iamKeyRotatorRoleArns(roles, await resolveVariable("param:iamKeyRolePath, '/keywarden-rotator/'"));
   },
   /** KEYWARDEN_ROTATION_ACCOUNT_ROLES of the rotate function: the param, checked, as JSON ('' when none). */
   rotationAccountRolesEnv: async ({ resolveVariable }) => {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { lambda, secretsManager } from '../../shared/aws/clients';
+import { dynamoDb, lambda, secretsManager } from '../../shared/aws/clients';
+import { DynamoDbParameterJournal } from '../../shared/aws/dynamodb-parameter-journal';
 import { functionExists } from '../../shared/aws/lambda-functions';
 import { LambdaRotateFunction } from '../../shared/aws/lambda-rotate-function';
 import { arnLocation, scopeLabel } from '../../shared/accounts';
@@ -9,17 +10,21 @@ import { inventoryOf, type SecretSummary } from '../../shared/staleness/inventor
 import { foldReplicas, listScopes } from '../../shared/staleness/scopes';
 import { SecretsManagerStore } from '../../shared/aws/secrets-manager-store';
 import { systemClock } from '../../shared/clock';
-import { diagnose, fixProblems, type FixedProblem, type FunctionCheck, type InvokerFor, type Problem } from '../../shared/emergency/doctor';
+import { diagnose, fixProblems, unfinishedParameterProblems, type FixedProblem, type FunctionCheck, type InvokerFor, type ParameterRepairer, type Problem } from '../../shared/emergency/doctor';
+import { emergencyTableName } from '../../shared/emergency/settings';
 import { invokeBundle, requireBundle } from '../bundles';
 import { ExitCode } from '../exit-codes';
 import { outputFor, type Output } from '../output';
 import { resolveTarget, type Target } from '../target';
+import { parameterRepair } from './emergency-parameter';
 
 /**
  * `keywarden doctor [--fix]`: finds stuck rotations, rotation turned on without a working
- * function, and rotations that keep failing; `--fix` repairs what is safe to repair (stuck
- * rotations: finished through the rotate function, or discarded when they cannot be finished)
- * and says what needs a person.
+ * function, rotations that keep failing, and parameter emergencies that died part-way (the
+ * stage's emergency table's journal); `--fix` repairs what is safe to repair (stuck rotations:
+ * finished through the rotate function, or discarded when they cannot be finished; a parameter
+ * emergency: finished or undone from its journal, as `keywarden emergency --repair` does) and
+ * says what needs a person.
  */
 export function registerDoctorCommand(program: Command): void {
   program
@@ -27,36 +32,61 @@ export function registerDoctorCommand(program: Command): void {
     .description('find (and with --fix repair) stuck or failing rotations')
     .option(
       '--fix',
-      "repair stuck rotations: finish each through the secret's rotation function (locally the built rotate bundle), or remove its AWSPENDING label if it cannot be finished",
+      "repair stuck rotations: finish each through the secret's rotation function (locally the built rotate bundle), or remove its AWSPENDING label if it cannot be finished; finish or undo each parameter emergency that died part-way, as `keywarden emergency --repair` does",
     )
+    .option('--stage <stage>', "the stage whose emergency table holds the parameter emergencies' journal (default: KEYWARDEN_STAGE, else prod; local with --local)")
     .option('--local', 'use the running local AWS (keywarden local up)')
     .addHelpText('after', '\nExit codes: 0 healthy (or everything fixed), 1 problems remain, 2 bad usage.')
-    .action(async (options: { fix?: boolean; local?: boolean }, command: Command) => {
+    .action(async (options: { fix?: boolean; local?: boolean; stage?: string }, command: Command) => {
       const out = outputFor(command);
       const target = await resolveTarget(options);
+      const stage = options.stage ?? process.env.KEYWARDEN_STAGE ?? (target.kind === 'local' ? 'local' : 'prod');
       out.progress('reading the inventory');
       const inventory = await readAccounts();
       // Locally the driver plays the service and no rotation function is registered with the secret.
       // A function in another account or region cannot be read with our credentials: unknown, not missing.
       const check: FunctionCheck = target.kind === 'local' ? async () => undefined : (arn) => (isHomeArn(arn, inventory.home) ? functionExists(arn) : Promise.resolve(undefined));
       const all = await diagnose(inventoryOf(inventory.secrets), check, systemClock);
-      const problems = all.map((p) => (isHome(p, inventory.home) ? p : elsewhere(p)));
+      const journal = await readParameterJournal(stage);
+      const problems = [...all.map((p) => (isHome(p, inventory.home) ? p : elsewhere(p))), ...journal.problems];
       for (const { scope, failure } of inventory.unreachable) {
         out.result(`UNREACHABLE ${scopeLabel(scope)}: ${failure.step} failed (${failure.code}); its secrets were not examined`, { unreachable: true, account: scope.accountId || null, region: scope.region, step: failure.step, code: failure.code });
       }
-      const partial = inventory.unreachable.length > 0;
+      if (journal.unreachable) {
+        out.result(`UNREACHABLE emergency table ${journal.unreachable.table}: ${journal.unreachable.code}; unfinished parameter emergencies were not examined`, { unreachable: true, table: journal.unreachable.table, code: journal.unreachable.code });
+      }
+      const partial = inventory.unreachable.length > 0 || journal.unreachable !== undefined;
       if (!options.fix) {
         report(out, problems);
         if (partial) process.exitCode = ExitCode.Failure;
         return;
       }
-      const fixed = await fixProblems(problems, new SecretsManagerStore(secretsManager()), rotateFunctionFor(target));
+      const fixed = await fixProblems(problems, new SecretsManagerStore(secretsManager()), rotateFunctionFor(target), repairParameterOf(stage));
       out.result(
         fixed.length === 0 ? 'no rotation problems found' : fixed.map((p) => `${p.fixed ? 'fixed ' : 'left  '} ${p.kind.padEnd(25)} ${p.secret}${where(p)}: ${p.result}${untrustedNote(p)}`),
         { problems: fixed },
       );
       if (fixed.some((p) => !p.fixed) || partial) process.exitCode = ExitCode.Failure;
     });
+}
+
+/** The parameter emergencies the stage's emergency table holds open; the table's name and error when it cannot be read. */
+async function readParameterJournal(stage: string): Promise<{ problems: Problem[]; unreachable?: { table: string; code: string } }> {
+  const table = process.env.KEYWARDEN_EMERGENCY_TABLE ?? emergencyTableName(stage);
+  try {
+    return { problems: unfinishedParameterProblems(await new DynamoDbParameterJournal(dynamoDb(), table).unfinished()) };
+  } catch (error) {
+    return { problems: [], unreachable: { table, code: error instanceof Error ? error.name : 'UnknownError' } };
+  }
+}
+
+/** `keywarden emergency --repair --secret <name>`'s repair, with a request id of its own. */
+function repairParameterOf(stage: string): ParameterRepairer {
+  return async (name) => {
+    const report = await parameterRepair(name, stage, crypto.randomUUID());
+    const step = report.secrets[0]?.steps[0];
+    return { fixed: report.ok, result: step ? `${step.step} ${step.outcome}: ${step.detail}` : 'nothing reported' };
+  };
 }
 
 interface DoctorInventory {

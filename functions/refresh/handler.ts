@@ -1,11 +1,13 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { tenancyFromEnv } from '../../shared/tenancy';
-import { eventBridge, lambda, secretsManager } from '../../shared/aws/clients';
+import { dynamoDb, eventBridge, lambda, secretsManager } from '../../shared/aws/clients';
+import { DynamoDbRefreshRecords } from '../../shared/aws/dynamodb-refresh-records';
 import { ecs } from '../../shared/aws/ecs-client';
 import { EventBridgeFindingPublisher } from '../../shared/aws/eventbridge-finding-publisher';
 import { SecretsManagerStore } from '../../shared/aws/secrets-manager-store';
+import { secretVersionCreatedAt } from '../../shared/aws/secrets-manager-version-dates';
 import { systemClock } from '../../shared/clock';
 import { lazyEnv } from '../../shared/config';
 import { log } from '../../shared/log';
@@ -18,10 +20,11 @@ import { cachedKubernetesConnection } from '../../shared/refresh/kubernetes-sour
 import { processRefreshBatch } from '../../shared/refresh/process-batch';
 import type { RefreshDeps } from '../../shared/refresh/refresh';
 import { refreshEnvSchema } from '../../shared/refresh/settings';
+import { rotationLedgerTableName } from '../../shared/rotation/ledger';
 
 const env = lazyEnv(refreshEnvSchema);
 // Built at load, in Lambda's init phase (see shared/aws/clients.ts).
-const clients = { secretsManager: secretsManager(), eventBridge: eventBridge(), ecs: ecs(), lambda: lambda() };
+const clients = { secretsManager: secretsManager(), eventBridge: eventBridge(), ecs: ecs(), lambda: lambda(), dynamoDb: dynamoDb() };
 let deps: RefreshDeps | undefined;
 
 /** Built on the first invocation and kept while the instance is warm (the Kubernetes connection cache with it). */
@@ -32,6 +35,8 @@ function refresh(): RefreshDeps {
   const connection = cachedKubernetesConnection(store, e.KEYWARDEN_REFRESH_K8S_SECRET, e.KEYWARDEN_REFRESH_K8S_CONFIG_TTL_SECONDS * 1000, systemClock);
   deps = {
     store,
+    versionCreatedAt: secretVersionCreatedAt(clients.secretsManager),
+    records: new DynamoDbRefreshRecords(clients.dynamoDb, e.KEYWARDEN_ROTATION_LEDGER_TABLE ?? rotationLedgerTableName(e.KEYWARDEN_STAGE)),
     actions: refreshActions({
       kubernetes: new HttpsKubernetesApi(connection, e.KEYWARDEN_REFRESH_TIMEOUT_MS),
       esoApiVersion: e.KEYWARDEN_REFRESH_ESO_API_VERSION,
@@ -48,18 +53,26 @@ function refresh(): RefreshDeps {
     tenancy: tenancyFromEnv(),
     findings: new EventBridgeFindingPublisher(clients.eventBridge, e.KEYWARDEN_FINDINGS_BUS),
     clock: systemClock,
+    callTimeoutMs: e.KEYWARDEN_REFRESH_TIMEOUT_MS,
     log,
   };
   return deps;
 }
 
+/** The account in the function's own ARN (arn:aws:lambda:<region>:<account>:function:<name>). */
+const accountOf = (functionArn: string): string => functionArn.split(':')[4] ?? '';
+
 /**
  * The refresh queue's consumer: `keywarden.rotation` events (succeeded, revoked) in, each
- * secret's tagged consumers refreshed (shared/refresh/), the messages to retry out (partial batch
- * failures). A refresh that fails is a finding, never a failed rotation.
+ * secret's tagged consumers refreshed (shared/refresh/) once per version and within the
+ * invocation's time, the messages to retry out (partial batch failures). A refresh that fails is a finding, never a failed rotation.
  */
-export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> => {
-  return processRefreshBatch(event.Records.map((record) => ({ messageId: record.messageId, body: record.body })), refresh());
+export const handler = middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+  return processRefreshBatch(
+    event.Records.map((record) => ({ messageId: record.messageId, body: record.body })),
+    refresh(),
+    { remainingMs: () => context.getRemainingTimeInMillis(), reserveMs: env().KEYWARDEN_REFRESH_RESERVE_MS, account: accountOf(context.invokedFunctionArn) },
+  );
 })
   .use(forgetSecretsEachInvocation())
   .use(injectLambdaContext(log))

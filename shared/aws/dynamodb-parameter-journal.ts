@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException, DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DeleteItemCommand, GetItemCommand, PutItemCommand, ScanCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ParameterJournal, ParameterJournalEntry, ParameterPhase } from '../ssm/parameter-journal';
 
 /** An entry outlives any run by far; a forgotten one is visible to `--repair` for this long. */
@@ -60,6 +60,37 @@ export class DynamoDbParameterJournal implements ParameterJournal {
   async read(name: string): Promise<ParameterJournalEntry | undefined> {
     const item = (await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: key(name), ConsistentRead: true }))).Item;
     return item ? fromItem(item) : undefined;
+  }
+
+  /**
+   * Every open entry: a run that died part-way, or one running now (`keywarden doctor` lists them).
+   * A Scan of the emergency table for `parameter#` items: the doctor's, not a function's, call.
+   * A malformed entry is returned by its key, not guessed at.
+   */
+  async unfinished(): Promise<{ entries: ParameterJournalEntry[]; malformed: string[] }> {
+    const entries: ParameterJournalEntry[] = [];
+    const malformed: string[] = [];
+    let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'begins_with(pk, :prefix)',
+          ExpressionAttributeValues: { ':prefix': { S: 'parameter#' } },
+          ConsistentRead: true,
+          ...(ExclusiveStartKey !== undefined && { ExclusiveStartKey }),
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        try {
+          entries.push(fromItem(item));
+        } catch {
+          malformed.push(item.pk?.S?.slice(0, 300) ?? '');
+        }
+      }
+      ExclusiveStartKey = out.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return { entries: entries.sort((a, b) => a.name.localeCompare(b.name)), malformed };
   }
 
   async end(name: string, requestId: string): Promise<void> {

@@ -2,12 +2,13 @@ import type { Clock } from '../clock';
 import type { StepInvoker } from '../rotation/driver';
 import { UNTRUSTED_PENDING_RULE } from '../rotation/pending-guard';
 import type { SecretMetadata, SecretsStore } from '../secrets-store';
+import type { ParameterJournalEntry } from '../ssm/parameter-journal';
 import { rotationFailureOf } from '../staleness/assess';
 import type { SecretInventory, SecretSummary } from '../staleness/inventory';
 import { repairStuckRotation, stuckPendingVersion } from './repair';
 
 /** What the doctor looks for. */
-export type ProblemKind = 'stuck-rotation' | 'rotation-without-function' | 'rotation-failing';
+export type ProblemKind = 'stuck-rotation' | 'rotation-without-function' | 'rotation-failing' | 'parameter-emergency-unfinished';
 
 /** One problem with one secret, and what to do about it. */
 export interface Problem {
@@ -63,6 +64,49 @@ async function problemsOf(secret: SecretSummary, functionExists: FunctionCheck, 
   return found;
 }
 
+/**
+ * The parameter emergencies the journal holds open (a run that died part-way, or one running now),
+ * as problems: each is repaired as `keywarden emergency --repair --secret <name>` repairs it; a
+ * malformed entry (`malformed`: its key) needs a person.
+ */
+export function unfinishedParameterProblems(journal: { entries: readonly ParameterJournalEntry[]; malformed: readonly string[] }): Problem[] {
+  const problems: Problem[] = journal.entries.map((entry) => ({
+    kind: 'parameter-emergency-unfinished',
+    secret: entry.name,
+    arn: entry.name,
+    detail: `emergency ${entry.requestId} (begun ${entry.startedAt || 'at an unknown time'}) ${phaseDetail(entry)}`,
+    remedy: `finish or undo it from its journal under the parameter's lock, as \`keywarden emergency --repair --secret ${entry.name}\` does`,
+    fixable: true,
+  }));
+  for (const key of journal.malformed) {
+    problems.push({
+      kind: 'parameter-emergency-unfinished',
+      secret: key,
+      arn: key,
+      detail: 'the emergency table holds a malformed journal entry for a parameter',
+      remedy: `check the parameter's versions and labels by hand, then remove the item ${JSON.stringify(key)} from the emergency table`,
+      fixable: false,
+    });
+  }
+  return problems;
+}
+
+function phaseDetail(entry: ParameterJournalEntry): string {
+  switch (entry.phase) {
+    case 'started':
+      return `stopped before it noted a write over version ${entry.fromVersion}`;
+    case 'written':
+      return `wrote version ${entry.toVersion ?? '?'} over version ${entry.fromVersion} and stopped before its test: the new value is untested`;
+    case 'tested':
+      return `stopped after version ${entry.toVersion ?? '?'} passed its test, before the labels moved: version ${entry.fromVersion} (the leaked value) is still current`;
+    case 'rotated':
+      return `moved the labels to version ${entry.toVersion ?? '?'} and stopped before revoking version ${entry.fromVersion}`;
+  }
+}
+
+/** Repairs one parameter's unfinished emergency, as `keywarden emergency --repair` does. */
+export type ParameterRepairer = (name: string) => Promise<{ fixed: boolean; result: string }>;
+
 /** The rotate function that can finish a secret's stuck rotation; undefined when it has none. */
 export type InvokerFor = (metadata: SecretMetadata) => StepInvoker | undefined;
 
@@ -76,14 +120,19 @@ export type FixedProblem = Problem & {
 
 /**
  * Applies the safe fixes (stuck rotations: finished through the secret's rotate function when
- * `invokerFor` names one, discarded otherwise); returns what was done. A stuck version the rotate
- * function refuses as untrusted is discarded unexecuted and carries the finding's rule id.
+ * `invokerFor` names one, discarded otherwise; unfinished parameter emergencies: repaired by
+ * `repairParameter`); returns what was done. A stuck version the rotate function refuses as
+ * untrusted is discarded unexecuted and carries the finding's rule id.
  */
-export async function fixProblems(problems: readonly Problem[], store: SecretsStore, invokerFor?: InvokerFor): Promise<FixedProblem[]> {
+export async function fixProblems(problems: readonly Problem[], store: SecretsStore, invokerFor?: InvokerFor, repairParameter?: ParameterRepairer): Promise<FixedProblem[]> {
   const out: FixedProblem[] = [];
   for (const problem of problems) {
-    if (!problem.fixable) {
+    if (!problem.fixable || (problem.kind === 'parameter-emergency-unfinished' && !repairParameter)) {
       out.push({ ...problem, fixed: false, result: 'needs a person: ' + problem.remedy });
+      continue;
+    }
+    if (problem.kind === 'parameter-emergency-unfinished') {
+      out.push({ ...problem, ...(await repairParameter!(problem.secret)) });
       continue;
     }
     const metadata = await store.describe(problem.arn);

@@ -5,8 +5,15 @@ export interface RefreshContext {
   secretName: string;
   /** The version now AWSCURRENT. */
   versionId: string;
-  /** When the rotation happened (the event's time): the same on a redelivery, so a repeat is a no-op where the target allows. */
+  /**
+   * When Secrets Manager created that version (ISO 8601), from the secret, never from the event:
+   * the same on every delivery, so a repeated patch changes nothing where the target allows.
+   */
   rotatedAt: string;
+  /** Aborts when the batch's time budget is spent: an action stops, and the target is retried later. */
+  signal: AbortSignal;
+  /** A signal for one API call: the batch's budget, and the per-call deadline (KEYWARDEN_REFRESH_TIMEOUT_MS). */
+  callSignal(): AbortSignal;
 }
 
 /**

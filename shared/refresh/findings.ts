@@ -48,6 +48,15 @@ export function refreshFailedFinding(facts: RefreshFindingFacts, error: unknown)
   });
 }
 
+/**
+ * The resolution of an earlier {@link refreshFailedFinding} for the same target (same dedup key,
+ * whatever version failed): the target has now been refreshed.
+ */
+export function refreshResolvedFinding(facts: RefreshFindingFacts): Finding {
+  const finding = base(facts, REFRESH_FAILED_RULE, 'high', `Refresh (${facts.action}) of ${facts.target} after rotating ${facts.secret.name} succeeded`, RUNBOOK_FAILED, {});
+  return { ...finding, id: `${finding.dedupKey}/resolved/${finding.observedAt}`.slice(0, 200), status: 'resolved' };
+}
+
 /** The finding for a target refused before any call: `reason` says which rule it broke. */
 export function refreshRefusedFinding(facts: RefreshFindingFacts, reason: string): Finding {
   return base(facts, REFRESH_REFUSED_RULE, 'high', `Refresh (${facts.action}) of ${facts.target} refused for ${facts.secret.name}`, RUNBOOK_REFUSED, { reason });

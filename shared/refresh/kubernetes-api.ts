@@ -4,6 +4,6 @@
  * server, token and CA from configuration; nothing about where it goes comes from a tag.
  */
 export interface KubernetesApi {
-  /** PATCH `path` with `body` as `application/merge-patch+json`; throws KubernetesApiError on any non-2xx. */
-  mergePatch(path: string, body: unknown): Promise<void>;
+  /** PATCH `path` with `body` as `application/merge-patch+json`; throws KubernetesApiError on any non-2xx, or when `signal` aborts first. */
+  mergePatch(path: string, body: unknown, signal?: AbortSignal): Promise<void>;
 }

@@ -19,7 +19,7 @@ export class HttpsKubernetesApi implements KubernetesApi {
     private readonly timeoutMs: number,
   ) {}
 
-  async mergePatch(path: string, body: unknown): Promise<void> {
+  async mergePatch(path: string, body: unknown, signal?: AbortSignal): Promise<void> {
     const { server, token, caCertificate } = await this.connection();
     const url = new URL(server.href.replace(/\/+$/, '') + path);
     const text = JSON.stringify(body);
@@ -34,6 +34,7 @@ export class HttpsKubernetesApi implements KubernetesApi {
       },
       body: text,
       timeoutMs: this.timeoutMs,
+      ...(signal !== undefined && { signal }),
     });
     if (answer.status >= 200 && answer.status < 300) return;
     const status = statusObject(answer.body);
@@ -49,11 +50,13 @@ interface Sent {
   headers: Record<string, string | number>;
   body: string;
   timeoutMs: number;
+  /** The batch's budget: an abort ends the call at once. */
+  signal?: AbortSignal;
 }
 
 function send(url: URL, sent: Sent): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: sent.method, ca: sent.ca, rejectUnauthorized: true, headers: sent.headers, timeout: sent.timeoutMs }, (res) => {
+    const req = request(url, { method: sent.method, ca: sent.ca, rejectUnauthorized: true, headers: sent.headers, timeout: sent.timeoutMs, ...(sent.signal !== undefined && { signal: sent.signal }) }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {

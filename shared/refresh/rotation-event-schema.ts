@@ -18,18 +18,23 @@ const detailSchema = z
 
 const envelopeSchema = z.object({
   source: z.literal(ROTATION_EVENT_SOURCE),
+  // EventBridge sets it on every event (PutEvents cannot choose it); moto's local bus leaves it
+  // out, and only the rule may send to the refresh queue (its queue policy).
+  account: z.string().regex(/^\d{12}$/).optional(),
   'detail-type': z.literal(ROTATION_DETAIL_TYPE),
   detail: detailSchema,
 });
 
 /**
  * The `keywarden.rotation` event from an SQS message body (the whole EventBridge event, as the
- * rule delivers it). Anyone allowed events:PutEvents on the bus can write one, so the refresh
- * function trusts none of it beyond naming a secret: it reads the secret itself (refresh.ts).
+ * rule delivers it): source `keywarden`, detail-type `keywarden.rotation`, put in `account` (the
+ * refresh function's own, where the rotate function puts it; the rule matches only that account
+ * too). Anyone allowed events:PutEvents on the bus can write one, so the refresh function trusts
+ * none of it beyond naming a secret and version: it reads the secret itself (refresh.ts).
  *
  * @throws InvalidRequestError naming every field that is wrong.
  */
-export function parseRotationEvent(body: string): RotationEventDetail {
+export function parseRotationEvent(body: string, account: string): RotationEventDetail {
   let raw: unknown;
   try {
     raw = JSON.parse(body);
@@ -41,5 +46,6 @@ export function parseRotationEvent(body: string): RotationEventDetail {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`);
     throw new InvalidRequestError(`not a keywarden.rotation event: ${problems.join('; ').slice(0, 500)}`);
   }
+  if (parsed.data.account !== undefined && parsed.data.account !== account) throw new InvalidRequestError(`not a keywarden.rotation event of this account: it was put in account ${parsed.data.account}`);
   return parsed.data.detail as RotationEventDetail;
 }

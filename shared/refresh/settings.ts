@@ -19,8 +19,12 @@ export const refreshEnvSchema = z.object({
   /** The Secrets Manager secret holding {server, token, caCertificate}; unset: no Kubernetes action can run. */
   KEYWARDEN_REFRESH_K8S_SECRET: z.string().optional(),
   KEYWARDEN_REFRESH_ESO_API_VERSION: z.enum(ESO_API_VERSIONS).default('v1beta1'),
-  /** Deadline of one Kubernetes API call. */
+  /** The rotation ledger table, where the refresh records live; unset: derived from the stage. */
+  KEYWARDEN_ROTATION_LEDGER_TABLE: z.string().min(3).optional(),
+  /** Deadline of one API call of an action (Kubernetes, ECS, Lambda). */
   KEYWARDEN_REFRESH_TIMEOUT_MS: integerFromEnv(10_000, 100, 60_000),
+  /** Kept back from the invocation's time to publish findings, record targets and answer; no message or target starts inside it. */
+  KEYWARDEN_REFRESH_RESERVE_MS: integerFromEnv(10_000, 0, 60_000),
   /** How long to wait for Lambda to apply a configuration before publishing the version. */
   KEYWARDEN_REFRESH_LAMBDA_WAIT_SECONDS: integerFromEnv(60, 0, 600),
   /** How long a warm instance keeps the Kubernetes connection it read. */

@@ -42,7 +42,8 @@ describe('the rotate role\'s rights for iam-access-key (deploy/iam-access-key.ym
         Action: ['iam:ListAccessKeys', 'iam:CreateAccessKey', 'iam:UpdateAccessKey', 'iam:DeleteAccessKey', 'iam:GetAccessKeyLastUsed'],
         Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:user/keywarden-rotated/*' },
       },
-      { Sid: 'AssumeKeyRotatorRolesInOtherAccounts', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/keywarden-rotator/*' } },
+      // No rotationAccountRoles in the ci stage: this account's rotator roles only, never iam::*.
+      { Sid: 'AssumeKeyRotatorRolesInOtherAccounts', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/keywarden-rotator/*' }] },
     ]);
     expect(templateActions(Resources, 'RotateRole').filter((action) => action.includes('*'))).toEqual([]);
   });

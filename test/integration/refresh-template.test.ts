@@ -18,8 +18,22 @@ describe('the packaged template without refresh params', () => {
   it('routes only succeeded and revoked keywarden.rotation events on the keywarden bus to the refresh queue, with a DLQ', () => {
     const rule = Resources.RotationEventsToRefreshQueueRule!.Properties!;
     expect(rule.EventBusName).toEqual({ Ref: 'FindingsBus' });
-    expect(rule.EventPattern).toEqual({ source: ['keywarden'], 'detail-type': ['keywarden.rotation'], detail: { outcome: ['succeeded', 'revoked'] } });
+    expect(rule.EventPattern).toEqual({ source: ['keywarden'], 'detail-type': ['keywarden.rotation'], account: [{ Ref: 'AWS::AccountId' }], detail: { outcome: ['succeeded', 'revoked'] } });
     expect(JSON.stringify(rule.Targets)).toContain('RefreshDeadLetterQueue');
+  });
+
+  it('attack: the refresh role may write only refresh records in the rotation ledger, never the rotate function\'s pending# or the emergency function\'s revoke# items', () => {
+    const writes = roleStatements(Resources, 'RefreshRole').filter((s) => actions([s]).some((a) => a.startsWith('dynamodb:')));
+    expect(writes).toEqual([
+      {
+        Sid: 'RefreshRecords',
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        Resource: { 'Fn::GetAtt': ['RotationLedgerTable', 'Arn'] },
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['refresh#*', 'refresh-failed#*'] } },
+      },
+    ]);
+    expect(Resources.RefreshLambdaFunction!.Properties!.Environment).toMatchObject({ Variables: { KEYWARDEN_ROTATION_LEDGER_TABLE: { Ref: 'RotationLedgerTable' } } });
   });
 
   it('lets the refresh role read only the Kubernetes connection secret\'s value, of this stage', () => {

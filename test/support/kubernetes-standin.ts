@@ -37,6 +37,8 @@ export interface KubernetesStandin {
   grant(token: string, rules: Array<{ resource: StandinResource; namespace: string }>): void;
   /** Answers the next request that passes authentication with this status (a 409, a 500) instead of applying it. */
   failNext(status: number, reason: string): void;
+  /** Answers every later request this much later (a slow or overloaded API server); 0 ends it. */
+  answerAfter(ms: number): void;
   stop(): Promise<void>;
 }
 
@@ -76,11 +78,13 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
   const grants = new Map<string, Array<{ resource: StandinResource; namespace: string }>>();
   const requests: RecordedRequest[] = [];
   let fault: { status: number; reason: string } | undefined;
+  let delayMs = 0;
   let version = 1;
   const key = (kind: StandinKind, namespace: string, name: string) => `${kind}/${namespace}/${name}`;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const body = await readBody(req);
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     const header = req.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : undefined;
     const record: RecordedRequest = {
@@ -174,6 +178,7 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
     },
     grant: (token, rules) => void grants.set(token, rules),
     failNext: (status, reason) => void (fault = { status, reason }),
+    answerAfter: (ms) => void (delayMs = ms),
     stop: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

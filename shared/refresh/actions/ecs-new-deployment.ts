@@ -6,12 +6,14 @@ import type { RefreshAction } from '../action';
  * definition, which read the secret again at start (ECS injects `secrets` only when a task
  * starts), and drains the old ones. Cluster and service are names, so the call stays in this
  * account and region; the role may update only the allow-listed services (deploy/refresh.yml).
+ * ECS has no idempotency key: every call is a deployment, so the refresh records (not this call)
+ * make a replayed event deploy nothing.
  */
 export function ecsNewDeployment(ecs: ECSClient): RefreshAction<{ action: 'ecs-new-deployment'; cluster: string; service: string }> {
   return {
     name: 'ecs-new-deployment',
-    async run(target) {
-      const out = await ecs.send(new UpdateServiceCommand({ cluster: target.cluster, service: target.service, forceNewDeployment: true }));
+    async run(target, ctx) {
+      const out = await ecs.send(new UpdateServiceCommand({ cluster: target.cluster, service: target.service, forceNewDeployment: true }), { abortSignal: ctx.callSignal() });
       const deployment = out.service?.deployments?.[0]?.id;
       return `new deployment of ECS service ${target.cluster}/${target.service}${deployment ? ` (${deployment})` : ''}`;
     },

@@ -6,8 +6,8 @@ import type { KubernetesApi } from '../kubernetes-api';
  * `kubectl.kubernetes.io/restartedAt` annotation, which changes the template and so rolls every
  * pod. kubectl sends it as a strategic merge patch; for a map of annotations a JSON merge patch
  * (which the API server accepts for every resource) says the same, and keeps one patch type for
- * all of keywarden's calls. The value is the rotation's time (RFC 3339, as kubectl writes it), so
- * a redelivered event does not restart the pods twice. Tested only against the stand-in.
+ * all of keywarden's calls. The value is the version's creation time from the secret (RFC 3339, as kubectl writes
+ * it), so a redelivered or replayed event does not restart the pods twice. Tested only against the stand-in.
  */
 export function k8sRolloutRestart(api: KubernetesApi): RefreshAction<{ action: 'k8s-rollout-restart'; namespace: string; name: string }> {
   return {
@@ -15,7 +15,7 @@ export function k8sRolloutRestart(api: KubernetesApi): RefreshAction<{ action: '
     async run(target, ctx) {
       const path = `/apis/apps/v1/namespaces/${encodeURIComponent(target.namespace)}/deployments/${encodeURIComponent(target.name)}`;
       const restartedAt = new Date(ctx.rotatedAt).toISOString().replace(/\.\d{3}Z$/, 'Z');
-      await api.mergePatch(path, { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': restartedAt } } } } });
+      await api.mergePatch(path, { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': restartedAt } } } } }, ctx.signal);
       return `restarted deployment ${target.namespace}/${target.name} (restartedAt ${restartedAt})`;
     },
   };

@@ -1,6 +1,6 @@
 import { GetFunctionConfigurationCommand, PublishVersionCommand, UpdateFunctionConfigurationCommand, type FunctionConfiguration, type LambdaClient } from '@aws-sdk/client-lambda';
 import { KeywardenError } from '../../errors';
-import type { RefreshAction } from '../action';
+import type { RefreshAction, RefreshContext } from '../action';
 
 /** The variable keywarden sets on the function: the secret version its new configuration was made for. */
 export const SECRET_VERSION_VARIABLE = 'KEYWARDEN_SECRET_VERSION';
@@ -28,7 +28,7 @@ export function lambdaConfigVersion(lambda: LambdaClient, wait: LambdaWait): Ref
     name: 'lambda-config-version',
     async run(target, ctx) {
       const FunctionName = target.functionName;
-      const current = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName }));
+      const current = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName }), { abortSignal: ctx.callSignal() });
       if (current.Environment?.Error) {
         // Lambda could not decrypt the variables (a key keywarden may not use): sending a set back would erase them.
         throw new KeywardenError(`cannot read the environment of ${FunctionName} (${current.Environment.Error.ErrorCode ?? 'error'}); its variables would be lost`);
@@ -41,22 +41,24 @@ export function lambdaConfigVersion(lambda: LambdaClient, wait: LambdaWait): Ref
           Environment: { Variables: { ...variables, [SECRET_VERSION_VARIABLE]: ctx.versionId } },
           ...(current.RevisionId !== undefined && { RevisionId: current.RevisionId }),
         }),
+        { abortSignal: ctx.callSignal() },
       );
-      const applied = await untilApplied(lambda, FunctionName, updated, wait);
-      const published = await lambda.send(new PublishVersionCommand({ FunctionName, ...(applied.RevisionId !== undefined && { RevisionId: applied.RevisionId }) }));
+      const applied = await untilApplied(lambda, FunctionName, updated, wait, ctx);
+      const published = await lambda.send(new PublishVersionCommand({ FunctionName, ...(applied.RevisionId !== undefined && { RevisionId: applied.RevisionId }) }), { abortSignal: ctx.callSignal() });
       return `Lambda function ${FunctionName} configuration version ${published.Version ?? '?'} for secret version ${ctx.versionId}`;
     },
   };
 }
 
-/** The configuration once Lambda has applied it; throws when the update failed or took too long. */
-async function untilApplied(lambda: LambdaClient, FunctionName: string, updated: FunctionConfiguration, wait: LambdaWait): Promise<FunctionConfiguration> {
+/** The configuration once Lambda has applied it; throws when the update failed, took too long, or the batch's budget ran out. */
+async function untilApplied(lambda: LambdaClient, FunctionName: string, updated: FunctionConfiguration, wait: LambdaWait, ctx: RefreshContext): Promise<FunctionConfiguration> {
   let config = updated;
   const deadline = Date.now() + wait.timeoutMs;
   while (config.LastUpdateStatus === 'InProgress') {
     if (Date.now() > deadline) throw new KeywardenError(`Lambda did not apply the configuration of ${FunctionName} within ${wait.timeoutMs} ms`);
+    ctx.signal.throwIfAborted();
     await wait.sleep(wait.intervalMs);
-    config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName }));
+    config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName }), { abortSignal: ctx.callSignal() });
   }
   if (config.LastUpdateStatus === 'Failed') throw new KeywardenError(`Lambda failed to apply the configuration of ${FunctionName} (${config.LastUpdateStatusReasonCode ?? 'no reason given'})`);
   return config;

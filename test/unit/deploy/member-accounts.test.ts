@@ -7,6 +7,7 @@ type Resources = Record<string, { Type: string; Properties: Record<string, unkno
 interface MemberAccounts {
   parseRotationAccountRoles(raw: unknown): Record<string, string>;
   parseMemberAccounts(raw: unknown): string[];
+  iamKeyRotatorRoleArns(roles: Record<string, string>, path: unknown): Array<{ 'Fn::Sub': string }>;
   rotationResources(roles: Record<string, string>): Resources;
   auditIntakeResources(members: string[], organizationId: string, stage: string): Resources;
   AUDIT_PATTERN: unknown;
@@ -53,5 +54,27 @@ describe('the many-accounts params (deploy/member-accounts.cjs)', () => {
     expect(eventNames(member)).toBe(eventNames(central));
     expect(JSON.stringify(memberAccounts.AUDIT_PATTERN)).toContain(eventNames(central)!.split(', ').join('","'));
     expect(member).toContain('State: ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS');
+  });
+});
+
+describe('the iam-access-key strategy\'s AssumeRole (deploy/iam-access-key.yml)', () => {
+  it('names the rotator path in this account alone when no other account is configured', () => {
+    expect(memberAccounts.iamKeyRotatorRoleArns({}, '/keywarden-rotator/')).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/keywarden-rotator/*' }]);
+  });
+
+  it('attack: a binding naming a rotator role in an account nobody configured is outside IAM: only this account and the rotationAccountRoles accounts are named', () => {
+    const roles = memberAccounts.parseRotationAccountRoles(JSON.stringify({ [THIRD]: roleIn(THIRD), [MEMBER]: roleIn(MEMBER) }));
+    const arns = memberAccounts.iamKeyRotatorRoleArns(roles, '/keywarden-rotator/').map((r) => r['Fn::Sub']);
+    expect(arns).toEqual([
+      'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/keywarden-rotator/*',
+      `arn:\${AWS::Partition}:iam::${MEMBER}:role/keywarden-rotator/*`,
+      `arn:\${AWS::Partition}:iam::${THIRD}:role/keywarden-rotator/*`,
+    ]);
+    expect(arns.some((arn) => arn.includes('iam::*:'))).toBe(false);
+  });
+
+  it('attack: a role path with a wildcard refuses to package', () => {
+    expect(() => memberAccounts.iamKeyRotatorRoleArns({}, '/*')).toThrow(/not an IAM path/);
+    expect(() => memberAccounts.iamKeyRotatorRoleArns({}, 'keywarden-rotator')).toThrow(/not an IAM path/);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../../../shared/clock';
-import { diagnose, fixProblems, type Problem } from '../../../shared/emergency/doctor';
+import { diagnose, fixProblems, unfinishedParameterProblems, type Problem } from '../../../shared/emergency/doctor';
 import { inProcessSteps } from '../../../shared/emergency/rotation-runner';
 import { rotationStrategies } from '../../../shared/aws/rotation-strategies';
 import { AWSCURRENT } from '../../../shared/secrets-store';
@@ -101,5 +101,28 @@ describe('doctor fix', () => {
       ['app/c', false, 'needs a person: read the logs'],
     ]);
     expect(store.labels('app/a')[tokens['app/a']!]).toEqual([]);
+  });
+});
+
+describe('unfinished parameter emergencies', () => {
+  const entry = { name: '/app/tenant-1/key', requestId: 'inc-7', strategy: 'api-key', fromVersion: 3, toVersion: 4, digest: 'a'.repeat(64), phase: 'rotated' as const, startedAt: '2026-12-03T10:00:00Z' };
+
+  it('lists each open journal entry with how far it got, and a malformed one as needing a person', () => {
+    const problems = unfinishedParameterProblems({ entries: [entry], malformed: ['parameter#/app/tenant-1/odd'] });
+    expect(problems.map((p) => [p.kind, p.secret, p.fixable])).toEqual([
+      ['parameter-emergency-unfinished', '/app/tenant-1/key', true],
+      ['parameter-emergency-unfinished', 'parameter#/app/tenant-1/odd', false],
+    ]);
+    expect(problems[0]!.detail).toBe('emergency inc-7 (begun 2026-12-03T10:00:00Z) moved the labels to version 4 and stopped before revoking version 3');
+  });
+
+  it('--fix repairs through the parameter repairer only, and leaves the entry to a person without one', async () => {
+    const [problem] = unfinishedParameterProblems({ entries: [entry], malformed: [] });
+    const repaired: string[] = [];
+    const store = new MemoryStore();
+    const fixed = await fixProblems([problem!], store, undefined, async (name) => (repaired.push(name), { fixed: true, result: 'repair done' }));
+    expect(repaired).toEqual(['/app/tenant-1/key']);
+    expect(fixed[0]).toMatchObject({ fixed: true, result: 'repair done' });
+    expect((await fixProblems([problem!], store))[0]).toMatchObject({ fixed: false });
   });
 });
