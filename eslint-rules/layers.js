@@ -34,7 +34,7 @@ export const STAGE_CONTRACTS = {
   rotation: ['contract', 'driver', 'ledger', 'pending-guard', 'request', 'resolve-strategy', 'revoke', 'rotation-event', 'strategies', 'strategy'],
   consumers: ['finding', 'freshness', 'map', 'reader', 'settings'],
   staleness: ['assess', 'inventory'],
-  emergency: ['access-review', 'finding', 'ledger', 'report', 'request'],
+  emergency: ['access-review', 'doctor', 'finding', 'ledger', 'report', 'request'],
   middleware: [],
   ssm: [],
   refresh: [],

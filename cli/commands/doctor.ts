@@ -10,7 +10,8 @@ import { inventoryOf, type SecretSummary } from '../../shared/staleness/inventor
 import { foldReplicas, listScopes } from '../../shared/staleness/scopes';
 import { SecretsManagerStore } from '../../shared/aws/secrets-manager-store';
 import { systemClock } from '../../shared/clock';
-import { diagnose, fixProblems, unfinishedParameterProblems, type FixedProblem, type FunctionCheck, type InvokerFor, type ParameterRepairer, type Problem } from '../../shared/emergency/doctor';
+import { diagnose, fixProblems, type FixedProblem, type FunctionCheck, type InvokerFor, type ParameterRepairer, type Problem } from '../../shared/emergency/doctor';
+import { unfinishedParameterProblems } from '../../shared/ssm/parameter-doctor';
 import { emergencyTableName } from '../../shared/emergency/settings';
 import { invokeBundle, requireBundle } from '../bundles';
 import { ExitCode } from '../exit-codes';

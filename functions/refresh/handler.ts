@@ -5,6 +5,8 @@ import { tenancyFromEnv } from '../../shared/tenancy';
 import { dynamoDb, eventBridge, lambda, secretsManager } from '../../shared/aws/clients';
 import { DynamoDbRefreshRecords } from '../../shared/aws/dynamodb-refresh-records';
 import { ecs } from '../../shared/aws/ecs-client';
+import { ecsServices } from '../../shared/aws/ecs-services';
+import { lambdaConfigurations } from '../../shared/aws/lambda-configurations';
 import { EventBridgeFindingPublisher } from '../../shared/aws/eventbridge-finding-publisher';
 import { SecretsManagerStore } from '../../shared/aws/secrets-manager-store';
 import { secretVersionCreatedAt } from '../../shared/aws/secrets-manager-version-dates';
@@ -40,8 +42,8 @@ function refresh(): RefreshDeps {
     actions: refreshActions({
       kubernetes: new HttpsKubernetesApi(connection, e.KEYWARDEN_REFRESH_TIMEOUT_MS),
       esoApiVersion: e.KEYWARDEN_REFRESH_ESO_API_VERSION,
-      ecs: clients.ecs,
-      lambda: clients.lambda,
+      ecs: ecsServices(clients.ecs),
+      lambda: lambdaConfigurations(clients.lambda),
       lambdaWait: { timeoutMs: e.KEYWARDEN_REFRESH_LAMBDA_WAIT_SECONDS * 1000, intervalMs: 1000, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
     }),
     allowList: checkAllowList({

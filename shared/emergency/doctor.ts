@@ -2,7 +2,6 @@ import type { Clock } from '../clock';
 import type { StepInvoker } from '../rotation/driver';
 import { UNTRUSTED_PENDING_RULE } from '../rotation/pending-guard';
 import type { SecretMetadata, SecretsStore } from '../secrets-store';
-import type { ParameterJournalEntry } from '../ssm/parameter-journal';
 import { rotationFailureOf } from '../staleness/assess';
 import type { SecretInventory, SecretSummary } from '../staleness/inventory';
 import { repairStuckRotation, stuckPendingVersion } from './repair';
@@ -62,46 +61,6 @@ async function problemsOf(secret: SecretSummary, functionExists: FunctionCheck, 
     found.push({ ...base, kind: 'rotation-failing', fixable: false, detail: failing, remedy: `read the rotate function's logs, fix the cause, then \`keywarden rotate ${secret.name}\`` });
   }
   return found;
-}
-
-/**
- * The parameter emergencies the journal holds open (a run that died part-way, or one running now),
- * as problems: each is repaired as `keywarden emergency --repair --secret <name>` repairs it; a
- * malformed entry (`malformed`: its key) needs a person.
- */
-export function unfinishedParameterProblems(journal: { entries: readonly ParameterJournalEntry[]; malformed: readonly string[] }): Problem[] {
-  const problems: Problem[] = journal.entries.map((entry) => ({
-    kind: 'parameter-emergency-unfinished',
-    secret: entry.name,
-    arn: entry.name,
-    detail: `emergency ${entry.requestId} (begun ${entry.startedAt || 'at an unknown time'}) ${phaseDetail(entry)}`,
-    remedy: `finish or undo it from its journal under the parameter's lock, as \`keywarden emergency --repair --secret ${entry.name}\` does`,
-    fixable: true,
-  }));
-  for (const key of journal.malformed) {
-    problems.push({
-      kind: 'parameter-emergency-unfinished',
-      secret: key,
-      arn: key,
-      detail: 'the emergency table holds a malformed journal entry for a parameter',
-      remedy: `check the parameter's versions and labels by hand, then remove the item ${JSON.stringify(key)} from the emergency table`,
-      fixable: false,
-    });
-  }
-  return problems;
-}
-
-function phaseDetail(entry: ParameterJournalEntry): string {
-  switch (entry.phase) {
-    case 'started':
-      return `stopped before it noted a write over version ${entry.fromVersion}`;
-    case 'written':
-      return `wrote version ${entry.toVersion ?? '?'} over version ${entry.fromVersion} and stopped before its test: the new value is untested`;
-    case 'tested':
-      return `stopped after version ${entry.toVersion ?? '?'} passed its test, before the labels moved: version ${entry.fromVersion} (the leaked value) is still current`;
-    case 'rotated':
-      return `moved the labels to version ${entry.toVersion ?? '?'} and stopped before revoking version ${entry.fromVersion}`;
-  }
 }
 
 /** Repairs one parameter's unfinished emergency, as `keywarden emergency --repair` does. */

@@ -1,5 +1,5 @@
-import { UpdateServiceCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import type { RefreshAction } from '../action';
+import type { EcsServices } from '../services';
 
 /**
  * ECS `UpdateService` with `forceNewDeployment`: the service starts new tasks from the same task
@@ -9,12 +9,11 @@ import type { RefreshAction } from '../action';
  * ECS has no idempotency key: every call is a deployment, so the refresh records (not this call)
  * make a replayed event deploy nothing.
  */
-export function ecsNewDeployment(ecs: ECSClient): RefreshAction<{ action: 'ecs-new-deployment'; cluster: string; service: string }> {
+export function ecsNewDeployment(ecs: EcsServices): RefreshAction<{ action: 'ecs-new-deployment'; cluster: string; service: string }> {
   return {
     name: 'ecs-new-deployment',
     async run(target, ctx) {
-      const out = await ecs.send(new UpdateServiceCommand({ cluster: target.cluster, service: target.service, forceNewDeployment: true }), { abortSignal: ctx.callSignal() });
-      const deployment = out.service?.deployments?.[0]?.id;
+      const deployment = await ecs.forceNewDeployment(target.cluster, target.service, ctx.callSignal());
       return `new deployment of ECS service ${target.cluster}/${target.service}${deployment ? ` (${deployment})` : ''}`;
     },
   };

@@ -1,18 +1,17 @@
-import type { ECSClient } from '@aws-sdk/client-ecs';
-import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { RefreshActions } from '../action';
 import type { KubernetesApi } from '../kubernetes-api';
 import { ecsNewDeployment } from './ecs-new-deployment';
 import { esoForceSync, type EsoApiVersion } from './eso-force-sync';
 import { k8sRolloutRestart } from './k8s-rollout-restart';
 import { lambdaConfigVersion, type LambdaWait } from './lambda-config-version';
+import type { EcsServices, LambdaConfigurations } from '../services';
 
 /** What the actions talk to. */
 export interface RefreshActionClients {
   kubernetes: KubernetesApi;
   esoApiVersion: EsoApiVersion;
-  ecs: ECSClient;
-  lambda: LambdaClient;
+  ecs: EcsServices;
+  lambda: LambdaConfigurations;
   lambdaWait: LambdaWait;
 }
 

@@ -1,6 +1,6 @@
-import { GetFunctionConfigurationCommand, PublishVersionCommand, UpdateFunctionConfigurationCommand, type FunctionConfiguration, type LambdaClient } from '@aws-sdk/client-lambda';
 import { KeywardenError } from '../../errors';
 import type { RefreshAction, RefreshContext } from '../action';
+import type { FunctionConfigurationView, LambdaConfigurations } from '../services';
 
 /** The variable keywarden sets on the function: the secret version its new configuration was made for. */
 export const SECRET_VERSION_VARIABLE = 'KEYWARDEN_SECRET_VERSION';
@@ -23,43 +23,36 @@ export interface LambdaWait {
  * fixed version keeps it (say so in the function's runbook). A function already at this version
  * is left alone, so a redelivered event changes nothing.
  */
-export function lambdaConfigVersion(lambda: LambdaClient, wait: LambdaWait): RefreshAction<{ action: 'lambda-config-version'; functionName: string }> {
+export function lambdaConfigVersion(lambda: LambdaConfigurations, wait: LambdaWait): RefreshAction<{ action: 'lambda-config-version'; functionName: string }> {
   return {
     name: 'lambda-config-version',
     async run(target, ctx) {
       const FunctionName = target.functionName;
-      const current = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName }), { abortSignal: ctx.callSignal() });
-      if (current.Environment?.Error) {
+      const current = await lambda.get(FunctionName, ctx.callSignal());
+      if (current.environmentError) {
         // Lambda could not decrypt the variables (a key keywarden may not use): sending a set back would erase them.
-        throw new KeywardenError(`cannot read the environment of ${FunctionName} (${current.Environment.Error.ErrorCode ?? 'error'}); its variables would be lost`);
+        throw new KeywardenError(`cannot read the environment of ${FunctionName} (${current.environmentError}); its variables would be lost`);
       }
-      const variables = current.Environment?.Variables ?? {};
+      const variables = current.variables;
       if (variables[SECRET_VERSION_VARIABLE] === ctx.versionId) return `Lambda function ${FunctionName} already configured for version ${ctx.versionId}`;
-      const updated = await lambda.send(
-        new UpdateFunctionConfigurationCommand({
-          FunctionName,
-          Environment: { Variables: { ...variables, [SECRET_VERSION_VARIABLE]: ctx.versionId } },
-          ...(current.RevisionId !== undefined && { RevisionId: current.RevisionId }),
-        }),
-        { abortSignal: ctx.callSignal() },
-      );
+      const updated = await lambda.setVariables(FunctionName, { ...variables, [SECRET_VERSION_VARIABLE]: ctx.versionId }, current.revisionId, ctx.callSignal());
       const applied = await untilApplied(lambda, FunctionName, updated, wait, ctx);
-      const published = await lambda.send(new PublishVersionCommand({ FunctionName, ...(applied.RevisionId !== undefined && { RevisionId: applied.RevisionId }) }), { abortSignal: ctx.callSignal() });
-      return `Lambda function ${FunctionName} configuration version ${published.Version ?? '?'} for secret version ${ctx.versionId}`;
+      const published = await lambda.publish(FunctionName, applied.revisionId, ctx.callSignal());
+      return `Lambda function ${FunctionName} configuration version ${published ?? '?'} for secret version ${ctx.versionId}`;
     },
   };
 }
 
 /** The configuration once Lambda has applied it; throws when the update failed, took too long, or the batch's budget ran out. */
-async function untilApplied(lambda: LambdaClient, FunctionName: string, updated: FunctionConfiguration, wait: LambdaWait, ctx: RefreshContext): Promise<FunctionConfiguration> {
+async function untilApplied(lambda: LambdaConfigurations, FunctionName: string, updated: FunctionConfigurationView, wait: LambdaWait, ctx: RefreshContext): Promise<FunctionConfigurationView> {
   let config = updated;
   const deadline = Date.now() + wait.timeoutMs;
-  while (config.LastUpdateStatus === 'InProgress') {
+  while (config.lastUpdateStatus === 'InProgress') {
     if (Date.now() > deadline) throw new KeywardenError(`Lambda did not apply the configuration of ${FunctionName} within ${wait.timeoutMs} ms`);
     ctx.signal.throwIfAborted();
     await wait.sleep(wait.intervalMs);
-    config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName }), { abortSignal: ctx.callSignal() });
+    config = await lambda.get(FunctionName, ctx.callSignal());
   }
-  if (config.LastUpdateStatus === 'Failed') throw new KeywardenError(`Lambda failed to apply the configuration of ${FunctionName} (${config.LastUpdateStatusReasonCode ?? 'no reason given'})`);
+  if (config.lastUpdateStatus === 'Failed') throw new KeywardenError(`Lambda failed to apply the configuration of ${FunctionName} (${config.lastUpdateStatusReasonCode ?? 'no reason given'})`);
   return config;
 }

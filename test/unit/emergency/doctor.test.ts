@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../../../shared/clock';
-import { diagnose, fixProblems, unfinishedParameterProblems, type Problem } from '../../../shared/emergency/doctor';
+import { diagnose, fixProblems, type Problem } from '../../../shared/emergency/doctor';
+import { unfinishedParameterProblems } from '../../../shared/ssm/parameter-doctor';
 import { inProcessSteps } from '../../../shared/emergency/rotation-runner';
 import { rotationStrategies } from '../../../shared/aws/rotation-strategies';
 import { AWSCURRENT } from '../../../shared/secrets-store';
