@@ -22,6 +22,19 @@ export function secretTenant(secretName: string, config: SecretTenancy = { secre
 }
 
 /**
+ * The tenant of a secret as the audit side keys it: a member account's secret is kept as
+ * `<account>:<name>` and its tenant as `<account>:<tenant>` (shared/audit/member-accounts.ts), so
+ * that a member's `tenant-1` is never the home `tenant-1`. Secret names cannot hold `:`, so the
+ * prefix is unambiguous; a bare name is the home account's.
+ */
+export function keyTenant(secretKey: string, config?: SecretTenancy): string | undefined {
+  const member = /^(\d{12}):(.+)$/.exec(secretKey);
+  if (!member) return secretTenant(secretKey, config);
+  const tenant = secretTenant(member[2]!, config);
+  return tenant === undefined ? undefined : `${member[1]}:${tenant}`;
+}
+
+/**
  * `KEYWARDEN_SECRET_NAME_PATTERN` and `KEYWARDEN_SHARED_SCOPES` as tenancyFromEnv reads them
  * (same defaults, same checks), without zod.
  */

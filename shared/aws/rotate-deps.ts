@@ -13,7 +13,8 @@ import { dynamoDbBindingStore } from './dynamodb-binding-store';
 import { eventBridge } from './eventbridge-client';
 import { EventBridgeFindingPublisher } from './eventbridge-finding-publisher';
 import { EventBridgeRotationPublisher } from './eventbridge-rotation-publisher';
-import { secretTenancyFromEnv, secretTenant } from '../secret-tenancy';
+import { keyTenant, secretTenancyFromEnv } from '../secret-tenancy';
+import { ACCOUNT_ROLES_ENV, accountOfSecretArn, parseAccountRoles } from '../rotation/cross-account';
 import type { AnnouncedFields } from '../rotation/announce';
 import { rotationEventDetail } from '../rotation/rotation-event';
 
@@ -43,13 +44,15 @@ export async function publishRefusal(error: RotationRefusedError, request: Refus
 
 /**
  * Puts a `keywarden.rotation` event on the keywarden bus, with the tenant from the secret's name
- * (the stage's tenancy settings). Called through shared/rotation/announce.ts, which never lets a
- * failure here fail the rotation.
+ * (the stage's tenancy settings), qualified by the account for a member account's secret as the
+ * audit side keys it (`<account>:<tenant>`), so it never routes as a home tenant of the same name.
+ * Called through shared/rotation/announce.ts, which never lets a failure here fail the rotation.
  */
 export async function publishRotationEvent({ secretId, secretName, ...fields }: AnnouncedFields): Promise<void> {
   const named = secretOf(secretId);
   const secret = { name: secretName ?? named.name ?? secretId, ...(named.arn !== undefined && { arn: named.arn }) };
-  const tenant = secretTenant(secret.name, secretTenancyFromEnv());
+  const member = memberAccountOf(secret.arn ?? secretId);
+  const tenant = keyTenant(member ? `${member}:${secret.name}` : secret.name, secretTenancyFromEnv());
   await new EventBridgeRotationPublisher(eventBridge(), findingsBusFromEnv()).publish(rotationEventDetail({ ...fields, secret, ...(tenant !== undefined && { tenant }) }));
 }
 
@@ -63,4 +66,14 @@ export function rotateConsumerGate(deps: { clock: Clock }): (metadata: SecretMet
   const publisher = new EventBridgeFindingPublisher(eventBridge(), findingsBusFromEnv());
   // The settings are read at each check (a few variables): a changed stage default applies at once.
   return (metadata, token) => checkConsumersBeforeInvalidating(metadata, token, { audit, publish: (findings) => publisher.publish(findings), settings: consumerSettingsFromEnv(), clock: deps.clock });
+}
+
+/**
+ * The member account a secret ARN is in: an account other than the function's own that an
+ * administrator configured a rotation role for (only those rotate here); undefined at home.
+ */
+function memberAccountOf(secretArn: string): string | undefined {
+  const account = accountOfSecretArn(secretArn);
+  if (account === undefined || account === process.env.KEYWARDEN_ACCOUNT_ID) return undefined;
+  return parseAccountRoles(process.env[ACCOUNT_ROLES_ENV]).has(account) ? account : undefined;
 }

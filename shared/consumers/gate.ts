@@ -1,7 +1,8 @@
 import type { Finding } from '../finding';
 import type { AuditRecord } from '../audit/record';
 import type { AuditStore } from '../audit/store';
-import { secretTenant, type TenancyConfig } from '../tenancy';
+import { keyTenant } from '../secret-tenancy';
+import type { TenancyConfig } from '../tenancy';
 import type { Clock } from '../clock';
 import { ConsumersHeldError } from '../errors';
 import { AWSCURRENT, versionWithStage, type SecretMetadata } from '../secrets-store';
@@ -58,7 +59,7 @@ export async function checkConsumersBeforeInvalidating(metadata: SecretMetadata,
   const heldSince = policy === 'hold' ? firstAttempt(reading.records, reading.currentSince.at) ?? (reading.truncated ? reading.currentSince.at : now.toISOString()) : undefined;
   const expired = heldSince !== undefined && now.getTime() - Date.parse(heldSince) >= deps.settings.maxHoldHours * 3_600_000;
   const decision: GateDecision = policy === 'warn' ? 'warned' : expired ? 'hold-expired' : 'held';
-  const secret = { name: metadata.name, arn: metadata.arn, tenant: secretTenant(metadata.name, deps.tenancy) };
+  const secret = { name: metadata.name, arn: metadata.arn, tenant: keyTenant(metadata.name, deps.tenancy) };
   const details = { token, policy, policySource, currentSince: reading.currentSince.at, heldSince, truncated: reading.truncated };
   await deps.publish([wouldBreakFinding(secret, decision, details, atRisk, now)]);
   if (decision === 'held') {

@@ -6,6 +6,8 @@ import {
   ListSecretsCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { invokeBundle } from '../../cli/bundles';
 import type { Finding } from '../../shared/finding';
@@ -14,7 +16,7 @@ import { ACCOUNT_ROLES_ENV } from '../../shared/rotation/cross-account';
 import { playRotation, type RotationEvent } from '../../shared/rotation/driver';
 import { ROTATION_STEPS } from '../../shared/rotation/request';
 import { ensureRole, HOME, MEMBER, rotationRoleIn, secretsManagerIn, THIRD } from '../support/accounts';
-import { subscribeToFindings } from './audit-support';
+import { drainQueue, subscribeToFindings } from './audit-support';
 
 // Rotation of secrets in other accounts through the built rotate bundle, on one local AWS that
 // serves three accounts: the function's own (HOME), a member it is configured for (MEMBER), and
@@ -22,6 +24,8 @@ import { subscribeToFindings } from './audit-support';
 // that nothing changed.
 
 const home = new SecretsManagerClient({});
+const sqs = new SQSClient({});
+const bridge = new EventBridgeClient({});
 let member: SecretsManagerClient;
 let third: SecretsManagerClient;
 let findings: () => Promise<Finding[]>;
@@ -42,6 +46,16 @@ beforeEach(async () => {
 afterEach(() => {
   delete process.env[ACCOUNT_ROLES_ENV];
 });
+
+/** The `keywarden.rotation` events the rotate bundle puts on the bus from now on, through a probe queue. */
+async function subscribeToRotationEvents(): Promise<() => Promise<Array<{ outcome: string; tenant?: string; secret: { arn?: string } }>>> {
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `rotation-events-probe${run}` }));
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+  const bus = process.env.KEYWARDEN_FINDINGS_BUS ?? 'keywarden-ci';
+  await bridge.send(new PutRuleCommand({ Name: `rotation-events-probe${run}`, EventBusName: bus, EventPattern: JSON.stringify({ source: ['keywarden'], 'detail-type': ['keywarden.rotation'] }) }));
+  await bridge.send(new PutTargetsCommand({ Rule: `rotation-events-probe${run}`, EventBusName: bus, Targets: [{ Id: 'probe', Arn: Attributes!.QueueArn! }] }));
+  return async () => (await drainQueue(QueueUrl!)).map((m) => (JSON.parse(m.Body!) as { detail: { outcome: string; tenant?: string; secret: { arn?: string } } }).detail);
+}
 
 const invoke = async (event: RotationEvent) => {
   await invokeBundle('rotate', event);
@@ -93,6 +107,17 @@ describe('rotation of a secret in another account (built rotate bundle, three ac
     expect(await state(third, twin)).toEqual(twinBefore);
     expect((await home.send(new ListSecretsCommand({}))).SecretList ?? []).toEqual([]);
     expect(arn.split(':')[4]).toBe(MEMBER);
+  });
+
+  it('attack: a member account\'s tenant-1 is not the home tenant-1: its rotation event carries the account-qualified tenant', async () => {
+    const events = await subscribeToRotationEvents();
+    const memberArn = await createIn(member, 'app/tenant-1/events');
+    const homeArn = await createIn(home, 'app/tenant-1/events');
+    expect((await playRotation(memberArn, { start: rotateSecretStarterWithToken(member, 30), invoke })).ok).toBe(true);
+    expect((await playRotation(homeArn, { start: rotateSecretStarterWithToken(home, 30), invoke })).ok).toBe(true);
+    const succeeded = (await events()).filter((event) => event.outcome === 'succeeded');
+    expect(succeeded.find((event) => event.secret.arn === memberArn)).toMatchObject({ tenant: `${MEMBER}:tenant-1` });
+    expect(succeeded.find((event) => event.secret.arn === homeArn)).toMatchObject({ tenant: 'tenant-1' });
   });
 
   it('still rotates a secret of its own account as before, with roles configured', async () => {
