@@ -19,6 +19,7 @@ import { CliExit, ExitCode } from '../exit-codes';
 import { outputFor } from '../output';
 import { LOCAL_STANDIN_HOSTS, startPagerDutyStandin, startSlackStandin, type FaultKind } from '../standins';
 import { resolveTarget } from '../target';
+import { resourceNames } from '../../shared/resource-names';
 
 interface SendOptions {
   local?: boolean;
@@ -69,10 +70,10 @@ export function registerAlertCommand(program: Command): void {
       const finding = readFinding(file);
       const target = await resolveTarget(options);
       const stage = options.stage ?? process.env.KEYWARDEN_STAGE ?? (target.kind === 'local' ? 'local' : 'dev');
-      const secretName = options.configSecret ?? `keywarden/${stage}/alert-channels`;
+      const secretName = options.configSecret ?? resourceNames(stage).secrets.alertChannels;
       const raw = await new SecretsManagerChannelConfigSource(secretsManager(), secretName).read();
       rememberSecret(raw);
-      const config = parseChannelConfig(raw, { source: secretName, defaultTopicArn: await findTopicArn(sns(), `keywarden-${stage}-alerts`) });
+      const config = parseChannelConfig(raw, { source: secretName, defaultTopicArn: await findTopicArn(sns(), resourceNames(stage).topics.alerts) });
       const configured = parseEgressPolicy(process.env[EGRESS_ALLOW_ENV]);
       // Against the local AWS the channels are the stand-ins, on loopback.
       const egress = target.kind === 'local' ? withExtraHosts(configured, LOCAL_STANDIN_HOSTS) : configured;
@@ -125,7 +126,7 @@ export function registerAlertCommand(program: Command): void {
       if (options.configure) {
         const target = await resolveTarget({ local: true });
         const stage = options.stage ?? 'local';
-        const name = typeof options.configure === 'string' ? options.configure : `keywarden/${stage}/alert-channels`;
+        const name = typeof options.configure === 'string' ? options.configure : resourceNames(stage).secrets.alertChannels;
         await putChannelConfig(secretsManager(), name, stage, config);
         out.progress(`wrote the channel configuration to ${name} in the local AWS at ${target.kind === 'local' ? target.endpoint : 'AWS'}`);
       }

@@ -3,6 +3,7 @@ import { integerFromEnv, readEnv } from '../config';
 import { ConfigError } from '../errors';
 import type { OwnRegion } from '../secret-arn';
 import { MEMBER_ACCOUNTS_ENV, parseMemberAccounts, type AuditAccounts } from './member-accounts';
+import { resourceNames } from '../resource-names';
 
 /**
  * Where the audit pipeline keeps things. The names follow the stage (as deploy/audit.yml names
@@ -24,11 +25,11 @@ export interface AuditSettings {
 }
 
 /** The audit table of a stage. */
-export const auditTableName = (stage: string) => `keywarden-${stage}-audit`;
+export const auditTableName = (stage: string) => resourceNames(stage).tables.audit;
 /** The detector-state table of a stage. */
-export const stateTableName = (stage: string) => `keywarden-${stage}-audit-state`;
+export const stateTableName = (stage: string) => resourceNames(stage).tables.auditState;
 /** The findings bus of a stage. */
-export const findingsBusName = (stage: string) => `keywarden-${stage}`;
+export const findingsBusName = (stage: string) => resourceNames(stage).findingsBus;
 
 /**
  * The settings from the environment: `KEYWARDEN_STAGE`, `KEYWARDEN_AUDIT_TABLE`,

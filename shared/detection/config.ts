@@ -4,6 +4,7 @@ import { integerFromEnv, listFromEnv, readEnv } from '../config';
 import { ConfigError } from '../errors';
 import type { AuditPrincipal } from '../audit/record';
 import { DEFAULT_TENANCY, tenancyFromEnv, type TenancyConfig } from '../audit/tenancy';
+import { resourceNames } from '../resource-names';
 
 /**
  * Every threshold and list the detectors read. All of it comes from the environment (see
@@ -120,17 +121,18 @@ const roleArnOf = (account: OwnAccount, name: string) => `arn:${account.partitio
 
 /** keywarden's rotate and staleness roles for a stage, as deploy/*.yml names them, in its own account. */
 export function defaultOwnRoles(stage: string, account: OwnAccount): string[] {
-  return [roleArnOf(account, `keywarden-${stage}-rotate-*`), roleArnOf(account, `keywarden-${stage}-staleness-*`)];
+  const roles = resourceNames(stage).roles('*');
+  return [roleArnOf(account, roles.rotate), roleArnOf(account, roles.staleness)];
 }
 
 /** keywarden's rotate role for a stage, in its own account. */
 export function defaultRotationRoles(stage: string, account: OwnAccount): string[] {
-  return [roleArnOf(account, `keywarden-${stage}-rotate-*`)];
+  return [roleArnOf(account, resourceNames(stage).roles('*').rotate)]; // '*': the role of every region
 }
 
 /** keywarden's rotate function for a stage, in its own account, any region. */
 export function defaultRotationFunctions(stage: string, account: OwnAccount): string[] {
-  return [`arn:${account.partition}:lambda:*:${account.accountId}:function:keywarden-${stage}-rotate`];
+  return [`arn:${account.partition}:lambda:*:${account.accountId}:function:${resourceNames(stage).functions.rotate}`];
 }
 
 /** A Lambda function ARN (optionally qualified), or a glob of one whose `*` is only in the region, name and qualifier. */

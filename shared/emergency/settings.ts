@@ -3,6 +3,7 @@ import { auditTableName } from '../audit/settings';
 import { readEnv } from '../config';
 import { ConfigError } from '../errors';
 import { rotationLedgerTableName } from '../rotation/ledger';
+import { resourceNames } from '../resource-names';
 
 /** How the emergency function gets a secret rotated. */
 export type EmergencyRotationMode = 'service' | 'function';
@@ -25,7 +26,7 @@ export interface EmergencySettings {
 }
 
 /** The emergency table's name for a stage. */
-export const emergencyTableName = (stage: string) => `keywarden-${stage}-emergency`;
+export const emergencyTableName = (stage: string) => resourceNames(stage).tables.emergency;
 
 /**
  * From the environment: `KEYWARDEN_EMERGENCY_TABLE`, `KEYWARDEN_ROTATION_LEDGER_TABLE`, `KEYWARDEN_AUDIT_TABLE`,
@@ -54,8 +55,8 @@ export function emergencySettingsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     emergencyTable: derive(raw.KEYWARDEN_EMERGENCY_TABLE, emergencyTableName, 'KEYWARDEN_EMERGENCY_TABLE'),
     rotationLedgerTable: derive(raw.KEYWARDEN_ROTATION_LEDGER_TABLE, rotationLedgerTableName, 'KEYWARDEN_ROTATION_LEDGER_TABLE'),
     auditTable: derive(raw.KEYWARDEN_AUDIT_TABLE, auditTableName, 'KEYWARDEN_AUDIT_TABLE'),
-    findingsBus: derive(raw.KEYWARDEN_FINDINGS_BUS, (stage) => `keywarden-${stage}`, 'KEYWARDEN_FINDINGS_BUS'),
-    rotateFunction: derive(raw.KEYWARDEN_ROTATE_FUNCTION, (stage) => `keywarden-${stage}-rotate`, 'KEYWARDEN_ROTATE_FUNCTION'),
+    findingsBus: derive(raw.KEYWARDEN_FINDINGS_BUS, (stage) => resourceNames(stage).findingsBus, 'KEYWARDEN_FINDINGS_BUS'),
+    rotateFunction: derive(raw.KEYWARDEN_ROTATE_FUNCTION, (stage) => resourceNames(stage).functions.rotate, 'KEYWARDEN_ROTATE_FUNCTION'),
     rotationMode: raw.KEYWARDEN_EMERGENCY_ROTATION,
   };
 }

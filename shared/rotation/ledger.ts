@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { KeywardenError } from '../errors';
+import { resourceNames } from '../resource-names';
 
 /**
  * The rotation ledger: what keywarden itself wrote, kept where the writers of a secret cannot
@@ -66,7 +67,7 @@ export function pendingValueHash(value: string): string {
 }
 
 /** The rotation ledger table's name for a stage. */
-export const rotationLedgerTableName = (stage: string) => `keywarden-${stage}-rotation-ledger`;
+export const rotationLedgerTableName = (stage: string) => resourceNames(stage).tables.rotationLedger;
 
 /**
  * The ledger table from the environment: `KEYWARDEN_ROTATION_LEDGER_TABLE`, else derived from

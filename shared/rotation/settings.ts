@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors';
+import { resourceNames } from '../resource-names';
 
 /**
  * What the rotate function reads from its environment, at the first step that needs it (never at
@@ -7,7 +8,7 @@ import { ConfigError } from '../errors';
  */
 
 /** The bindings table of a stage (deploy/bindings.yml). */
-export const bindingsTableName = (stage: string) => `keywarden-${stage}-bindings`;
+export const bindingsTableName = (stage: string) => resourceNames(stage).tables.bindings;
 /** The variable naming the bindings table; derived from KEYWARDEN_STAGE when unset. */
 export const BINDINGS_TABLE_ENV = 'KEYWARDEN_BINDINGS_TABLE';
 
@@ -18,12 +19,12 @@ export function bindingsTableFromEnv(env: NodeJS.ProcessEnv = process.env): stri
 
 /** `KEYWARDEN_FINDINGS_BUS`, else `keywarden-<KEYWARDEN_STAGE>`. */
 export function findingsBusFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  return explicitOrStaged(env, 'KEYWARDEN_FINDINGS_BUS', (stage) => `keywarden-${stage}`);
+  return explicitOrStaged(env, 'KEYWARDEN_FINDINGS_BUS', (stage) => resourceNames(stage).findingsBus);
 }
 
 /** `KEYWARDEN_AUDIT_TABLE`, else `keywarden-<KEYWARDEN_STAGE>-audit`: the consumer check reads it. */
 export function auditTableFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  return explicitOrStaged(env, 'KEYWARDEN_AUDIT_TABLE', (stage) => `keywarden-${stage}-audit`);
+  return explicitOrStaged(env, 'KEYWARDEN_AUDIT_TABLE', (stage) => resourceNames(stage).tables.audit);
 }
 
 function explicitOrStaged(env: NodeJS.ProcessEnv, variable: string, derive: (stage: string) => string): string {
