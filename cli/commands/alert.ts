@@ -20,6 +20,7 @@ import { outputFor } from '../output';
 import { LOCAL_STANDIN_HOSTS, startPagerDutyStandin, startSlackStandin, type FaultKind } from '../standins';
 import { resolveTarget } from '../target';
 import { resourceNames } from '../../shared/resource-names';
+import { resolveStage, STAGE_OPTION_HELP } from '../stage';
 
 interface SendOptions {
   local?: boolean;
@@ -50,7 +51,7 @@ export function registerAlertCommand(program: Command): void {
     .command('send <finding.json>')
     .description('send a finding (a file, or - for stdin) through the channel configuration secret, now, without dedup')
     .option('--local', 'use the running local AWS (keywarden local up)')
-    .option('--stage <stage>', 'the stage whose channel configuration to use (default $KEYWARDEN_STAGE, else local with --local, else dev)')
+    .option('--stage <stage>', `whose channel configuration to use: ${STAGE_OPTION_HELP}`)
     .option('--config-secret <name>', 'the channel configuration secret (default keywarden/<stage>/alert-channels)')
     .option('--only <channels>', `send only to these channels, comma-separated (${CHANNEL_NAMES.join(', ')})`, parseChannels)
     .addHelpText(
@@ -69,7 +70,7 @@ export function registerAlertCommand(program: Command): void {
       const out = outputFor(command);
       const finding = readFinding(file);
       const target = await resolveTarget(options);
-      const stage = options.stage ?? process.env.KEYWARDEN_STAGE ?? (target.kind === 'local' ? 'local' : 'dev');
+      const stage = resolveStage(options.stage, target);
       const secretName = options.configSecret ?? resourceNames(stage).secrets.alertChannels;
       const raw = await new SecretsManagerChannelConfigSource(secretsManager(), secretName).read();
       rememberSecret(raw);
@@ -103,7 +104,7 @@ export function registerAlertCommand(program: Command): void {
     .option('--faults <kinds>', 'what a random failure is: 429, 500, 502, 503, 400, 302, slow (comma-separated)', parseFaults, ['429', '500', '503'] as FaultKind[])
     .option('--retry-after <seconds>', 'the Retry-After of an injected 429', parseSeconds, 1)
     .option('--configure [secret]', 'also write a channel configuration pointing at the stand-ins into the local AWS (default keywarden/<stage>/alert-channels)')
-    .option('--stage <stage>', 'the stage for --configure', 'local')
+    .option('--stage <stage>', `the stage for --configure: ${STAGE_OPTION_HELP}`)
     .action(async (options: StandinsOptions, command: Command) => {
       const out = outputFor(command);
       const faults = { failureRate: options.failRate, kinds: options.faults, retryAfterSeconds: options.retryAfter };
@@ -125,7 +126,7 @@ export function registerAlertCommand(program: Command): void {
       // After printing: writing it remembers the text for redaction, which would hide it.
       if (options.configure) {
         const target = await resolveTarget({ local: true });
-        const stage = options.stage ?? 'local';
+        const stage = resolveStage(options.stage, target);
         const name = typeof options.configure === 'string' ? options.configure : resourceNames(stage).secrets.alertChannels;
         await putChannelConfig(secretsManager(), name, stage, config);
         out.progress(`wrote the channel configuration to ${name} in the local AWS at ${target.kind === 'local' ? target.endpoint : 'AWS'}`);

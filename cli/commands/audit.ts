@@ -19,9 +19,9 @@ import { detectors } from '../../shared/detection/detectors';
 import { MemoryDetectorState } from '../../shared/detection/memory-state';
 import { InvalidRequestError } from '../../shared/errors';
 import { ExitCode } from '../exit-codes';
-import { readState } from '../local/server';
 import { outputFor, type Output } from '../output';
 import { resolveTarget, type Target } from '../target';
+import { resolveStage, STAGE_OPTION_HELP } from '../stage';
 
 interface TargetOptions {
   local?: boolean;
@@ -68,7 +68,7 @@ export function registerAuditCommand(program: Command): void {
     .option('--until <when>', 'up to when (same forms); default now')
     .option('--limit <n>', 'at most this many records, newest first', parseCount, 100)
     .option('--local', 'use the running local AWS (keywarden local up)')
-    .option('--stage <stage>', 'whose audit table (default: KEYWARDEN_STAGE, or the local AWS\'s stage)')
+    .option('--stage <stage>', `whose audit table: ${STAGE_OPTION_HELP}`)
     .addHelpText('after', '\nExamples:\n  keywarden audit query --secret multitenant-ai-poc/tenant-1/database-password --since 7d\n  keywarden audit query --principal arn:aws:iam::123456789012:role/app-role --since 24h --json')
     .action(async (options: QueryOptions, command: Command) => {
       const out = outputFor(command);
@@ -86,7 +86,7 @@ export function registerAuditCommand(program: Command): void {
     .description('run CloudTrail files through the audit pipeline (store, detect, publish) and print the findings')
     .option('--local', 'use the running local AWS (keywarden local up)')
     .option('--memory', 'keep the audit trail and detector state in memory and publish nothing: no AWS at all')
-    .option('--stage <stage>', 'whose tables and bus (default: KEYWARDEN_STAGE, or the local AWS\'s stage)')
+    .option('--stage <stage>', `whose tables and bus: ${STAGE_OPTION_HELP}`)
     .option('--batch-size <n>', 'records per batch, as the audit queue delivers them', parseCount, DEFAULT_BATCH)
     .addHelpText(
       'after',
@@ -169,12 +169,9 @@ async function reportUnreadable(rejected: readonly RejectedMessage[], out: Outpu
   return new Set();
 }
 
-/** Table and bus names: explicit variables win, else the stage's (--stage, KEYWARDEN_STAGE, the local AWS's). */
+/** Table and bus names: explicit variables win, else the stage's (cli/stage.ts). */
 function settingsFor(target: Target, stage: string | undefined): AuditSettings {
-  const localStage = target.kind === 'local' ? readState()?.stage : undefined;
-  const chosen = stage ?? process.env.KEYWARDEN_STAGE ?? localStage;
-  if (!chosen) throw new InvalidRequestError('which stage? pass --stage <stage> or set KEYWARDEN_STAGE');
-  return auditSettingsFromEnv({ ...process.env, KEYWARDEN_STAGE: chosen });
+  return auditSettingsFromEnv({ ...process.env, KEYWARDEN_STAGE: resolveStage(stage, target) });
 }
 
 function describeRecord(record: AuditRecord): string {
