@@ -25,11 +25,18 @@ export interface Field<T> {
   readonly parse: Parser<T>;
   /** The value of an unset (or blank) variable; throws {@link InvalidSetting} when it must be set. */
   readonly unset: (env: NodeJS.ProcessEnv) => T;
+  /** A blank variable is parsed (a list set to `''` is empty), not unset. */
+  readonly keepsBlank?: boolean;
 }
 
 /** A setting with a default. */
 export function setting<T>(variable: string, parse: Parser<T>, fallback: T): Field<T> {
   return { variable, parse, unset: () => fallback };
+}
+
+/** A comma-separated list with a default; set blank, it is the empty list (`KEYWARDEN_SHARED_SCOPES=` means none). */
+export function listSetting(variable: string, fallback: readonly string[]): Field<string[]> {
+  return { variable, parse: commaList, unset: () => [...fallback], keepsBlank: true };
 }
 
 /** A setting that is `undefined` when unset. */

@@ -6,7 +6,8 @@ import { InvalidSetting, type Field } from './fields';
  * from an environment into a typed settings object. Every stage declares its schema with these
  * fields in its own settings file (shared/audit/settings.ts, shared/staleness/config.ts, ...).
  *
- * - A variable that is unset or blank (after trimming) takes the field's unset value.
+ * - A variable that is unset or blank (after trimming) takes the field's unset value; only a list
+ *   set blank is read, as the empty list.
  * - Every problem is reported at once, in one ConfigError naming each variable and what it must
  *   be, so a misconfigured stage fails on its first invocation with the whole list.
  * - The message never holds a variable's value: a password pasted into the wrong variable stays
@@ -31,7 +32,7 @@ export function readSettings<S extends SettingsSchema>(schema: S, env: NodeJS.Pr
   for (const [key, field] of Object.entries(schema)) {
     const text = env[field.variable]?.trim();
     try {
-      settings[key] = text ? field.parse(text) : field.unset(env);
+      settings[key] = text || (text === '' && field.keepsBlank) ? field.parse(text) : field.unset(env);
     } catch (error) {
       if (error instanceof InvalidSetting) {
         problems.push(`${field.variable} ${error.message}`);
