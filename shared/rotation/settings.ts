@@ -1,5 +1,6 @@
 import { resourceNames } from '../resource-names';
-import { stageNamed } from '../settings/fields';
+import { anyText, optionalSetting, stageNamed } from '../settings/fields';
+import { ACCOUNT_ROLES_ENV } from './cross-account';
 import { readSettings } from '../settings/read';
 
 /**
@@ -26,4 +27,17 @@ export function findingsBusFromEnv(env: NodeJS.ProcessEnv = process.env): string
 /** `KEYWARDEN_AUDIT_TABLE`, else `keywarden-<KEYWARDEN_STAGE>-audit`: the consumer check reads it. */
 export function auditTableFromEnv(env: NodeJS.ProcessEnv = process.env): string {
   return readSettings({ table: stageNamed('KEYWARDEN_AUDIT_TABLE', (stage) => resourceNames(stage).tables.audit) }, env).table;
+}
+
+/** Where the rotate function runs and whom it may act for elsewhere (shared/settings): read at each step, cheaply. */
+export const rotateAccountSchema = {
+  /** `KEYWARDEN_ACCOUNT_ID`: the home account, when the invocation's ARN does not say it. */
+  accountId: optionalSetting('KEYWARDEN_ACCOUNT_ID', anyText),
+  /** `KEYWARDEN_ROTATION_ACCOUNT_ROLES`: the administrator's roles in member accounts, as JSON (cross-account.ts parses it). */
+  accountRoles: optionalSetting(ACCOUNT_ROLES_ENV, anyText),
+};
+
+/** {@link rotateAccountSchema} from the environment. */
+export function rotateAccountFromEnv(env: NodeJS.ProcessEnv = process.env): { accountId?: string; accountRoles?: string } {
+  return readSettings(rotateAccountSchema, env);
 }
