@@ -49,7 +49,7 @@ export function auditSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Audi
     findingsBus: raw.findingsBus,
     deadLetterQueueUrl: raw.deadLetterQueueUrl,
     retentionDays: raw.retentionDays,
-    accounts: { home: raw.accountId, members: parseMemberAccounts(env[MEMBER_ACCOUNTS_ENV]) },
+    accounts: { home: raw.accountId, members: raw.memberAccounts },
     ownRegion: raw.accountId && raw.region ? { partition: raw.partition, region: raw.region, accountId: raw.accountId } : undefined,
   };
 }
@@ -65,4 +65,5 @@ export const auditSettingsSchema = {
   accountId: optionalSetting('KEYWARDEN_ACCOUNT_ID', matching(ACCOUNT_ID, 'a 12-digit AWS account id')),
   partition: setting('KEYWARDEN_PARTITION', anyText, 'aws'),
   region: optionalSetting('AWS_REGION', anyText),
+  memberAccounts: setting(MEMBER_ACCOUNTS_ENV, parseMemberAccounts, parseMemberAccounts(undefined)),
 };

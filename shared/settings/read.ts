@@ -38,7 +38,7 @@ export function readSettings<S extends SettingsSchema>(schema: S, env: NodeJS.Pr
         problems.push(`${field.variable} ${error.message}`);
       } else if (error instanceof ConfigError) {
         // A parser of structured text (JSON, a pattern) that names its variable itself.
-        problems.push(error.message);
+        problems.push(error.message.replace(/^invalid configuration: /, ''));
         cause ??= error;
       } else {
         throw error;
