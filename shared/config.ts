@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { ConfigError } from './errors';
 
+// The zod readers below are the old pattern, kept only for shared/refresh/settings.ts until it
+// moves to shared/settings (fields and readSettings), which every other settings file uses.
+
 /**
  * Reads and validates environment variables once, at cold start. Every problem is reported at
  * once, naming the variable and what it must be, so a misconfigured stage fails loudly on its
