@@ -1,5 +1,5 @@
-import { tenancyFromEnv } from '../audit/tenancy';
-import { anyText, oneOf, optionalSetting, requiredSetting, setting, wholeNumber } from '../settings/fields';
+import { tenancySchema } from '../audit/tenancy';
+import { anyText, oneOf, requiredSetting, setting, wholeNumber } from '../settings/fields';
 import { readSettings } from '../settings/read';
 import { DEFAULT_ROTATION_GRACE_MINUTES } from './assess';
 import { HYGIENE_MODES } from './hygiene';
@@ -23,13 +23,14 @@ import { DEFAULT_VERSION_WARN, SECRET_VERSION_QUOTA } from './version-watch';
  * | tenancy variables | | see shared/audit/tenancy.ts |
  */
 export function stalenessSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): StalenessSettings {
-  const { policies, ...settings } = readSettings(stalenessSettingsSchema, env);
-  return { overrides: parsePolicyOverrides(policies), tenancy: tenancyFromEnv(env), ...settings };
+  const { secretNamePattern, sharedScopes, tenantTagKeys, principalNamePattern, ...settings } = readSettings(stalenessSettingsSchema, env);
+  return { ...settings, tenancy: { secretNamePattern, sharedScopes, tenantTagKeys, principalNamePattern } };
 }
 
-/** The staleness settings' schema (shared/settings), but for tenancy's own. */
+/** The staleness settings' schema (shared/settings), tenancy's included, so every wrong variable is named at once. */
 export const stalenessSettingsSchema = {
-  policies: optionalSetting('KEYWARDEN_STALENESS_POLICIES', anyText),
+  ...tenancySchema,
+  overrides: setting('KEYWARDEN_STALENESS_POLICIES', parsePolicyOverrides, parsePolicyOverrides(undefined)),
   rotationGraceMinutes: setting('KEYWARDEN_ROTATION_GRACE_MINUTES', wholeNumber(1, 10_080), DEFAULT_ROTATION_GRACE_MINUTES),
   missedWindows: setting('KEYWARDEN_MISSED_WINDOWS', wholeNumber(1, 10), DEFAULT_MISSED_WINDOWS),
   hygiene: setting('KEYWARDEN_HYGIENE', oneOf(HYGIENE_MODES), 'tagged'),
