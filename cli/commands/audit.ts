@@ -6,11 +6,11 @@ import { DynamoDbAuditStore } from '../../shared/aws/dynamodb-audit-store';
 import { DynamoDbDetectorState } from '../../shared/aws/dynamodb-detector-state';
 import { EventBridgeFindingPublisher } from '../../shared/aws/eventbridge-finding-publisher';
 import { MemoryAuditStore } from '../../shared/audit/memory-store';
-import { MEMBER_ACCOUNTS_ENV, parseMemberAccounts } from '../../shared/audit/member-accounts';
 import { processAuditBatch, type AuditMessage, type AuditPipelineDeps, type RejectedMessage } from '../../shared/audit/process-batch';
 import { buildAuditQuery, queryAuditTrail } from '../../shared/audit/query';
 import type { AuditRecord } from '../../shared/audit/record';
-import { auditSettingsFromEnv, type AuditSettings } from '../../shared/audit/settings';
+import { auditSettingsFromEnv, auditSettingsSchema, type AuditSettings } from '../../shared/audit/settings';
+import { readSettings } from '../../shared/settings/read';
 import type { AuditStore } from '../../shared/audit/store';
 import { recordsFromFile } from '../../shared/audit/trail-files';
 import { systemClock } from '../../shared/clock';
@@ -139,7 +139,8 @@ async function replayPipeline(options: ReplayOptions, out: Output): Promise<{ de
     const publisher: FindingPublisher = { publish: async () => undefined };
     const config = detectionConfigFromEnv({ ...process.env, KEYWARDEN_STAGE: options.stage ?? process.env.KEYWARDEN_STAGE });
     const state = new MemoryDetectorState();
-    const accounts = { home: process.env.KEYWARDEN_ACCOUNT_ID, members: parseMemberAccounts(process.env[MEMBER_ACCOUNTS_ENV]) };
+    const { accountId, memberAccounts } = readSettings({ accountId: auditSettingsSchema.accountId, memberAccounts: auditSettingsSchema.memberAccounts });
+    const accounts = { home: accountId, members: memberAccounts };
     return { deps: { store: new MemoryAuditStore(state), state, publisher, deadLetters, config, detectors, clock: systemClock, accounts }, where: 'in memory, nothing published' };
   }
   const target = await resolveTarget(options);
