@@ -6,7 +6,9 @@ import { CHANNEL_NAMES, isChannelName, type ChannelName } from '../../shared/ale
 import { parseChannelConfig, type ChannelConfigInput } from '../../shared/alerting/channel-config';
 import { buildChannels } from '../../shared/alerting/channels';
 import { deploymentFromArn } from '../../shared/alerting/console-link';
-import { EGRESS_ALLOW_ENV, parseEgressPolicy, withExtraHosts } from '../../shared/alerting/egress';
+import { EGRESS_ALLOW_ENV, withExtraHosts } from '../../shared/alerting/egress';
+import { alertSettingsSchema } from '../../shared/alerting/settings';
+import { readSettings } from '../../shared/settings/read';
 import { interpretEvent } from '../../shared/alerting/envelope';
 import { MemoryPacer } from '../../shared/alerting/pacing';
 import { sendNow } from '../../shared/alerting/send-now';
@@ -75,7 +77,7 @@ export function registerAlertCommand(program: Command): void {
       const raw = await new SecretsManagerChannelConfigSource(secretsManager(), secretName).read();
       rememberSecret(raw);
       const config = parseChannelConfig(raw, { source: secretName, defaultTopicArn: await findTopicArn(sns(), resourceNames(stage).topics.alerts) });
-      const configured = parseEgressPolicy(process.env[EGRESS_ALLOW_ENV]);
+      const configured = readSettings({ egress: alertSettingsSchema.egress }).egress;
       // Against the local AWS the channels are the stand-ins, on loopback.
       const egress = target.kind === 'local' ? withExtraHosts(configured, LOCAL_STANDIN_HOSTS) : configured;
       const channels = buildChannels(config, { pacer: new MemoryPacer(), publisher: new SnsTopicPublisher(sns()), egress });

@@ -7,7 +7,6 @@ import { CachedChannelConfig } from '../../shared/alerting/channel-config';
 import { buildChannels } from '../../shared/alerting/channels';
 import { deploymentFromArn } from '../../shared/alerting/console-link';
 import { TopicFallbackNotifier } from '../../shared/alerting/dead-letter';
-import { parseEgressPolicy } from '../../shared/alerting/egress';
 import { alertSettingsSchema } from '../../shared/alerting/settings';
 import { tenancyFromEnv } from '../../shared/audit/tenancy';
 import { dynamoDb, secretsManager, sns, sqs } from '../../shared/aws/clients';
@@ -39,14 +38,13 @@ function pipeline(): AlertPipelineDeps {
   const { db } = clients;
   const publisher = new SnsTopicPublisher(clients.sns);
   const pacer = new DynamoDbPacer(db, e.table);
-  const egress = parseEgressPolicy(e.egressAllowedHosts);
   const built: AlertPipelineDeps = {
     state: new DynamoDbAlertState(db, e.table, e.stateTtlDays * 86_400),
     config: new CachedChannelConfig(new SecretsManagerChannelConfigSource(clients.secretsManager, e.channelsSecret), {
       ttlMs: e.configTtlSeconds * 1000,
       defaultTopicArn: e.topicArn,
     }),
-    channels: (config) => buildChannels(config, { pacer, publisher, egress }),
+    channels: (config) => buildChannels(config, { pacer, publisher, egress: e.egress }),
     deadLetters: new SqsDeadLetterSink(clients.sqs, e.deadLetterQueueUrl),
     fallback: new TopicFallbackNotifier(e.fallbackTopicArn, publisher, e.stage),
     clock: systemClock,

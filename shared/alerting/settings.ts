@@ -1,5 +1,6 @@
 import { anyText, optionalSetting, requiredSetting, setting, wholeNumber } from '../settings/fields';
 import type { SettingsOf } from '../settings/read';
+import { EGRESS_ALLOW_ENV, parseEgressPolicy } from './egress';
 
 /**
  * The alert function's settings (shared/settings). Only names and numbers: the channel
@@ -27,7 +28,7 @@ export const alertSettingsSchema = {
   /** The count of a flood group's (and the cap summary's) first update; then at every doubling. */
   floodFirstUpdate: setting('KEYWARDEN_ALERT_FLOOD_FIRST_UPDATE', wholeNumber(2, 1_000_000), 10),
   /** Hosts Slack and PagerDuty URLs may name besides the services' own (a proxy), comma-separated (egress.ts). */
-  egressAllowedHosts: optionalSetting('KEYWARDEN_ALERT_EGRESS_ALLOWED_HOSTS', anyText),
+  egress: setting(EGRESS_ALLOW_ENV, parseEgressPolicy, parseEgressPolicy(undefined)),
 };
 
 /** The alert function's settings, read. */
