@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors';
-import { anyText, InvalidSetting, matching, optionalSetting, type Field } from './settings/fields';
+import { anyText, matching, optionalSetting, requiredSettingOf } from './settings/fields';
 import { readSettings } from './settings/read';
 
 /**
@@ -153,15 +153,7 @@ export function accountScopesFromEnv(env: NodeJS.ProcessEnv = process.env, homeA
 }
 
 /** The home region: `AWS_REGION`, else `AWS_DEFAULT_REGION` (the SDK's own fallback, so the scan's home is the clients' region). */
-export const homeRegionSetting: Field<string> = {
-  variable: 'AWS_REGION',
-  parse: anyText,
-  unset: (env) => {
-    const region = env.AWS_DEFAULT_REGION?.trim();
-    if (region) return region;
-    throw new InvalidSetting('is not set: the home region of the scan');
-  },
-};
+export const homeRegionSetting = requiredSettingOf(['AWS_REGION', 'AWS_DEFAULT_REGION'], anyText, 'the home region of the scan');
 
 /** The accounts' schema (shared/settings); `KEYWARDEN_ACCOUNTS` is parsed once the home is known. */
 const accountsSettingsSchema = {

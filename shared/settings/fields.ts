@@ -55,6 +55,22 @@ export function requiredSetting<T>(variable: string, parse: Parser<T>, what: str
   };
 }
 
+/** A required setting from the first of its variables that is set (`AWS_REGION`, else `AWS_DEFAULT_REGION`, as the SDK reads them). */
+export function requiredSettingOf<T>(variables: readonly [string, ...string[]], parse: Parser<T>, what: string): Field<T> {
+  const [variable, ...others] = variables;
+  return {
+    variable,
+    parse,
+    unset: (env) => {
+      for (const other of others) {
+        const text = env[other]?.trim();
+        if (text) return parse(text);
+      }
+      throw new InvalidSetting(`is not set${others.length > 0 ? ` (nor ${others.join(', ')})` : ''}: ${what}`);
+    },
+  };
+}
+
 /**
  * A resource name that follows the stage (shared/resource-names.ts) unless its variable names one:
  * a deployed function gets every name set by serverless.yml, the CLI only `KEYWARDEN_STAGE`.
