@@ -71,7 +71,7 @@ export function registerEmergencyCommand(program: Command): void {
         if (!report.ok) process.exitCode = ExitCode.Failure;
         return;
       }
-      out.progress(`${payload.dryRun ? 'planning' : 'running'} emergency ${payload.requestId} (${target.kind === 'local' ? 'local AWS' : `stage ${stage}`})`);
+      out.progress(`${payload.dryRun ? 'planning' : 'running'} emergency ${payload.requestId} (${target.kind === 'local' ? `local AWS, stage ${stage}` : `stage ${stage}`})`);
       const report = await invokeEmergency(payload, { kind: target.kind, stage });
       printReport(out, report);
       if (!report.ok) process.exitCode = ExitCode.Failure;
