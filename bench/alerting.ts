@@ -19,6 +19,7 @@ import { channelsFor, resolveRoutes } from '../shared/alerting/routing';
 import { eventBridge, resetClients, secretsManager, sqs } from '../shared/aws/clients';
 import { sampleEvent } from '../test/unit/alerting/support';
 import { median } from './stats';
+import { resourceNames } from '../shared/resource-names';
 
 const RENDER_FINDINGS = 5_000;
 const RENDER_ROUNDS = 5;
@@ -102,7 +103,7 @@ async function printLatencyFigures(): Promise<void> {
     const ref = (id: string) => values[id]!.ref;
     Object.assign(process.env, {
       KEYWARDEN_STAGE: STAGE,
-      KEYWARDEN_ALERT_CHANNELS_SECRET: `keywarden/${STAGE}/alert-channels`,
+      KEYWARDEN_ALERT_CHANNELS_SECRET: resourceNames(STAGE).secrets.alertChannels,
       KEYWARDEN_ALERT_TABLE: ref('AlertStateTable'),
       KEYWARDEN_ALERT_DLQ_URL: ref('AlertDeadLetterQueue'),
       KEYWARDEN_ALERT_TOPIC_ARN: ref('AlertTopic'),
@@ -111,7 +112,7 @@ async function printLatencyFigures(): Promise<void> {
     });
     allowStandinEgress();
     // Slack only, unpaced: the figure is the pipeline's latency, not Slack's one-a-second pacing.
-    await putChannelConfig(secretsManager(), `keywarden/${STAGE}/alert-channels`, STAGE, {
+    await putChannelConfig(secretsManager(), resourceNames(STAGE).secrets.alertChannels, STAGE, {
       slack: { webhookUrl: slack.webhookUrl, minIntervalMs: 0 },
       routes: { severity: { critical: ['slack'], high: ['slack'], medium: ['slack'], low: ['slack'], info: ['slack'] } },
     });
@@ -126,7 +127,7 @@ async function printLatencyFigures(): Promise<void> {
     const put = async (i: number) =>
       eventBridge().send(
         new PutEventsCommand({
-          Entries: [{ EventBusName: `keywarden-${STAGE}`, Source: 'keywarden', DetailType: 'keywarden.finding', Detail: JSON.stringify({ ...base, id: `latency-${i}`, dedupKey: `staleness.stale-secret:${String(i).padStart(24, '0')}` }) }],
+          Entries: [{ EventBusName: resourceNames(STAGE).findingsBus, Source: 'keywarden', DetailType: 'keywarden.finding', Detail: JSON.stringify({ ...base, id: `latency-${i}`, dedupKey: `staleness.stale-secret:${String(i).padStart(24, '0')}` }) }],
         }),
       );
     const putMs: number[] = [];

@@ -13,6 +13,7 @@
  *   deletion without recovery, a public resource policy.
  */
 import { prng } from '../test/support/prng';
+import { resourceNames } from '../shared/resource-names';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
@@ -59,8 +60,8 @@ export function auditCorpus(options: CorpusOptions): string[] {
       secrets: [...['database-password', 'api-key', 'jwt-signing', 'redis'].map((s) => `multitenant-ai-poc/${tenant}/${s}`), 'multitenant-ai-poc/shared/feature-flags', 'multitenant-ai-poc/ai-providers/openai'],
     };
   });
-  const rotate = role('keywarden-bench-rotate-us-east-1', 'keywarden-rotate');
-  const staleness = role('keywarden-bench-staleness-us-east-1', 'keywarden-staleness');
+  const rotate = role(resourceNames('bench').roles('us-east-1').rotate, 'keywarden-rotate');
+  const staleness = role(resourceNames('bench').roles('us-east-1').staleness, 'keywarden-staleness');
   const intruder = { type: 'IAMUser', principalId: 'AIDAINTRUDER', arn: `arn:aws:iam::${ACCOUNT}:user/ci-deployer`, accountId: ACCOUNT, accessKeyId: 'AKIAINTRUDEREXAMPLE', userName: 'ci-deployer' };
   const allSecrets = [...new Set(apps.flatMap((a) => a.secrets))];
 

@@ -22,6 +22,7 @@ import { MemoryDetectorState } from '../shared/detection/memory-state';
 import { auditCorpus } from './audit-corpus';
 import { startCountingProxy } from './counting-proxy';
 import { collectedHeap, keptUntilHere, median } from './stats';
+import { resourceNames } from '../shared/resource-names';
 
 const ROOT = join(import.meta.dirname, '..');
 const EVENTS = 100_000;
@@ -205,11 +206,11 @@ async function printWireWrites(bodies: readonly string[]): Promise<void> {
     resetClients();
     const audit = deployFragment('audit.yml', stage);
     const findings = deployFragment('findings.yml', stage);
-    const created = await createResources({ Resources: { ...findings.resources, ...audit.resources } }, { stackName: `keywarden-${stage}` });
-    const ctx = { ...localContext(`keywarden-${stage}`), resources: created.values };
+    const created = await createResources({ Resources: { ...findings.resources, ...audit.resources } }, { stackName: resourceNames(stage).stack });
+    const ctx = { ...localContext(resourceNames(stage).stack), resources: created.values };
     Object.assign(process.env, resolveValue(audit.environment, ctx) as Record<string, string>, {
       KEYWARDEN_STAGE: stage,
-      KEYWARDEN_FINDINGS_BUS: `keywarden-${stage}`,
+      KEYWARDEN_FINDINGS_BUS: resourceNames(stage).findingsBus,
       POWERTOOLS_LOG_LEVEL: 'SILENT',
     });
     const queueArn = created.values.AuditQueue!.attributes.Arn!;

@@ -13,6 +13,7 @@ import type { SecretSummary } from '../shared/staleness/inventory';
 import { normalised, readRecord, stageMoveRecord } from '../test/support/consumer-trail';
 import { startCountingProxy } from './counting-proxy';
 import { median } from './stats';
+import { resourceNames } from '../shared/resource-names';
 
 const CONSUMERS = 1_000;
 /** Hourly reads before the change, per consumer. */
@@ -23,7 +24,7 @@ const REFRESHED = 900;
 const WIRE_RUNS = 1;
 /** Runs of the check in memory, where only keywarden's own work is timed. */
 const MEMORY_RUNS = 9;
-const TABLE = 'keywarden-bench-audit';
+const TABLE = resourceNames('bench').tables.audit;
 const SECRET = 'multitenant-ai-poc/tenant-1/orders-db';
 const ARN = `arn:aws:secretsmanager:us-east-1:123456789012:secret:${SECRET}-AbCdEf`;
 

@@ -6,6 +6,7 @@ import { ACCOUNT_ROLES_ENV } from '../shared/rotation/cross-account';
 import { playRotation } from '../shared/rotation/driver';
 import { callsByService } from './stage';
 import { median } from './stats';
+import { resourceNames } from '../shared/resource-names';
 
 const MEMBER = '111111111111';
 
@@ -16,7 +17,7 @@ const MEMBER = '111111111111';
  * container), not per call.
  */
 export async function printCrossAccountCalls(options: { motoEndpoint: string; counts: Map<string, number>; rotations: number; roundTripMs: () => Promise<number> }): Promise<void> {
-  const role = `arn:aws:iam::${MEMBER}:role/keywarden-bench-member-rotation`;
+  const role = `arn:aws:iam::${MEMBER}:role/${resourceNames('bench').memberAccount.rotationRole}`;
   const credentials = (await new STSClient({ endpoint: options.motoEndpoint }).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${MEMBER}:role/bench-admin`, RoleSessionName: 'bench' }))).Credentials!;
   const member = new SecretsManagerClient({ endpoint: options.motoEndpoint, credentials: { accessKeyId: credentials.AccessKeyId!, secretAccessKey: credentials.SecretAccessKey!, sessionToken: credentials.SessionToken } });
   const created = await member.send(new CreateSecretCommand({ Name: 'bench/tenant-1/member-password', SecretString: '{"owner":"bench"}', Tags: [{ Key: 'keywarden:strategy', Value: 'password' }] }));

@@ -15,9 +15,10 @@ import { startCountingProxy } from './counting-proxy';
 import { rotateOnce } from './rotation-custom';
 import { callsByService, createStageResources } from './stage';
 import { median } from './stats';
+import { resourceNames } from '../shared/resource-names';
 
 const ROTATIONS = 20;
-const ROTATOR = 'keywarden-ci-rotator-keys';
+const ROTATOR = `${resourceNames('ci').customRotatorPrefix}keys`;
 
 /**
  * The custom strategy's key shapes (api-key, jwt-keyset, encryption-keyring) through the built

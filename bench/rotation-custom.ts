@@ -15,6 +15,7 @@ import { createRabbitUser, deleteRabbitUser, rabbitRotatorEnv, requireRabbitMq }
 import { startCountingProxy } from './counting-proxy';
 import { callsByService, createStageResources } from './stage';
 import { median } from './stats';
+import { resourceNames } from '../shared/resource-names';
 
 const ROTATIONS = 20;
 
@@ -45,7 +46,7 @@ export async function printCustomRotationFigures(): Promise<void> {
     const tagsFor = (strategy: string) => [{ Key: 'keywarden:stage', Value: 'ci' }, { Key: 'keywarden:strategy', Value: strategy }];
     await createRabbitUser(user, 'Initial-bench-pw-1');
     const custom = (await direct.send(new CreateSecretCommand({ Name: 'bench/shared/rabbitmq', SecretString: JSON.stringify({ username: user, password: 'Initial-bench-pw-1' }), Tags: tagsFor('custom') }))).ARN!;
-    const functionArn = 'arn:aws:lambda:us-east-1:123456789012:function:keywarden-ci-rotator-rabbitmq';
+    const functionArn = `arn:aws:lambda:us-east-1:123456789012:function:${resourceNames('ci').customRotatorPrefix}rabbitmq`;
     await new DynamoDbBindingStore(new DynamoDBClient({ endpoint: moto.endpoint }), bindingsTableName('ci')).put(customBindingFromFlagsChecked(custom, { functionArn, user, alternating: true }));
     await direct.send(new CreateSecretCommand({ Name: 'bench/shared/password', SecretString: '{"owner":"bench"}', Tags: tagsFor('password') }));
 

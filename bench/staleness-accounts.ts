@@ -9,6 +9,7 @@ import { MemoryFindingStateStore } from '../shared/staleness/finding-state';
 import { runStalenessScan, type StalenessScanSummary } from '../shared/staleness/scan';
 import { mapBounded } from '../shared/concurrency';
 import { measure, median, type Measured } from './stats';
+import { resourceNames } from '../shared/resource-names';
 
 const ACCOUNTS = 10;
 const REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
@@ -38,7 +39,7 @@ const DAY_MS = 86_400_000;
 export async function printStalenessAccountsFigures(): Promise<void> {
   const targets: AccountTarget[] = Array.from({ length: ACCOUNTS }, (_, i) => {
     const accountId = String(100000000000 + i);
-    return { accountId, roleArn: `arn:aws:iam::${accountId}:role/keywarden-member/keywarden-bench-reader`, externalId: `bench-${i}-external-id`, regions: REGIONS };
+    return { accountId, roleArn: `arn:aws:iam::${accountId}:role/keywarden-member/${resourceNames('bench').memberAccount.readerRole}`, externalId: `bench-${i}-external-id`, regions: REGIONS };
   });
   const scopes = scopesOf(targets);
   const inventory = new Map(scopes.map((s) => [key(s), entriesOf(s)]));

@@ -17,6 +17,7 @@ import { inventoryPlan, PLAN_POLICIES } from '../test/integration/staleness-supp
 import { createSecrets, DAY_MS, latestStamp } from '../test/integration/staleness-support/secrets';
 import { startCountingProxy } from './counting-proxy';
 import { measure, median, type Measured } from './stats';
+import { resourceNames } from '../shared/resource-names';
 
 const SECRETS = 10_000;
 const RUNS = 3;
@@ -34,8 +35,8 @@ export async function printStalenessFigures(): Promise<void> {
   const proxy = await startCountingProxy(moto.endpoint);
   try {
     Object.assign(process.env, localEnv(proxy.endpoint), {
-      KEYWARDEN_STALENESS_TABLE: 'keywarden-bench-staleness-state',
-      KEYWARDEN_FINDINGS_BUS: 'keywarden-bench',
+      KEYWARDEN_STALENESS_TABLE: resourceNames('bench').tables.stalenessState,
+      KEYWARDEN_FINDINGS_BUS: resourceNames('bench').findingsBus,
       KEYWARDEN_METRICS_NAMESPACE: NAMESPACE,
       KEYWARDEN_STALENESS_POLICIES: JSON.stringify(PLAN_POLICIES),
       KEYWARDEN_HYGIENE: 'off',
@@ -43,13 +44,13 @@ export async function printStalenessFigures(): Promise<void> {
     resetClients();
     await new DynamoDBClient({}).send(
       new CreateTableCommand({
-        TableName: 'keywarden-bench-staleness-state',
+        TableName: resourceNames('bench').tables.stalenessState,
         BillingMode: 'PAY_PER_REQUEST',
         AttributeDefinitions: [{ AttributeName: 'dedupKey', AttributeType: 'S' }],
         KeySchema: [{ AttributeName: 'dedupKey', KeyType: 'HASH' }],
       }),
     );
-    await new EventBridgeClient({}).send(new CreateEventBusCommand({ Name: 'keywarden-bench' }));
+    await new EventBridgeClient({}).send(new CreateEventBusCommand({ Name: resourceNames('bench').findingsBus }));
 
     const began = performance.now();
     await createSecrets(inventoryPlan(SECRETS, 60, 'bench'));

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { ConfigError } from '../shared/errors';
+import { resourceNames } from '../shared/resource-names';
+import { DEFAULT_LOCAL_STAGE } from './stage';
 
 type BundleHandler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -61,7 +63,7 @@ function loadHandler(name: string): Promise<BundleHandler> {
 /** `timeoutMs` is the function's timeout as serverless.yml sets it; 60 s unless given. */
 function lambdaContext(name: string, timeoutMs = 60_000): Context {
   const deadline = Date.now() + timeoutMs;
-  const functionName = `keywarden-local-${name}`;
+  const functionName = `${resourceNames(DEFAULT_LOCAL_STAGE).stack}-${name}`;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,

@@ -3,6 +3,7 @@ import { invokeJson } from '../shared/aws/lambda-functions';
 import { InvalidRequestError, KeywardenError } from '../shared/errors';
 import type { EmergencyReport } from '../shared/emergency/report';
 import { sharedLambdaEndpoint } from './local/lambda-endpoint';
+import { resourceNames } from '../shared/resource-names';
 
 /**
  * Runs an emergency request through the emergency function, with Lambda's Invoke. In AWS that is
@@ -11,7 +12,7 @@ import { sharedLambdaEndpoint } from './local/lambda-endpoint';
  * in the local AWS) and for the revocation, through the same SDK calls it makes in AWS.
  */
 export async function invokeEmergency(payload: Record<string, unknown>, where: { kind: 'aws' | 'local'; stage: string }): Promise<EmergencyReport> {
-  if (where.kind === 'aws') return invokeFunction(`keywarden-${where.stage}-emergency`, payload);
+  if (where.kind === 'aws') return invokeFunction(resourceNames(where.stage).functions.emergency, payload);
   const endpoint = await sharedLambdaEndpoint(where.stage);
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_LAMBDA: endpoint.endpoint,
@@ -19,7 +20,7 @@ export async function invokeEmergency(payload: Record<string, unknown>, where: {
     KEYWARDEN_EMERGENCY_ROTATION: 'function',
   });
   resetClients();
-  return invokeFunction(`keywarden-${where.stage}-emergency`, payload);
+  return invokeFunction(resourceNames(where.stage).functions.emergency, payload);
 }
 
 async function invokeFunction(functionName: string, payload: Record<string, unknown>): Promise<EmergencyReport> {

@@ -5,7 +5,8 @@
 // - shared/ never imports cli/ or functions/; one function never imports another's folder;
 // - a stage folder of shared/ imports only stages below it in STAGE_ORDER, and of those only the
 //   modules the stage offers (its contract in STAGE_CONTRACTS), never its internals. shared/'s
-//   top-level files (the finding, tenancy, config, clock, errors...) import no stage at all.
+//   top-level files (the finding, tenancy, config, clock, errors...) and its base folders
+//   (settings/) import no stage at all.
 //   shared/aws/ is exempt: it implements the stages' interfaces over the SDK and wires them;
 // - inside a stage, the folders of INNER_ORDER import one way (rotation: values ← db ← strategies).
 import { dirname, join, normalize, relative } from 'node:path';
@@ -53,11 +54,17 @@ const SDK_ALLOWED = ['shared/aws/', 'cli/local/', 'cli/demo/', 'bench/', 'script
 
 const rankOf = new Map(STAGE_ORDER.flatMap((stages, rank) => stages.map((stage) => [stage, rank])));
 
-/** `shared/<stage>/...` → stage; a top-level shared file → '' ; elsewhere undefined. */
+/**
+ * Folders of shared/ that belong to its base with the top-level files (every stage may import
+ * them, and they import no stage): the one way of reading the environment.
+ */
+export const BASE_FOLDERS = ['settings'];
+
+/** `shared/<stage>/...` → stage; a top-level shared file or a base folder → '' ; elsewhere undefined. */
 function stageOf(path) {
   const parts = path.split('/');
   if (parts[0] !== 'shared') return undefined;
-  return parts.length === 2 ? '' : parts[1];
+  return parts.length === 2 || BASE_FOLDERS.includes(parts[1]) ? '' : parts[1];
 }
 
 /** Why importing `target` (a repo path, no extension) from `file` breaks a layer, or undefined. */

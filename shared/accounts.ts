@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from './errors';
+import { anyText, matching, optionalSetting, requiredSettingOf } from './settings/fields';
+import { readSettings } from './settings/read';
 
 /**
  * The accounts and regions keywarden watches, from `KEYWARDEN_ACCOUNTS`: a JSON list of
@@ -140,12 +142,22 @@ export function arnLocation(arn: string): { region: string; accountId: string } 
  * (`KEYWARDEN_HOME_ACCOUNT_ID`, optional) and region (`AWS_REGION`). Without
  * `KEYWARDEN_ACCOUNTS` this is the home region alone, as before accounts existed.
  */
-export function accountScopesFromEnv(env: NodeJS.ProcessEnv = process.env, homeAccountId = env.KEYWARDEN_HOME_ACCOUNT_ID): AccountScope[] {
-  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  if (!region) throw new ConfigError('AWS_REGION is not set: the home region of the scan');
-  if (homeAccountId !== undefined && !ACCOUNT_ID.test(homeAccountId)) throw new ConfigError('KEYWARDEN_HOME_ACCOUNT_ID must be 12 digits');
+export function accountScopesFromEnv(env: NodeJS.ProcessEnv = process.env, homeAccountId?: string): AccountScope[] {
+  const settings = readSettings(accountsSettingsSchema, homeAccountId === undefined ? env : { ...env, KEYWARDEN_HOME_ACCOUNT_ID: homeAccountId });
+  const { region } = settings;
+  homeAccountId = settings.homeAccountId;
   const home: HomeLocation = { accountId: homeAccountId, region, partition: partitionOf(region) };
-  const targets = parseAccounts(env.KEYWARDEN_ACCOUNTS, home);
+  const targets = parseAccounts(settings.accounts, home);
   if (targets.length === 0) return [{ accountId: homeAccountId ?? '', region }];
   return scopesOf(targets);
 }
+
+/** The home region: `AWS_REGION`, else `AWS_DEFAULT_REGION` (the SDK's own fallback, so the scan's home is the clients' region). */
+export const homeRegionSetting = requiredSettingOf(['AWS_REGION', 'AWS_DEFAULT_REGION'], anyText, 'the home region of the scan');
+
+/** The accounts' schema (shared/settings); `KEYWARDEN_ACCOUNTS` is parsed once the home is known. */
+const accountsSettingsSchema = {
+  region: homeRegionSetting,
+  homeAccountId: optionalSetting('KEYWARDEN_HOME_ACCOUNT_ID', matching(ACCOUNT_ID, '12 digits')),
+  accounts: optionalSetting('KEYWARDEN_ACCOUNTS', anyText),
+};

@@ -1,8 +1,10 @@
 import { ConfigError } from './errors';
+import { listSetting, setting, type Field } from './settings/fields';
+import { readSettings } from './settings/read';
 
 /**
- * Which tenant owns a secret, from its name: the part of tenancy (tenancy.ts) that needs no zod,
- * so the rotate function can name the tenant in its rotation events without 60 KB of schema code.
+ * Which tenant owns a secret, from its name: the part of tenancy (tenancy.ts) that the rotate
+ * function needs to name the tenant in its rotation events, kept apart so its bundle stays small.
  */
 
 /** How secret names say their tenant: a pattern with a `tenant` group, and the scopes owned by no tenant. */
@@ -34,16 +36,20 @@ export function keyTenant(secretKey: string, config?: SecretTenancy): string | u
   return tenant === undefined ? undefined : `${member[1]}:${tenant}`;
 }
 
-/**
- * `KEYWARDEN_SECRET_NAME_PATTERN` and `KEYWARDEN_SHARED_SCOPES` as tenancyFromEnv reads them
- * (same defaults, same checks), without zod.
- */
+/** `KEYWARDEN_SECRET_NAME_PATTERN` and `KEYWARDEN_SHARED_SCOPES` (shared/settings); tenancyFromEnv reads them with the rest. */
+export const secretTenancySchema = {
+  secretNamePattern: tenantPatternSetting('KEYWARDEN_SECRET_NAME_PATTERN', DEFAULT_SECRET_NAME_PATTERN),
+  sharedScopes: listSetting('KEYWARDEN_SHARED_SCOPES', DEFAULT_SHARED_SCOPES),
+};
+
+/** The secret half of tenancy from the environment, as tenancyFromEnv reads it (same defaults, same checks). */
 export function secretTenancyFromEnv(env: NodeJS.ProcessEnv = process.env): SecretTenancy {
-  const scopes = env.KEYWARDEN_SHARED_SCOPES;
-  return {
-    secretNamePattern: tenantPattern('KEYWARDEN_SECRET_NAME_PATTERN', env.KEYWARDEN_SECRET_NAME_PATTERN, DEFAULT_SECRET_NAME_PATTERN),
-    sharedScopes: scopes === undefined ? DEFAULT_SHARED_SCOPES : scopes.split(',').map((s) => s.trim()).filter(Boolean),
-  };
+  return readSettings(secretTenancySchema, env);
+}
+
+/** A tenant pattern's setting: a regular expression with a named group `tenant`. */
+export function tenantPatternSetting(variable: string, fallback: RegExp): Field<RegExp> {
+  return setting(variable, (text) => tenantPattern(variable, text, fallback), fallback);
 }
 
 /** A configured pattern with a named group `tenant`, or `fallback` when unset. */

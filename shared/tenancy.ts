@@ -1,8 +1,8 @@
-import { z } from 'zod';
-import { listFromEnv, readEnv } from './config';
-import { DEFAULT_SECRET_NAME_PATTERN, DEFAULT_SHARED_SCOPES, nameFromArn, tenantPattern } from './secret-tenancy';
+import { listSetting } from './settings/fields';
+import { readSettings } from './settings/read';
+import { DEFAULT_SECRET_NAME_PATTERN, DEFAULT_SHARED_SCOPES, nameFromArn, secretTenancySchema, tenantPatternSetting } from './secret-tenancy';
 
-// Kept in a zod-free file of their own for the rotate function's rotation events; re-exported here.
+// Kept in a small file of their own for the rotate function's rotation events; re-exported here.
 export { nameFromArn, secretTenant } from './secret-tenancy';
 
 /**
@@ -58,19 +58,12 @@ export function principalTenant(facts: PrincipalTenancyFacts, config: TenancyCon
  * `KEYWARDEN_TENANT_TAG_KEYS`, `KEYWARDEN_PRINCIPAL_NAME_PATTERN`; each falls back to the default.
  */
 export function tenancyFromEnv(env: NodeJS.ProcessEnv = process.env): TenancyConfig {
-  const raw = readEnv(
-    z.object({
-      KEYWARDEN_SECRET_NAME_PATTERN: z.string().optional(),
-      KEYWARDEN_SHARED_SCOPES: listFromEnv(DEFAULT_TENANCY.sharedScopes),
-      KEYWARDEN_TENANT_TAG_KEYS: listFromEnv(DEFAULT_TENANCY.tenantTagKeys),
-      KEYWARDEN_PRINCIPAL_NAME_PATTERN: z.string().optional(),
-    }),
-    env,
-  );
-  return {
-    secretNamePattern: tenantPattern('KEYWARDEN_SECRET_NAME_PATTERN', raw.KEYWARDEN_SECRET_NAME_PATTERN, DEFAULT_TENANCY.secretNamePattern),
-    sharedScopes: raw.KEYWARDEN_SHARED_SCOPES,
-    tenantTagKeys: raw.KEYWARDEN_TENANT_TAG_KEYS,
-    principalNamePattern: tenantPattern('KEYWARDEN_PRINCIPAL_NAME_PATTERN', raw.KEYWARDEN_PRINCIPAL_NAME_PATTERN, DEFAULT_TENANCY.principalNamePattern),
-  };
+  return readSettings(tenancySchema, env);
 }
+
+/** Tenancy's schema (shared/settings): the secret half (secret-tenancy.ts) and the principal half. */
+export const tenancySchema = {
+  ...secretTenancySchema,
+  tenantTagKeys: listSetting('KEYWARDEN_TENANT_TAG_KEYS', DEFAULT_TENANCY.tenantTagKeys),
+  principalNamePattern: tenantPatternSetting('KEYWARDEN_PRINCIPAL_NAME_PATTERN', DEFAULT_TENANCY.principalNamePattern),
+};

@@ -4,7 +4,9 @@ import { CHANNEL_NAMES, isChannelName, type ChannelName } from '../../shared/ale
 import { parseChannelConfig, type ChannelConfigInput } from '../../shared/alerting/channel-config';
 import { buildChannels } from '../../shared/alerting/channels';
 import { deploymentFromArn } from '../../shared/alerting/console-link';
-import { EGRESS_ALLOW_ENV, parseEgressPolicy, withExtraHosts } from '../../shared/alerting/egress';
+import { EGRESS_ALLOW_ENV, withExtraHosts } from '../../shared/alerting/egress';
+import { alertSettingsSchema } from '../../shared/alerting/settings';
+import { readSettings } from '../../shared/settings/read';
 import { interpretEvent } from '../../shared/alerting/envelope';
 import { MemoryPacer } from '../../shared/alerting/pacing';
 import { sendNow } from '../../shared/alerting/send-now';
@@ -17,6 +19,8 @@ import { CliExit, ExitCode } from '../exit-codes';
 import { outputFor } from '../output';
 import { LOCAL_STANDIN_HOSTS, startPagerDutyStandin, startSlackStandin, type FaultKind } from '../standins';
 import { resolveTarget } from '../target';
+import { resourceNames } from '../../shared/resource-names';
+import { resolveStage, STAGE_OPTION_HELP } from '../stage';
 
 interface SendOptions {
   local?: boolean;
@@ -47,7 +51,7 @@ export function registerAlertCommand(program: Command): void {
     .command('send <finding.json>')
     .description('send a finding (a file, or - for stdin) through the channel configuration secret, now, without dedup')
     .option('--local', 'use the running local AWS (keywarden local up)')
-    .option('--stage <stage>', 'the stage whose channel configuration to use (default $KEYWARDEN_STAGE, else local with --local, else dev)')
+    .option('--stage <stage>', `whose channel configuration to use: ${STAGE_OPTION_HELP}`)
     .option('--config-secret <name>', 'the channel configuration secret (default keywarden/<stage>/alert-channels)')
     .option('--only <channels>', `send only to these channels, comma-separated (${CHANNEL_NAMES.join(', ')})`, parseChannels)
     .addHelpText(
@@ -66,12 +70,12 @@ export function registerAlertCommand(program: Command): void {
       const out = outputFor(command);
       const finding = readFinding(file);
       const target = await resolveTarget(options);
-      const stage = options.stage ?? process.env.KEYWARDEN_STAGE ?? (target.kind === 'local' ? 'local' : 'dev');
-      const secretName = options.configSecret ?? `keywarden/${stage}/alert-channels`;
+      const stage = resolveStage(options.stage, target);
+      const secretName = options.configSecret ?? resourceNames(stage).secrets.alertChannels;
       const raw = await new SecretsManagerChannelConfigSource(secretsManager(), secretName).read();
       rememberSecret(raw);
-      const config = parseChannelConfig(raw, { source: secretName, defaultTopicArn: await findTopicArn(sns(), `keywarden-${stage}-alerts`) });
-      const configured = parseEgressPolicy(process.env[EGRESS_ALLOW_ENV]);
+      const config = parseChannelConfig(raw, { source: secretName, defaultTopicArn: await findTopicArn(sns(), resourceNames(stage).topics.alerts) });
+      const configured = readSettings({ egress: alertSettingsSchema.egress }).egress;
       // Against the local AWS the channels are the stand-ins, on loopback.
       const egress = target.kind === 'local' ? withExtraHosts(configured, LOCAL_STANDIN_HOSTS) : configured;
       const channels = buildChannels(config, { pacer: new MemoryPacer(), publisher: new SnsTopicPublisher(sns()), egress });
@@ -100,7 +104,7 @@ export function registerAlertCommand(program: Command): void {
     .option('--faults <kinds>', 'what a random failure is: 429, 500, 502, 503, 400, 302, slow (comma-separated)', parseFaults, ['429', '500', '503'] as FaultKind[])
     .option('--retry-after <seconds>', 'the Retry-After of an injected 429', parseSeconds, 1)
     .option('--configure [secret]', 'also write a channel configuration pointing at the stand-ins into the local AWS (default keywarden/<stage>/alert-channels)')
-    .option('--stage <stage>', 'the stage for --configure', 'local')
+    .option('--stage <stage>', `the stage for --configure: ${STAGE_OPTION_HELP}`)
     .action(async (options: StandinsOptions, command: Command) => {
       const out = outputFor(command);
       const faults = { failureRate: options.failRate, kinds: options.faults, retryAfterSeconds: options.retryAfter };
@@ -122,8 +126,8 @@ export function registerAlertCommand(program: Command): void {
       // After printing: writing it remembers the text for redaction, which would hide it.
       if (options.configure) {
         const target = await resolveTarget({ local: true });
-        const stage = options.stage ?? 'local';
-        const name = typeof options.configure === 'string' ? options.configure : `keywarden/${stage}/alert-channels`;
+        const stage = resolveStage(options.stage, target);
+        const name = typeof options.configure === 'string' ? options.configure : resourceNames(stage).secrets.alertChannels;
         await putChannelConfig(secretsManager(), name, stage, config);
         out.progress(`wrote the channel configuration to ${name} in the local AWS at ${target.kind === 'local' ? target.endpoint : 'AWS'}`);
       }

@@ -6,11 +6,11 @@ import { DynamoDbAuditStore } from '../../shared/aws/dynamodb-audit-store';
 import { DynamoDbDetectorState } from '../../shared/aws/dynamodb-detector-state';
 import { EventBridgeFindingPublisher } from '../../shared/aws/eventbridge-finding-publisher';
 import { MemoryAuditStore } from '../../shared/audit/memory-store';
-import { MEMBER_ACCOUNTS_ENV, parseMemberAccounts } from '../../shared/audit/member-accounts';
 import { processAuditBatch, type AuditMessage, type AuditPipelineDeps, type RejectedMessage } from '../../shared/detection/process-audit-batch';
 import { buildAuditQuery, queryAuditTrail } from '../../shared/audit/query';
 import type { AuditRecord } from '../../shared/audit/record';
-import { auditSettingsFromEnv, type AuditSettings } from '../../shared/audit/settings';
+import { auditSettingsFromEnv, auditSettingsSchema, type AuditSettings } from '../../shared/audit/settings';
+import { readSettings } from '../../shared/settings/read';
 import type { AuditStore } from '../../shared/audit/store';
 import { recordsFromFile } from '../../shared/audit/trail-files';
 import { systemClock } from '../../shared/clock';
@@ -19,9 +19,9 @@ import { detectors } from '../../shared/detection/detectors';
 import { MemoryDetectorState } from '../../shared/detection/memory-state';
 import { InvalidRequestError } from '../../shared/errors';
 import { ExitCode } from '../exit-codes';
-import { readState } from '../local/server';
 import { outputFor, type Output } from '../output';
 import { resolveTarget, type Target } from '../target';
+import { resolveStage, STAGE_OPTION_HELP } from '../stage';
 
 interface TargetOptions {
   local?: boolean;
@@ -68,7 +68,7 @@ export function registerAuditCommand(program: Command): void {
     .option('--until <when>', 'up to when (same forms); default now')
     .option('--limit <n>', 'at most this many records, newest first', parseCount, 100)
     .option('--local', 'use the running local AWS (keywarden local up)')
-    .option('--stage <stage>', 'whose audit table (default: KEYWARDEN_STAGE, or the local AWS\'s stage)')
+    .option('--stage <stage>', `whose audit table: ${STAGE_OPTION_HELP}`)
     .addHelpText('after', '\nExamples:\n  keywarden audit query --secret multitenant-ai-poc/tenant-1/database-password --since 7d\n  keywarden audit query --principal arn:aws:iam::123456789012:role/app-role --since 24h --json')
     .action(async (options: QueryOptions, command: Command) => {
       const out = outputFor(command);
@@ -86,7 +86,7 @@ export function registerAuditCommand(program: Command): void {
     .description('run CloudTrail files through the audit pipeline (store, detect, publish) and print the findings')
     .option('--local', 'use the running local AWS (keywarden local up)')
     .option('--memory', 'keep the audit trail and detector state in memory and publish nothing: no AWS at all')
-    .option('--stage <stage>', 'whose tables and bus (default: KEYWARDEN_STAGE, or the local AWS\'s stage)')
+    .option('--stage <stage>', `whose tables and bus: ${STAGE_OPTION_HELP}`)
     .option('--batch-size <n>', 'records per batch, as the audit queue delivers them', parseCount, DEFAULT_BATCH)
     .addHelpText(
       'after',
@@ -139,7 +139,8 @@ async function replayPipeline(options: ReplayOptions, out: Output): Promise<{ de
     const publisher: FindingPublisher = { publish: async () => undefined };
     const config = detectionConfigFromEnv({ ...process.env, KEYWARDEN_STAGE: options.stage ?? process.env.KEYWARDEN_STAGE });
     const state = new MemoryDetectorState();
-    const accounts = { home: process.env.KEYWARDEN_ACCOUNT_ID, members: parseMemberAccounts(process.env[MEMBER_ACCOUNTS_ENV]) };
+    const { accountId, memberAccounts } = readSettings({ accountId: auditSettingsSchema.accountId, memberAccounts: auditSettingsSchema.memberAccounts });
+    const accounts = { home: accountId, members: memberAccounts };
     return { deps: { store: new MemoryAuditStore(state), state, publisher, deadLetters, config, detectors, clock: systemClock, accounts }, where: 'in memory, nothing published' };
   }
   const target = await resolveTarget(options);
@@ -169,12 +170,9 @@ async function reportUnreadable(rejected: readonly RejectedMessage[], out: Outpu
   return new Set();
 }
 
-/** Table and bus names: explicit variables win, else the stage's (--stage, KEYWARDEN_STAGE, the local AWS's). */
+/** Table and bus names: explicit variables win, else the stage's (cli/stage.ts). */
 function settingsFor(target: Target, stage: string | undefined): AuditSettings {
-  const localStage = target.kind === 'local' ? readState()?.stage : undefined;
-  const chosen = stage ?? process.env.KEYWARDEN_STAGE ?? localStage;
-  if (!chosen) throw new InvalidRequestError('which stage? pass --stage <stage> or set KEYWARDEN_STAGE');
-  return auditSettingsFromEnv({ ...process.env, KEYWARDEN_STAGE: chosen });
+  return auditSettingsFromEnv({ ...process.env, KEYWARDEN_STAGE: resolveStage(stage, target) });
 }
 
 function describeRecord(record: AuditRecord): string {

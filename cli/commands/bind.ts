@@ -10,9 +10,9 @@ import { parseDbSecret } from '../../shared/rotation/db/secret';
 import { bindingsTableFromEnv } from '../../shared/rotation/settings';
 import { AWSCURRENT } from '../../shared/secrets-store';
 import { CliExit, ExitCode } from '../exit-codes';
-import { readState } from '../local/server';
 import { outputFor, type Output } from '../output';
 import { resolveTarget, type Target } from '../target';
+import { resolveStage, STAGE_OPTION_HELP } from '../stage';
 
 interface BindOptions {
   engine?: string;
@@ -67,7 +67,7 @@ export function registerBindCommand(program: Command): void {
     .option('--list', 'list every binding')
     .option('--remove', "remove the secret's binding (its rotation is then refused)")
     .option('--local', 'use the running local AWS (keywarden local up)')
-    .option('--stage <stage>', "whose bindings table (default: KEYWARDEN_BINDINGS_TABLE, KEYWARDEN_STAGE, or the local AWS's stage)")
+    .option('--stage <stage>', `whose bindings table (KEYWARDEN_BINDINGS_TABLE wins unless --stage is given): ${STAGE_OPTION_HELP}`)
     .addHelpText(
       'after',
       '\nExit codes: 0 done (or proposed), 1 an AWS call failed, 2 bad usage or a binding that cannot be, 3 no such secret or binding.\n\n' +
@@ -202,12 +202,9 @@ function listBindings(out: Output, bindings: RotationBinding[], table: string): 
   for (const binding of bindings) out.result(`${binding.secretArn}: ${describeBinding(binding)}`, { ...binding });
 }
 
-/** KEYWARDEN_BINDINGS_TABLE, else the table of --stage, KEYWARDEN_STAGE or the local AWS's stage. */
+/** The table of --stage; else KEYWARDEN_BINDINGS_TABLE; else the table of the stage cli/stage.ts chooses. */
 function tableFor(target: Target, stage: string | undefined): string {
-  const localStage = target.kind === 'local' ? readState()?.stage : undefined;
-  const chosen = stage ?? process.env.KEYWARDEN_STAGE ?? localStage;
-  if (!chosen && !process.env.KEYWARDEN_BINDINGS_TABLE) throw new InvalidRequestError('which stage? pass --stage <stage> or set KEYWARDEN_STAGE');
-  return bindingsTableFromEnv({ ...process.env, ...(chosen !== undefined && { KEYWARDEN_STAGE: chosen }), ...(stage !== undefined && { KEYWARDEN_BINDINGS_TABLE: undefined }) });
+  return bindingsTableFromEnv({ ...process.env, KEYWARDEN_STAGE: resolveStage(stage, target), ...(stage !== undefined && { KEYWARDEN_BINDINGS_TABLE: undefined }) });
 }
 
 function parseDays(value: string): number {

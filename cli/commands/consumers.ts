@@ -9,9 +9,9 @@ import { consumerSettingsFromEnv } from '../../shared/consumers/settings';
 import { consumerReport, type ConsumerReport } from '../../shared/consumers/view';
 import { singleLine } from '../../shared/display-text';
 import { InvalidRequestError } from '../../shared/errors';
-import { readState } from '../local/server';
 import { outputFor } from '../output';
 import { resolveTarget } from '../target';
+import { resolveStage, STAGE_OPTION_HELP } from '../stage';
 
 interface ConsumersOptions {
   local?: boolean;
@@ -30,14 +30,12 @@ export function registerConsumersCommand(program: Command): void {
     .description('who reads a secret, how often, and who has not read it since it last rotated')
     .option('--days <n>', 'days of reads before the change (default KEYWARDEN_CONSUMERS_WINDOW_DAYS, 7)', parseDays)
     .option('--local', 'use the running local AWS (keywarden local up)')
-    .option('--stage <stage>', "whose audit table (default: KEYWARDEN_STAGE, or the local AWS's stage)")
+    .option('--stage <stage>', `whose audit table: ${STAGE_OPTION_HELP}`)
     .addHelpText('after', '\nStates: refreshed (read the current version), waiting (within its own interval times the multiple), behind (past it: still holds the previous value), inactive (had stopped reading before the change).\nExample:\n  keywarden consumers multitenant-ai-poc/tenant-1/database-password --local --json')
     .action(async (secret: string, options: ConsumersOptions, command: Command) => {
       const out = outputFor(command);
       const target = await resolveTarget(options);
-      const localStage = target.kind === 'local' ? readState()?.stage : undefined;
-      const stage = options.stage ?? process.env.KEYWARDEN_STAGE ?? localStage;
-      if (!stage) throw new InvalidRequestError('which stage? pass --stage <stage> or set KEYWARDEN_STAGE');
+      const stage = resolveStage(options.stage, target);
       const audit = auditSettingsFromEnv({ ...process.env, KEYWARDEN_STAGE: stage });
       const settings = consumerSettingsFromEnv();
       const metadata = await new SecretsManagerStore(secretsManager()).describe(secret);

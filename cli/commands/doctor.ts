@@ -18,6 +18,7 @@ import { ExitCode } from '../exit-codes';
 import { outputFor, type Output } from '../output';
 import { resolveTarget, type Target } from '../target';
 import { parameterRepair } from './emergency-parameter';
+import { resolveStage, STAGE_OPTION_HELP } from '../stage';
 
 /**
  * `keywarden doctor [--fix]`: finds stuck rotations, rotation turned on without a working
@@ -35,13 +36,13 @@ export function registerDoctorCommand(program: Command): void {
       '--fix',
       "repair stuck rotations: finish each through the secret's rotation function (locally the built rotate bundle), or remove its AWSPENDING label if it cannot be finished; finish or undo each parameter emergency that died part-way, as `keywarden emergency --repair` does",
     )
-    .option('--stage <stage>', "the stage whose emergency table holds the parameter emergencies' journal (default: KEYWARDEN_STAGE, else prod; local with --local)")
+    .option('--stage <stage>', `${STAGE_OPTION_HELP}; its emergency table holds the parameter emergencies' journal`)
     .option('--local', 'use the running local AWS (keywarden local up)')
     .addHelpText('after', '\nExit codes: 0 healthy (or everything fixed), 1 problems remain, 2 bad usage.')
     .action(async (options: { fix?: boolean; local?: boolean; stage?: string }, command: Command) => {
       const out = outputFor(command);
       const target = await resolveTarget(options);
-      const stage = options.stage ?? process.env.KEYWARDEN_STAGE ?? (target.kind === 'local' ? 'local' : 'prod');
+      const stage = resolveStage(options.stage, target);
       out.progress('reading the inventory');
       const inventory = await readAccounts();
       // Locally the driver plays the service and no rotation function is registered with the secret.

@@ -9,6 +9,7 @@ import { outputFor, type Output } from '../output';
 import { resolveTarget } from '../target';
 import { looksLikeParameter } from '../../shared/ssm/scope';
 import { parameterEmergency, parameterRepair } from './emergency-parameter';
+import { resolveStage, STAGE_OPTION_HELP } from '../stage';
 
 interface EmergencyOptions {
   secret?: string;
@@ -20,7 +21,7 @@ interface EmergencyOptions {
   dryRun?: boolean;
   reviewDays?: string;
   timeout?: string;
-  stage: string;
+  stage?: string;
   local?: boolean;
   repair?: boolean;
 }
@@ -42,7 +43,7 @@ export function registerEmergencyCommand(program: Command): void {
     .option('--dry-run', 'show what would be done; change nothing, page nobody')
     .option('--review-days <n>', 'how many days of reads the access review covers (default 30)')
     .option('--timeout <seconds>', 'how long to wait for each rotation (default 300)')
-    .option('--stage <stage>', 'the deployed stage whose emergency function to invoke', 'prod')
+    .option('--stage <stage>', `whose emergency function to invoke: ${STAGE_OPTION_HELP}`)
     .option('--local', 'use the running local AWS (keywarden local up); rotates in this process')
     .option('--repair', 'a parameter only: finish or undo an emergency that died part-way, from its journal; rotates nothing new')
     .addHelpText('after', '\nExit codes: 0 every step worked, 1 a step failed (see the report), 2 request refused (nothing changed).\n\nExample:\n  keywarden emergency --secret multitenant-ai-poc/tenant-1/partner-api-key --reason "key pasted in a public issue"')
@@ -53,7 +54,7 @@ export function registerEmergencyCommand(program: Command): void {
           throw new InvalidRequestError('--repair takes --secret /parameter/name; a secret\'s stuck rotation is repaired by keywarden doctor --fix or by its next emergency');
         }
         const target = await resolveTarget(options);
-        const stage = target.kind === 'local' && options.stage === 'prod' ? 'local' : options.stage;
+        const stage = resolveStage(options.stage, target);
         const report = await parameterRepair(options.secret, stage, options.requestId ?? crypto.randomUUID());
         printReport(out, report);
         if (!report.ok) process.exitCode = ExitCode.Failure;
@@ -62,7 +63,7 @@ export function registerEmergencyCommand(program: Command): void {
       const payload = requestPayload(options);
       const request = parseEmergencyRequest(payload);
       const target = await resolveTarget(options);
-      const stage = target.kind === 'local' && options.stage === 'prod' ? 'local' : options.stage;
+      const stage = resolveStage(options.stage, target);
       if (request.target.kind === 'secret' && looksLikeParameter(request.target.secretId)) {
         out.progress(`${payload.dryRun ? 'planning' : 'running'} emergency ${request.requestId} for parameter ${request.target.secretId} in this process`);
         const report = await parameterEmergency(request, request.target.secretId, stage);
@@ -70,7 +71,7 @@ export function registerEmergencyCommand(program: Command): void {
         if (!report.ok) process.exitCode = ExitCode.Failure;
         return;
       }
-      out.progress(`${payload.dryRun ? 'planning' : 'running'} emergency ${payload.requestId} (${target.kind === 'local' ? 'local AWS' : `stage ${stage}`})`);
+      out.progress(`${payload.dryRun ? 'planning' : 'running'} emergency ${payload.requestId} (${target.kind === 'local' ? `local AWS, stage ${stage}` : `stage ${stage}`})`);
       const report = await invokeEmergency(payload, { kind: target.kind, stage });
       printReport(out, report);
       if (!report.ok) process.exitCode = ExitCode.Failure;

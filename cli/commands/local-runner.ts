@@ -4,12 +4,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { KeywardenError } from '../../shared/errors';
 import { CliExit, ExitCode } from '../exit-codes';
-import { DEFAULT_LOCAL_STAGE } from '../local';
 import { captureOutput, formatLine, functionLogFile, readLines, type FunctionLogLine } from '../local/function-log';
 import { redact } from '../../shared/redact';
 import { answerTicks, startRunner, ticksDir, type TickRequest, type TickResult } from '../local/runner';
 import { removeRunnerState, runnerStatus, writeRunnerState } from '../local/runner-process';
 import { outputFor } from '../output';
+import { resolveStage, STAGE_OPTION_HELP } from '../stage';
 
 /**
  * `keywarden local run|logs|tick`: the runner that plays the deployed stack's event source
@@ -20,10 +20,10 @@ export function registerLocalRunnerCommands(local: Command): void {
   local
     .command('run')
     .description('play the event source mappings and schedules in the foreground (what `local up` starts in the background); Ctrl-C stops it')
-    .option('--stage <stage>', 'serverless stage whose functions to run', DEFAULT_LOCAL_STAGE)
+    .option('--stage <stage>', `serverless stage whose functions to run: ${STAGE_OPTION_HELP}`)
     .option('--retry-after <seconds>', 'seconds before a failed message comes back (default: the queue\'s visibility timeout, as in AWS)', parseRetryAfter)
-    .action(async (options: { stage: string; retryAfter?: number }) => {
-      await runInForeground(options.stage, options.retryAfter);
+    .action(async (options: { stage?: string; retryAfter?: number }) => {
+      await runInForeground(resolveStage(options.stage, { kind: 'local' }), options.retryAfter);
     });
 
   local

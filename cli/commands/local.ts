@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CliExit, ExitCode } from '../exit-codes';
-import { DEFAULT_LOCAL_STAGE, ensureLocalStack, exportLines, localEnv, localStackStatus, stopLocalStack } from '../local';
+import { ensureLocalStack, exportLines, localEnv, localStackStatus, stopLocalStack } from '../local';
 import { serverStatus } from '../local/server';
 import { outputFor } from '../output';
 import { runDemo } from '../demo/run';
@@ -11,6 +11,7 @@ import { functionLogFile } from '../local/function-log';
 import { queueDepths } from '../local/queue-depths';
 import { ensureRunner, runnerStatus, stopRunner } from '../local/runner-process';
 import { parseRetryAfter, registerLocalRunnerCommands } from './local-runner';
+import { resolveStage, STAGE_OPTION_HELP } from '../stage';
 
 /**
  * `keywarden local up|down|status|env`: the local AWS (moto) that the CLI and the tests share,
@@ -25,23 +26,24 @@ export function registerLocalCommand(program: Command): void {
   local
     .command('up')
     .description('start the local AWS if needed, package the template if stale, create its resources, run its event source mappings and schedules in the background')
-    .option('--stage <stage>', 'serverless stage to package and create', DEFAULT_LOCAL_STAGE)
+    .option('--stage <stage>', `serverless stage to package and create: ${STAGE_OPTION_HELP}`)
     .option('--retry-after <seconds>', "seconds before a failed message comes back (default: the queue's visibility timeout, as in AWS)", parseRetryAfter)
-    .action(async (options: { stage: string; retryAfter?: number }, command: Command) => {
+    .action(async (options: { stage?: string; retryAfter?: number }, command: Command) => {
       const out = outputFor(command);
+      const stage = resolveStage(options.stage, { kind: 'local' });
       const stack = await ensureLocalStack({
-        stage: options.stage,
+        stage,
         onProgress: (message) => out.progress(message),
         onSkip: (skipped) => out.debug(`skipped ${skipped.logicalId} (${skipped.type}): ${skipped.reason}`),
       });
       out.progress('starting the runner (event source mappings and schedules)');
-      const runner = await ensureRunner(options.stage, options.retryAfter);
+      const runner = await ensureRunner(stage, options.retryAfter);
       const { created, skipped } = stack.resources;
       const skippedTypes = [...new Set(skipped.map((s) => s.type.split('::')[1]))].sort();
       out.result(
         [
           `local AWS ${stack.started ? 'started' : 'already running'} at ${stack.endpoint} (pid ${stack.state.pid})`,
-          `${created.length} resource(s) of ${options.stage} created or already there:`,
+          `${created.length} resource(s) of ${stage} created or already there:`,
           ...created.map((r) => `  ${r.type.padEnd(28)} ${r.name}  (${r.logicalId})`),
           ...(skipped.length ? [`skipped ${skipped.length} with no local counterpart (${skippedTypes.join(', ')}); --verbose lists them`] : []),
           `runner ${runner.started ? 'started' : 'already running'} (pid ${runner.state.pid}): the queues feed their functions and the schedules fire; \`keywarden local logs -f\` follows them`,
@@ -53,7 +55,7 @@ export function registerLocalCommand(program: Command): void {
           endpoint: stack.endpoint,
           pid: stack.state.pid,
           port: stack.state.port,
-          stage: options.stage,
+          stage,
           started: stack.started,
           packaged: stack.packaged,
           created,
@@ -133,9 +135,9 @@ export function registerLocalCommand(program: Command): void {
   local
     .command('demo')
     .description('keywarden end to end on this machine: local AWS, a PostgreSQL cluster, demo tenants\' secrets and rotations, audit, an emergency rotation, alerts, the staleness scan')
-    .option('--stage <stage>', 'serverless stage to package and create', DEFAULT_LOCAL_STAGE)
-    .action(async (options: { stage: string }, command: Command) => {
-      await runDemo(outputFor(command), options);
+    .option('--stage <stage>', `serverless stage to package and create: ${STAGE_OPTION_HELP}`)
+    .action(async (options: { stage?: string }, command: Command) => {
+      await runDemo(outputFor(command), { stage: resolveStage(options.stage, { kind: 'local' }) });
     });
 
   registerLocalRunnerCommands(local);

@@ -1,3 +1,5 @@
+import { resourceNames } from '../../shared/resource-names';
+
 /**
  * CloudTrail records of a secret's consumers and its rotation, as CloudTrail writes them. The
  * local AWS has no CloudTrail, so the demo replays these through the audit queue as CloudTrail
@@ -64,7 +66,7 @@ export function readsEvery(secret: string, role: string, from: Date, until: Date
 
 /** The rotation's UpdateSecretVersionStage that made `versionId` AWSCURRENT, by the rotate function's role. */
 export function stageMoveRecord(secret: string, versionId: string, at: Date, extra: Record<string, unknown> = {}) {
-  return base('UpdateSecretVersionStage', at, roleIdentity('keywarden-ci-rotate-us-east-1', 'rotate'), {
+  return base('UpdateSecretVersionStage', at, roleIdentity(resourceNames('ci').roles('us-east-1').rotate, 'rotate'), {
     requestParameters: { secretId: secret, versionStage: 'AWSCURRENT', moveToVersionId: versionId, removeFromVersionId: 'old' },
     readOnly: false,
     ...extra,

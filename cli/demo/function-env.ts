@@ -1,6 +1,7 @@
 import type { ResourceValues } from '../local/resolve';
 import { localContext, resolveValue } from '../local/resolve';
 import { loadPackagedTemplate } from '../local/template';
+import { resourceNames } from '../../shared/resource-names';
 
 /**
  * The environment each function gets in AWS (provider and function variables from the packaged
@@ -9,7 +10,7 @@ import { loadPackagedTemplate } from '../local/template';
  */
 export function applyFunctionEnvironments(stage: string, values: Record<string, ResourceValues>, functions: readonly string[]): void {
   const { template } = loadPackagedTemplate();
-  const ctx = { ...localContext(`keywarden-${stage}`), resources: values };
+  const ctx = { ...localContext(resourceNames(stage).stack), resources: values };
   for (const name of functions) {
     const logicalId = `${name[0]!.toUpperCase()}${name.slice(1)}LambdaFunction`;
     const variables = (template.Resources[logicalId]?.Properties?.Environment as { Variables?: unknown } | undefined)?.Variables;

@@ -16,6 +16,7 @@ import { runDemoConsumers, type DemoConsumers } from './consumers';
 import type { DemoEmergency } from './emergency';
 import { demoStalenessAsOf, DEMO_LOOK_AHEAD_DAYS, runDemoStalenessScan, type DemoStaleness } from './staleness';
 import { ordinaryReads, stratusRecords } from './traffic';
+import { resourceNames } from '../../shared/resource-names';
 
 /** What the pipeline part of the demo saw, for the summary. */
 export interface PipelineSummary {
@@ -56,7 +57,7 @@ export async function runPipeline(
   const pagerduty = await startPagerDutyStandin({ onRequest: print });
   try {
     const config = { slack: { webhookUrl: slack.webhookUrl, minIntervalMs: 1000 }, pagerduty: { routingKey: pagerduty.routingKey, eventsUrl: pagerduty.eventsUrl } };
-    await putChannelConfig(secretsManager(), `keywarden/${stage}/alert-channels`, stage, config);
+    await putChannelConfig(secretsManager(), resourceNames(stage).secrets.alertChannels, stage, config);
 
     out.progress('replaying CloudTrail: ordinary reads, then the Stratus Red Team attack logs');
     const stratus = stratusRecords();

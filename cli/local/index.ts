@@ -8,6 +8,7 @@ import { createResources, type CreateResourcesResult, type SkippedResource } fro
 import { readState, removeState, serverStatus, startServer, stopServer, writeState, type ServerState } from './server';
 import { packageTemplate } from './template';
 import { ensureVenv } from './venv';
+import { DEFAULT_LOCAL_STAGE } from '../stage';
 
 /**
  * The local AWS as one unit: a moto server from the project's venv, with the resources of the
@@ -22,8 +23,8 @@ export { loadPackagedTemplate, packageTemplate } from './template';
 export { resetServer, type ServerState } from './server';
 export { ensureVenv } from './venv';
 
-/** The stage `keywarden local` uses unless told otherwise. */
-export const DEFAULT_LOCAL_STAGE = 'local';
+/** The stage `keywarden local` uses unless told otherwise (cli/stage.ts). */
+export { DEFAULT_LOCAL_STAGE };
 
 /** Options for {@link ensureLocalStack}. */
 export interface EnsureLocalStackOptions {

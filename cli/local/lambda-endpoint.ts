@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { redact } from '../../shared/redact';
 import { invokeBundle } from '../bundles';
+import { resourceNames } from '../../shared/resource-names';
 
 /** Lambda's synchronous Invoke: `POST /2015-03-31/functions/<name or ARN>/invocations`. */
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations(\?.*)?$/;
@@ -83,7 +84,7 @@ async function answer(request: IncomingMessage, response: ServerResponse, stage:
 /** `arn:aws:lambda:r:a:function:keywarden-ci-rotate` / `keywarden-ci-rotate` / `rotate` → `rotate`. */
 export function bundleName(functionName: string, stage: string): string {
   const name = functionName.includes(':function:') ? functionName.split(':function:')[1]!.split(':')[0]! : functionName;
-  const prefix = `keywarden-${stage}-`;
+  const prefix = `${resourceNames(stage).stack}-`;
   return name.startsWith(prefix) ? name.slice(prefix.length) : name;
 }
 

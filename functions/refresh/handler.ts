@@ -11,7 +11,7 @@ import { EventBridgeFindingPublisher } from '../../shared/aws/eventbridge-findin
 import { SecretsManagerStore } from '../../shared/aws/secrets-manager-store';
 import { secretVersionCreatedAt } from '../../shared/aws/secrets-manager-version-dates';
 import { systemClock } from '../../shared/clock';
-import { lazyEnv } from '../../shared/config';
+import { lazySettings } from '../../shared/settings/read';
 import { log } from '../../shared/log';
 import { forgetSecretsEachInvocation } from '../../shared/middleware/forget-secrets';
 import { logFailures } from '../../shared/middleware/log-failures';
@@ -21,10 +21,9 @@ import { HttpsKubernetesApi } from '../../shared/refresh/kubernetes-https';
 import { cachedKubernetesConnection } from '../../shared/refresh/kubernetes-source';
 import { processRefreshBatch } from '../../shared/refresh/process-batch';
 import type { RefreshDeps } from '../../shared/refresh/refresh';
-import { refreshEnvSchema } from '../../shared/refresh/settings';
-import { rotationLedgerTableName } from '../../shared/rotation/ledger';
+import { refreshSettingsSchema } from '../../shared/refresh/settings';
 
-const env = lazyEnv(refreshEnvSchema);
+const settings = lazySettings(refreshSettingsSchema);
 // Built at load, in Lambda's init phase (see shared/aws/clients.ts).
 const clients = { secretsManager: secretsManager(), eventBridge: eventBridge(), ecs: ecs(), lambda: lambda(), dynamoDb: dynamoDb() };
 let deps: RefreshDeps | undefined;
@@ -32,30 +31,30 @@ let deps: RefreshDeps | undefined;
 /** Built on the first invocation and kept while the instance is warm (the Kubernetes connection cache with it). */
 function refresh(): RefreshDeps {
   if (deps) return deps;
-  const e = env();
+  const e = settings();
   const store = new SecretsManagerStore(clients.secretsManager);
-  const connection = cachedKubernetesConnection(store, e.KEYWARDEN_REFRESH_K8S_SECRET, e.KEYWARDEN_REFRESH_K8S_CONFIG_TTL_SECONDS * 1000, systemClock);
+  const connection = cachedKubernetesConnection(store, e.k8sSecret, e.k8sConfigTtlSeconds * 1000, systemClock);
   deps = {
     store,
     versionCreatedAt: secretVersionCreatedAt(clients.secretsManager),
-    records: new DynamoDbRefreshRecords(clients.dynamoDb, e.KEYWARDEN_ROTATION_LEDGER_TABLE ?? rotationLedgerTableName(e.KEYWARDEN_STAGE)),
+    records: new DynamoDbRefreshRecords(clients.dynamoDb, e.rotationLedgerTable),
     actions: refreshActions({
-      kubernetes: new HttpsKubernetesApi(connection, e.KEYWARDEN_REFRESH_TIMEOUT_MS),
-      esoApiVersion: e.KEYWARDEN_REFRESH_ESO_API_VERSION,
+      kubernetes: new HttpsKubernetesApi(connection, e.timeoutMs),
+      esoApiVersion: e.esoApiVersion,
       ecs: ecsServices(clients.ecs),
       lambda: lambdaConfigurations(clients.lambda),
-      lambdaWait: { timeoutMs: e.KEYWARDEN_REFRESH_LAMBDA_WAIT_SECONDS * 1000, intervalMs: 1000, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
+      lambdaWait: { timeoutMs: e.lambdaWaitSeconds * 1000, intervalMs: 1000, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
     }),
     allowList: checkAllowList({
-      ecsServices: e.KEYWARDEN_REFRESH_ECS_SERVICES,
-      lambdaPrefixes: e.KEYWARDEN_REFRESH_LAMBDA_PREFIXES,
-      k8sNamespaces: e.KEYWARDEN_REFRESH_K8S_NAMESPACES,
+      ecsServices: e.ecsServices,
+      lambdaPrefixes: e.lambdaPrefixes,
+      k8sNamespaces: e.k8sNamespaces,
       ownFunctionPrefix: 'keywarden-',
     }),
     tenancy: tenancyFromEnv(),
-    findings: new EventBridgeFindingPublisher(clients.eventBridge, e.KEYWARDEN_FINDINGS_BUS),
+    findings: new EventBridgeFindingPublisher(clients.eventBridge, e.findingsBus),
     clock: systemClock,
-    callTimeoutMs: e.KEYWARDEN_REFRESH_TIMEOUT_MS,
+    callTimeoutMs: e.timeoutMs,
     log,
   };
   return deps;
@@ -73,7 +72,7 @@ export const handler = middy(async (event: SQSEvent, context: Context): Promise<
   return processRefreshBatch(
     event.Records.map((record) => ({ messageId: record.messageId, body: record.body })),
     refresh(),
-    { remainingMs: () => context.getRemainingTimeInMillis(), reserveMs: env().KEYWARDEN_REFRESH_RESERVE_MS, account: accountOf(context.invokedFunctionArn) },
+    { remainingMs: () => context.getRemainingTimeInMillis(), reserveMs: settings().reserveMs, account: accountOf(context.invokedFunctionArn) },
   );
 })
   .use(forgetSecretsEachInvocation())

@@ -11,12 +11,13 @@ import type { BindingStore } from '../../shared/rotation/binding';
 import { announce, type AnnounceDeps } from '../../shared/rotation/announce';
 import { runRotationStep, type RotationDeps, type StepOutcome } from '../../shared/rotation/contract';
 import { lazyRotationLedger, rotationLedgerTableFromEnv } from '../../shared/rotation/ledger';
-import { accountOfFunctionArn, ACCOUNT_ROLES_ENV, parseAccountRoles, rotationAccountOf, type AccountRoles } from '../../shared/rotation/cross-account';
+import { accountOfFunctionArn, parseAccountRoles, rotationAccountOf, type AccountRoles } from '../../shared/rotation/cross-account';
 import { rememberSecret } from '../../shared/redact';
 import { raisingFindingOnRefusal, type RefusedRequest } from '../../shared/rotation/refusal';
 import { parseRotateFunctionEvent } from '../../shared/rotation/request';
 import { revokePrevious, type RevokeResult } from '../../shared/rotation/revoke';
 import { rotationStrategies } from '../../shared/aws/rotation-strategies';
+import { rotateAccountFromEnv } from '../../shared/rotation/settings';
 
 // The bindings table, the rotation ledger and the findings bus are reached through chunks loaded
 // at the first step that needs them, so a cold start loads neither the DynamoDB nor the
@@ -103,7 +104,8 @@ export const handler = middy(async (event: unknown, context?: { invokedFunctionA
  * configured there, loaded as a chunk of its own only then. Refusals are checked before any call.
  */
 async function depsFor(request: Parameters<typeof rotationAccountOf>[0], context: { invokedFunctionArn?: string } | undefined): Promise<RotationDeps> {
-  const account = rotationAccountOf(request, accountRoles(), accountOfFunctionArn(context?.invokedFunctionArn) ?? process.env.KEYWARDEN_ACCOUNT_ID);
+  const settings = rotateAccountFromEnv();
+  const account = rotationAccountOf(request, accountRoles(settings.accountRoles), accountOfFunctionArn(context?.invokedFunctionArn) ?? settings.accountId);
   if (account.kind === 'home') return deps;
   const { secretsStoreIn } = await import('../../shared/aws/cross-account-store');
   const member = account.account;
@@ -119,8 +121,7 @@ async function depsFor(request: Parameters<typeof rotationAccountOf>[0], context
 
 let roles: { text: string | undefined; roles: AccountRoles } | undefined;
 /** The administrator's account roles, read again only when the variable changes. */
-function accountRoles(): AccountRoles {
-  const text = process.env[ACCOUNT_ROLES_ENV];
+function accountRoles(text: string | undefined): AccountRoles {
   if (roles === undefined || roles.text !== text) roles = { text, roles: parseAccountRoles(text) };
   return roles.roles;
 }

@@ -1,8 +1,10 @@
-import { z } from 'zod';
-import { integerFromEnv, readEnv } from '../config';
-import { ConfigError } from '../errors';
 import type { OwnRegion } from '../secret-arn';
 import { MEMBER_ACCOUNTS_ENV, parseMemberAccounts, type AuditAccounts } from './member-accounts';
+import { resourceNames } from '../resource-names';
+import { anyText, matching, optionalSetting, setting, stageNamed, url, wholeNumber } from '../settings/fields';
+import { readSettings } from '../settings/read';
+
+const ACCOUNT_ID = /^\d{12}$/;
 
 /**
  * Where the audit pipeline keeps things. The names follow the stage (as deploy/audit.yml names
@@ -24,11 +26,11 @@ export interface AuditSettings {
 }
 
 /** The audit table of a stage. */
-export const auditTableName = (stage: string) => `keywarden-${stage}-audit`;
+export const auditTableName = (stage: string) => resourceNames(stage).tables.audit;
 /** The detector-state table of a stage. */
-export const stateTableName = (stage: string) => `keywarden-${stage}-audit-state`;
+export const stateTableName = (stage: string) => resourceNames(stage).tables.auditState;
 /** The findings bus of a stage. */
-export const findingsBusName = (stage: string) => `keywarden-${stage}`;
+export const findingsBusName = (stage: string) => resourceNames(stage).findingsBus;
 
 /**
  * The settings from the environment: `KEYWARDEN_STAGE`, `KEYWARDEN_AUDIT_TABLE`,
@@ -36,37 +38,32 @@ export const findingsBusName = (stage: string) => `keywarden-${stage}`;
  * `KEYWARDEN_AUDIT_RETENTION_DAYS`, and `KEYWARDEN_ACCOUNT_ID`, `KEYWARDEN_PARTITION`, `AWS_REGION`
  * for {@link AuditSettings.ownRegion}.
  *
- * @throws ConfigError when neither the stage nor the names are given.
+ * @throws ConfigError naming every variable that is wrong, or a name with neither it nor the stage given.
  */
 export function auditSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): AuditSettings {
-  const raw = readEnv(
-    z.object({
-      KEYWARDEN_STAGE: z.string().min(1).optional(),
-      KEYWARDEN_AUDIT_TABLE: z.string().min(3).optional(),
-      KEYWARDEN_DETECTOR_STATE_TABLE: z.string().min(3).optional(),
-      KEYWARDEN_FINDINGS_BUS: z.string().min(1).optional(),
-      KEYWARDEN_AUDIT_DLQ_URL: z.string().url().optional(),
-      KEYWARDEN_AUDIT_RETENTION_DAYS: integerFromEnv(365, 1, 3650),
-      KEYWARDEN_ACCOUNT_ID: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
-      KEYWARDEN_PARTITION: z.string().min(1).default('aws'),
-      AWS_REGION: z.string().min(1).optional(),
-    }),
-    env,
-  );
-  const stage = raw.KEYWARDEN_STAGE;
-  const named = (value: string | undefined, derive: (stage: string) => string, variable: string) => {
-    if (value) return value;
-    if (stage) return derive(stage);
-    throw new ConfigError(`invalid configuration: ${variable} is not set and neither is KEYWARDEN_STAGE to derive it from`);
-  };
+  const raw = readSettings(auditSettingsSchema, env);
   return {
-    stage: stage ?? 'unknown',
-    auditTable: named(raw.KEYWARDEN_AUDIT_TABLE, auditTableName, 'KEYWARDEN_AUDIT_TABLE'),
-    stateTable: named(raw.KEYWARDEN_DETECTOR_STATE_TABLE, stateTableName, 'KEYWARDEN_DETECTOR_STATE_TABLE'),
-    findingsBus: named(raw.KEYWARDEN_FINDINGS_BUS, findingsBusName, 'KEYWARDEN_FINDINGS_BUS'),
-    deadLetterQueueUrl: raw.KEYWARDEN_AUDIT_DLQ_URL,
-    retentionDays: raw.KEYWARDEN_AUDIT_RETENTION_DAYS,
-    accounts: { home: raw.KEYWARDEN_ACCOUNT_ID, members: parseMemberAccounts(env[MEMBER_ACCOUNTS_ENV]) },
-    ownRegion: raw.KEYWARDEN_ACCOUNT_ID && raw.AWS_REGION ? { partition: raw.KEYWARDEN_PARTITION, region: raw.AWS_REGION, accountId: raw.KEYWARDEN_ACCOUNT_ID } : undefined,
+    stage: raw.stage ?? 'unknown',
+    auditTable: raw.auditTable,
+    stateTable: raw.stateTable,
+    findingsBus: raw.findingsBus,
+    deadLetterQueueUrl: raw.deadLetterQueueUrl,
+    retentionDays: raw.retentionDays,
+    accounts: { home: raw.accountId, members: raw.memberAccounts },
+    ownRegion: raw.accountId && raw.region ? { partition: raw.partition, region: raw.region, accountId: raw.accountId } : undefined,
   };
 }
+
+/** The audit settings' schema (shared/settings); {@link auditSettingsFromEnv} shapes it. */
+export const auditSettingsSchema = {
+  stage: optionalSetting('KEYWARDEN_STAGE', anyText),
+  auditTable: stageNamed('KEYWARDEN_AUDIT_TABLE', auditTableName),
+  stateTable: stageNamed('KEYWARDEN_DETECTOR_STATE_TABLE', stateTableName),
+  findingsBus: stageNamed('KEYWARDEN_FINDINGS_BUS', findingsBusName),
+  deadLetterQueueUrl: optionalSetting('KEYWARDEN_AUDIT_DLQ_URL', url),
+  retentionDays: setting('KEYWARDEN_AUDIT_RETENTION_DAYS', wholeNumber(1, 3650), 365),
+  accountId: optionalSetting('KEYWARDEN_ACCOUNT_ID', matching(ACCOUNT_ID, 'a 12-digit AWS account id')),
+  partition: setting('KEYWARDEN_PARTITION', anyText, 'aws'),
+  region: optionalSetting('AWS_REGION', anyText),
+  memberAccounts: setting(MEMBER_ACCOUNTS_ENV, parseMemberAccounts, parseMemberAccounts(undefined)),
+};

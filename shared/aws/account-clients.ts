@@ -6,6 +6,7 @@ import { KeywardenError } from '../errors';
 import { rememberSecret } from '../redact';
 import { baseConfig } from './client-cache';
 import { secretsManager } from './secrets-manager-client';
+import { resourceNames } from '../resource-names';
 
 /**
  * Clients per account and region: the home scope uses the function's own credentials; every other
@@ -34,7 +35,7 @@ export interface SessionSettings {
 
 /** The session name for a purpose (e.g. `staleness`) and stage, cut to STS's 64 characters. */
 export function sessionName(stage: string, purpose: string): string {
-  return `keywarden-${stage}-${purpose}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+  return `${resourceNames(stage).stack}-${purpose}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
 }
 
 /** The session policy allowing `actions` only: the session's rights are the role's intersected with it. */

@@ -1,3 +1,6 @@
+import { anyText, optionalSetting } from '../settings/fields';
+import { readSettings } from '../settings/read';
+
 /**
  * The cache behind every AWS SDK client factory: those in shared/aws/clients.ts and the few kept
  * in a file of their own (shared/aws/secrets-manager-client.ts). One cache, so
@@ -10,6 +13,9 @@
  * connection. `AWS_MAX_ATTEMPTS`, when set, wins, as it does for every other AWS tool.
  */
 export const DEFAULT_MAX_ATTEMPTS = 3;
+
+/** The SDK's own retry setting, when set: the SDK parses it (shared/settings). */
+const sdkSettingsSchema = { sdkMaxAttempts: optionalSetting('AWS_MAX_ATTEMPTS', anyText) };
 
 /** A client factory: builds the client on first call, then returns the same one. */
 export type Factory<T> = () => T;
@@ -30,7 +36,7 @@ export function cached<T>(key: string, create: Factory<T>): Factory<T> {
 /** Settings shared by every client; everything else comes from the environment. */
 export function baseConfig(): { maxAttempts?: number } {
   // Passing undefined lets the SDK read AWS_MAX_ATTEMPTS (or the profile's max_attempts).
-  return process.env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: DEFAULT_MAX_ATTEMPTS };
+  return readSettings(sdkSettingsSchema).sdkMaxAttempts ? {} : { maxAttempts: DEFAULT_MAX_ATTEMPTS };
 }
 
 /**

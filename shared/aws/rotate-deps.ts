@@ -4,7 +4,7 @@ import type { BindingStore } from '../rotation/binding';
 import type { RefusedRequest } from '../rotation/refusal';
 import { refusalFinding, secretOf } from '../rotation/refusal-finding';
 import type { SecretMetadata, SecretsStore } from '../secrets-store';
-import { auditTableFromEnv, bindingsTableFromEnv, findingsBusFromEnv } from '../rotation/settings';
+import { auditTableFromEnv, bindingsTableFromEnv, findingsBusFromEnv, rotateAccountFromEnv } from '../rotation/settings';
 import { checkConsumersBeforeInvalidating, type GateOutcome } from '../consumers/gate';
 import { consumerSettingsFromEnv } from '../consumers/settings';
 import { DynamoDbAuditStore } from './dynamodb-audit-store';
@@ -14,7 +14,7 @@ import { eventBridge } from './eventbridge-client';
 import { EventBridgeFindingPublisher } from './eventbridge-finding-publisher';
 import { EventBridgeRotationPublisher } from './eventbridge-rotation-publisher';
 import { keyTenant, secretTenancyFromEnv } from '../secret-tenancy';
-import { ACCOUNT_ROLES_ENV, accountOfSecretArn, parseAccountRoles } from '../rotation/cross-account';
+import { accountOfSecretArn, parseAccountRoles } from '../rotation/cross-account';
 import type { AnnouncedFields } from '../rotation/announce';
 import { rotationEventDetail } from '../rotation/rotation-event';
 
@@ -74,6 +74,7 @@ export function rotateConsumerGate(deps: { clock: Clock }): (metadata: SecretMet
  */
 function memberAccountOf(secretArn: string): string | undefined {
   const account = accountOfSecretArn(secretArn);
-  if (account === undefined || account === process.env.KEYWARDEN_ACCOUNT_ID) return undefined;
-  return parseAccountRoles(process.env[ACCOUNT_ROLES_ENV]).has(account) ? account : undefined;
+  const { accountId, accountRoles } = rotateAccountFromEnv();
+  if (account === undefined || account === accountId) return undefined;
+  return parseAccountRoles(accountRoles).has(account) ? account : undefined;
 }

@@ -1,10 +1,12 @@
-import { accountScopesFromEnv, type AccountScope } from '../accounts';
+import { accountScopesFromEnv, homeRegionSetting, type AccountScope } from '../accounts';
 import { parameterScopeFromEnv } from '../ssm/scope';
 import { combinedInventory } from '../staleness/inventory';
 import type { AccountsInventory } from '../staleness/scan';
 import { AccountClients, sessionName, STALENESS_READ_ACTIONS, stsClient } from './account-clients';
 import { SecretsManagerInventory, SecretsManagerVersionCounter } from './secrets-manager-inventory';
 import { ssm } from './ssm-client';
+import { anyText, setting } from '../settings/fields';
+import { readSettings } from '../settings/read';
 import { SsmParameterInventory } from './ssm-parameter-inventory';
 
 /**
@@ -17,9 +19,9 @@ export function stalenessAccounts(
   options: { env?: NodeJS.ProcessEnv; homeAccountId?: string; concurrency?: number; parameters?: boolean } = {},
 ): AccountsInventory & { clients: AccountClients } {
   const env = options.env ?? process.env;
-  const homeRegion = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? '';
-  const scopes = accountScopesFromEnv(env, options.homeAccountId ?? env.KEYWARDEN_HOME_ACCOUNT_ID);
-  const clients = new AccountClients(stsClient(), { sessionName: sessionName(env.KEYWARDEN_STAGE ?? 'local', 'staleness'), actions: STALENESS_READ_ACTIONS }, homeRegion);
+  const scopes = accountScopesFromEnv(env, options.homeAccountId);
+  const { stage, region: homeRegion } = readSettings(stalenessSessionSchema, env);
+  const clients = new AccountClients(stsClient(), { sessionName: sessionName(stage, 'staleness'), actions: STALENESS_READ_ACTIONS }, homeRegion);
   const isHome = (scope: AccountScope) => !scope.roleArn && scope.region === homeRegion;
   return {
     scopes,
@@ -36,3 +38,9 @@ export function stalenessAccounts(
     },
   };
 }
+
+/** The session's name and the home region (shared/settings). */
+const stalenessSessionSchema = {
+  stage: setting('KEYWARDEN_STAGE', anyText, 'local'),
+  region: homeRegionSetting,
+};

@@ -1,9 +1,9 @@
-import { ConfigError } from '../errors';
+import { oneOf, setting, wholeNumber } from '../settings/fields';
+import { readSettings } from '../settings/read';
 
 /**
- * The consumer settings, read without zod (the rotate function reads them, and zod would add
- * 60 KB to its bundle for four names). Each is bounded: a setting outside its range is refused
- * with the variable named, never clamped silently.
+ * The consumer settings (the rotate function reads them too). Each is bounded: a setting outside
+ * its range is refused with the variable named, never clamped silently.
  */
 
 /** What a rotation that would invalidate a credential still in use does. */
@@ -28,26 +28,17 @@ export interface ConsumerSettings {
 /** The defaults. */
 export const DEFAULT_CONSUMER_SETTINGS: ConsumerSettings = { policy: 'warn', windowDays: 7, intervalMultiple: 3, maxHoldHours: 24 };
 
+/** The consumer settings' schema (shared/settings); every bad variable is named at once. */
+export const consumerSettingsSchema = {
+  policy: setting('KEYWARDEN_CONSUMERS_UNREFRESHED', oneOf(UNREFRESHED_POLICIES), DEFAULT_CONSUMER_SETTINGS.policy),
+  windowDays: setting('KEYWARDEN_CONSUMERS_WINDOW_DAYS', wholeNumber(1, 30), DEFAULT_CONSUMER_SETTINGS.windowDays),
+  intervalMultiple: setting('KEYWARDEN_CONSUMERS_INTERVAL_MULTIPLE', wholeNumber(1, 20), DEFAULT_CONSUMER_SETTINGS.intervalMultiple),
+  maxHoldHours: setting('KEYWARDEN_CONSUMERS_MAX_HOLD_HOURS', wholeNumber(1, 168), DEFAULT_CONSUMER_SETTINGS.maxHoldHours),
+};
+
 /** From the environment; every bad variable is named at once. */
 export function consumerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): ConsumerSettings {
-  const problems: string[] = [];
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = env[name]?.trim();
-    if (raw === undefined || raw === '') return fallback;
-    const value = Number(raw);
-    if (!/^\d{1,4}$/.test(raw) || value < min || value > max) problems.push(`${name}: a whole number from ${min} to ${max}`);
-    return value;
-  };
-  const rawPolicy = env.KEYWARDEN_CONSUMERS_UNREFRESHED?.trim() || DEFAULT_CONSUMER_SETTINGS.policy;
-  if (!isPolicy(rawPolicy)) problems.push(`KEYWARDEN_CONSUMERS_UNREFRESHED: one of ${UNREFRESHED_POLICIES.join(', ')}`);
-  const settings = {
-    policy: rawPolicy as UnrefreshedPolicy,
-    windowDays: int('KEYWARDEN_CONSUMERS_WINDOW_DAYS', 7, 1, 30),
-    intervalMultiple: int('KEYWARDEN_CONSUMERS_INTERVAL_MULTIPLE', 3, 1, 20),
-    maxHoldHours: int('KEYWARDEN_CONSUMERS_MAX_HOLD_HOURS', 24, 1, 168),
-  };
-  if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
-  return settings;
+  return readSettings(consumerSettingsSchema, env);
 }
 
 function isPolicy(value: string): value is UnrefreshedPolicy {

@@ -1,9 +1,11 @@
 import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
-import { integerFromEnv, listFromEnv, readEnv } from '../config';
 import { ConfigError } from '../errors';
 import type { AuditPrincipal } from '../audit/record';
-import { DEFAULT_TENANCY, tenancyFromEnv, type TenancyConfig } from '../tenancy';
+import { DEFAULT_TENANCY, tenancySchema, type TenancyConfig } from '../tenancy';
+import { anyText, commaList, decimalNumber, InvalidSetting, listSetting, matching, oneOf, optionalSetting, setting, wholeNumber, type Field } from '../settings/fields';
+import { readSettings } from '../settings/read';
+import { resourceNames } from '../resource-names';
 
 /**
  * Every threshold and list the detectors read. All of it comes from the environment (see
@@ -120,17 +122,18 @@ const roleArnOf = (account: OwnAccount, name: string) => `arn:${account.partitio
 
 /** keywarden's rotate and staleness roles for a stage, as deploy/*.yml names them, in its own account. */
 export function defaultOwnRoles(stage: string, account: OwnAccount): string[] {
-  return [roleArnOf(account, `keywarden-${stage}-rotate-*`), roleArnOf(account, `keywarden-${stage}-staleness-*`)];
+  const roles = resourceNames(stage).roles('*');
+  return [roleArnOf(account, roles.rotate), roleArnOf(account, roles.staleness)];
 }
 
 /** keywarden's rotate role for a stage, in its own account. */
 export function defaultRotationRoles(stage: string, account: OwnAccount): string[] {
-  return [roleArnOf(account, `keywarden-${stage}-rotate-*`)];
+  return [roleArnOf(account, resourceNames(stage).roles('*').rotate)]; // '*': the role of every region
 }
 
 /** keywarden's rotate function for a stage, in its own account, any region. */
 export function defaultRotationFunctions(stage: string, account: OwnAccount): string[] {
-  return [`arn:${account.partition}:lambda:*:${account.accountId}:function:keywarden-${stage}-rotate`];
+  return [`arn:${account.partition}:lambda:*:${account.accountId}:function:${resourceNames(stage).functions.rotate}`];
 }
 
 /** A Lambda function ARN (optionally qualified), or a glob of one whose `*` is only in the region, name and qualifier. */
@@ -152,71 +155,58 @@ const networksSchema = z
  * @throws ConfigError naming every variable that is wrong.
  */
 export function detectionConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DetectionConfig {
-  const raw = readEnv(
-    z.object({
-      KEYWARDEN_STAGE: z.string().optional(),
-      KEYWARDEN_BURST_WINDOW_MINUTES: integerFromEnv(5, 1, 60).refine((m) => DIVISORS_OF_AN_HOUR.includes(m), 'must divide an hour (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)'),
-      KEYWARDEN_HARVEST_THRESHOLD: integerFromEnv(10, 2, MAX_WINDOW_MEMBERS),
-      KEYWARDEN_BATCH_CALLS_THRESHOLD: integerFromEnv(3, 1, MAX_WINDOW_MEMBERS),
-      KEYWARDEN_BATCH_REGIONS_THRESHOLD: integerFromEnv(3, 2, MAX_WINDOW_MEMBERS),
-      KEYWARDEN_DENIED_READS_THRESHOLD: integerFromEnv(5, 1, MAX_WINDOW_MEMBERS),
-      KEYWARDEN_LEARNING_DAYS: integerFromEnv(14, 0, 365),
-      KEYWARDEN_FIRST_READ_MEMORY_DAYS: integerFromEnv(90, 1, 3650),
-      KEYWARDEN_MIN_RECOVERY_DAYS: integerFromEnv(30, 7, 30),
-      KEYWARDEN_RATE_FACTOR: z.coerce.number().min(1.5).max(1000).default(10),
-      KEYWARDEN_RATE_MIN_READS: integerFromEnv(100, 1, 10_000_000),
-      KEYWARDEN_RATE_BASELINE_HOURS: integerFromEnv(24, 1, 96),
-      KEYWARDEN_NETWORKS: z.string().optional(),
-      KEYWARDEN_DECOY_SECRETS: listFromEnv([]),
-      KEYWARDEN_DECOY_NAME_PATTERN: z.string().optional(),
-      KEYWARDEN_OWN_ROLES: roleArnList('KEYWARDEN_OWN_ROLES'),
-      KEYWARDEN_ROTATION_ROLES: roleArnList('KEYWARDEN_ROTATION_ROLES'),
-      KEYWARDEN_ACCOUNT_ID: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
-      KEYWARDEN_PARTITION: z.enum(['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b']).default('aws'),
-      KEYWARDEN_TRUSTED_ACCOUNTS: listFromEnv([]),
-      KEYWARDEN_ROTATION_FUNCTIONS: arnList('KEYWARDEN_ROTATION_FUNCTIONS', FUNCTION_ARN, 'full Lambda function ARNs with the account (arn:aws:lambda:us-east-1:123456789012:function:name; * only in the region and name)'),
-      KEYWARDEN_KMS_KEYS: listFromEnv([]),
-      KEYWARDEN_SWEEP_THRESHOLD: integerFromEnv(10, 2, MAX_WINDOW_MEMBERS),
-      KEYWARDEN_SWEEP_GROWTH: z.coerce.number().min(1).max(1000).default(3),
-      KEYWARDEN_AUTOMATION_ROLES: roleArnList('KEYWARDEN_AUTOMATION_ROLES'),
-      KEYWARDEN_AUTOMATION_REPEATS: integerFromEnv(3, 2, 48),
-      KEYWARDEN_STATE_SHARDS: integerFromEnv(2, 1, 16),
-      KEYWARDEN_DISABLED_DETECTORS: listFromEnv([]),
-    }),
-    env,
-  );
-  const stage = raw.KEYWARDEN_STAGE;
-  const account = raw.KEYWARDEN_ACCOUNT_ID ? { partition: raw.KEYWARDEN_PARTITION, accountId: raw.KEYWARDEN_ACCOUNT_ID } : undefined;
+  const { stage, accountId, partition, secretNamePattern, sharedScopes, tenantTagKeys, principalNamePattern, ...raw } = readSettings(detectionSchema, env);
+  const account = accountId ? { partition, accountId } : undefined;
   const defaults = detectionConfig({}, stage, account);
   return detectionConfig({
-    tenancy: tenancyFromEnv(env),
-    windowMinutes: raw.KEYWARDEN_BURST_WINDOW_MINUTES,
-    harvestDistinctSecrets: raw.KEYWARDEN_HARVEST_THRESHOLD,
-    batchFilterCalls: raw.KEYWARDEN_BATCH_CALLS_THRESHOLD,
-    batchRegions: raw.KEYWARDEN_BATCH_REGIONS_THRESHOLD,
-    deniedReads: raw.KEYWARDEN_DENIED_READS_THRESHOLD,
-    learningDays: raw.KEYWARDEN_LEARNING_DAYS,
-    firstReadMemoryDays: raw.KEYWARDEN_FIRST_READ_MEMORY_DAYS,
-    minRecoveryDays: raw.KEYWARDEN_MIN_RECOVERY_DAYS,
-    rateFactor: raw.KEYWARDEN_RATE_FACTOR,
-    rateMinReads: raw.KEYWARDEN_RATE_MIN_READS,
-    rateBaselineHours: raw.KEYWARDEN_RATE_BASELINE_HOURS,
-    networks: parseNetworks(raw.KEYWARDEN_NETWORKS),
-    decoySecrets: new Set(raw.KEYWARDEN_DECOY_SECRETS),
-    decoyNamePattern: raw.KEYWARDEN_DECOY_NAME_PATTERN ? compile('KEYWARDEN_DECOY_NAME_PATTERN', raw.KEYWARDEN_DECOY_NAME_PATTERN) : undefined,
-    ownRoles: raw.KEYWARDEN_OWN_ROLES ?? defaults.ownRoles,
-    rotationRoles: raw.KEYWARDEN_ROTATION_ROLES ?? defaults.rotationRoles,
-    rotationFunctions: raw.KEYWARDEN_ROTATION_FUNCTIONS ?? defaults.rotationFunctions,
-    approvedKmsKeys: new Set(raw.KEYWARDEN_KMS_KEYS),
-    sweepSecrets: raw.KEYWARDEN_SWEEP_THRESHOLD,
-    sweepGrowth: raw.KEYWARDEN_SWEEP_GROWTH,
-    automationRoles: raw.KEYWARDEN_AUTOMATION_ROLES ?? [],
-    automationRepeats: raw.KEYWARDEN_AUTOMATION_REPEATS,
-    trustedAccounts: new Set(raw.KEYWARDEN_TRUSTED_ACCOUNTS),
-    stateShards: raw.KEYWARDEN_STATE_SHARDS,
-    disabledDetectors: new Set(raw.KEYWARDEN_DISABLED_DETECTORS),
+    ...raw,
+    tenancy: { secretNamePattern, sharedScopes, tenantTagKeys, principalNamePattern },
+    networks: raw.networks ?? parseNetworks(undefined),
+    decoySecrets: new Set(raw.decoySecrets),
+    ownRoles: raw.ownRoles ?? defaults.ownRoles,
+    rotationRoles: raw.rotationRoles ?? defaults.rotationRoles,
+    rotationFunctions: raw.rotationFunctions ?? defaults.rotationFunctions,
+    approvedKmsKeys: new Set(raw.approvedKmsKeys),
+    automationRoles: raw.automationRoles ?? [],
+    trustedAccounts: new Set(raw.trustedAccounts),
+    disabledDetectors: new Set(raw.disabledDetectors),
   });
 }
+
+const ROLE_ARNS = 'full IAM role ARNs with the account (arn:aws:iam::123456789012:role/name; * only in the name)';
+
+/** The detectors' schema (shared/settings), tenancy's included, so every wrong variable is named at once. */
+const detectionSchema = {
+  ...tenancySchema,
+  stage: optionalSetting('KEYWARDEN_STAGE', anyText),
+  windowMinutes: setting('KEYWARDEN_BURST_WINDOW_MINUTES', divisorOfAnHour, 5),
+  harvestDistinctSecrets: setting('KEYWARDEN_HARVEST_THRESHOLD', wholeNumber(2, MAX_WINDOW_MEMBERS), 10),
+  batchFilterCalls: setting('KEYWARDEN_BATCH_CALLS_THRESHOLD', wholeNumber(1, MAX_WINDOW_MEMBERS), 3),
+  batchRegions: setting('KEYWARDEN_BATCH_REGIONS_THRESHOLD', wholeNumber(2, MAX_WINDOW_MEMBERS), 3),
+  deniedReads: setting('KEYWARDEN_DENIED_READS_THRESHOLD', wholeNumber(1, MAX_WINDOW_MEMBERS), 5),
+  learningDays: setting('KEYWARDEN_LEARNING_DAYS', wholeNumber(0, 365), 14),
+  firstReadMemoryDays: setting('KEYWARDEN_FIRST_READ_MEMORY_DAYS', wholeNumber(1, 3650), 90),
+  minRecoveryDays: setting('KEYWARDEN_MIN_RECOVERY_DAYS', wholeNumber(7, 30), 30),
+  rateFactor: setting('KEYWARDEN_RATE_FACTOR', decimalNumber(1.5, 1000), 10),
+  rateMinReads: setting('KEYWARDEN_RATE_MIN_READS', wholeNumber(1, 10_000_000), 100),
+  rateBaselineHours: setting('KEYWARDEN_RATE_BASELINE_HOURS', wholeNumber(1, 96), 24),
+  networks: optionalSetting('KEYWARDEN_NETWORKS', parseNetworks),
+  decoySecrets: listSetting('KEYWARDEN_DECOY_SECRETS', []),
+  decoyNamePattern: optionalSetting('KEYWARDEN_DECOY_NAME_PATTERN', (text) => compile('KEYWARDEN_DECOY_NAME_PATTERN', text)),
+  ownRoles: arnListSetting('KEYWARDEN_OWN_ROLES', ROLE_ARN, ROLE_ARNS),
+  rotationRoles: arnListSetting('KEYWARDEN_ROTATION_ROLES', ROLE_ARN, ROLE_ARNS),
+  accountId: optionalSetting('KEYWARDEN_ACCOUNT_ID', matching(/^\d{12}$/, 'a 12-digit AWS account id')),
+  partition: setting('KEYWARDEN_PARTITION', oneOf(['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b']), 'aws'),
+  trustedAccounts: listSetting('KEYWARDEN_TRUSTED_ACCOUNTS', []),
+  rotationFunctions: arnListSetting('KEYWARDEN_ROTATION_FUNCTIONS', FUNCTION_ARN, 'full Lambda function ARNs with the account (arn:aws:lambda:us-east-1:123456789012:function:name; * only in the region and name)'),
+  approvedKmsKeys: listSetting('KEYWARDEN_KMS_KEYS', []),
+  sweepSecrets: setting('KEYWARDEN_SWEEP_THRESHOLD', wholeNumber(2, MAX_WINDOW_MEMBERS), 10),
+  sweepGrowth: setting('KEYWARDEN_SWEEP_GROWTH', decimalNumber(1, 1000), 3),
+  automationRoles: arnListSetting('KEYWARDEN_AUTOMATION_ROLES', ROLE_ARN, ROLE_ARNS),
+  automationRepeats: setting('KEYWARDEN_AUTOMATION_REPEATS', wholeNumber(2, 48), 3),
+  stateShards: setting('KEYWARDEN_STATE_SHARDS', wholeNumber(1, 16), 2),
+  disabledDetectors: listSetting('KEYWARDEN_DISABLED_DETECTORS', []),
+};
 
 /**
  * `KEYWARDEN_NETWORKS`: `{"tenants": {"tenant-1": {"cidrs": ["10.1.0.0/16"], "vpcEndpoints":
@@ -250,23 +240,26 @@ export function networkRule(name: string, cidrs: readonly string[], vpcEndpoints
   return { cidrs: [...cidrs], vpcEndpoints: new Set(vpcEndpoints), addresses };
 }
 
-/** A comma-separated list of role ARNs (or globs of them), each checked; unset is undefined. */
-function roleArnList(variable: string) {
-  return arnList(variable, ROLE_ARN, 'full IAM role ARNs with the account (arn:aws:iam::123456789012:role/name; * only in the name)');
+/** A burst window: whole minutes that divide an hour. */
+function divisorOfAnHour(text: string): number {
+  const minutes = /^\d{1,2}$/.test(text) ? Number(text) : Number.NaN;
+  if (!DIVISORS_OF_AN_HOUR.includes(minutes)) throw new InvalidSetting(`must divide an hour (${DIVISORS_OF_AN_HOUR.join(', ')})`);
+  return minutes;
 }
 
-/** A comma-separated list of ARNs (or globs of them) matching `shape`, each checked; unset is undefined. */
-function arnList(variable: string, shape: RegExp, what: string) {
-  return z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined) return undefined;
-      const entries = value.split(',').map((s) => s.trim()).filter(Boolean);
-      const bad = entries.filter((entry) => !shape.test(entry));
-      if (bad.length > 0) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${variable} takes ${what}, not: ${bad.map((b) => b.slice(0, 80)).join(', ')}` });
-      return entries;
-    });
+/**
+ * A comma-separated list of ARNs (or globs of them) matching `shape`, each checked: unset is
+ * undefined (the stage's defaults apply), set blank is the empty list (none). A refusal gives the
+ * positions of the entries that are wrong, not the entries.
+ */
+function arnListSetting(variable: string, shape: RegExp, what: string): Field<string[] | undefined> {
+  const parse = (text: string) => {
+    const entries = commaList(text);
+    const bad = entries.flatMap((entry, index) => (shape.test(entry) ? [] : [index + 1]));
+    if (bad.length > 0) throw new InvalidSetting(`takes ${what}; entries ${bad.join(', ')} are not`);
+    return entries;
+  };
+  return { ...optionalSetting(variable, parse), keepsBlank: true };
 }
 
 /**

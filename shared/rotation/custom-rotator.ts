@@ -1,5 +1,7 @@
-import { ConfigError, CustomRotatorError, SecretTestFailedError } from '../errors';
+import { CustomRotatorError, SecretTestFailedError } from '../errors';
 import { redact } from '../redact';
+import { setting, wholeNumber } from '../settings/fields';
+import { readSettings } from '../settings/read';
 
 /**
  * The contract between keywarden and a custom rotator, version 1 (docs/custom-rotator.md). A
@@ -126,13 +128,7 @@ function words(text: string): string {
 
 /** KEYWARDEN_CUSTOM_ROTATOR_TIMEOUT_MS: 1000 to 600000, default 20000. */
 export function customRotatorTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.KEYWARDEN_CUSTOM_ROTATOR_TIMEOUT_MS?.trim();
-  if (!raw) return DEFAULT_TIMEOUT_MS;
-  const value = /^\d{1,6}$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!(value >= 1000 && value <= 600_000)) {
-    throw new ConfigError(`KEYWARDEN_CUSTOM_ROTATOR_TIMEOUT_MS must be milliseconds from 1000 to 600000, not ${JSON.stringify(raw.slice(0, 20))}`);
-  }
-  return value;
+  return readSettings({ timeoutMs: setting('KEYWARDEN_CUSTOM_ROTATOR_TIMEOUT_MS', wholeNumber(1000, 600_000), DEFAULT_TIMEOUT_MS) }, env).timeoutMs;
 }
 
 /** Well inside the rotate function's 60 s timeout, so the step reports the rotator's timeout itself. */

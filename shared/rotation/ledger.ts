@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
-import { KeywardenError } from '../errors';
+import { ConfigError, KeywardenError } from '../errors';
+import { resourceNames } from '../resource-names';
+import { stageNamed } from '../settings/fields';
+import { readSettings } from '../settings/read';
 
 /**
  * The rotation ledger: what keywarden itself wrote, kept where the writers of a secret cannot
@@ -66,7 +69,7 @@ export function pendingValueHash(value: string): string {
 }
 
 /** The rotation ledger table's name for a stage. */
-export const rotationLedgerTableName = (stage: string) => `keywarden-${stage}-rotation-ledger`;
+export const rotationLedgerTableName = (stage: string) => resourceNames(stage).tables.rotationLedger;
 
 /**
  * The ledger table from the environment: `KEYWARDEN_ROTATION_LEDGER_TABLE`, else derived from
@@ -74,13 +77,14 @@ export const rotationLedgerTableName = (stage: string) => `keywarden-${stage}-ro
  * invocation with this message rather than the function's init.
  */
 export function rotationLedgerTableFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  const table = env.KEYWARDEN_ROTATION_LEDGER_TABLE?.trim();
-  if (table) return table;
-  const stage = env.KEYWARDEN_STAGE?.trim();
-  if (stage) return rotationLedgerTableName(stage);
-  // Not a ConfigError: a repair reads that as "this pending value can never work" and discards
-  // it, while a missing ledger says nothing about the value.
-  throw new KeywardenError('invalid configuration: KEYWARDEN_ROTATION_LEDGER_TABLE is not set and neither is KEYWARDEN_STAGE to derive it from');
+  try {
+    return readSettings({ table: stageNamed('KEYWARDEN_ROTATION_LEDGER_TABLE', rotationLedgerTableName) }, env).table;
+  } catch (error) {
+    // Not a ConfigError: a repair reads that as "this pending value can never work" and discards
+    // it, while a missing ledger says nothing about the value.
+    if (error instanceof ConfigError) throw new KeywardenError(error.message);
+    throw error;
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { readEnv } from '../config';
+import { anyText, optionalSetting } from '../settings/fields';
+import { readSettings } from '../settings/read';
 import { ConfigError } from '../errors';
 
 /**
@@ -26,7 +26,7 @@ const PREFIX = /^\/([A-Za-z0-9._-]+\/)+$/;
 
 /** The scope from `KEYWARDEN_SSM_PATH_PREFIXES`. */
 export function parameterScopeFromEnv(env: NodeJS.ProcessEnv = process.env): ParameterScope {
-  const raw = readEnv(z.object({ KEYWARDEN_SSM_PATH_PREFIXES: z.string().optional() }), env).KEYWARDEN_SSM_PATH_PREFIXES;
+  const raw = readSettings({ prefixes: optionalSetting('KEYWARDEN_SSM_PATH_PREFIXES', anyText) }, env).prefixes;
   if (raw === undefined) return DEFAULT_PARAMETER_SCOPE;
   if (raw.trim() === 'none') return { prefixes: [] };
   const prefixes = raw.split(',').map((p) => p.trim()).filter(Boolean);

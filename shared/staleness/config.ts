@@ -1,6 +1,6 @@
-import { z } from 'zod';
-import { integerFromEnv, readEnv, requiredString } from '../config';
-import { tenancyFromEnv } from '../tenancy';
+import { tenancySchema } from '../tenancy';
+import { anyText, oneOf, requiredSetting, setting, wholeNumber } from '../settings/fields';
+import { readSettings } from '../settings/read';
 import { DEFAULT_ROTATION_GRACE_MINUTES } from './assess';
 import { HYGIENE_MODES } from './hygiene';
 import { parsePolicyOverrides } from './policies';
@@ -23,27 +23,20 @@ import { DEFAULT_VERSION_WARN, SECRET_VERSION_QUOTA } from './version-watch';
  * | tenancy variables | | see shared/tenancy.ts |
  */
 export function stalenessSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): StalenessSettings {
-  const raw = readEnv(
-    z.object({
-      KEYWARDEN_STALENESS_POLICIES: z.string().optional(),
-      KEYWARDEN_ROTATION_GRACE_MINUTES: integerFromEnv(DEFAULT_ROTATION_GRACE_MINUTES, 1, 10_080),
-      KEYWARDEN_MISSED_WINDOWS: integerFromEnv(DEFAULT_MISSED_WINDOWS, 1, 10),
-      KEYWARDEN_HYGIENE: z.enum(HYGIENE_MODES).default('tagged'),
-      KEYWARDEN_FINDING_STATE_TTL_DAYS: integerFromEnv(7, 1, 90),
-      KEYWARDEN_VERSION_WARN: integerFromEnv(DEFAULT_VERSION_WARN, 1, SECRET_VERSION_QUOTA),
-    }),
-    env,
-  );
-  return {
-    overrides: parsePolicyOverrides(raw.KEYWARDEN_STALENESS_POLICIES),
-    tenancy: tenancyFromEnv(env),
-    rotationGraceMinutes: raw.KEYWARDEN_ROTATION_GRACE_MINUTES,
-    missedWindows: raw.KEYWARDEN_MISSED_WINDOWS,
-    hygiene: raw.KEYWARDEN_HYGIENE,
-    stateTtlDays: raw.KEYWARDEN_FINDING_STATE_TTL_DAYS,
-    versionWarnAt: raw.KEYWARDEN_VERSION_WARN,
-  };
+  const { secretNamePattern, sharedScopes, tenantTagKeys, principalNamePattern, ...settings } = readSettings(stalenessSettingsSchema, env);
+  return { ...settings, tenancy: { secretNamePattern, sharedScopes, tenantTagKeys, principalNamePattern } };
 }
+
+/** The staleness settings' schema (shared/settings), tenancy's included, so every wrong variable is named at once. */
+export const stalenessSettingsSchema = {
+  ...tenancySchema,
+  overrides: setting('KEYWARDEN_STALENESS_POLICIES', parsePolicyOverrides, parsePolicyOverrides(undefined)),
+  rotationGraceMinutes: setting('KEYWARDEN_ROTATION_GRACE_MINUTES', wholeNumber(1, 10_080), DEFAULT_ROTATION_GRACE_MINUTES),
+  missedWindows: setting('KEYWARDEN_MISSED_WINDOWS', wholeNumber(1, 10), DEFAULT_MISSED_WINDOWS),
+  hygiene: setting('KEYWARDEN_HYGIENE', oneOf(HYGIENE_MODES), 'tagged'),
+  stateTtlDays: setting('KEYWARDEN_FINDING_STATE_TTL_DAYS', wholeNumber(1, 90), 7),
+  versionWarnAt: setting('KEYWARDEN_VERSION_WARN', wholeNumber(1, SECRET_VERSION_QUOTA), DEFAULT_VERSION_WARN),
+};
 
 /** Where the staleness function sends its output. */
 export interface StalenessResources {
@@ -57,13 +50,12 @@ export interface StalenessResources {
 
 /** The staleness function's resources from the environment; every one is required. */
 export function stalenessResourcesFromEnv(env: NodeJS.ProcessEnv = process.env): StalenessResources {
-  const raw = readEnv(
-    z.object({
-      KEYWARDEN_STALENESS_TABLE: requiredString('the DynamoDB table of open staleness findings'),
-      KEYWARDEN_FINDINGS_BUS: requiredString('the EventBridge bus findings go to'),
-      KEYWARDEN_METRICS_NAMESPACE: requiredString('the CloudWatch namespace of the staleness metrics'),
-    }),
-    env,
-  );
-  return { tableName: raw.KEYWARDEN_STALENESS_TABLE, busName: raw.KEYWARDEN_FINDINGS_BUS, namespace: raw.KEYWARDEN_METRICS_NAMESPACE };
+  return readSettings(stalenessResourcesSchema, env);
 }
+
+/** The staleness function's resources' schema (shared/settings). */
+export const stalenessResourcesSchema = {
+  tableName: requiredSetting('KEYWARDEN_STALENESS_TABLE', anyText, 'the DynamoDB table of open staleness findings'),
+  busName: requiredSetting('KEYWARDEN_FINDINGS_BUS', anyText, 'the EventBridge bus findings go to'),
+  namespace: requiredSetting('KEYWARDEN_METRICS_NAMESPACE', anyText, 'the CloudWatch namespace of the staleness metrics'),
+};

@@ -3,6 +3,7 @@ import { sharedLambdaEndpoint } from '../../local/lambda-endpoint';
 import { DEMO_APP, type DemoSecret } from '../secrets';
 import type { SecretVersion } from './login';
 import { initialPassword, type DemoDatabase } from './types';
+import { resourceNames } from '../../../shared/resource-names';
 
 /**
  * The demo's RabbitMQ: the machine's server, used only when its management API answers to
@@ -35,7 +36,7 @@ export async function rabbitmqDemo(stage: string): Promise<DemoDatabase> {
     RABBITMQ_ROTATOR_AMQP_PORT: String(AMQP.port),
     RABBITMQ_ROTATOR_USER_PREFIX: 'kwdemo_',
   });
-  const functionArn = `arn:aws:lambda:${process.env.AWS_REGION ?? 'us-east-1'}:123456789012:function:keywarden-${stage}-rotator-rabbitmq`;
+  const functionArn = `arn:aws:lambda:${process.env.AWS_REGION ?? 'us-east-1'}:123456789012:function:${resourceNames(stage).customRotatorPrefix}rabbitmq`;
   return {
     label: 'RabbitMQ',
     where: `${AMQP.host}:${AMQP.port}`,

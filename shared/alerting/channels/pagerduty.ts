@@ -6,6 +6,7 @@ import type { Finding, Severity } from '../../finding';
 import { floodSentence } from '../flood-presentation';
 import { postJson, redactedJson, systemHttpRuntime, type HttpRuntime, type RetryPolicy } from '../http-post';
 import { emergencyCommand, groupSentence, headline, secretConsoleUrl, secretNameOf } from '../presentation';
+import { resourceNames } from '../../resource-names';
 
 /**
  * PagerDuty through the Events API v2. An open finding triggers with the finding's dedup key,
@@ -85,7 +86,7 @@ export function renderPagerDutyEvent(alert: Alert, routingKey: string): PagerDut
     client: `keywarden (${alert.stage})`,
     payload: {
       summary: clip(headline(alert), PAGERDUTY_LIMITS.summary),
-      source: field(secret) ?? `keywarden-${alert.stage}`,
+      source: field(secret) ?? resourceNames(alert.stage).stack,
       severity: PAGERDUTY_SEVERITY[finding.severity],
       timestamp: finding.observedAt,
       component: field(secret),

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../errors';
+import { anyText, optionalSetting, setting, wholeNumber } from '../../settings/fields';
+import { readSettings } from '../../settings/read';
 import type { LogSink } from '../../log';
 import type { TaggedSecret } from '../values/tag-options';
 import { rawTag } from '../values/tag-options';
@@ -82,47 +84,34 @@ export interface DbTransportTarget {
  * call (it is cheap) so that a test or an operator changing it is seen at the next step.
  */
 export function dbSettings(secret: TaggedSecret & { log: LogSink }, target: DbTransportTarget, env: NodeJS.ProcessEnv = process.env): DbSettings {
-  const settings: DbSettings = {
-    secretName: secret.name,
-    log: secret.log,
-    connectTimeoutMs: integerEnv(env, CONNECT_TIMEOUT_ENV, { fallback: 5_000, min: 100, max: 60_000 }),
-    statementTimeoutMs: integerEnv(env, STATEMENT_TIMEOUT_ENV, { fallback: 10_000, min: 100, max: 300_000 }),
-  };
+  const { connectTimeoutMs, statementTimeoutMs, tlsCaFile } = readSettings(dbEnvSchema, env);
+  const settings: DbSettings = { secretName: secret.name, log: secret.log, connectTimeoutMs, statementTimeoutMs };
   const bound = target.transport !== undefined;
   if (!target.ssl && target.transport !== 'tls') return { ...settings, plaintext: bound ? 'binding' : 'value' };
-  return { ...settings, tls: bound ? boundTls(secret, target, env) : unboundTls(secret, target, env) };
+  return { ...settings, tls: bound ? boundTls(secret, target, tlsCaFile) : unboundTls(secret, target, tlsCaFile) };
 }
 
+/** The deployment's database settings (shared/settings). */
+const dbEnvSchema = {
+  connectTimeoutMs: setting(CONNECT_TIMEOUT_ENV, wholeNumber(100, 60_000), 5_000),
+  statementTimeoutMs: setting(STATEMENT_TIMEOUT_ENV, wholeNumber(100, 300_000), 10_000),
+  tlsCaFile: optionalSetting(TLS_CA_FILE_ENV, anyText),
+};
+
 /** A bound secret's TLS: the trust store from the deployment, the name from the binding. */
-function boundTls(secret: TaggedSecret & { log: LogSink }, target: DbTransportTarget, env: NodeJS.ProcessEnv): TlsSettings {
+function boundTls(secret: TaggedSecret & { log: LogSink }, target: DbTransportTarget, caFile: string | undefined): TlsSettings {
   const ignored = [TLS_CA_FILE_TAG, TLS_SERVERNAME_TAG].filter((tag) => rawTag(secret, tag) !== undefined);
   if (ignored.length > 0) {
     secret.log.warn(`secret ${secret.name}: ignoring ${ignored.join(' and ')} (a bound secret's TLS trust comes from ${TLS_CA_FILE_ENV} and its binding)`);
   }
-  const caFile = env[TLS_CA_FILE_ENV]?.trim() || undefined;
   return { ca: caFile ? readCa(caFile, secret.name) : undefined, servername: target.tlsServername?.trim() || target.host };
 }
 
 /** An unbound secret's TLS, as before bindings: the tags may choose the trust store and the name. */
-function unboundTls(secret: TaggedSecret, target: DbTransportTarget, env: NodeJS.ProcessEnv): TlsSettings {
-  const caFile = rawTag(secret, TLS_CA_FILE_TAG)?.trim() || env[TLS_CA_FILE_ENV]?.trim() || undefined;
+function unboundTls(secret: TaggedSecret, target: DbTransportTarget, deploymentCaFile: string | undefined): TlsSettings {
+  const caFile = rawTag(secret, TLS_CA_FILE_TAG)?.trim() || deploymentCaFile;
   const servername = rawTag(secret, TLS_SERVERNAME_TAG)?.trim() || target.host;
   return { ca: caFile ? readCa(caFile, secret.name) : undefined, servername };
-}
-
-/**
- * A whole number from the environment, or a ConfigError naming the variable. Not readEnv: its
- * zod schema would add 60 KB to the rotate bundle, which must stay under 200 KB zipped with
- * three database drivers in it, for three numbers.
- */
-function integerEnv(env: NodeJS.ProcessEnv, name: string, limits: { fallback: number; min: number; max: number }): number {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return limits.fallback;
-  const value = /^\d{1,9}$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!(value >= limits.min && value <= limits.max)) {
-    throw new ConfigError(`invalid configuration: ${name} must be a whole number from ${limits.min} to ${limits.max}`);
-  }
-  return value;
 }
 
 function readCa(path: string, secretName: string): string {

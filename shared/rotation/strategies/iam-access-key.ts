@@ -3,6 +3,8 @@ import { bindingViolation } from '../binding';
 import { IAM_ACCESS_KEY_ENGINE, requireIamAccessKeyBinding, type IamAccessKeyBinding } from '../binding-iam-access-key';
 import type { AccessKeyInfo, IamKeyAdmin, IamKeyServices } from '../iam-key-services';
 import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
+import { decimalNumber, setting } from '../../settings/fields';
+import { readSettings } from '../../settings/read';
 import { asTestFailure, optionalStringField, readSecretDocument, secretFormatError, withOwnedFields, type SecretObject, type ValueLabel } from '../values/json-secret';
 
 /** The finding rule of a previous key that cannot be deleted yet because it was used recently. */
@@ -180,6 +182,5 @@ async function identityOf(services: IamKeyServices, key: AccessKeyValue, ctx: Ro
 }
 
 function propagationSeconds(): number {
-  const raw = Number(process.env[IAM_KEY_PROPAGATION_ENV] ?? DEFAULT_PROPAGATION_SECONDS);
-  return Number.isFinite(raw) && raw >= 0 ? Math.min(raw, 60) : DEFAULT_PROPAGATION_SECONDS;
+  return readSettings({ seconds: setting(IAM_KEY_PROPAGATION_ENV, decimalNumber(0, 60), DEFAULT_PROPAGATION_SECONDS) }).seconds;
 }
