@@ -13,8 +13,8 @@ import { InventoryTally } from '../shared/staleness/figures';
 import { AgeHistogram, buildMetrics } from '../shared/staleness/metrics';
 import { parsePolicyOverrides } from '../shared/staleness/policies';
 import { assessInventory, type StalenessScanSummary } from '../shared/staleness/scan';
-import { inventoryPlan, PLAN_POLICIES } from '../test/integration/staleness-support/inventory-plan';
-import { createSecrets, DAY_MS, latestStamp } from '../test/integration/staleness-support/secrets';
+import { inventoryPlan, PLAN_POLICIES } from '../test/support/staleness-inventory-plan';
+import { createSecrets, DAY_MS, latestStamp } from '../test/support/secret-inventory';
 import { startCountingProxy } from './counting-proxy';
 import { measure, median, type Measured } from './stats';
 

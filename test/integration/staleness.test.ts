@@ -11,8 +11,8 @@ import { parseFinding, type Finding } from '../../shared/alerting/finding';
 import { playRotation } from '../../shared/rotation/driver';
 import type { ComplianceReport } from '../../shared/staleness/report';
 import { captureOutput } from '../support/capture-output';
-import { expectedFigures, inventoryPlan, PLAN_POLICIES, SCOPES, type PlanEntry } from './staleness-support/inventory-plan';
-import { createSecrets, DAY_MS, drainFindings, findingsQueue, latestStamp, readMetrics, runScan, stalenessEnv } from './staleness-support/local';
+import { expectedFigures, inventoryPlan, PLAN_POLICIES, SCOPES, type PlanEntry } from '../support/staleness-inventory-plan';
+import { createSecrets, DAY_MS, drainFindings, findingsQueue, latestStamp, readMetrics, runScan, stalenessEnv } from '../support/local-staleness-scan';
 
 /**
  * The staleness function end to end, through its BUILT bundle, against the local AWS: Secrets

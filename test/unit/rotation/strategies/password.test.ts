@@ -8,7 +8,7 @@ import {
   passwordPolicyViolations,
   passwordStrategy,
 } from '../../../../shared/rotation/strategies/password';
-import { CANARY, chiSquareUniform, everythingPrinted, makeContext, rejectionOf, rotate } from './context';
+import { CANARY, chiSquareUniform, everythingPrinted, makeContext, rejectionOf, rotate } from '../../../support/strategy-context';
 
 const DATABASE_SECRET = JSON.stringify({
   engine: 'postgres',
