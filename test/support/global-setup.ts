@@ -33,6 +33,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     Object.assign(process.env, env);
     const pkg = await packageTemplate(TEST_STAGE, { env: { ...env, ...SDK_NODE_WARNING_OFF }, onProgress: note });
     project.provide('awsEndpoints', servers.map((server) => server.endpoint));
+    project.provide('awsLogFiles', logFiles);
     project.provide('awsClaimDir', claimDir);
     project.provide('awsTemplatePath', pkg.path);
     project.provide('awsStackName', pkg.stackName);
