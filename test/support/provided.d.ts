@@ -7,6 +7,8 @@ declare module 'vitest' {
     awsLogFiles: string[];
     /** Where each test file's process claims one of them (test/support/local-aws.ts). */
     awsClaimDir: string;
+    /** Where templates packaged with extra params are kept for the rest of this run (test/support/template.ts). */
+    packagedTemplatesDir: string;
     /** The packaged CloudFormation template whose resources every test starts with. */
     awsTemplatePath: string;
     /** Its stack name (`keywarden-ci`): names of resources the template leaves unnamed start with it. */
