@@ -10,3 +10,12 @@ export function integrationWorkers(): number {
   if (Number.isInteger(asked) && asked >= 1) return asked;
   return Math.max(1, Math.min(2, availableParallelism()));
 }
+
+/**
+ * How many unit files run at once: one per core. vitest's default leaves a core free (one worker
+ * on this 2-core machine), but unit files only load modules and compute, and nothing else runs
+ * beside them: the integration project starts after them.
+ */
+export function unitWorkers(): number {
+  return Math.max(1, availableParallelism());
+}
