@@ -6,7 +6,7 @@ import { integrationWorkers, unitWorkers } from './test/support/workers';
  * - unit: test/unit, no services, files in parallel, one per core.
  * - integration: test/integration, against local AWS (moto) servers that the global setup starts
  *   for this run only, one per worker; every test starts from a reset moto holding the packaged
- *   template's resources, so two files run at once only because each has a moto of its own.
+ *   template's resources, so several files run at once only because each has a moto of its own.
  */
 export default defineConfig({
   test: {
