@@ -4,9 +4,10 @@ import { availableParallelism } from 'node:os';
  * How many integration files run at once (vitest.config.ts and global-setup.ts), each worker with
  * a moto of its own: one more than the cores, at most four. A file mostly waits (on its moto's
  * round trips, which alternate between the test process and single-threaded Python, on the CLI
- * processes it starts, on stand-ins): with two workers `npm test` kept this 2-core machine's two
- * cores 72% busy, with three 111%, and in back-to-back runs on the shared machine three took 377 s
- * where two took 608 s (its load average about 7 and 10), the sum of file durations not growing.
+ * processes it starts, on stand-ins): with two workers `npm test` used 0.72 of this machine's two
+ * cores on average, with three 1.11, and in back-to-back runs on the shared machine three took
+ * 377 s where two took 608 s (its load average about 7 and 10), the sum of file durations not
+ * growing.
  * KEYWARDEN_TEST_WORKERS overrides it (1 runs the files one after another).
  */
 export function integrationWorkers(): number {
