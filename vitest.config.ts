@@ -1,12 +1,12 @@
 import { defineConfig } from 'vitest/config';
-import { integrationWorkers } from './test/support/workers';
+import { integrationWorkers, unitWorkers } from './test/support/workers';
 
 /**
  * Two projects:
- * - unit: test/unit, no services, files in parallel.
+ * - unit: test/unit, no services, files in parallel, one per core.
  * - integration: test/integration, against local AWS (moto) servers that the global setup starts
  *   for this run only, one per worker; every test starts from a reset moto holding the packaged
- *   template's resources, so two files run at once only because each has a moto of its own.
+ *   template's resources, so several files run at once only because each has a moto of its own.
  */
 export default defineConfig({
   test: {
@@ -16,6 +16,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          maxWorkers: unitWorkers(),
         },
       },
       {

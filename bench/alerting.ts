@@ -17,7 +17,7 @@ import { renderSnsMessage } from '../shared/alerting/channels/sns';
 import { parseFinding, type Finding } from '../shared/finding';
 import { channelsFor, resolveRoutes } from '../shared/alerting/routing';
 import { eventBridge, resetClients, secretsManager, sqs } from '../shared/aws/clients';
-import { sampleEvent } from '../test/unit/alerting/support';
+import { sampleEvent } from '../test/support/alert-samples';
 import { median } from './stats';
 import { resourceNames } from '../shared/resource-names';
 

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { printBundleFigures } from './bundles';
 import { printRotationFigures } from './rotation-calls';
 import { printDatabaseRotationFigures } from './rotation-db';
+import { printContinuousLoginFigures } from './rotation-db-continuous';
 import { printCustomRotationFigures } from './rotation-custom';
 import { printCustomShapeFigures } from './rotation-custom-shapes';
 import { printStalenessFigures } from './staleness';
@@ -22,6 +23,7 @@ const PARTS: Readonly<Record<string, () => void | Promise<void>>> = {
   bundles: printBundleFigures,
   'rotation-calls': printRotationFigures,
   'rotation-db': printDatabaseRotationFigures,
+  'rotation-db-continuous': printContinuousLoginFigures,
   'rotation-custom': printCustomRotationFigures,
   'rotation-custom-shapes': printCustomShapeFigures,
   staleness: printStalenessFigures,

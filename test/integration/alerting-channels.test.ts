@@ -5,8 +5,8 @@ import { parseFinding, type Finding } from '../../shared/finding';
 import { invokeBundle } from '../../cli/bundles';
 import { eventBridge, sqs } from '../../shared/aws/clients';
 import { templateResource } from '../support/local-aws';
-import { sampleEvent, sampleFinding } from '../unit/alerting/support';
-import { queueDepth, restoreAlertFunctionEnv, setAlertFunctionEnv, slackDedupKey, snsDeliveries, startAlertHarness, takeAll, type AlertHarness, type HarnessOptions } from './alerting-harness';
+import { sampleEvent, sampleFinding } from '../support/alert-samples';
+import { queueDepth, restoreAlertFunctionEnv, setAlertFunctionEnv, slackDedupKey, snsDeliveries, startAlertHarness, takeAll, type AlertHarness, type HarnessOptions } from '../support/local-alert-pipeline';
 
 // Each channel through the whole local path: bus → rule → alert queue → built bundle → stand-in
 // (Slack, PagerDuty) or SNS → subscribed queue.

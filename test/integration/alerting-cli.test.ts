@@ -10,8 +10,8 @@ import { startPagerDutyStandin, startSlackStandin, type PagerDutyStandin, type S
 import { secretsManager } from '../../shared/aws/clients';
 import { captureOutput } from '../support/capture-output';
 import { localAwsEnv, templateResource } from '../support/local-aws';
-import { sampleFinding } from '../unit/alerting/support';
-import { CHANNELS_SECRET, restoreAlertFunctionEnv, setAlertFunctionEnv, snsDeliveries, startAlertHarness, takeAll } from './alerting-harness';
+import { sampleFinding } from '../support/alert-samples';
+import { CHANNELS_SECRET, restoreAlertFunctionEnv, setAlertFunctionEnv, snsDeliveries, startAlertHarness, takeAll } from '../support/local-alert-pipeline';
 
 // `keywarden alert send` as a person runs it, and the canary: the channel credentials (a Slack
 // webhook URL, a PagerDuty routing key) never appear in anything keywarden prints or sends.

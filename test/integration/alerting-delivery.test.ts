@@ -6,7 +6,7 @@ import { channelsFor, resolveRoutes, type RoutesConfig } from '../../shared/aler
 import { dynamoDb } from '../../shared/aws/clients';
 import { DynamoDbAlertState } from '../../shared/aws/dynamodb-alert-state';
 import { templateResource } from '../support/local-aws';
-import { queueDepth, restoreAlertFunctionEnv, setAlertFunctionEnv, slackDedupKey, snsDeliveries, startAlertHarness, takeAll, type AlertHarness } from './alerting-harness';
+import { queueDepth, restoreAlertFunctionEnv, setAlertFunctionEnv, slackDedupKey, snsDeliveries, startAlertHarness, takeAll, type AlertHarness } from '../support/local-alert-pipeline';
 
 // Findings through the bus, the queue and the built bundle while both stand-ins fail 30% of
 // requests at random (429, 500, 503): every group reaches every channel its route names exactly

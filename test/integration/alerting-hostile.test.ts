@@ -9,10 +9,10 @@ import { dedupKeyOf, type Finding } from '../../shared/finding';
 import { captureOutput } from '../support/capture-output';
 import { RAW_CONTROL } from '../support/control-chars';
 import { templateResource } from '../support/local-aws';
-import { sampleFinding } from '../unit/alerting/support';
-import { cloudTrail, USER } from '../unit/audit/fixtures';
-import { applyAuditFunctionEnv, putCloudTrailEvents, runAuditQueue } from './audit-support';
-import { restoreAlertFunctionEnv, setAlertFunctionEnv, slackDedupKey, snsDeliveries, startAlertHarness, takeAll, type AlertHarness, type HarnessOptions } from './alerting-harness';
+import { sampleFinding } from '../support/alert-samples';
+import { cloudTrail, USER } from '../support/cloudtrail-records';
+import { applyAuditFunctionEnv, putCloudTrailEvents, runAuditQueue } from '../support/local-audit-pipeline';
+import { restoreAlertFunctionEnv, setAlertFunctionEnv, slackDedupKey, snsDeliveries, startAlertHarness, takeAll, type AlertHarness, type HarnessOptions } from '../support/local-alert-pipeline';
 
 // Issue 12's attacks on the alert path, each through the bus, the alert queue and the built
 // alert bundle on the local AWS, with the Slack and PagerDuty stand-ins. Each asserts that the

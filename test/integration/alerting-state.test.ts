@@ -11,7 +11,7 @@ import { DynamoDbAlertState } from '../../shared/aws/dynamodb-alert-state';
 import { DynamoDbPacer } from '../../shared/aws/dynamodb-pacer';
 import { templateResource } from '../support/local-aws';
 import { systemClock } from '../../shared/clock';
-import { sampleFinding } from '../unit/alerting/support';
+import { sampleFinding } from '../support/alert-samples';
 
 // The DynamoDB adapters against the template's alert-state table in the local AWS.
 

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Finding } from '../../shared/finding';
 import { startPostgresCluster, type PostgresCluster } from '../../cli/local/postgres-cluster';
-import { subscribeToFindings } from './audit-support';
+import { subscribeToFindings } from '../support/local-audit-pipeline';
 import { bindSecret, createSecret, invokeStep, revokeThroughBundle, rotate, rotateUntil, sm, valueAt } from '../support/db-rotation';
 import { MARIADB, REDIS, mariadbRoot, postgresLogsIn, redisAdmin, redisLogsIn, uniqueSuffix } from '../support/db-services';
 

@@ -6,8 +6,8 @@ import { MEMBER_ACCOUNTS_ENV } from '../../shared/audit/member-accounts';
 import { captureOutput } from '../support/capture-output';
 import { HOME, MEMBER, THIRD } from '../support/accounts';
 import { templateResource } from '../support/local-aws';
-import { USER, envelope, getSecretValue, inAccount } from '../unit/audit/fixtures';
-import { applyAuditFunctionEnv, drainQueue, runAuditQueue, sqs, subscribeToFindings } from './audit-support';
+import { USER, envelope, getSecretValue, inAccount } from '../support/cloudtrail-records';
+import { applyAuditFunctionEnv, drainQueue, runAuditQueue, sqs, subscribeToFindings } from '../support/local-audit-pipeline';
 
 /**
  * The organisation-wide audit through the audit queue and the built audit bundle: events of the

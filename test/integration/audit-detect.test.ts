@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { benignCorpus, corpusAttacks, corpusRole, sortByTime } from '../support/benign-corpus';
-import { applyAuditFunctionEnv, putCloudTrailEvents, runAuditQueue, sqs, subscribeToFindings } from './audit-support';
+import { applyAuditFunctionEnv, putCloudTrailEvents, runAuditQueue, sqs, subscribeToFindings } from '../support/local-audit-pipeline';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { templateResource } from '../support/local-aws';
 

@@ -3,8 +3,8 @@ import { describe } from 'vitest';
 import { DynamoDbAuditStore } from '../../shared/aws/dynamodb-audit-store';
 import { DynamoDbDetectorState } from '../../shared/aws/dynamodb-detector-state';
 import { templateResource } from '../support/local-aws';
-import { auditStoreContract } from '../unit/audit/store-contract';
-import { detectorStateContract } from '../unit/detection/state-contract';
+import { auditStoreContract } from '../support/audit-store-contract';
+import { detectorStateContract } from '../support/detection-state-contract';
 
 // The DynamoDB adapters against the tables deploy/audit.yml declares (keys, indexes, TTL), in the
 // local AWS: the same contracts the memory implementations meet.

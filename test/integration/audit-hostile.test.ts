@@ -15,8 +15,8 @@ import { DynamoDbDetectorState } from '../../shared/aws/dynamodb-detector-state'
 import { hourStartMs, shardOf, shortHash, stateKeys } from '../../shared/detection/keys';
 import { captureOutput } from '../support/capture-output';
 import { localAwsEndpoint, templateResource } from '../support/local-aws';
-import { ROTATE_ROLE, USER, cloudTrail, envelope, getSecretValue, inAccount } from '../unit/audit/fixtures';
-import { applyAuditFunctionEnv, drainQueue, runAuditQueue, sqs, sqsEvent, subscribeToFindingEvents, subscribeToFindings } from './audit-support';
+import { ROTATE_ROLE, USER, cloudTrail, envelope, getSecretValue, inAccount } from '../support/cloudtrail-records';
+import { applyAuditFunctionEnv, drainQueue, runAuditQueue, sqs, sqsEvent, subscribeToFindingEvents, subscribeToFindings } from '../support/local-audit-pipeline';
 
 /**
  * Attacks on the audit pipeline with hostile CloudTrail records, through the audit queue and the

@@ -11,8 +11,8 @@ import { hourStartMs, shardOf, shortHash, stateKeys } from '../../shared/detecti
 import { captureOutput } from '../support/capture-output';
 import { templateResource } from '../support/local-aws';
 import { LOCAL_ACCOUNT_ID } from '../../cli/local/resolve';
-import { APP_ROLE, ROTATE_ROLE as FOREIGN_ROTATE_ROLE, STALENESS_ROLE as FOREIGN_STALENESS_ROLE, USER, cloudTrail, envelope, getSecretValue, inAccount, secretArn } from '../unit/audit/fixtures';
-import { applyAuditFunctionEnv, drainQueue, putCloudTrailEvents, runAuditQueue, sqs, sqsEvent, subscribeToFindings } from './audit-support';
+import { APP_ROLE, ROTATE_ROLE as FOREIGN_ROTATE_ROLE, STALENESS_ROLE as FOREIGN_STALENESS_ROLE, USER, cloudTrail, envelope, getSecretValue, inAccount, secretArn } from '../support/cloudtrail-records';
+import { applyAuditFunctionEnv, drainQueue, putCloudTrailEvents, runAuditQueue, sqs, sqsEvent, subscribeToFindings } from '../support/local-audit-pipeline';
 
 const STRATUS = join(import.meta.dirname, '..', '..', '..', 'shared', 'datasets', 'stratus-red-team');
 const RETRIEVE = 'aws.credential-access.secretsmanager-retrieve-secrets.json';

@@ -6,8 +6,8 @@ import { invokeBundle } from '../../cli/bundles';
 import { drainQueue } from '../../cli/local/sqs-event-source';
 import { createOutput } from '../../cli/output';
 import { templateResource } from '../support/local-aws';
-import { applyAuditFunctionEnv, runAuditQueue, subscribeToFindings } from './audit-support';
-import { stalenessEnv } from './staleness-support/local';
+import { applyAuditFunctionEnv, runAuditQueue, subscribeToFindings } from '../support/local-audit-pipeline';
+import { stalenessEnv } from '../support/local-staleness-scan';
 
 // The consumer part of `npm run local` (cli/demo/consumers.ts) against the local AWS, through the
 // built rotate, audit and staleness bundles: a consumer left behind after a rotation, its

@@ -15,8 +15,8 @@ import { readRecord, readsEvery, stageMoveRecord } from '../support/consumer-tra
 import { runKeywarden } from '../support/run-cli';
 import { localAwsEnv } from '../support/local-aws';
 import { invokeEmergency } from '../../cli/emergency-invoker';
-import { applyAuditFunctionEnv, putCloudTrailEvents, runAuditQueue, subscribeToFindings } from './audit-support';
-import { runScan, stalenessEnv } from './staleness-support/local';
+import { applyAuditFunctionEnv, putCloudTrailEvents, runAuditQueue, subscribeToFindings } from '../support/local-audit-pipeline';
+import { runScan, stalenessEnv } from '../support/local-staleness-scan';
 
 // Consumers end to end through the built bundles on the local AWS: reads replayed as CloudTrail
 // through the audit bundle fill the audit table; the staleness bundle's hourly check and the

@@ -6,7 +6,7 @@ import { parseEmergencyRequest } from '../../shared/emergency/request';
 import { runParameterEmergency, type ParameterEmergencyDeps } from '../../shared/ssm/parameter-emergency';
 import { uniqueSuffix } from '../support/db-services';
 import { runKeywarden } from '../support/run-cli';
-import { applyAuditFunctionEnv } from './audit-support';
+import { applyAuditFunctionEnv } from '../support/local-audit-pipeline';
 
 /**
  * `keywarden doctor` and the parameter emergencies' journal (the emergency table) on the local

@@ -5,7 +5,7 @@ import { rotateSecretStarter } from '../../shared/aws/rotation-requests';
 import { playRotation } from '../../shared/rotation/driver';
 import { invokeBundle } from '../../cli/bundles';
 import type { EmergencyReport } from '../../shared/emergency/report';
-import { applyAuditFunctionEnv, putCloudTrailEvents, runAuditQueue, subscribeToFindings } from './audit-support';
+import { applyAuditFunctionEnv, putCloudTrailEvents, runAuditQueue, subscribeToFindings } from '../support/local-audit-pipeline';
 import { captureOutput } from '../support/capture-output';
 
 // The emergency runbook end to end through the built bundles: the emergency function invoked

@@ -11,7 +11,7 @@ import { rotationEventDetail } from '../../shared/rotation/rotation-event';
 import { startKubernetesStandin, type KubernetesStandin } from '../support/kubernetes-standin';
 import { templateResource } from '../support/local-aws';
 import { createEcsService, ecsDeploymentId } from '../support/refresh-consumers';
-import { takeAll } from './alerting-harness';
+import { takeAll } from '../support/local-alert-pipeline';
 
 /**
  * Forged, replayed and slow rotation events against the built refresh bundle: EventBridge, the

@@ -17,7 +17,7 @@ import { SECRET_VERSION_VARIABLE } from '../../shared/refresh/actions/lambda-con
 import { startKubernetesStandin, type KubernetesStandin } from '../support/kubernetes-standin';
 import { templateResource } from '../support/local-aws';
 import { createEcsService, createLambdaFunction, ecsDeploymentId, lambdaVariables, lambdaVersions } from '../support/refresh-consumers';
-import { takeAll } from './alerting-harness';
+import { takeAll } from '../support/local-alert-pipeline';
 
 /**
  * The refresh path through the built bundles on the local AWS: the rotate bundle's

@@ -16,7 +16,7 @@ import { ACCOUNT_ROLES_ENV } from '../../shared/rotation/cross-account';
 import { playRotation, type RotationEvent } from '../../shared/rotation/driver';
 import { ROTATION_STEPS } from '../../shared/rotation/request';
 import { ensureRole, HOME, MEMBER, rotationRoleIn, secretsManagerIn, THIRD } from '../support/accounts';
-import { drainQueue, subscribeToFindings } from './audit-support';
+import { drainQueue, subscribeToFindings } from '../support/local-audit-pipeline';
 
 // Rotation of secrets in other accounts through the built rotate bundle, on one local AWS that
 // serves three accounts: the function's own (HOME), a member it is configured for (MEMBER), and

@@ -98,10 +98,11 @@ describe('keywarden rotate with a schedule', () => {
       [['--every', '7', '--schedule', 'rate(7 days)'], /not both/],
       [['--window', '3h'], /--window needs --schedule/],
     ];
-    for (const [args, message] of cases) {
-      const run = await runKeywarden(['rotate', 'app/tenant-1/x', ...args]);
-      expect(run.code, args.join(' ')).toBe(2);
-      expect(run.stderr).toMatch(message);
+    // Each refusal comes before any call that changes the secret, so the runs need not wait for one another.
+    const runs = await Promise.all(cases.map(([args]) => runKeywarden(['rotate', 'app/tenant-1/x', ...args])));
+    for (const [i, [args, message]] of cases.entries()) {
+      expect(runs[i]!.code, args.join(' ')).toBe(2);
+      expect(runs[i]!.stderr).toMatch(message);
     }
     expect((await sm.send(new DescribeSecretCommand({ SecretId: 'app/tenant-1/x' }))).RotationEnabled).toBeFalsy();
   });

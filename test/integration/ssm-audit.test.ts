@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { APP_ROLE, USER, cloudTrail } from '../unit/audit/fixtures';
-import { applyAuditFunctionEnv, drainQueue, putCloudTrailEvents, runAuditQueue, subscribeToFindings } from './audit-support';
+import { APP_ROLE, USER, cloudTrail } from '../support/cloudtrail-records';
+import { applyAuditFunctionEnv, drainQueue, putCloudTrailEvents, runAuditQueue, subscribeToFindings } from '../support/local-audit-pipeline';
 import { templateResource } from '../support/local-aws';
 
 /**

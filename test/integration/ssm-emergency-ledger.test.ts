@@ -10,7 +10,7 @@ import { repairParameterEmergency, runParameterEmergency, type ParameterEmergenc
 import type { ParameterStore } from '../../shared/ssm/parameter-store';
 import { uniqueSuffix } from '../support/db-services';
 import { runKeywarden } from '../support/run-cli';
-import { applyAuditFunctionEnv } from './audit-support';
+import { applyAuditFunctionEnv } from '../support/local-audit-pipeline';
 
 /**
  * The parameter emergency's guarantees on the local AWS (Parameter Store and the emergency table

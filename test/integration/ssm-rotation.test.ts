@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { parseApiKey } from '../../shared/rotation/strategies/api-key';
 import { runKeywarden } from '../support/run-cli';
 import { jsonLines } from '../support/capture-output';
-import { APP_ROLE, cloudTrail } from '../unit/audit/fixtures';
-import { applyAuditFunctionEnv, putCloudTrailEvents, runAuditQueue, subscribeToFindings } from './audit-support';
+import { APP_ROLE, cloudTrail } from '../support/cloudtrail-records';
+import { applyAuditFunctionEnv, putCloudTrailEvents, runAuditQueue, subscribeToFindings } from '../support/local-audit-pipeline';
 
 /**
  * `keywarden rotate` and `keywarden emergency` on SSM SecureString parameters, as a person runs

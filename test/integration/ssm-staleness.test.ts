@@ -5,7 +5,7 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main';
 import { captureOutput, jsonLines } from '../support/capture-output';
-import { createSecrets, DAY_MS, drainFindings, findingsQueue, latestStamp, readMetrics, runScan, stalenessEnv } from './staleness-support/local';
+import { createSecrets, DAY_MS, drainFindings, findingsQueue, latestStamp, readMetrics, runScan, stalenessEnv } from '../support/local-staleness-scan';
 
 /**
  * SecureString parameters in the staleness inventory: listed from the local AWS's Parameter Store

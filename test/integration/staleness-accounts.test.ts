@@ -11,7 +11,7 @@ import type { Finding } from '../../shared/finding';
 import type { ComplianceReport } from '../../shared/staleness/report';
 import { inAccount } from '../support/accounts';
 import { captureOutput, jsonLines } from '../support/capture-output';
-import { drainFindings, findingsQueue, readMetrics, runScan, stalenessEnv } from './staleness-support/local';
+import { drainFindings, findingsQueue, readMetrics, runScan, stalenessEnv } from '../support/local-staleness-scan';
 
 /**
  * Staleness, the report, doctor and `stale` across a three-account, two-region organization on

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main';
 import { captureOutput, jsonLines } from '../support/capture-output';
-import { inventoryPlan, PLAN_POLICIES } from './staleness-support/inventory-plan';
-import { createSecrets, DAY_MS, latestStamp, stalenessEnv } from './staleness-support/local';
+import { inventoryPlan, PLAN_POLICIES } from '../support/staleness-inventory-plan';
+import { createSecrets, DAY_MS, latestStamp, stalenessEnv } from '../support/local-staleness-scan';
 
 /**
  * `keywarden stale` and `keywarden report` against the local AWS (AWS_ENDPOINT_URL points the

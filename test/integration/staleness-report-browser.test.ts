@@ -5,10 +5,10 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main';
 import { ZONE_COLOURS } from '../../shared/staleness/age-chart';
 import { captureOutput } from '../support/capture-output';
-import { recordingServer, renderPage } from './staleness-support/chromium';
-import { inventoryPlan, PLAN_POLICIES } from './staleness-support/inventory-plan';
-import { createSecrets, DAY_MS, latestStamp, stalenessEnv } from './staleness-support/local';
-import { countColour, decodePng, distinctColours } from './staleness-support/png';
+import { recordingServer, renderPage } from '../support/chromium';
+import { inventoryPlan, PLAN_POLICIES } from '../support/staleness-inventory-plan';
+import { createSecrets, DAY_MS, latestStamp, stalenessEnv } from '../support/local-staleness-scan';
+import { countColour, decodePng, distinctColours } from '../support/png';
 
 /**
  * The HTML report as a person sees it: written by `keywarden report --format html` from an

@@ -10,7 +10,7 @@ import { fixedClock } from '../../shared/clock';
 import { detectionConfigFromEnv } from '../../shared/detection/config';
 import { detectors } from '../../shared/detection/detectors';
 import { MemoryDetectorState } from '../../shared/detection/memory-state';
-import { envelope } from '../unit/audit/fixtures';
+import { envelope } from './cloudtrail-records';
 import { prng } from './prng';
 
 /**

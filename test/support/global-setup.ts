@@ -27,13 +27,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const servers = await Promise.all(logFiles.map((logFile) => startServer({ python: venv.python, logFile, detached: false })));
   const stopAll = () => Promise.all(servers.map((server) => stopServer(server.pid)));
   const claimDir = mkdtempSync(join(KEYWARDEN_DIR, 'test', 'claims-'));
+  const packagedDir = mkdtempSync(join(KEYWARDEN_DIR, 'test', 'packaged-'));
   try {
     const env = localEnv(servers[0]!.endpoint);
     // Test workers start after this and inherit it; integration-setup.ts points each at its own.
     Object.assign(process.env, env);
     const pkg = await packageTemplate(TEST_STAGE, { env: { ...env, ...SDK_NODE_WARNING_OFF }, onProgress: note });
     project.provide('awsEndpoints', servers.map((server) => server.endpoint));
+    project.provide('awsLogFiles', logFiles);
     project.provide('awsClaimDir', claimDir);
+    project.provide('packagedTemplatesDir', packagedDir);
     project.provide('awsTemplatePath', pkg.path);
     project.provide('awsStackName', pkg.stackName);
   } catch (error) {
@@ -45,5 +48,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await stopAll();
     for (const logFile of logFiles) rmSync(logFile, { force: true });
     rmSync(claimDir, { recursive: true, force: true });
+    rmSync(packagedDir, { recursive: true, force: true });
   };
 }

@@ -70,10 +70,25 @@ const RESOURCES: Record<string, Partial<Record<StandinResource, { kind: StandinK
 const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
 const PATH = /^\/apis\/([^/]+)\/([^/]+)\/namespaces\/([^/]+)\/([^/]+)\/([^/]+)$/;
 
+let madeCertificates: LocalCertificates | undefined;
+
+/**
+ * The stand-in's CA and server certificate (and the wrong CA), made once per test process: two
+ * RSA keys cost openssl up to a second, and the stand-ins of one file can all present the same
+ * ones, each still on a port of its own with its own objects, grants and requests.
+ */
+function standinCertificates(): LocalCertificates {
+  if (!madeCertificates) {
+    const dir = mkdtempSync(join(tmpdir(), 'kw-k8s-standin-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    madeCertificates = makeLocalCertificates(dir);
+  }
+  return madeCertificates;
+}
+
 /** Starts the stand-in on a free loopback port. */
 export async function startKubernetesStandin(): Promise<KubernetesStandin> {
-  const dir = mkdtempSync(join(tmpdir(), 'kw-k8s-standin-'));
-  const certs = makeLocalCertificates(dir);
+  const certs = standinCertificates();
   const objects = new Map<string, StandinObject>();
   const grants = new Map<string, Array<{ resource: StandinResource; namespace: string }>>();
   const requests: RecordedRequest[] = [];
@@ -184,7 +199,6 @@ export async function startKubernetesStandin(): Promise<KubernetesStandin> {
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

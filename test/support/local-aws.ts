@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { resetClients } from '../../shared/aws/clients';
@@ -26,6 +26,12 @@ export function localAwsEndpoint(): string {
 }
 
 let claimed: string | undefined;
+
+/** The size of this worker's moto's log: werkzeug writes a line for each request before it answers. */
+function motoLogSize(): number {
+  const logFile = inject('awsLogFiles')[inject('awsEndpoints').indexOf(localAwsEndpoint())]!;
+  return statSync(logFile).size;
+}
 
 function claimEndpoint(endpoints: string[], dir: string): string {
   const deadline = Date.now() + 300_000;
@@ -61,6 +67,8 @@ export function localAwsEnv(): Record<string, string> {
 
 let template: CfnTemplate | undefined;
 let created: CreateResourcesResult | undefined;
+/** moto's log size when {@link resetLocalAws} last finished in this file. */
+let logSizeAfterReset: number | undefined;
 
 /** Empties moto: every resource of every service is gone. */
 export async function clearLocalAws(): Promise<void> {
@@ -73,10 +81,25 @@ export async function clearLocalAws(): Promise<void> {
  * `serverless deploy` would have made, and nothing any other test left behind.
  */
 export async function resetLocalAws(): Promise<CreateResourcesResult> {
+  const logSizeBefore = motoLogSize();
   await clearLocalAws();
   template ??= loadPackagedTemplate(inject('awsTemplatePath')).template;
   created = await createResources(template, { stackName: inject('awsStackName') });
+  const logSize = motoLogSize();
+  // A moto that logs no requests would look untouched for ever: then every test resets.
+  logSizeAfterReset = logSize > logSizeBefore ? logSize : undefined;
   return created;
+}
+
+/**
+ * What {@link resetLocalAws} gives, without its ~40 calls when moto has answered no request since
+ * it last ran in this file: its log has not grown, so it holds exactly the template's resources
+ * still. A test that never reaches moto (a template check, a usage error, a stand-in) costs the
+ * next test nothing. A file's first test always resets: another file may have used this moto.
+ */
+export async function freshLocalAws(): Promise<CreateResourcesResult> {
+  if (created && logSizeAfterReset !== undefined && motoLogSize() === logSizeAfterReset) return created;
+  return resetLocalAws();
 }
 
 /**

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { expect, inject } from 'vitest';
 
 /** The CloudFormation template `serverless package` wrote; `npm test` packages before running. */
 export const TEMPLATE_PATH = join(import.meta.dirname, '..', '..', '.serverless', 'cloudformation-template-update-stack.json');
@@ -102,9 +103,22 @@ export function expectLeastPrivilege(resources: Record<string, TemplateResource>
 /**
  * Packages the service with extra `--param`s and returns that template. `serverless package`
  * empties its service's .serverless/ first (even with `--package <dir>`), which every other test
- * reads, so it packages a copy of the service (bundles and node_modules linked) instead.
+ * reads, so it packages a copy of the service (bundles and node_modules linked) instead. The
+ * template is kept for the rest of the run (bundles and serverless.yml do not change during one),
+ * so files asking for the same params package once.
  */
 export function packageWithParams(params: Record<string, string>): { Resources: Record<string, TemplateResource> } {
+  const key = createHash('sha256').update(JSON.stringify(Object.entries(params).sort(([a], [b]) => a.localeCompare(b)))).digest('hex').slice(0, 16);
+  const kept = join(inject('packagedTemplatesDir'), `${key}.json`);
+  if (existsSync(kept)) return JSON.parse(readFileSync(kept, 'utf8'));
+  const text = packageTemplateText(params);
+  // Written whole, then renamed: a file packaging the same params meanwhile never reads half of it.
+  writeFileSync(`${kept}.${process.pid}`, text);
+  renameSync(`${kept}.${process.pid}`, kept);
+  return JSON.parse(text);
+}
+
+function packageTemplateText(params: Record<string, string>): string {
   const root = join(import.meta.dirname, '..', '..');
   const service = mkdtempSync(join(tmpdir(), 'kw-package-'));
   try {
@@ -118,7 +132,7 @@ export function packageWithParams(params: Record<string, string>): { Resources: 
       stdio: 'pipe',
       env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     });
-    return JSON.parse(readFileSync(join(service, '.serverless', 'cloudformation-template-update-stack.json'), 'utf8'));
+    return readFileSync(join(service, '.serverless', 'cloudformation-template-update-stack.json'), 'utf8');
   } finally {
     rmSync(service, { recursive: true, force: true });
   }

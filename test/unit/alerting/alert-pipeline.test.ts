@@ -5,7 +5,7 @@ import { parseChannelConfig, type ChannelConfig } from '../../../shared/alerting
 import type { DeadLetter, FallbackNotice } from '../../../shared/alerting/dead-letter';
 import { fixedClock } from '../../../shared/clock';
 import { ChannelDeliveryError, ConfigError } from '../../../shared/errors';
-import { MemoryAlertState, sampleEvent, sampleFinding } from './support';
+import { MemoryAlertState, sampleEvent, sampleFinding } from '../../support/alert-samples';
 
 /** A channel that records what it was given and fails as told. */
 class ScriptedChannel implements AlertChannel {

@@ -5,7 +5,7 @@ import { parseChannelConfig } from '../../../shared/alerting/channel-config';
 import { dedupKeyOf, type Finding } from '../../../shared/finding';
 import { decideFlood, floodKeysOf } from '../../../shared/alerting/flood-control';
 import { fixedClock } from '../../../shared/clock';
-import { MemoryAlertState, sampleFinding } from './support';
+import { MemoryAlertState, sampleFinding } from '../../support/alert-samples';
 
 class RecordingChannel implements AlertChannel {
   readonly received: Alert[] = [];

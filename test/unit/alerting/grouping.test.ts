@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GroupState } from '../../../shared/alerting/alert-state';
 import { decideClaim } from '../../../shared/alerting/grouping';
-import { sampleFinding } from './support';
+import { sampleFinding } from '../../support/alert-samples';
 
 const WINDOW = 15 * 60_000;
 const open = sampleFinding('rotation');

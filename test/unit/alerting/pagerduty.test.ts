@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PAGERDUTY_SEVERITY, renderPagerDutyEvent } from '../../../shared/alerting/channels/pagerduty';
 import { pagerDutyEventProblems } from '../../../cli/standins/pagerduty';
-import { alertOf, sampleFinding } from './support';
+import { alertOf, sampleFinding } from '../../support/alert-samples';
 
 const KEY = 'R0UTINGKEY0123456789abcdefABCDEF';
 

@@ -3,7 +3,7 @@ import { parseQueuedBody } from '../../../shared/alerting/envelope';
 import { dedupKeyOf } from '../../../shared/finding';
 import { rotationEventFinding } from '../../../shared/alerting/rotation-events';
 import { InvalidRequestError } from '../../../shared/errors';
-import { sampleEvent, sampleFinding } from './support';
+import { sampleEvent, sampleFinding } from '../../support/alert-samples';
 
 const NAME = 'multitenant-ai-poc/tenant-1/database-password';
 

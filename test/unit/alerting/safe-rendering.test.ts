@@ -9,7 +9,7 @@ import { renderFallbackNotice } from '../../../shared/alerting/dead-letter';
 import { emergencyCommand } from '../../../shared/alerting/presentation';
 import { forgetSecrets, rememberSecret } from '../../../shared/redact';
 import { RAW_CONTROL } from '../../support/control-chars';
-import { alertOf, SAMPLE_DEPLOYMENT, sampleFinding } from './support';
+import { alertOf, SAMPLE_DEPLOYMENT, sampleFinding } from '../../support/alert-samples';
 
 const OURS = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:multitenant-ai-poc/tenant-2/database-password-AbCdEf';
 

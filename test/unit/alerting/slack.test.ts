@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderSlackMessage, SLACK_LIMITS, splitForSections, type SlackBlock } from '../../../shared/alerting/channels/slack';
 import { slackPayloadProblems } from '../../../cli/standins/slack';
-import { alertOf, sampleFinding } from './support';
+import { alertOf, sampleFinding } from '../../support/alert-samples';
 
 const text = (block: SlackBlock) => ('text' in block && block.text ? block.text.text : '');
 const allText = (blocks: SlackBlock[]) =>

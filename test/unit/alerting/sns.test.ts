@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderSnsMessage } from '../../../shared/alerting/channels/sns';
 import { SNS_LIMITS, attributeBytes, snsSubject } from '../../../shared/alerting/topic';
-import { alertOf, sampleFinding } from './support';
+import { alertOf, sampleFinding } from '../../support/alert-samples';
 
 describe('the SNS message', () => {
   it('carries severity, tenant, rule, status and source as attributes, and the whole finding', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { normaliseCloudTrail } from '../../../shared/audit/normalise';
-import { memoryPipeline } from '../detection/memory-pipeline';
-import { envelope } from './fixtures';
+import { memoryPipeline } from '../../support/memory-audit-pipeline';
+import { envelope } from '../../support/cloudtrail-records';
 import { prng } from '../../support/prng';
 import { fieldPaths, fuzzSeeds, runAuditFuzz } from '../../support/audit-fuzz';
 

@@ -4,7 +4,7 @@ import { normaliseCloudTrail } from '../../../shared/audit/normalise';
 import { buildAuditQuery } from '../../../shared/audit/query';
 import type { AuditRecord } from '../../../shared/audit/record';
 import { auditIndexEntries } from '../../../shared/audit/store';
-import { APP_ROLE, ACCOUNT, envelope, getSecretValue, inAccount } from './fixtures';
+import { APP_ROLE, ACCOUNT, envelope, getSecretValue, inAccount } from '../../support/cloudtrail-records';
 
 const HOME = ACCOUNT;
 const MEMBER = '111111111111';

@@ -1,7 +1,7 @@
 import { describe } from 'vitest';
 import { MemoryAuditStore } from '../../../shared/audit/memory-store';
 import { MemoryDetectorState } from '../../../shared/detection/memory-state';
-import { auditStoreContract } from './store-contract';
+import { auditStoreContract } from '../../support/audit-store-contract';
 
 describe('the memory audit store', () => {
   auditStoreContract(

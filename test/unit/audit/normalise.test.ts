@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { normaliseCloudTrail, type NormaliseResult } from '../../../shared/audit/normalise';
 import type { AuditRecord } from '../../../shared/audit/record';
-import { ACCOUNT, APP_ROLE, USER, cloudTrail, envelope, getSecretValue, secretArn } from './fixtures';
+import { ACCOUNT, APP_ROLE, USER, cloudTrail, envelope, getSecretValue, secretArn } from '../../support/cloudtrail-records';
 
 const STRATUS = join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'datasets', 'stratus-red-team');
 

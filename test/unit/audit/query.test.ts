@@ -6,7 +6,7 @@ import type { AuditRecord } from '../../../shared/audit/record';
 import { auditIndexEntries } from '../../../shared/audit/store';
 import { fixedClock } from '../../../shared/clock';
 import { InvalidRequestError } from '../../../shared/errors';
-import { ACCOUNT, APP_ROLE, USER, cloudTrail, getSecretValue } from './fixtures';
+import { ACCOUNT, APP_ROLE, USER, cloudTrail, getSecretValue } from '../../support/cloudtrail-records';
 
 const clock = fixedClock('2024-05-08T10:00:00Z');
 const read = (raw: Record<string, unknown>): AuditRecord => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { memoryPipeline } from '../detection/memory-pipeline';
-import { APP_ROLE, USER, cloudTrail } from './fixtures';
+import { memoryPipeline } from '../../support/memory-audit-pipeline';
+import { APP_ROLE, USER, cloudTrail } from '../../support/cloudtrail-records';
 
 /** Parameter Store records through the whole audit pipeline in memory: which detectors fire. */
 const ssm = (eventName: string, requestParameters: Record<string, unknown>, identity: object = APP_ROLE, time = '2024-05-01T10:00:00Z') =>

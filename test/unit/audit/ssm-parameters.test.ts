@@ -4,7 +4,7 @@ import { isBounded } from '../../../shared/audit/bounded';
 import { normaliseCloudTrail } from '../../../shared/audit/normalise';
 import { parameterTenant, splitSelector } from '../../../shared/audit/ssm-parameters';
 import { DEFAULT_TENANCY } from '../../../shared/tenancy';
-import { ACCOUNT, APP_ROLE, REGION, cloudTrail, envelope } from './fixtures';
+import { ACCOUNT, APP_ROLE, REGION, cloudTrail, envelope } from '../../support/cloudtrail-records';
 
 /** A Parameter Store CloudTrail record, as CloudTrail writes it. */
 function ssm(eventName: string, requestParameters: Record<string, unknown> | null, extra: Record<string, unknown> = {}) {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { normaliseCloudTrail } from '../../../shared/audit/normalise';
 import type { AuditRecord } from '../../../shared/audit/record';
 import { DynamoDbAuditStore } from '../../../shared/aws/dynamodb-audit-store';
-import { USER, getSecretValue } from '../audit/fixtures';
+import { USER, getSecretValue } from '../../support/cloudtrail-records';
 
 const read = (raw: Record<string, unknown>): AuditRecord => {
   const result = normaliseCloudTrail(raw);

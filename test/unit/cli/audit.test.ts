@@ -6,7 +6,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { parseFinding, type Finding } from '../../../shared/finding';
 import { main } from '../../../cli/main';
 import { captureOutput } from '../../support/capture-output';
-import { APP_ROLE, USER, cloudTrail, envelope, getSecretValue } from '../audit/fixtures';
+import { APP_ROLE, USER, cloudTrail, envelope, getSecretValue } from '../../support/cloudtrail-records';
 
 const STRATUS = join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'datasets', 'stratus-red-team');
 const dir = mkdtempSync(join(tmpdir(), 'keywarden-audit-cli-'));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../../shared/finding';
 import { benignCorpus, corpusAttacks, CORPUS_ACCOUNT, esoHarvestBesideItsSync, sortByTime } from '../../support/benign-corpus';
-import { memoryPipeline } from './memory-pipeline';
+import { memoryPipeline } from '../../support/memory-audit-pipeline';
 
 /**
  * Issue 13's corpus: two weeks of an ordinary account (tenant apps, External Secrets Operator, the

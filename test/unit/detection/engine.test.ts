@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseFinding } from '../../../shared/finding';
-import { APP_ROLE, ROTATE_ROLE, STALENESS_ROLE, USER, cloudTrail, envelope, getSecretValue, secretArn } from '../audit/fixtures';
-import { memoryPipeline } from './memory-pipeline';
+import { APP_ROLE, ROTATE_ROLE, STALENESS_ROLE, USER, cloudTrail, envelope, getSecretValue, secretArn } from '../../support/cloudtrail-records';
+import { memoryPipeline } from '../../support/memory-audit-pipeline';
 
 /** 12 distinct secrets read by one user within a minute: harvesting. */
 function harvest(start = '2024-05-01T10:00:00Z', who: object = USER) {

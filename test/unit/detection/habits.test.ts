@@ -6,8 +6,8 @@ import { networkGroupOf } from '../../../shared/detection/network-groups';
 import { offensiveToolIn } from '../../../shared/detection/offensive-tools';
 import { mergePuts, type StateUpdate } from '../../../shared/detection/state';
 import { corpusRole } from '../../support/benign-corpus';
-import { cloudTrail, getSecretValue } from '../audit/fixtures';
-import { memoryPipeline } from './memory-pipeline';
+import { cloudTrail, getSecretValue } from '../../support/cloudtrail-records';
+import { memoryPipeline } from '../../support/memory-audit-pipeline';
 
 const at = (ip: string, vpcEndpointId?: string) => ({ sourceIp: ip, vpcEndpointId }) as unknown as AuditRecord;
 

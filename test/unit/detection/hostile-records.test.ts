@@ -4,8 +4,8 @@ import { detectionConfigFromEnv } from '../../../shared/detection/config';
 import { detectors as registry } from '../../../shared/detection/detectors';
 import type { RecordDetector } from '../../../shared/detection/detector';
 import { hourStartMs, shardOf, shortHash, stateKeys } from '../../../shared/detection/keys';
-import { ACCOUNT, USER, cloudTrail, getSecretValue, secretArn } from '../audit/fixtures';
-import { memoryPipeline } from './memory-pipeline';
+import { ACCOUNT, USER, cloudTrail, getSecretValue, secretArn } from '../../support/cloudtrail-records';
+import { memoryPipeline } from '../../support/memory-audit-pipeline';
 
 const harvest = (n: number, from = 0) => Array.from({ length: n }, (_, i) => getSecretValue(`app/tenant-1/s-${from + i}`, USER, `2024-05-01T10:00:${String(from + i).padStart(2, '0')}Z`));
 

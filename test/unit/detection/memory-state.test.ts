@@ -1,6 +1,6 @@
 import { describe } from 'vitest';
 import { MemoryDetectorState } from '../../../shared/detection/memory-state';
-import { detectorStateContract } from './state-contract';
+import { detectorStateContract } from '../../support/detection-state-contract';
 
 describe('the memory detector state', () => {
   detectorStateContract(() => new MemoryDetectorState());

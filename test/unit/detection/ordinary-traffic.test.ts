@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ordinaryReads, stratusRecords } from '../../../cli/demo/traffic';
 import { detectors } from '../../../shared/detection/detectors';
-import { memoryPipeline } from './memory-pipeline';
+import { memoryPipeline } from '../../support/memory-audit-pipeline';
 
 /**
  * `npm run local` replays ordinary reads and three Stratus Red Team files in one go: issue 13's

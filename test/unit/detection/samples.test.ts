@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseFinding } from '../../../shared/finding';
 import { detectorsByName } from '../../../shared/detection/detectors';
-import { memoryPipeline } from './memory-pipeline';
+import { memoryPipeline } from '../../support/memory-audit-pipeline';
 
 /**
  * Every detector's sample events (samples/<name>.json, beside the detectors as content): each case

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ageBasis, assessSecret, rotationFailureOf } from '../../../shared/staleness/assess';
 import { parsePolicyOverrides } from '../../../shared/staleness/policies';
-import { daysAgo, NOW, summary } from './fixtures';
+import { daysAgo, NOW, summary } from '../../support/staleness-summaries';
 
 const db = (age: number, extra: Parameters<typeof summary>[0] = {}) =>
   summary({ age, tags: { 'keywarden:strategy': 'postgres' }, rotationEnabled: true, lastAccessedDate: daysAgo(1), ...extra });

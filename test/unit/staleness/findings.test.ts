@@ -3,7 +3,7 @@ import { parseFinding } from '../../../shared/finding';
 import { assessSecret, type SecretAssessment } from '../../../shared/staleness/assess';
 import { MemoryFindingStateStore } from '../../../shared/staleness/finding-state';
 import { planFindings, problemsOf, stalenessDedupKey, utcDay, type ActiveProblem } from '../../../shared/staleness/findings';
-import { NOW, summary } from './fixtures';
+import { NOW, summary } from '../../support/staleness-summaries';
 
 const HOUR = 3_600_000;
 const staleSecret = summary({ name: 'acme/tenant-1/db-password', age: 120, lastAccessedDate: NOW });

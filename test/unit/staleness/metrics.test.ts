@@ -4,7 +4,7 @@ import { assessSecret } from '../../../shared/staleness/assess';
 import { InventoryTally } from '../../../shared/staleness/figures';
 import { AgeHistogram, buildMetrics } from '../../../shared/staleness/metrics';
 import type { MetricDatum } from '../../../shared/staleness/metrics-sink';
-import { NOW, summary } from './fixtures';
+import { NOW, summary } from '../../support/staleness-summaries';
 
 function metricsFor(secrets: ReturnType<typeof summary>[], hygieneRan = false) {
   const tally = new InventoryTally();

@@ -4,7 +4,7 @@ import { ageChartSvg } from '../../../shared/staleness/age-chart';
 import { REPORT_CSP, renderHtml } from '../../../shared/staleness/render-html';
 import { renderMarkdown } from '../../../shared/staleness/render-markdown';
 import { buildComplianceReport } from '../../../shared/staleness/report';
-import { daysAgo, NOW, summary } from './fixtures';
+import { daysAgo, NOW, summary } from '../../support/staleness-summaries';
 
 const secrets = [
   summary({ name: 'acme/tenant-1/db-password', age: 120, lastAccessedDate: daysAgo(1), rotationEnabled: true }), // stale

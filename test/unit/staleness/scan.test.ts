@@ -6,7 +6,7 @@ import { MemoryFindingStateStore } from '../../../shared/staleness/finding-state
 import { inventoryOf, type SecretSummary } from '../../../shared/staleness/inventory';
 import type { MetricDatum } from '../../../shared/staleness/metrics-sink';
 import { runStalenessScan, type StalenessScanDeps } from '../../../shared/staleness/scan';
-import { daysAgo, NOW, summary } from './fixtures';
+import { daysAgo, NOW, summary } from '../../support/staleness-summaries';
 
 afterEach(() => forgetSecrets());
 

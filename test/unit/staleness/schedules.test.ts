@@ -3,7 +3,7 @@ import { assessSecret } from '../../../shared/staleness/assess';
 import { planFindings, problemsOf } from '../../../shared/staleness/findings';
 import { parsePolicyOverrides, resolvePolicy } from '../../../shared/staleness/policies';
 import { toSummary } from '../../../shared/aws/secrets-manager-inventory';
-import { summary } from './fixtures';
+import { summary } from '../../support/staleness-summaries';
 
 const at = (iso: string) => new Date(iso);
 

@@ -8,7 +8,7 @@ import { planFindings, problemsOf } from '../../../shared/staleness/findings';
 import { inventoryOf, type SecretInventory, type SecretSummary } from '../../../shared/staleness/inventory';
 import { foldReplicas, listScopes } from '../../../shared/staleness/scopes';
 import { mayPileUpVersions, watchVersions } from '../../../shared/staleness/version-watch';
-import { daysAgo, NOW, summary } from './fixtures';
+import { daysAgo, NOW, summary } from '../../support/staleness-summaries';
 
 const A = '111111111111';
 const B = '222222222222';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deriveSecretType, typeFromName } from '../../../shared/staleness/secret-type';
-import { summary } from './fixtures';
+import { summary } from '../../support/staleness-summaries';
 
 describe('deriveSecretType', () => {
   it('takes an explicit keywarden:type tag first', () => {

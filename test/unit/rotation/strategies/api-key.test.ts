@@ -12,7 +12,7 @@ import {
   verifyApiKeyChecksum,
 } from '../../../../shared/rotation/strategies/api-key';
 import { BASE62 } from '../../../../shared/rotation/values/random';
-import { CANARY, START, chiSquareUniform, everythingPrinted, makeContext, rejectionOf, rotate } from './context';
+import { CANARY, START, chiSquareUniform, everythingPrinted, makeContext, rejectionOf, rotate } from '../../../support/strategy-context';
 
 const PARTNER_SECRET = JSON.stringify({
   partner: 'acme-logistics',

@@ -4,7 +4,7 @@ import { ConfigError, SecretFormatError, SecretTestFailedError } from '../../../
 import { redact } from '../../../../shared/redact';
 import { encryptionKeyringStrategy, type KeyringKey } from '../../../../shared/rotation/strategies/encryption-keyring';
 import { captureOutput } from '../../../support/capture-output';
-import { CANARY, START, everythingPrinted, makeContext, rejectionOf, rotate } from './context';
+import { CANARY, START, everythingPrinted, makeContext, rejectionOf, rotate } from '../../../support/strategy-context';
 
 const PII_SECRET = JSON.stringify({ purpose: 'customer PII fields', owner: 'payments-team', contexts: ['orders', 'invoices'] });
 

@@ -6,7 +6,7 @@ import { createIamAccessKeyStrategy, IAM_KEY_IN_USE_RULE } from '../../../../sha
 import { resolveBoundStrategy } from '../../../../shared/rotation/bound-strategy';
 import { rotationStrategies } from '../../../../shared/aws/rotation-strategies';
 import { MemoryBindings } from '../../../support/memory-bindings';
-import { makeContext, rejectionOf, START, type TestContext } from './context';
+import { makeContext, rejectionOf, START, type TestContext } from '../../../support/strategy-context';
 
 /**
  * The strategy's decisions over an in-memory IAM (the calls themselves are tested against moto

@@ -10,7 +10,7 @@ import {
   type KeysetKey,
   type PublicJwk,
 } from '../../../../shared/rotation/strategies/jwt-keyset';
-import { CANARY, START, everythingPrinted, makeContext, rejectionOf, rotate } from './context';
+import { CANARY, START, everythingPrinted, makeContext, rejectionOf, rotate } from '../../../support/strategy-context';
 
 const ISSUER_SECRET = JSON.stringify({ issuer: 'https://auth.example.com', audience: ['orders-api'], notes: 'owned by identity team' });
 const HOUR = 3_600_000;

@@ -3,7 +3,7 @@ import { ConfigError, SecretFormatError, SecretTestFailedError } from '../../../
 import { redact } from '../../../../shared/redact';
 import { passwordStrategy } from '../../../../shared/rotation/strategies/password';
 import { DEFAULT_PASSWORD_EXCLUDE, generatePassword, passwordPolicy, passwordPolicyViolations } from '../../../../shared/rotation/values/password-policy';
-import { CANARY, chiSquareUniform, everythingPrinted, makeContext, rejectionOf, rotate } from './context';
+import { CANARY, chiSquareUniform, everythingPrinted, makeContext, rejectionOf, rotate } from '../../../support/strategy-context';
 
 const DATABASE_SECRET = JSON.stringify({
   engine: 'postgres',

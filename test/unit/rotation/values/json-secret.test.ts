@@ -8,7 +8,7 @@ import {
   readSecretDocument,
   withOwnedFields,
 } from '../../../../shared/rotation/values/json-secret';
-import { CANARY, errorOf, everythingPrinted, rejectionOf } from '../strategies/context';
+import { CANARY, errorOf, everythingPrinted, rejectionOf } from '../../../support/strategy-context';
 
 describe('parseSecretObject', () => {
   it('returns the members of a JSON object', () => {

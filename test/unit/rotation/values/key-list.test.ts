@@ -4,7 +4,7 @@ import { encryptionKeyringStrategy } from '../../../../shared/rotation/strategie
 import { jwtKeysetStrategy } from '../../../../shared/rotation/strategies/jwt-keyset';
 import { ROTATED_FROM_FIELD } from '../../../../shared/rotation/values/rotated-from';
 import type { RotationStrategy } from '../../../../shared/rotation/strategy';
-import { makeContext, newVersionId, rejectionOf, rotate, type TestContext } from '../strategies/context';
+import { makeContext, newVersionId, rejectionOf, rotate, type TestContext } from '../../../support/strategy-context';
 
 const KINDS: ReadonlyArray<{ strategy: RotationStrategy; inUseField: string; dropped: RegExp; same: RegExp }> = [
   { strategy: jwtKeysetStrategy, inUseField: 'activeKid', dropped: /dropped the current signing key/, same: /signs with the same key as the current one/ },

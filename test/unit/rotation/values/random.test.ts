@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { BASE62, randomChars } from '../../../../shared/rotation/values/random';
-import { chiSquareUniform } from '../strategies/context';
+import { chiSquareUniform } from '../../../support/strategy-context';
 
 /** 200 distinct one-unit characters: 256 is not a multiple of 200, so `byte % 200` is visibly biased. */
 const WIDE_ALPHABET = Array.from({ length: 200 }, (_, i) => String.fromCodePoint(0x100 + i)).join('');

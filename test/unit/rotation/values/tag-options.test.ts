@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../../shared/errors';
 import { choiceTag, durationTag, integerTag, listTag, patternTag, rawTag } from '../../../../shared/rotation/values/tag-options';
-import { errorOf } from '../strategies/context';
+import { errorOf } from '../../../support/strategy-context';
 
 const secret = (tags: Record<string, string>) => ({ name: 'app/tenant-1/thing', tags });
 

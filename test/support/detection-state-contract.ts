@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { DetectorState } from '../../../shared/detection/state';
+import type { DetectorState } from '../../shared/detection/state';
 
 /**
  * What every DetectorState must do, run against the memory state (unit) and DynamoDB (integration):

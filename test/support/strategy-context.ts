@@ -1,7 +1,7 @@
-import { fixedClock } from '../../../../shared/clock';
-import { RotationContractError, SecretsStoreError } from '../../../../shared/errors';
-import type { SecretsStore } from '../../../../shared/secrets-store';
-import type { RotationContext, RotationStrategy } from '../../../../shared/rotation/strategy';
+import { fixedClock } from '../../shared/clock';
+import { RotationContractError, SecretsStoreError } from '../../shared/errors';
+import type { SecretsStore } from '../../shared/secrets-store';
+import type { RotationContext, RotationStrategy } from '../../shared/rotation/strategy';
 
 /** The instant every strategy test starts at. */
 export const START = '2025-03-01T12:00:00.000Z';

@@ -1,13 +1,13 @@
 import { GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { invokeBundle } from '../../../cli/bundles';
-import type { Finding } from '../../../shared/finding';
-import { cloudWatch, eventBridge, sqs } from '../../../shared/aws/clients';
-import type { StalenessScanSummary } from '../../../shared/staleness/scan';
-import { templateResource } from '../../support/local-aws';
+import { invokeBundle } from '../../cli/bundles';
+import type { Finding } from '../../shared/finding';
+import { cloudWatch, eventBridge, sqs } from '../../shared/aws/clients';
+import type { StalenessScanSummary } from '../../shared/staleness/scan';
+import { templateResource } from './local-aws';
 
-export { createSecrets, DAY_MS, latestStamp, type PlannedSecret } from './secrets';
+export { createSecrets, DAY_MS, latestStamp, type PlannedSecret } from './secret-inventory';
 
 /** The stage the integration tests package, its bus and the staleness namespace. */
 export const BUS = 'keywarden-ci';

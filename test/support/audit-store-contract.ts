@@ -1,9 +1,9 @@
 import { expect, it } from 'vitest';
-import { normaliseCloudTrail } from '../../../shared/audit/normalise';
-import type { AuditRecord } from '../../../shared/audit/record';
-import type { AuditQuery, AuditStore } from '../../../shared/audit/store';
-import type { DetectorState } from '../../../shared/detection/state';
-import { APP_ROLE, USER, cloudTrail, getSecretValue } from './fixtures';
+import { normaliseCloudTrail } from '../../shared/audit/normalise';
+import type { AuditRecord } from '../../shared/audit/record';
+import type { AuditQuery, AuditStore } from '../../shared/audit/store';
+import type { DetectorState } from '../../shared/detection/state';
+import { APP_ROLE, USER, cloudTrail, getSecretValue } from './cloudtrail-records';
 
 const read = (raw: Record<string, unknown>): AuditRecord => {
   const result = normaliseCloudTrail(raw);

@@ -9,7 +9,7 @@ import type { ChannelConfigInput } from '../../shared/alerting/channel-config';
 import type { Finding } from '../../shared/finding';
 import { eventBridge, secretsManager, sns, sqs } from '../../shared/aws/clients';
 import { EventBridgeFindingPublisher } from '../../shared/aws/eventbridge-finding-publisher';
-import { templateResource } from '../support/local-aws';
+import { templateResource } from './local-aws';
 
 /**
  * The alert pipeline as the integration tests drive it: the packaged template's queues, table,

@@ -1,11 +1,11 @@
-import type { Finding } from '../../../shared/finding';
-import { MemoryAuditStore } from '../../../shared/audit/memory-store';
-import { processAuditBatch, type AuditBatchResult, type AuditPipelineDeps, type RejectedMessage } from '../../../shared/detection/process-audit-batch';
-import { fixedClock } from '../../../shared/clock';
-import { detectionConfigFromEnv, type DetectionConfig } from '../../../shared/detection/config';
-import { detectors as registry } from '../../../shared/detection/detectors';
-import type { Detector } from '../../../shared/detection/detector';
-import { MemoryDetectorState } from '../../../shared/detection/memory-state';
+import type { Finding } from '../../shared/finding';
+import { MemoryAuditStore } from '../../shared/audit/memory-store';
+import { processAuditBatch, type AuditBatchResult, type AuditPipelineDeps, type RejectedMessage } from '../../shared/detection/process-audit-batch';
+import { fixedClock } from '../../shared/clock';
+import { detectionConfigFromEnv, type DetectionConfig } from '../../shared/detection/config';
+import { detectors as registry } from '../../shared/detection/detectors';
+import type { Detector } from '../../shared/detection/detector';
+import { MemoryDetectorState } from '../../shared/detection/memory-state';
 
 /** The audit pipeline with every component in memory, as `keywarden audit replay --memory` runs it. */
 export interface MemoryPipeline {

@@ -5,8 +5,8 @@ import { invokeBundle } from '../../cli/bundles';
 import { putCloudTrail } from '../../cli/local/cloudtrail';
 import { localContext, resolveValue, type ResourceValues } from '../../cli/local/resolve';
 import { parseFinding, type Finding } from '../../shared/finding';
-import { readPackagedTemplate } from '../support/template';
-import { templateResource } from '../support/local-aws';
+import { readPackagedTemplate } from './template';
+import { templateResource } from './local-aws';
 
 /**
  * Helpers for the audit integration tests: the audit function's environment as the packaged

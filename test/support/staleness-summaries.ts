@@ -1,4 +1,4 @@
-import type { SecretSummary } from '../../../shared/staleness/inventory';
+import type { SecretSummary } from '../../shared/staleness/inventory';
 
 /** The instant the unit tests assess as of. */
 export const NOW = new Date('2025-06-01T12:00:00Z');

@@ -1,6 +1,6 @@
 import { CreateSecretCommand, ListSecretsCommand, RotateSecretCommand, type Tag } from '@aws-sdk/client-secrets-manager';
-import { secretsManager } from '../../../shared/aws/clients';
-import { removeTestVersion } from '../../../shared/aws/rotation-requests';
+import { secretsManager } from '../../shared/aws/clients';
+import { removeTestVersion } from '../../shared/aws/rotation-requests';
 
 /**
  * Filling the local AWS with secrets, for the staleness tests and the benchmark (no vitest

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AlertStateStore, ClaimContext, ClaimResult, DeliveryRecord, FindingState, FloodWrites, GroupState } from '../../../shared/alerting/alert-state';
-import type { Alert, ChannelName } from '../../../shared/alerting/channel';
-import type { AwsDeployment } from '../../../shared/alerting/console-link';
-import type { FloodKeys } from '../../../shared/alerting/flood-control';
-import { parseFinding, type Finding } from '../../../shared/finding';
+import type { AlertStateStore, ClaimContext, ClaimResult, DeliveryRecord, FindingState, FloodWrites, GroupState } from '../../shared/alerting/alert-state';
+import type { Alert, ChannelName } from '../../shared/alerting/channel';
+import type { AwsDeployment } from '../../shared/alerting/console-link';
+import type { FloodKeys } from '../../shared/alerting/flood-control';
+import { parseFinding, type Finding } from '../../shared/finding';
 
-const EVENTS = join(import.meta.dirname, '..', '..', '..', 'events', 'alert');
+const EVENTS = join(import.meta.dirname, '..', '..', 'events', 'alert');
 
 /** A sample event from events/alert/. */
 export function sampleEvent(name: string): Record<string, unknown> {

@@ -1,4 +1,4 @@
-import type { PlannedSecret } from './secrets';
+import type { PlannedSecret } from './secret-inventory';
 
 /**
  * The inventory of the staleness integration test (1,200 secrets) and the benchmark (10,000), and what each
