@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { readPackagedTemplate, roleStatements } from '../support/template';
 
 // Who may write the rotation ledger, in the packaged template: the writers of a secret must not
-// (no role but keywarden's two touches it), the rotate function writes only pending-value records
-// (so whoever can invoke it cannot grant it a revocation), the emergency function only grants.
+// (no role but keywarden's three touches it), the rotate function writes only pending-value records
+// (so whoever can invoke it cannot grant it a revocation), the emergency function only grants,
+// the refresh function only its own once-per-version records.
 const { Resources } = readPackagedTemplate();
 const LEDGER = { 'Fn::GetAtt': ['RotationLedgerTable', 'Arn'] };
 
@@ -34,9 +35,21 @@ describe('the rotation ledger in the packaged template', () => {
     ]);
   });
 
+  it('lets the refresh role keep its own refresh records only, never a pending record or a revocation grant', () => {
+    expect(ledgerStatements('RefreshRole')).toEqual([
+      {
+        Sid: 'RefreshRecords',
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        Resource: LEDGER,
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['refresh#*', 'refresh-failed#*'] } },
+      },
+    ]);
+  });
+
   it('is reachable by no other role', () => {
     const roles = Object.keys(Resources).filter((id) => Resources[id]!.Type === 'AWS::IAM::Role');
-    expect(roles.filter((id) => ledgerStatements(id).length > 0).sort()).toEqual(['EmergencyRole', 'RotateRole']);
+    expect(roles.filter((id) => ledgerStatements(id).length > 0).sort()).toEqual(['EmergencyRole', 'RefreshRole', 'RotateRole']);
   });
 
   it('gives the rotate and emergency functions its name', () => {
