@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { parse as parseYaml, type Tags } from 'yaml';
 import { invokeBundle } from '../cli/bundles';
 import { localEnv } from '../cli/local/env';
@@ -24,7 +24,7 @@ import { collectedHeap, keptUntilHere, median } from './stats';
 const ROOT = join(import.meta.dirname, '..');
 const EVENTS = 100_000;
 const BATCH = 1000;
-const ROUNDS = 7;
+const ROUNDS = 9;
 /** Issue 12: no worse than the 0.71x measured before issue 13 added detectors (which set 0.5). */
 const RATIO_TARGET = 0.71;
 const WRITES_TARGET = 20;
@@ -39,19 +39,38 @@ type Subject = typeof tsxSubject;
  * (scripts/bundle-options.mjs: bundled, minified, for Node 22), in a temporary folder.
  *
  * Why two yardsticks: Lambda runs the esbuild bundle, not TypeScript through tsx. tsx keeps
- * function names (esbuild's keepNames), which makes every function created at run time
- * (closures, arrow callbacks) also define a `name` property, and it does not minify; the same
- * code costs measurably more under it. The headline ratio is the bundled one, the code that
- * ships; the tsx one is printed beside it so the change of yardstick (from tsx, until issue 12's
- * work) stays visible.
+ * function names (esbuild's keepNames), so every function created at run time (closures, arrow
+ * callbacks) also defines a `name` property, and it does not minify: code that makes functions on
+ * the hot path costs more under tsx than as shipped. The headline ratio is the bundled one, the
+ * code that ships; the tsx one (the yardstick until issue 12's throughput work) is printed beside
+ * it so the change of yardstick stays visible.
  */
-async function bundledSubject(): Promise<{ subject: Subject; dispose: () => void }> {
+async function bundledSubject(sharedFrom = ROOT): Promise<{ subject: Subject; dispose: () => void }> {
   const dir = mkdtempSync(join(tmpdir(), 'kw-bench-audit-'));
   const outfile = join(dir, 'audit-subject.mjs');
-  await build({ ...SHIPPED_CODE_OPTIONS, entryPoints: [join(import.meta.dirname, 'audit-subject.ts')], outfile, absWorkingDir: ROOT, logLevel: 'warning' });
+  const entry = join(import.meta.dirname, 'audit-subject.ts');
+  // The subject's own imports of shared/ come from `sharedFrom` (another checkout for a baseline).
+  const sharedRoot: Plugin = {
+    name: 'shared-root',
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter: /^\.\.\/shared\// }, ({ path, importer }) => {
+        if (importer !== entry) return undefined;
+        const file = join(sharedFrom, path.slice('../'.length));
+        return { path: existsSync(`${file}.ts`) ? `${file}.ts` : join(file, 'index.ts') };
+      });
+    },
+  };
+  await build({ ...SHIPPED_CODE_OPTIONS, entryPoints: [entry], outfile, absWorkingDir: ROOT, nodePaths: [join(ROOT, 'node_modules')], plugins: [sharedRoot], logLevel: 'warning' });
   const subject = (await import(pathToFileURL(outfile).href)) as Subject;
   return { subject, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/**
+ * KEYWARDEN_BENCH_BASELINE: another checkout (say, the parent commit's), whose shared/ code is
+ * bundled the same way and timed in the same rounds, interleaved, so a change is compared on the
+ * same load.
+ */
+const BASELINE = process.env.KEYWARDEN_BENCH_BASELINE?.trim() || undefined;
 
 /** Per round: the parse baseline's time and, per subject, the time and ratio of both passes. */
 interface Rounds {
@@ -79,11 +98,14 @@ export async function printAuditFigures(): Promise<void> {
   const corpus = auditCorpus({ events: EVENTS });
   const megabytes = corpus.reduce((sum, body) => sum + body.length, 0) / 1e6;
   console.log(`\n== audit: normalisation + all ${detectors.length} detectors (state in memory), ${EVENTS.toLocaleString('en')} events (${megabytes.toFixed(0)} MB of EventBridge events), ${BATCH}-event batches`);
+  if (BASELINE) console.log(`baseline: the shared/ code of ${BASELINE}, bundled the same way`);
   const bundled = await bundledSubject();
+  const baseline = BASELINE ? await bundledSubject(BASELINE) : undefined;
   const subjects = [
     { label: 'bundled as shipped', subject: bundled.subject, rounds: emptyRounds() },
     { label: 'under tsx', subject: tsxSubject as Subject, rounds: emptyRounds() },
   ];
+  if (baseline) subjects.push({ label: 'baseline, bundled', subject: baseline.subject, rounds: emptyRounds() });
   const parseRounds: number[] = [];
   const heapBefore = process.memoryUsage().heapUsed;
   let peakHeap = heapBefore;
@@ -97,7 +119,7 @@ export async function printAuditFigures(): Promise<void> {
     for (let round = 0; round < ROUNDS; round += 1) {
       const parse = tsxSubject.parseOnly(corpus);
       parseRounds.push(parse);
-      // Alternate which subject goes first, so neither always runs on the other's garbage.
+      // Alternate the order, so no subject always runs on another's garbage.
       for (const { subject, rounds } of round % 2 === 0 ? subjects : [...subjects].reverse()) {
         const text = await subject.pipelineFromText(corpus, BATCH, sample);
         const records = await subject.pipelineFromRecords(corpus, BATCH);
@@ -111,10 +133,12 @@ export async function printAuditFigures(): Promise<void> {
     }
   } finally {
     bundled.dispose();
+    baseline?.dispose();
   }
   const rate = (ms: number) => `${Math.round(EVENTS / (ms / 1000)).toLocaleString('en')} events/s`;
-  const spread = (values: number[], digits: number) => `${Math.min(...values).toFixed(digits)}-${Math.max(...values).toFixed(digits)}`;
-  console.log(`JSON.parse alone:                           ${median(parseRounds).toFixed(0)} ms CPU = ${rate(median(parseRounds))} (median of ${ROUNDS} rounds, process CPU time; spread ${spread(parseRounds, 0)} ms)`);
+  // Every round's ratio, in order: the spread shows the box's noise, the order any drift.
+  const spread = (values: number[], digits: number) => values.map((v) => v.toFixed(digits)).join(' ');
+  console.log(`JSON.parse alone:                           ${median(parseRounds).toFixed(0)} ms CPU = ${rate(median(parseRounds))} (median of ${ROUNDS} rounds, process CPU time; rounds ${spread(parseRounds, 0)} ms)`);
   for (const { label, rounds } of subjects) {
     const headline = subjects[0]!.rounds === rounds;
     console.log(
