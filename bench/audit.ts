@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { build, type Plugin } from 'esbuild';
+import { build, stop, type Plugin } from 'esbuild';
 import { parse as parseYaml, type Tags } from 'yaml';
 import { invokeBundle } from '../cli/bundles';
 import { localEnv } from '../cli/local/env';
@@ -61,6 +61,8 @@ async function bundledSubject(sharedFrom = ROOT): Promise<{ subject: Subject; di
     },
   };
   await build({ ...SHIPPED_CODE_OPTIONS, entryPoints: [entry], outfile, absWorkingDir: ROOT, nodePaths: [join(ROOT, 'node_modules')], plugins: [sharedRoot], logLevel: 'warning' });
+  // esbuild's service (a child process the API talks to) is not left running beside the timed rounds.
+  await stop();
   const subject = (await import(pathToFileURL(outfile).href)) as Subject;
   return { subject, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
