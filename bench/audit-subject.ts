@@ -1,7 +1,7 @@
 /**
  * What the audit throughput figure times: normalisation and detection (state in memory) over a
- * corpus, in the audit queue's 1,000-event batches. A module of its own so that `bench/audit.ts`
- * can run it twice in the same process: as the TypeScript source under tsx, and bundled with the
+ * corpus, in the audit queue's 1,000-event batches. A module of its own so that
+ * bench/audit-runner.ts can time it both as the TypeScript source under tsx and bundled with the
  * options of the shipped function bundles (scripts/bundle-options.mjs), the code Lambda runs.
  */
 import type { AuditRecord } from '../shared/audit/record';

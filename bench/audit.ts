@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { build, stop, type Plugin } from 'esbuild';
 import { parse as parseYaml, type Tags } from 'yaml';
@@ -24,7 +24,6 @@ import { collectedHeap, keptUntilHere, median } from './stats';
 const ROOT = join(import.meta.dirname, '..');
 const EVENTS = 100_000;
 const BATCH = 1000;
-const ROUNDS = 9;
 /** Issue 12: no worse than the 0.71x measured before issue 13 added detectors (which set 0.5). */
 const RATIO_TARGET = 0.71;
 const WRITES_TARGET = 20;
@@ -32,11 +31,13 @@ const WRITES_TARGET = 20;
 const WIRE_EVENTS = 10_000;
 const WRITE_OPERATIONS = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems'];
 
-type Subject = typeof tsxSubject;
+/** Rounds each runner process times; each yardstick runs in BLOCKS processes, alternating with the others. */
+const CHILD_ROUNDS = 3;
+const BLOCKS = 3;
 
 /**
- * The timed code (bench/audit-subject.ts) built as the function bundles are built
- * (scripts/bundle-options.mjs: bundled, minified, for Node 22), in a temporary folder.
+ * The runner (bench/audit-runner.ts, which times bench/audit-subject.ts) built as the function
+ * bundles are built (scripts/bundle-options.mjs: bundled, minified, for Node 22), in `dir`.
  *
  * Why two yardsticks: Lambda runs the esbuild bundle, not TypeScript through tsx. tsx keeps
  * function names (esbuild's keepNames), so every function created at run time (closures, arrow
@@ -45,53 +46,63 @@ type Subject = typeof tsxSubject;
  * code that ships; the tsx one (the yardstick until issue 12's throughput work) is printed beside
  * it so the change of yardstick stays visible.
  */
-async function bundledSubject(sharedFrom = ROOT): Promise<{ subject: Subject; dispose: () => void }> {
-  const dir = mkdtempSync(join(tmpdir(), 'kw-bench-audit-'));
-  const outfile = join(dir, 'audit-subject.mjs');
-  const entry = join(import.meta.dirname, 'audit-subject.ts');
+async function bundledRunner(dir: string, name: string, sharedFrom = ROOT): Promise<string> {
+  const outfile = join(dir, `${name}.mjs`);
+  const subject = join(import.meta.dirname, 'audit-subject.ts');
   // The subject's own imports of shared/ come from `sharedFrom` (another checkout for a baseline).
   const sharedRoot: Plugin = {
     name: 'shared-root',
     setup(pluginBuild) {
       pluginBuild.onResolve({ filter: /^\.\.\/shared\// }, ({ path, importer }) => {
-        if (importer !== entry) return undefined;
+        if (importer !== subject) return undefined;
         const file = join(sharedFrom, path.slice('../'.length));
         return { path: existsSync(`${file}.ts`) ? `${file}.ts` : join(file, 'index.ts') };
       });
     },
   };
-  await build({ ...SHIPPED_CODE_OPTIONS, entryPoints: [entry], outfile, absWorkingDir: ROOT, nodePaths: [join(ROOT, 'node_modules')], plugins: [sharedRoot], logLevel: 'warning' });
-  // esbuild's service (a child process the API talks to) is not left running beside the timed rounds.
-  await stop();
-  const subject = (await import(pathToFileURL(outfile).href)) as Subject;
-  return { subject, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+  await build({
+    ...SHIPPED_CODE_OPTIONS,
+    entryPoints: [join(import.meta.dirname, 'audit-runner.ts')],
+    outfile,
+    absWorkingDir: ROOT,
+    nodePaths: [join(ROOT, 'node_modules')],
+    plugins: [sharedRoot],
+    logLevel: 'warning',
+  });
+  return outfile;
 }
 
 /**
  * KEYWARDEN_BENCH_BASELINE: another checkout (say, the parent commit's), whose shared/ code is
- * bundled the same way and timed in the same rounds, interleaved, so a change is compared on the
- * same load.
+ * bundled the same way and timed in the same run, its processes alternating with these, so a
+ * change is compared on the same load.
  */
 const BASELINE = process.env.KEYWARDEN_BENCH_BASELINE?.trim() || undefined;
 
-/** Per round: the parse baseline's time and, per subject, the time and ratio of both passes. */
-interface Rounds {
+/** What one runner process reports (audit-runner.ts). */
+interface RunnerRounds {
   parse: number[];
   fromText: number[];
   fromRecords: number[];
-  textRatio: number[];
-  recordRatio: number[];
+  findings: number;
+  peakHeap: number;
+  peakRss: number;
 }
 
-const emptyRounds = (): Rounds => ({ parse: [], fromText: [], fromRecords: [], textRatio: [], recordRatio: [] });
+function runRunner(args: string[], corpusFile: string): RunnerRounds {
+  const run = spawnSync(process.execPath, [...args, corpusFile, String(CHILD_ROUNDS), String(BATCH)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
+  if (run.status !== 0) throw new Error(`the audit bench runner exited with ${run.status}`);
+  return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as RunnerRounds;
+}
 
 /**
  * The audit figures:
  * 1. throughput of normalisation plus every detector (state in memory) over 100,000 events, as a
- *    ratio to plain JSON.parse of the same corpus, measured interleaved in the same run (median of
- *    7 rounds, with the spread): once from the SQS message text (the parse included, as the
- *    function runs) and once from parsed records (the parse both share left out); each for the
- *    code as bundled for Lambda (the headline) and as run by tsx;
+ *    ratio to plain JSON.parse of the same corpus timed in the same process, round by round
+ *    (median of 9 rounds, every round printed): once from the SQS message text (the parse
+ *    included, as the function runs) and once from parsed records (the parse both share left out);
+ *    each for the code as bundled for Lambda (the headline) and as run by tsx, each in processes
+ *    of its own (3 rounds each), alternating;
  * 2. peak memory of that run;
  * 3. DynamoDB write calls per 1,000 events, counted on the wire between the built audit bundle and
  *    the local AWS, in 1,000-event batches as the audit queue delivers them.
@@ -101,64 +112,52 @@ export async function printAuditFigures(): Promise<void> {
   const megabytes = corpus.reduce((sum, body) => sum + body.length, 0) / 1e6;
   console.log(`\n== audit: normalisation + all ${detectors.length} detectors (state in memory), ${EVENTS.toLocaleString('en')} events (${megabytes.toFixed(0)} MB of EventBridge events), ${BATCH}-event batches`);
   if (BASELINE) console.log(`baseline: the shared/ code of ${BASELINE}, bundled the same way`);
-  const bundled = await bundledSubject();
-  const baseline = BASELINE ? await bundledSubject(BASELINE) : undefined;
-  const subjects = [
-    { label: 'bundled as shipped', subject: bundled.subject, rounds: emptyRounds() },
-    { label: 'under tsx', subject: tsxSubject as Subject, rounds: emptyRounds() },
-  ];
-  if (baseline) subjects.push({ label: 'baseline, bundled', subject: baseline.subject, rounds: emptyRounds() });
-  const parseRounds: number[] = [];
-  const heapBefore = process.memoryUsage().heapUsed;
-  let peakHeap = heapBefore;
-  let peakRss = process.memoryUsage().rss;
-  let findings = 0;
-  const sample = (heap: number, rss: number) => {
-    peakHeap = Math.max(peakHeap, heap);
-    peakRss = Math.max(peakRss, rss);
-  };
+  const dir = mkdtempSync(join(tmpdir(), 'kw-bench-audit-'));
+  const subjects: Array<{ label: string; args: string[]; rounds: RunnerRounds[] }> = [];
   try {
-    for (let round = 0; round < ROUNDS; round += 1) {
-      const parse = tsxSubject.parseOnly(corpus);
-      parseRounds.push(parse);
-      // Alternate the order, so no subject always runs on another's garbage.
-      for (const { subject, rounds } of round % 2 === 0 ? subjects : [...subjects].reverse()) {
-        const text = await subject.pipelineFromText(corpus, BATCH, sample);
-        const records = await subject.pipelineFromRecords(corpus, BATCH);
-        findings = text.findings;
-        rounds.parse.push(parse);
-        rounds.fromText.push(text.ms);
-        rounds.fromRecords.push(records);
-        rounds.textRatio.push(parse / text.ms);
-        rounds.recordRatio.push(parse / records);
-      }
+    const corpusFile = join(dir, 'corpus.json');
+    writeFileSync(corpusFile, JSON.stringify(corpus));
+    subjects.push({ label: 'bundled as shipped', args: [await bundledRunner(dir, 'runner')], rounds: [] });
+    subjects.push({ label: 'under tsx', args: ['--import', 'tsx', join(import.meta.dirname, 'audit-runner.ts')], rounds: [] });
+    if (BASELINE) subjects.push({ label: 'baseline, bundled', args: [await bundledRunner(dir, 'baseline-runner', BASELINE)], rounds: [] });
+    // esbuild's service (a child process the API talks to) is not left running beside the timed rounds.
+    await stop();
+    for (let block = 0; block < BLOCKS; block += 1) {
+      // Alternate the order, so no yardstick always runs first in a block.
+      for (const subject of block % 2 === 0 ? subjects : [...subjects].reverse()) subject.rounds.push(runRunner(subject.args, corpusFile));
     }
   } finally {
-    bundled.dispose();
-    baseline?.dispose();
+    rmSync(dir, { recursive: true, force: true });
   }
+  const all = (subject: (typeof subjects)[number], pick: (r: RunnerRounds) => number[]) => subject.rounds.flatMap(pick);
+  const ratios = (subject: (typeof subjects)[number], pick: (r: RunnerRounds) => number[]) => subject.rounds.flatMap((r) => pick(r).map((ms, i) => r.parse[i]! / ms));
   const rate = (ms: number) => `${Math.round(EVENTS / (ms / 1000)).toLocaleString('en')} events/s`;
   // Every round's ratio, in order: the spread shows the box's noise, the order any drift.
-  const spread = (values: number[], digits: number) => values.map((v) => v.toFixed(digits)).join(' ');
-  console.log(`JSON.parse alone:                           ${median(parseRounds).toFixed(0)} ms CPU = ${rate(median(parseRounds))} (median of ${ROUNDS} rounds, process CPU time; rounds ${spread(parseRounds, 0)} ms)`);
-  for (const { label, rounds } of subjects) {
-    const headline = subjects[0]!.rounds === rounds;
+  const listed = (values: number[], digits: number) => values.map((v) => v.toFixed(digits)).join(' ');
+  const parseRounds = subjects.flatMap((subject) => all(subject, (r) => r.parse));
+  console.log(`JSON.parse alone:                           ${median(parseRounds).toFixed(0)} ms CPU = ${rate(median(parseRounds))} (median of ${parseRounds.length} rounds, each in the process of the ratio it serves; process CPU time)`);
+  for (const subject of subjects) {
+    const recordRatio = ratios(subject, (r) => r.fromRecords);
+    const headline = subject === subjects[0];
     console.log(
-      `normalise + detect, from parsed records, ${label.padEnd(18)}: ${median(rounds.fromRecords).toFixed(0)} ms CPU = ${rate(median(rounds.fromRecords))} = ${median(rounds.recordRatio).toFixed(2)} x JSON.parse throughput (rounds ${spread(rounds.recordRatio, 2)})${headline ? ` (target >= ${RATIO_TARGET})` : ''}`,
+      `normalise + detect, from parsed records, ${subject.label.padEnd(18)}: ${median(all(subject, (r) => r.fromRecords)).toFixed(0)} ms CPU = ${median(recordRatio).toFixed(2)} x JSON.parse throughput (median of ${recordRatio.length} rounds: ${listed(recordRatio, 2)})${headline ? ` (target >= ${RATIO_TARGET})` : ''}`,
     );
   }
-  for (const { label, rounds } of subjects) {
+  for (const subject of subjects) {
+    const textRatio = ratios(subject, (r) => r.fromText);
     console.log(
-      `parse + normalise + detect, from SQS text, ${label.padEnd(18)}: ${median(rounds.fromText).toFixed(0)} ms CPU = ${rate(median(rounds.fromText))} = ${median(rounds.textRatio).toFixed(2)} x JSON.parse throughput (rounds ${spread(rounds.textRatio, 2)}; the whole function body's work, the parse in both)`,
+      `parse + normalise + detect, from SQS text, ${subject.label.padEnd(18)}: ${median(all(subject, (r) => r.fromText)).toFixed(0)} ms CPU = ${median(textRatio).toFixed(2)} x JSON.parse throughput (rounds ${listed(textRatio, 2)}; the whole function body's work, the parse in both)`,
     );
   }
-  console.log(`findings raised per pass: ${findings}`);
+  console.log(`findings raised per pass: ${subjects.map((subject) => `${subject.label} ${subject.rounds[0]!.findings}`).join(', ')}`);
+  const peakHeap = Math.max(...subjects.flatMap((subject) => subject.rounds.map((r) => r.peakHeap)));
+  const peakRss = Math.max(...subjects.flatMap((subject) => subject.rounds.map((r) => r.peakRss)));
   // Forced collections would change the timed rounds' garbage collection, so memory kept is measured in a pass of its own.
   const corpusHeap = collectedHeap();
   const live = await liveMemory(corpus);
   console.log(
     `memory: peak live heap of the pipeline ${(live.peak / 1e6).toFixed(1)} MB above the ${(corpusHeap / 1e6).toFixed(0)} MB corpus (a batch in flight, the state, the caches; after full collections), ` +
-      `kept after the pass ${(live.kept / 1e6).toFixed(1)} MB; during the timed rounds V8 let the heap reach ${(peakHeap / 1e6).toFixed(0)} MB and RSS ${(peakRss / 1e6).toFixed(0)} MB (uncollected garbage; no memory limit set)`,
+      `kept after the pass ${(live.kept / 1e6).toFixed(1)} MB; during the timed rounds V8 let a runner's heap reach ${(peakHeap / 1e6).toFixed(0)} MB and RSS ${(peakRss / 1e6).toFixed(0)} MB (uncollected garbage; no memory limit set)`,
   );
   await printWireWrites(corpus.slice(0, WIRE_EVENTS));
 }
