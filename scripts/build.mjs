@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleStubs } from './bundle-stubs.mjs';
 import { restProtocolSplit } from './rest-protocol-split.mjs';
 import { schemaLiteralKeys } from './schema-literal-keys.mjs';
+import { SHIPPED_CODE_OPTIONS } from './bundle-options.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const functionsDir = join(root, 'functions');
@@ -34,15 +35,8 @@ async function bundle(name) {
     chunkNames: '[name]-[hash]',
     outExtension: { '.js': '.mjs' },
     plugins: [bundleStubs, restProtocolSplit, schemaLiteralKeys],
-    bundle: true,
-    platform: 'node',
-    // The SDK's ES module builds tree-shake far better than its CommonJS ones.
-    mainFields: ['module', 'main'],
-    target: 'node22',
-    format: 'esm',
-    minify: true,
+    ...SHIPPED_CODE_OPTIONS,
     sourcemap: false,
-    legalComments: 'none',
     logLevel: 'warning',
     write: false,
     metafile: true,

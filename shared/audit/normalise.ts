@@ -1,6 +1,6 @@
 import { actionClassOf, readsSecretValue } from './actions';
 import { boundedText } from './bounded';
-import type { AuditPrincipal, AuditRecord, AuditSecretRef } from './record';
+import type { ActionClass, AuditPrincipal, AuditRecord, AuditSecretRef } from './record';
 import { isParameterEvent, parameterActionClass, parameterReadsValue, parameterRefs, SSM_EVENT_SOURCE, SSM_EVENTBRIDGE_SOURCE } from './ssm-parameters';
 import { MAX_ID_BYTES, required, text, Unreadable, wellFormed } from './record-fields';
 import { DEFAULT_TENANCY, nameFromArn, principalTenant, secretTenant, type TenancyConfig } from '../tenancy';
@@ -128,8 +128,8 @@ const AMAZONAWS_SUFFIX = '.amazonaws.com';
 
 function toAuditRecord(r: Json, tenancy: TenancyConfig, parameter: boolean): AuditRecord {
   const eventId = boundedText(wellFormed(required(text(r.eventID, 'eventID'), 'eventID')), MAX_EVENT_ID_BYTES);
-  const eventName = required(text(r.eventName, 'eventName'), 'eventName');
-  if (!/^[A-Za-z][A-Za-z0-9]{0,127}$/.test(eventName)) throw new Unreadable('eventName is not an API or event name');
+  const event = eventNameFacts(required(text(r.eventName, 'eventName'), 'eventName'));
+  const eventName = event.name;
   const time = timestamp(r.eventTime);
   const eventType = text(r.eventType, 'eventType') ?? 'AwsApiCall';
   const region = required(text(r.awsRegion, 'awsRegion'), 'awsRegion');
@@ -146,8 +146,8 @@ function toAuditRecord(r: Json, tenancy: TenancyConfig, parameter: boolean): Aud
     time,
     eventName,
     eventType: clip(eventType, 64),
-    actionClass: parameter ? parameterActionClass(eventName) : actionClassOf(eventName),
-    readsValue: parameter ? parameterReadsValue(eventName, request) : readsSecretValue(eventName),
+    actionClass: parameter ? parameterActionClass(eventName) : event.actionClass,
+    readsValue: parameter ? parameterReadsValue(eventName, request) : event.readsValue,
     region: clip(region, 64),
     secrets: NO_SECRETS,
     principal: principalOf(identity, userAgent, consoleSession, tenancy),
@@ -186,6 +186,29 @@ function toAuditRecord(r: Json, tenancy: TenancyConfig, parameter: boolean): Aud
     break;
   }
   return out;
+}
+
+/** What an event name says, worked out once per name: a trail repeats a few dozen names. */
+interface EventNameFacts {
+  /** The name, one string object for every record of it, so later lookups by it hash nothing new. */
+  name: string;
+  /** As a Secrets Manager event (a Parameter Store event's class depends on more than its name). */
+  actionClass: ActionClass;
+  readsValue: boolean;
+}
+
+const eventNames = new Map<string, EventNameFacts>();
+
+/** The facts of a well-formed event name (one lookup per record); refuses any other. */
+function eventNameFacts(eventName: string): EventNameFacts {
+  const known = eventNames.get(eventName);
+  if (known !== undefined) return known;
+  if (!/^[A-Za-z][A-Za-z0-9]{0,127}$/.test(eventName)) throw new Unreadable('eventName is not an API or event name');
+  const facts: EventNameFacts = { name: eventName, actionClass: actionClassOf(eventName), readsValue: readsSecretValue(eventName) };
+  // Names are caller text (a forged record can carry any): the cache is bounded like the others.
+  if (eventNames.size >= CACHE_LIMIT) eventNames.clear();
+  eventNames.set(eventName, facts);
+  return facts;
 }
 
 // Records are never changed once read, so the common empty parts, and the refs of a secret named

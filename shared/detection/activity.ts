@@ -1,6 +1,6 @@
 import type { AuditPrincipal, AuditRecord } from '../audit/record';
 import { MAX_WINDOW_MEMBERS, type DetectionConfig } from './config';
-import type { PrincipalActivity, WindowMeasure } from './detector';
+import type { HourlyReads, PrincipalActivity, WindowMeasure } from './detector';
 import { HOURLY_READS_TAG } from './hourly-reads';
 import { epochSeconds, hourStartMs, isoOf, principalAttribute, shardOf, shortHash, stateKeys, timeMs, windowStartMs } from './keys';
 import { days, expiryAfter, numberAttribute, setAttribute, stringAttribute, type StatePhase } from './phase';
@@ -22,6 +22,13 @@ interface Group {
   records: AuditRecord[];
   /** Value reads in this batch (each also counted once in the hour's counter by the store). */
   valueReads: number;
+  /**
+   * Its items' keys (this window's and the previous one's sets, the hour's counters), built once:
+   * each phase step looks them up, and a key built again is a new string to hash again.
+   */
+  windowKey: string;
+  previousWindowKey: string;
+  hourKey: string;
 }
 
 /**
@@ -64,7 +71,20 @@ export class ActivityPhase implements StatePhase {
       let group = windows.get(start);
       if (!group) {
         const principalHash = shortHash(record.principal.key);
-        group = { principal: record.principal, principalHash, windowStartMs: start, hourStartMs: hourStartMs(ms), shard: shardOf(principalHash, config.stateShards), records: [], valueReads: 0 };
+        const shard = shardOf(principalHash, config.stateShards);
+        const hour = hourStartMs(ms);
+        group = {
+          principal: record.principal,
+          principalHash,
+          windowStartMs: start,
+          hourStartMs: hour,
+          shard,
+          records: [],
+          valueReads: 0,
+          windowKey: stateKeys.window(start, shard),
+          previousWindowKey: stateKeys.window(start - config.windowMinutes * 60_000, shard),
+          hourKey: stateKeys.hour(hour, shard),
+        };
         windows.set(start, group);
         this.groups.push(group);
       }
@@ -79,15 +99,14 @@ export class ActivityPhase implements StatePhase {
 
   keys(): string[] {
     const keys = new Set<string>();
-    const window = this.config.windowMinutes * 60_000;
     const hours = new Set<string>();
     for (const g of this.groups) {
       if (this.measures.length > 0) {
-        keys.add(stateKeys.window(g.windowStartMs, g.shard));
-        keys.add(stateKeys.window(g.windowStartMs - window, g.shard));
+        keys.add(g.windowKey);
+        keys.add(g.previousWindowKey);
       }
       // Principals share their hours and shards: each hour's counters are listed once.
-      const hourKey = stateKeys.hour(g.hourStartMs, g.shard);
+      const hourKey = g.hourKey;
       if (!hours.has(hourKey)) {
         hours.add(hourKey);
         for (let h = 0; h <= this.config.rateBaselineHours; h += 1) keys.add(stateKeys.hour(g.hourStartMs - h * HOUR_MS, g.shard));
@@ -101,7 +120,7 @@ export class ActivityPhase implements StatePhase {
     const out: StateUpdate[] = [];
     const window = this.config.windowMinutes * 60_000;
     for (const g of this.groups) {
-      const windowKey = stateKeys.window(g.windowStartMs, g.shard);
+      const windowKey = g.windowKey;
       const current = read.get(windowKey);
       const add: Record<string, string[]> = {};
       for (const measure of this.measures) {
@@ -140,7 +159,6 @@ export class ActivityPhase implements StatePhase {
   }
 
   finish(read: ReadonlyMap<string, StateItem>, updated: ReadonlyMap<string, StateItem>): void {
-    const window = this.config.windowMinutes * 60_000;
     const baselineHours = this.config.rateBaselineHours;
     // An item this batch updated is read as it is now: a batch can span two windows or hours.
     const latestSet = (key: string, attribute: string) => {
@@ -150,53 +168,32 @@ export class ActivityPhase implements StatePhase {
     const latestNumber = (key: string, attribute: string) => numberAttribute(updated.get(key), attribute) ?? numberAttribute(read.get(key), attribute) ?? 0;
     // The baseline hours' counter items, once per hour and shard, for every principal in them.
     const pastHours = new Map<string, Array<StateItem | undefined>>();
-    const pastOf = (hourStart: number, shard: number) => {
-      const id = stateKeys.hour(hourStart, shard);
-      let items = pastHours.get(id);
+    const pastOf = (g: Group) => {
+      let items = pastHours.get(g.hourKey);
       if (!items) {
         items = [];
         for (let h = 1; h <= baselineHours; h += 1) {
-          const key = stateKeys.hour(hourStart - h * HOUR_MS, shard);
+          const key = stateKeys.hour(g.hourStartMs - h * HOUR_MS, g.shard);
           items.push(updated.get(key) ?? read.get(key));
         }
-        pastHours.set(id, items);
+        pastHours.set(g.hourKey, items);
       }
       return items;
     };
     this.result = this.groups.map((g) => {
       const measures: Record<string, number> = {};
-      if (this.measures.length > 0) {
-        const windowKey = stateKeys.window(g.windowStartMs, g.shard);
-        const previousKey = stateKeys.window(g.windowStartMs - window, g.shard);
-        for (const measure of this.measures) {
-          const attribute = principalAttribute(measure.tag, g.principalHash);
-          measures[measure.tag] = unionSize(latestSet(windowKey, attribute), latestSet(previousKey, attribute));
-        }
+      for (const measure of this.measures) {
+        const attribute = principalAttribute(measure.tag, g.principalHash);
+        measures[measure.tag] = unionSize(latestSet(g.windowKey, attribute), latestSet(g.previousWindowKey, attribute));
       }
       const attribute = principalAttribute(HOURLY_READS_TAG, g.principalHash);
-      const reads = latestNumber(stateKeys.hour(g.hourStartMs, g.shard), attribute);
-      let baseline: number | undefined;
       const first = stringAttribute(read.get(stateKeys.principal(g.principalHash)), 'first') ?? this.earliestByPrincipal.get(g.principalHash)!;
       return {
         principal: g.principal,
         windowStart: isoOf(g.windowStartMs),
         records: g.records,
         measures,
-        hour: {
-          start: isoOf(g.hourStartMs),
-          reads,
-          added: g.valueReads,
-          // Worked out only when a detector asks: most principals are far below any rate limit.
-          get baseline() {
-            if (baseline === undefined) {
-              let past = 0;
-              for (const item of pastOf(g.hourStartMs, g.shard)) past += numberAttribute(item, attribute) ?? 0;
-              baseline = past / baselineHours;
-            }
-            return baseline;
-          },
-          hasHistory: timeMs(first) <= g.hourStartMs - baselineHours * HOUR_MS,
-        },
+        hour: new HourOfReads(isoOf(g.hourStartMs), latestNumber(g.hourKey, attribute), g.valueReads, timeMs(first) <= g.hourStartMs - baselineHours * HOUR_MS, baselineHours, attribute, () => pastOf(g)),
       };
     });
   }
@@ -204,6 +201,34 @@ export class ActivityPhase implements StatePhase {
   /** Every principal's activity in every window the batch touched. */
   activities(): readonly WindowActivity[] {
     return this.result;
+  }
+}
+
+/**
+ * A principal's value reads in one hour. A class rather than an object literal with a getter: one
+ * is made for every principal's window of every batch, and a literal's getter is defined anew each time.
+ */
+class HourOfReads implements HourlyReads {
+  private mean: number | undefined;
+
+  constructor(
+    readonly start: string,
+    readonly reads: number,
+    readonly added: number,
+    readonly hasHistory: boolean,
+    private readonly baselineHours: number,
+    private readonly attribute: string,
+    private readonly pastItems: () => ReadonlyArray<StateItem | undefined>,
+  ) {}
+
+  // Worked out only when a detector asks: most principals are far below any rate limit.
+  get baseline(): number {
+    if (this.mean === undefined) {
+      let past = 0;
+      for (const item of this.pastItems()) past += numberAttribute(item, this.attribute) ?? 0;
+      this.mean = past / this.baselineHours;
+    }
+    return this.mean;
   }
 }
 

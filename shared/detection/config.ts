@@ -270,10 +270,23 @@ function arnListSetting(variable: string, shape: RegExp, what: string): Field<st
  */
 export function principalIsOneOf(principal: AuditPrincipal, roleArns: readonly string[]): boolean {
   if (roleArns.length === 0 || principal.type !== 'AssumedRole') return false;
+  // The normaliser gives every record of one identity the same frozen principal: its answer for a
+  // list is remembered (two regular expressions and the globs, otherwise asked per batch and window).
+  const frozen = Object.isFrozen(principal);
+  let answers = frozen ? memberships.get(roleArns) : undefined;
+  const known = answers?.get(principal);
+  if (known !== undefined) return known;
   const roleArn = assumedRoleArn(principal);
-  if (roleArn === undefined) return false;
-  return roleArns.some((role) => globMatcher(role)(roleArn));
+  const member = roleArn !== undefined && roleArns.some((role) => globMatcher(role)(roleArn));
+  if (frozen) {
+    if (!answers) memberships.set(roleArns, (answers = new WeakMap()));
+    answers.set(principal, member);
+  }
+  return member;
 }
+
+/** {@link principalIsOneOf}'s answers, by role list (a configuration's, fixed) and frozen principal. */
+const memberships = new WeakMap<readonly string[], WeakMap<AuditPrincipal, boolean>>();
 
 /**
  * The role ARN of an AssumedRole session, from the session ARN (`arn:aws:sts::<account>:

@@ -82,7 +82,8 @@ export class FirstReadPhase implements StatePhase {
 
   /** Whether the record is the first read of the secret by its principal, after learning. */
   isFirstReadAfterLearning(record: AuditRecord, secretName: string): boolean {
-    return this.firsts.get(record.eventId)?.has(secretName) === true && this.learning.isOverAt(record);
+    // Most batches read nothing for the first time: no lookup by the record's (unhashed) event id.
+    return this.firsts.size > 0 && this.firsts.get(record.eventId)?.has(secretName) === true && this.learning.isOverAt(record);
   }
 }
 

@@ -65,8 +65,13 @@ interface Seen {
   patternHours: Map<string, Set<string>>;
   /** Each successful batch call of this batch: its pattern and time (epoch ms). */
   batchCalls: Array<{ pattern: string; atMs: number }>;
-  /** Each successful GetSecretValue of this batch: its hashed secret and time (epoch ms). */
-  valueReads: Map<AuditRecord, { secret: string; atMs: number }>;
+  /** Each successful GetSecretValue (of one secret) of this batch, in batch order. */
+  valueReads: AuditRecord[];
+  /**
+   * The same by record, with its hashed secret and time (epoch ms): worked out on first ask, since
+   * only a principal that made batch calls, or whose reads neared a harvesting threshold, asks.
+   */
+  readFacts?: Map<AuditRecord, { secret: string; atMs: number }>;
   sweeps: Map<number, Set<string>>;
 }
 
@@ -102,7 +107,7 @@ export class HabitsPhase implements StatePhase {
       if (record.principal.type === 'AWSService') continue;
       let seen = this.byPrincipal.get(record.principal.key);
       if (!seen) {
-        seen = { principal: record.principal, hash: shortHash(record.principal.key), earliest: record.time, ids: new Set(), networks: new Set(), clients: new Set(), publicCalls: [], patternHours: new Map(), batchCalls: [], valueReads: new Map(), sweeps: new Map() };
+        seen = { principal: record.principal, hash: shortHash(record.principal.key), earliest: record.time, ids: new Set(), networks: new Set(), clients: new Set(), publicCalls: [], patternHours: new Map(), batchCalls: [], valueReads: [], sweeps: new Map() };
         this.byPrincipal.set(record.principal.key, seen);
       }
       if (record.time < seen.earliest) seen.earliest = record.time;
@@ -131,7 +136,7 @@ export class HabitsPhase implements StatePhase {
         hours.add(String(hourStartMs(timeMs(record.time)) / HOUR_MS));
         seen.batchCalls.push({ pattern, atMs: timeMs(record.time) });
       } else if (record.eventName === 'GetSecretValue' && record.secrets.length === 1) {
-        seen.valueReads.set(record, { secret: shortHash(record.secrets[0]!.name), atMs: timeMs(record.time) });
+        seen.valueReads.push(record);
       } else if (record.eventName === 'ListSecrets' && record.principal.via !== 'console') {
         seen.ids.add(record.eventId);
         if (!seen.firstList || record.time < seen.firstList.time) seen.firstList = record;
@@ -216,12 +221,12 @@ export class HabitsPhase implements StatePhase {
 
   /** Whether the record is its principal's first successful BatchGetSecretValue (or ListSecrets) ever. */
   isFirstOfItsKind(record: AuditRecord): boolean {
-    return this.firsts.has(record.eventId);
+    return this.firsts.size > 0 && this.firsts.has(record.eventId);
   }
 
   /** Whether the record is the one that brought its (known) principal to a new public network with a new client, after learning. */
   isNovelAccess(record: AuditRecord): boolean {
-    return this.novel.has(record.eventId);
+    return this.novel.size > 0 && this.novel.has(record.eventId);
   }
 
   /** The principal's habits as they were before this batch. */
@@ -256,7 +261,7 @@ export class HabitsPhase implements StatePhase {
     const calls = this.scheduledCallTimes(seen, item, learningStartMs);
     const secrets = new Set<string>();
     if (calls.length === 0) return secrets;
-    for (const read of seen.valueReads.values()) if (calls.some((at) => followsWithin(read.atMs, at))) secrets.add(read.secret);
+    for (const read of readFactsOf(seen).values()) if (calls.some((at) => followsWithin(read.atMs, at))) secrets.add(read.secret);
     return secrets;
   }
 
@@ -266,7 +271,7 @@ export class HabitsPhase implements StatePhase {
   }
 
   private isScheduledRead(seen: Seen, item: StateItem | undefined, record: AuditRecord): boolean {
-    const read = seen.valueReads.get(record);
+    const read = readFactsOf(seen).get(record);
     if (!read) return false;
     if (setAttribute(item, 'r').has(read.secret)) return true;
     // While learning, a schedule's first syncs: the reads right after any batch call of this batch.
@@ -344,6 +349,15 @@ class KnownHabits implements PrincipalHabits {
   isFirstOfItsKind(record: AuditRecord): boolean {
     return this.phase.isFirstOfItsKind(record);
   }
+}
+
+/** {@link Seen.readFacts}, worked out once. */
+function readFactsOf(seen: Seen): Map<AuditRecord, { secret: string; atMs: number }> {
+  if (!seen.readFacts) {
+    seen.readFacts = new Map();
+    for (const record of seen.valueReads) seen.readFacts.set(record, { secret: shortHash(record.secrets[0]!.name), atMs: timeMs(record.time) });
+  }
+  return seen.readFacts;
 }
 
 /** An event id attribute as this batch left it: its own new item's, else the update's, else the read's. */

@@ -85,6 +85,45 @@ export function isoOf(ms: number): string {
   return iso;
 }
 
+// The keys of principals, secrets and pairs recur batch after batch: each is built once, so every
+// batch looks its items up by the same (already hashed) string instead of a freshly built one.
+const principalKeys = new Map<string, string>();
+const secretKeys = new Map<string, string>();
+const pairKeys = new Map<string, Map<string, string>>();
+
+function principalKey(principalHash: string): string {
+  let key = principalKeys.get(principalHash);
+  if (key === undefined) {
+    if (principalKeys.size >= HASH_CACHE_LIMIT) principalKeys.clear();
+    principalKeys.set(principalHash, (key = `prin#${principalHash}`));
+  }
+  return key;
+}
+
+function secretKey(secretHash: string): string {
+  let key = secretKeys.get(secretHash);
+  if (key === undefined) {
+    if (secretKeys.size >= HASH_CACHE_LIMIT) secretKeys.clear();
+    secretKeys.set(secretHash, (key = `secret#${secretHash}`));
+  }
+  return key;
+}
+
+function pairKey(principalHash: string, secretHash: string): string {
+  let bySecret = pairKeys.get(principalHash);
+  if (bySecret === undefined) {
+    if (pairKeys.size >= HASH_CACHE_LIMIT) pairKeys.clear();
+    pairKeys.set(principalHash, (bySecret = new Map()));
+  }
+  let key = bySecret.get(secretHash);
+  if (key === undefined) {
+    // A principal that reads ever new secrets is bounded too.
+    if (bySecret.size >= HASH_CACHE_LIMIT) bySecret.clear();
+    bySecret.set(secretHash, (key = `pair#${principalHash}#${secretHash}`));
+  }
+  return key;
+}
+
 /** Item keys, one function per kind of item. */
 export const stateKeys = {
   /** Distinct-count sets of every principal in one shard, for one burst window. */
@@ -92,11 +131,11 @@ export const stateKeys = {
   /** Value-read counters of every principal in one shard, for one hour. */
   hour: (startMs: number, shard: number) => `hour#${isoOf(startMs)}#${shard}`,
   /** When a principal was first seen. */
-  principal: (principalHash: string) => `prin#${principalHash}`,
+  principal: principalKey,
   /** The first successful read of a secret by a principal. */
-  pair: (principalHash: string, secretHash: string) => `pair#${principalHash}#${secretHash}`,
+  pair: pairKey,
   /** What the trail said about a secret: decoy tag, versions moved off AWSCURRENT. */
-  secret: (secretHash: string) => `secret#${secretHash}`,
+  secret: secretKey,
   /** When the first-read learning period started. */
   learning: () => 'meta#learning',
   /** A finding that was raised (its claim), so it is published once. */

@@ -39,27 +39,40 @@ function isPrivateV4(a: number, b: number): boolean {
   return a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127) || (a === 169 && b === 254);
 }
 
-/** The four octets of a dotted IPv4 address (each 0-255, 1-3 digits), read without a regular expression or allocation but the result; else undefined. */
-function ipv4Octets(ip: string): [number, number, number, number] | undefined {
+/**
+ * The group of a dotted IPv4 address (each octet 0-255, 1-3 digits), else undefined. Read without
+ * a regular expression, and without allocating for a private address (most calls come from a VPC,
+ * each from an address of its own).
+ */
+function ipv4Group(ip: string): NetworkGroup | undefined {
   if (ip.length < 7 || ip.length > 15) return undefined;
-  const octets: [number, number, number, number] = [0, 0, 0, 0];
+  let a = 0;
+  let b = 0;
+  let c = 0;
+  let octet = 0;
   let part = 0;
   let digits = 0;
   for (let i = 0; i < ip.length; i += 1) {
     const code = ip.charCodeAt(i);
     if (code === 46) {
       if (digits === 0 || part === 3) return undefined;
+      if (part === 0) a = octet;
+      else if (part === 1) b = octet;
+      else c = octet;
       part += 1;
       digits = 0;
+      octet = 0;
     } else if (code >= 48 && code <= 57 && digits < 3) {
-      octets[part] = octets[part]! * 10 + (code - 48);
+      octet = octet * 10 + (code - 48);
       digits += 1;
-      if (octets[part]! > 255) return undefined;
+      if (octet > 255) return undefined;
     } else {
       return undefined;
     }
   }
-  return part === 3 && digits > 0 ? octets : undefined;
+  if (part !== 3 || digits === 0) return undefined;
+  if (isPrivateV4(a, b)) return PRIVATE_GROUP;
+  return { label: `v4:${a}.${b}.${c}.0/24`, isPublic: true };
 }
 
 /** The record's network group. */
@@ -67,11 +80,8 @@ export function networkGroupOf(record: AuditRecord): NetworkGroup {
   if (record.vpcEndpointId) return { label: `vpce:${record.vpcEndpointId.slice(0, 64)}`, isPublic: false };
   const ip = record.sourceIp;
   if (!ip) return UNKNOWN_GROUP;
-  const v4 = ipv4Octets(ip);
-  if (v4) {
-    if (isPrivateV4(v4[0], v4[1])) return PRIVATE_GROUP;
-    return { label: `v4:${v4[0]}.${v4[1]}.${v4[2]}.0/24`, isPublic: true };
-  }
+  const v4 = ipv4Group(ip);
+  if (v4) return v4;
   const family = isIP(ip);
   if (family === 0) return { label: `aws:${ip.slice(0, 64)}`, isPublic: false };
   if (PRIVATE.check(ip, family === 4 ? 'ipv4' : 'ipv6')) return PRIVATE_GROUP;

@@ -89,22 +89,7 @@ export class SecretFactsPhase implements StatePhase {
     const taggedBefore = numberAttribute(item, 'decoy') === 1;
     // Tagged at any point in the batch: untagging a decoy is itself a touch of a decoy.
     const taggedNow = change?.wasDecoy === true;
-    let demoted: Map<string, number> | undefined;
-    return {
-      decoy: this.configuredDecoy(name) || taggedBefore || taggedNow,
-      // Only reads by version id ask, and they are rare.
-      get demotedVersions() {
-        if (!demoted) {
-          demoted = new Map();
-          for (const [attribute, value] of Object.entries(item ?? {})) {
-            if (attribute.startsWith(DEMOTED_PREFIX) && typeof value === 'number') demoted.set(attribute.slice(DEMOTED_PREFIX.length), value);
-          }
-          for (const [version, at] of change?.demote ?? []) if (!demoted.has(version)) demoted.set(version, at);
-          for (const version of change?.promote ?? []) demoted.delete(version);
-        }
-        return demoted;
-      },
-    };
+    return new LearnedFacts(this.configuredDecoy(name) || taggedBefore || taggedNow, item, change);
   }
 
   private configuredDecoy(name: string): boolean {
@@ -136,6 +121,35 @@ export class SecretFactsPhase implements StatePhase {
       this.changes.set(name, change);
     }
     return change;
+  }
+}
+
+/**
+ * A secret's facts from its item and this batch's changes. A class rather than an object literal
+ * with a getter: one is made for every secret of every batch, and a literal's getter is defined
+ * anew each time.
+ */
+class LearnedFacts implements SecretFacts {
+  private demoted: Map<string, number> | undefined;
+
+  constructor(
+    readonly decoy: boolean,
+    private readonly item: StateItem | undefined,
+    private readonly change: SecretChange | undefined,
+  ) {}
+
+  // Only reads by version id ask, and they are rare.
+  get demotedVersions(): ReadonlyMap<string, number> {
+    if (!this.demoted) {
+      const demoted = new Map<string, number>();
+      for (const [attribute, value] of Object.entries(this.item ?? {})) {
+        if (attribute.startsWith(DEMOTED_PREFIX) && typeof value === 'number') demoted.set(attribute.slice(DEMOTED_PREFIX.length), value);
+      }
+      for (const [version, at] of this.change?.demote ?? []) if (!demoted.has(version)) demoted.set(version, at);
+      for (const version of this.change?.promote ?? []) demoted.delete(version);
+      this.demoted = demoted;
+    }
+    return this.demoted;
   }
 }
 

@@ -1,4 +1,5 @@
 import { READ_EVENTS, isDenied } from '../../audit/actions';
+import type { AuditSecretRef } from '../../audit/record';
 import type { FindingDraft, RecordDetector } from '../detector';
 import { recordEvidence } from '../findings';
 
@@ -21,7 +22,7 @@ export const crossTenantRead: RecordDetector = {
   inspect(record, ctx) {
     const ownTenant = record.principal.tenant;
     if (record.actionClass !== 'read' || ownTenant === undefined) return undefined;
-    if (!record.secrets.some((s) => s.tenant !== undefined && s.tenant !== ownTenant)) return undefined;
+    if (!namesForeignSecret(record.secrets, ownTenant)) return undefined;
     // Repeated reads of the same foreign secrets are one occurrence per burst window.
     const drafts: FindingDraft[] = [];
     const foreign = new Map<string, typeof record.secrets>();
@@ -51,3 +52,9 @@ export const crossTenantRead: RecordDetector = {
     return drafts;
   },
 };
+
+/** Whether any secret belongs to a tenant other than `ownTenant` (a loop: this runs for every read). */
+function namesForeignSecret(secrets: readonly AuditSecretRef[], ownTenant: string): boolean {
+  for (const secret of secrets) if (secret.tenant !== undefined && secret.tenant !== ownTenant) return true;
+  return false;
+}

@@ -25,9 +25,11 @@ export const deniedReadBurst: PrincipalDetector = {
     'Look at the secrets it was denied (evidence) and whether it is an application that used to read them: if its permissions changed by mistake, restore them (its reads will be failing). If the principal has no business with those secrets, treat it as probing: find who holds the credential (session names, source IPs, user agent), disable or revoke it, and check what it was allowed to read in the same period with `keywarden audit query --principal <arn> --since 24h`.',
   measures: [deniedReads],
   evaluate(activity, config) {
-    const denied = activity.records.filter((r) => r.actionClass === 'read' && isDenied(r.errorCode));
+    // The window's count first: it is below the threshold for nearly every principal.
     const count = activity.measures.d ?? 0;
-    if (denied.length === 0 || count < config.deniedReads) return undefined;
+    if (count < config.deniedReads) return undefined;
+    const denied = activity.records.filter((r) => r.actionClass === 'read' && isDenied(r.errorCode));
+    if (denied.length === 0) return undefined;
     return {
       title: `${count} denied secret reads by ${activity.principal.key} within ${config.windowMinutes * 2} minutes`,
       record: denied.at(-1)!,

@@ -5,6 +5,7 @@ import { activityEvidence, secretNames } from './common';
 
 const NONE: readonly string[] = [];
 const isMetadataRead = (record: AuditRecord) => METADATA_READS.has(record.eventName) && !record.errorCode;
+const isListSecrets = (record: AuditRecord) => record.eventName === 'ListSecrets';
 
 const described: WindowMeasure = {
   tag: 'm',
@@ -32,9 +33,11 @@ export const enumerationSweep: PrincipalDetector = {
   evaluate(activity, config) {
     const habits = activity.habits;
     if (!habits || !activity.afterLearning) return undefined;
-    const records = activity.records.filter((r) => !habits.inOwnLearning(r));
-    const firstList = records.find((r) => r.eventName === 'ListSecrets' && habits.isFirstOfItsKind(r));
     const sweep = activity.measures.m ?? 0;
+    // Neither a sweep nor a ListSecrets: nothing to look at record by record (most principals, most windows).
+    if (sweep < config.sweepSecrets && !activity.records.some(isListSecrets)) return undefined;
+    const records = activity.records.filter((r) => !habits.inOwnLearning(r));
+    const firstList = records.find((r) => isListSecrets(r) && habits.isFirstOfItsKind(r));
     const largest = habits.largestSweep;
     const sweeping = records.some(isMetadataRead) && sweep >= config.sweepSecrets && (largest === undefined || sweep >= largest * config.sweepGrowth);
     if (!sweeping && !firstList) return undefined;

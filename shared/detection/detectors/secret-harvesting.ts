@@ -46,6 +46,9 @@ export const secretHarvesting: PrincipalDetector = {
     'Find who holds this principal: for a role, which workload or person assumed it (the session names and source IPs in the evidence); for a user, whose access key it is. If the sweep is not explained by a deploy or a migration, disable the access key or revoke the role sessions (attach an explicit deny with aws:TokenIssueTime), then rotate every secret it read (`keywarden emergency` per secret) and review what those credentials could reach. Run `keywarden audit query --principal <arn> --since 24h` for the full list.',
   measures: [secretsRead],
   evaluate(activity, config) {
+    // The distinct count below is at most the window's: most principals are far from the threshold,
+    // and are passed over before their records are looked at.
+    if ((activity.measures.h ?? 0) < config.harvestDistinctSecrets) return undefined;
     const scheduled = scheduledReads(activity);
     const reads = activity.records.filter((r) => isValueRead(r) && !scheduled.has(r));
     if (reads.length === 0) return undefined;
