@@ -7,7 +7,7 @@ import { DynamoDbDetectorState } from '../../shared/aws/dynamodb-detector-state'
 import { EventBridgeFindingPublisher } from '../../shared/aws/eventbridge-finding-publisher';
 import { MemoryAuditStore } from '../../shared/audit/memory-store';
 import { processAuditBatch, type AuditMessage, type AuditPipelineDeps, type RejectedMessage } from '../../shared/detection/process-audit-batch';
-import { buildAuditQuery, queryAuditTrail } from '../../shared/audit/query';
+import { buildAuditQuery, queryAuditTrail, type AuditQueryRequest } from '../../shared/audit/query';
 import type { AuditRecord } from '../../shared/audit/record';
 import { auditSettingsFromEnv, auditSettingsSchema, type AuditSettings } from '../../shared/audit/settings';
 import { readSettings } from '../../shared/settings/read';
@@ -28,13 +28,8 @@ interface TargetOptions {
   stage?: string;
 }
 
-interface QueryOptions extends TargetOptions {
-  secret?: string;
-  principal?: string;
-  tenant?: string;
-  account?: string;
-  since: string;
-  until?: string;
+/** The query's flags are the audit query request itself (shared/audit/query.ts), with a limit always set. */
+interface QueryOptions extends TargetOptions, AuditQueryRequest {
   limit: number;
 }
 

@@ -55,6 +55,15 @@ export interface AuditSecretRef {
   account?: string;
 }
 
+/**
+ * A secret as detection remembers and deduplicates it: its name at home, `<account>:<name>` for a
+ * member account's (as the index keys it), so two accounts' same-named secrets never share a
+ * detector's memory, a count or a dedup key.
+ */
+export function secretKeyOf(secret: Pick<AuditSecretRef, 'name' | 'account'>): string {
+  return secret.account === undefined ? secret.name : `${secret.account}:${secret.name}`;
+}
+
 /** A normalised audit record. */
 export interface AuditRecord {
   /** CloudTrail's eventID: the key that makes a redelivered event count once. */

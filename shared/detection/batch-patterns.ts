@@ -1,4 +1,4 @@
-import type { AuditRecord } from '../audit/record';
+import { secretKeyOf, type AuditRecord } from '../audit/record';
 import { shortHash } from './keys';
 
 /**
@@ -20,7 +20,7 @@ function patternOf(record: AuditRecord): string {
     const parts = record.filters.map((f) => `${f.key}=${[...f.values].sort().join('\u0001')}`).sort();
     return shortHash(`f\u0000${parts.join('\u0000')}`);
   }
-  return shortHash(`n\u0000${record.secrets.map((s) => s.name).sort().join('\u0000')}`);
+  return shortHash(`n\u0000${record.secrets.map(secretKeyOf).sort().join('\u0000')}`);
 }
 
 /** Whether the record is a successful BatchGetSecretValue call. */

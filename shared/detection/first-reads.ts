@@ -1,4 +1,4 @@
-import type { AuditRecord } from '../audit/record';
+import { secretKeyOf, type AuditRecord } from '../audit/record';
 import type { DetectionConfig } from './config';
 import { epochSeconds, shortHash, stateKeys } from './keys';
 import { days, expiryAfter, numberAttribute, stringAttribute, type StatePhase } from './phase';
@@ -31,7 +31,7 @@ export class FirstReadPhase implements StatePhase {
       if (!record.readsValue || record.errorCode || record.principal.type === 'AWSService') continue;
       let bySecret = byPrincipal.get(record.principal.key);
       if (!bySecret) byPrincipal.set(record.principal.key, (bySecret = new Map()));
-      for (const secret of record.secrets) keepEarliest(bySecret, secret.name, record);
+      for (const secret of record.secrets) keepEarliest(bySecret, secretKeyOf(secret), record);
     }
     for (const [principal, bySecret] of byPrincipal) {
       const principalHash = shortHash(principal);
@@ -72,10 +72,10 @@ export class FirstReadPhase implements StatePhase {
       if (!first) continue;
       const principalHash = shortHash(record.principal.key);
       for (const secret of record.secrets) {
-        if (stateKeys.pair(principalHash, shortHash(secret.name)) !== key) continue;
+        if (stateKeys.pair(principalHash, shortHash(secretKeyOf(secret))) !== key) continue;
         let names = this.firsts.get(record.eventId);
         if (!names) this.firsts.set(record.eventId, (names = new Set()));
-        names.add(secret.name);
+        names.add(secretKeyOf(secret));
       }
     }
   }

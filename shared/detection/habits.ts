@@ -1,4 +1,4 @@
-import type { AuditPrincipal, AuditRecord } from '../audit/record';
+import { secretKeyOf, type AuditPrincipal, type AuditRecord } from '../audit/record';
 import { batchPatternOf, isBatchCall } from './batch-patterns';
 import { clientFamilyOf } from './client-families';
 import { principalIsOneOf, type DetectionConfig } from './config';
@@ -144,7 +144,7 @@ export class HabitsPhase implements StatePhase {
         const window = windowStartMs(timeMs(record.time), config.windowMinutes);
         let secrets = seen.sweeps.get(window);
         if (!secrets) seen.sweeps.set(window, (secrets = new Set()));
-        for (const secret of record.secrets) secrets.add(secret.name);
+        for (const secret of record.secrets) secrets.add(secretKeyOf(secret));
       }
     }
   }
@@ -355,7 +355,7 @@ class KnownHabits implements PrincipalHabits {
 function readFactsOf(seen: Seen): Map<AuditRecord, { secret: string; atMs: number }> {
   if (!seen.readFacts) {
     seen.readFacts = new Map();
-    for (const record of seen.valueReads) seen.readFacts.set(record, { secret: shortHash(record.secrets[0]!.name), atMs: timeMs(record.time) });
+    for (const record of seen.valueReads) seen.readFacts.set(record, { secret: shortHash(secretKeyOf(record.secrets[0]!)), atMs: timeMs(record.time) });
   }
   return seen.readFacts;
 }

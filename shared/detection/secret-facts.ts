@@ -1,4 +1,4 @@
-import type { AuditRecord } from '../audit/record';
+import { secretKeyOf, type AuditRecord } from '../audit/record';
 import type { DetectionConfig } from './config';
 import type { SecretFacts } from './detector';
 import { shortHash, stateKeys, timeMs } from './keys';
@@ -37,7 +37,10 @@ export class SecretFactsPhase implements StatePhase {
     private readonly nowMs: number,
   ) {
     for (const record of records) {
-      for (const secret of record.secrets) if (!this.names.has(secret.name)) this.names.set(secret.name, stateKeys.secret(shortHash(secret.name)));
+      for (const secret of record.secrets) {
+        const key = secretKeyOf(secret);
+        if (!this.names.has(key)) this.names.set(key, stateKeys.secret(shortHash(key)));
+      }
       if (!record.errorCode) this.learn(record);
     }
   }
@@ -99,7 +102,7 @@ export class SecretFactsPhase implements StatePhase {
   // No closure made per record: a function made in a hot loop costs an allocation each time (and,
   // where names are kept, as tsx keeps them, a property definition), and most records change nothing.
   private learn(record: AuditRecord): void {
-    const name = record.secrets[0]?.name;
+    const name = record.secrets[0] && secretKeyOf(record.secrets[0]);
     if (!name) return;
     const details = record.details;
     if (record.eventName === 'UpdateSecretVersionStage' && record.versionStage === 'AWSCURRENT') {

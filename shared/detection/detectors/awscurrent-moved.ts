@@ -1,6 +1,7 @@
 import { principalIsOneOf } from '../config';
 import type { RecordDetector } from '../detector';
 import { recordEvidence } from '../findings';
+import { secretKeyOf } from '../../audit/record';
 
 /**
  * AWSCURRENT moved by hand: only the rotation function should promote a version. Whoever moves the
@@ -27,7 +28,7 @@ export const awsCurrentMoved: RecordDetector = {
       secret: secret ? { name: secret.name, arn: secret.arn } : undefined,
       tenant: secret?.tenant,
       evidence: { moveToVersionId: record.details.moveToVersionId, removeFromVersionId: record.details.removeFromVersionId, rotationRoles: ctx.config.rotationRoles, ...recordEvidence(record) },
-      dedupParts: [secret?.name ?? record.eventId],
+      dedupParts: [(secret && secretKeyOf(secret)) ?? record.eventId],
       occurrenceParts: [record.eventId],
     };
   },

@@ -1,5 +1,5 @@
 import { READ_EVENTS, isDenied } from '../../audit/actions';
-import type { AuditSecretRef } from '../../audit/record';
+import { secretKeyOf, type AuditSecretRef } from '../../audit/record';
 import type { FindingDraft, RecordDetector } from '../detector';
 import { recordEvidence } from '../findings';
 
@@ -46,7 +46,7 @@ export const crossTenantRead: RecordDetector = {
           ...recordEvidence(record),
         },
         dedupParts: [record.principal.key, tenant],
-        occurrenceParts: [record.principal.key, tenant, secrets.map((s) => s.name).join(','), denied ? 'denied' : 'allowed', ctx.windowOf(record)],
+        occurrenceParts: [record.principal.key, tenant, secrets.map(secretKeyOf).join(','), denied ? 'denied' : 'allowed', ctx.windowOf(record)],
       });
     }
     return drafts;

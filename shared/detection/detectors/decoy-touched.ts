@@ -1,6 +1,7 @@
 import type { FindingDraft, RecordDetector } from '../detector';
 import { recordEvidence } from '../findings';
 import { DECOY_TAG, isDecoyTagging } from '../secret-facts';
+import { secretKeyOf } from '../../audit/record';
 
 /**
  * Any touch of a decoy secret: a secret tagged `keywarden:decoy` that no workload uses, placed
@@ -20,15 +21,15 @@ export const decoyTouched: RecordDetector = {
     if (record.secrets.length === 0 || (isDecoyTagging(record) && !record.errorCode)) return undefined;
     let drafts: FindingDraft[] | undefined;
     for (const secret of record.secrets) {
-      if (!ctx.secretFacts(secret.name).decoy) continue;
+      if (!ctx.secretFacts(secretKeyOf(secret)).decoy) continue;
       (drafts ??= []).push({
         title: `Decoy secret ${secret.name} touched by ${record.principal.key} (${record.eventName}${record.errorCode ? ', denied' : ''})`,
         record,
         secret: { name: secret.name, arn: secret.arn },
         tenant: secret.tenant,
         evidence: recordEvidence(record),
-        dedupParts: [record.principal.key, secret.name],
-        occurrenceParts: [record.principal.key, secret.name, record.eventName, ctx.windowOf(record)],
+        dedupParts: [record.principal.key, secretKeyOf(secret)],
+        occurrenceParts: [record.principal.key, secretKeyOf(secret), record.eventName, ctx.windowOf(record)],
       });
     }
     return drafts;

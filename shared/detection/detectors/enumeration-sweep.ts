@@ -1,4 +1,4 @@
-import type { AuditRecord } from '../../audit/record';
+import { secretKeyOf, type AuditRecord } from '../../audit/record';
 import type { PrincipalDetector, WindowMeasure } from '../detector';
 import { METADATA_READS } from '../habits';
 import { activityEvidence, secretNames } from './common';
@@ -9,7 +9,7 @@ const isListSecrets = (record: AuditRecord) => record.eventName === 'ListSecrets
 
 const described: WindowMeasure = {
   tag: 'm',
-  values: (record) => (isMetadataRead(record) ? record.secrets.map((s) => s.name) : NONE),
+  values: (record) => (isMetadataRead(record) ? record.secrets.map(secretKeyOf) : NONE),
 };
 
 /**

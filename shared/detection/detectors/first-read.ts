@@ -2,6 +2,7 @@ import { VALUE_READ_EVENTS } from '../../audit/actions';
 import type { FindingDraft, RecordDetector } from '../detector';
 import { recordEvidence } from '../findings';
 import { isValueRead } from './common';
+import { secretKeyOf } from '../../audit/record';
 
 /**
  * A principal reads a secret it has never read before, once the learning period is over.
@@ -23,15 +24,15 @@ export const firstRead: RecordDetector = {
     if (!isValueRead(record) || record.principal.type === 'AWSService') return undefined;
     let drafts: FindingDraft[] | undefined;
     for (const secret of record.secrets) {
-      if (!ctx.isFirstReadAfterLearning(record, secret.name)) continue;
+      if (!ctx.isFirstReadAfterLearning(record, secretKeyOf(secret))) continue;
       (drafts ??= []).push({
         title: `${record.principal.key} read ${secret.name} for the first time`,
         record,
         secret: { name: secret.name, arn: secret.arn },
         tenant: secret.tenant,
         evidence: { learningDays: ctx.config.learningDays, ...recordEvidence(record) },
-        dedupParts: [record.principal.key, secret.name],
-        occurrenceParts: [record.principal.key, secret.name],
+        dedupParts: [record.principal.key, secretKeyOf(secret)],
+        occurrenceParts: [record.principal.key, secretKeyOf(secret)],
       });
     }
     return drafts;

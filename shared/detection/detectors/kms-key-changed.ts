@@ -1,6 +1,7 @@
 import type { RecordDetector } from '../detector';
 import { recordEvidence } from '../findings';
 import { accountOf } from './common';
+import { secretKeyOf } from '../../audit/record';
 
 
 /**
@@ -33,7 +34,7 @@ export const kmsKeyChanged: RecordDetector = {
       secret: secret ? { name: secret.name, arn: secret.arn } : undefined,
       tenant: secret?.tenant,
       evidence: { kmsKeyId: key, keyAccount, secretAccount, ...recordEvidence(record) },
-      dedupParts: [secret?.name ?? '', key],
+      dedupParts: [(secret && secretKeyOf(secret)) ?? '', key],
       occurrenceParts: [record.eventId],
     };
   },

@@ -4,6 +4,7 @@ import { secretApp } from '../../tenancy';
 import type { NetworkRule } from '../config';
 import type { FindingDraft, RecordDetector } from '../detector';
 import { recordEvidence } from '../findings';
+import { secretKeyOf } from '../../audit/record';
 
 /**
  * A secret read from outside the networks configured for its tenant or application
@@ -35,8 +36,8 @@ export const outsideNetworkRead: RecordDetector = {
         secret: { name: secret.name, arn: secret.arn },
         tenant: secret.tenant,
         evidence: { allowedCidrs: rule.cidrs, allowedVpcEndpoints: [...rule.vpcEndpoints], ...recordEvidence(record) },
-        dedupParts: [record.principal.key, secret.name, record.sourceIp ?? ''],
-        occurrenceParts: [record.principal.key, secret.name, record.sourceIp ?? '', ctx.windowOf(record)],
+        dedupParts: [record.principal.key, secretKeyOf(secret), record.sourceIp ?? ''],
+        occurrenceParts: [record.principal.key, secretKeyOf(secret), record.sourceIp ?? '', ctx.windowOf(record)],
       });
     }
     return drafts;

@@ -1,6 +1,7 @@
 import { VALUE_READ_EVENTS } from '../../audit/actions';
 import type { FindingDraft, RecordDetector } from '../detector';
 import { recordEvidence } from '../findings';
+import { secretKeyOf } from '../../audit/record';
 
 /** Secrets Manager's refusal to read a secret scheduled for deletion. */
 const PENDING_DELETION = /marked for deletion|scheduled for deletion|pending deletion/i;
@@ -28,8 +29,8 @@ export const pendingDeletionRead: RecordDetector = {
       secret: { name: secret.name, arn: secret.arn },
       tenant: secret.tenant,
       evidence: recordEvidence(record),
-      dedupParts: [record.principal.key, secret.name],
-      occurrenceParts: [record.principal.key, secret.name, ctx.windowOf(record)],
+      dedupParts: [record.principal.key, secretKeyOf(secret)],
+      occurrenceParts: [record.principal.key, secretKeyOf(secret), ctx.windowOf(record)],
     }));
     return drafts;
   },

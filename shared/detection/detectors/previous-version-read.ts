@@ -3,6 +3,7 @@ import type { FindingDraft, RecordDetector } from '../detector';
 import { recordEvidence } from '../findings';
 import { timeMs } from '../keys';
 import { isValueRead } from './common';
+import { secretKeyOf } from '../../audit/record';
 
 /**
  * A read of a secret's previous value after a rotation: AWSPREVIOUS, or a version id the trail
@@ -27,7 +28,7 @@ export const previousVersionRead: RecordDetector = {
     const drafts: FindingDraft[] = [];
     const readMs = timeMs(record.time);
     for (const secret of record.secrets) {
-      const demotedAt = record.versionId !== undefined ? ctx.secretFacts(secret.name).demotedVersions.get(record.versionId) : undefined;
+      const demotedAt = record.versionId !== undefined ? ctx.secretFacts(secretKeyOf(secret)).demotedVersions.get(record.versionId) : undefined;
       const previousStage = record.versionStage === 'AWSPREVIOUS';
       const oldVersion = demotedAt !== undefined && demotedAt <= readMs;
       if (!previousStage && !oldVersion) continue;
@@ -41,8 +42,8 @@ export const previousVersionRead: RecordDetector = {
           ...(oldVersion ? { versionMovedOffCurrentAt: new Date(demotedAt!).toISOString() } : {}),
           ...recordEvidence(record),
         },
-        dedupParts: [record.principal.key, secret.name],
-        occurrenceParts: [record.principal.key, secret.name, record.versionStage ?? record.versionId ?? '', ctx.windowOf(record)],
+        dedupParts: [record.principal.key, secretKeyOf(secret)],
+        occurrenceParts: [record.principal.key, secretKeyOf(secret), record.versionStage ?? record.versionId ?? '', ctx.windowOf(record)],
       });
     }
     return drafts;

@@ -1,5 +1,6 @@
 import type { RecordDetector } from '../detector';
 import { recordEvidence } from '../findings';
+import { secretKeyOf } from '../../audit/record';
 
 const REMOVALS: Record<string, string> = {
   DeleteResourcePolicy: 'resource policy deleted',
@@ -32,7 +33,7 @@ export const protectionRemoved: RecordDetector = {
       secret: secret ? { name: secret.name, arn: secret.arn } : undefined,
       tenant: secret?.tenant,
       evidence: { change: what, removeReplicaRegions: record.details.removeReplicaRegions, ...recordEvidence(record) },
-      dedupParts: [secret?.name ?? record.eventId, record.eventName],
+      dedupParts: [(secret && secretKeyOf(secret)) ?? record.eventId, record.eventName],
       occurrenceParts: [record.eventId],
     };
   },

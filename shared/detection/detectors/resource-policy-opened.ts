@@ -1,4 +1,4 @@
-import type { AuditRecord } from '../../audit/record';
+import { secretKeyOf, type AuditRecord } from '../../audit/record';
 import type { RecordDetector } from '../detector';
 import { recordEvidence } from '../findings';
 
@@ -93,7 +93,7 @@ export const resourcePolicyOpened: RecordDetector = {
         resourcePolicy: typeof policy === 'string' ? policy : undefined,
         ...recordEvidence(record),
       },
-      dedupParts: [secret?.name ?? record.eventId],
+      dedupParts: [(secret && secretKeyOf(secret)) ?? record.eventId],
       occurrenceParts: [record.eventId],
     };
   },

@@ -1,6 +1,7 @@
 import { READ_EVENTS } from '../../audit/actions';
 import type { RecordDetector } from '../detector';
 import { recordEvidence } from '../findings';
+import { secretKeyOf } from '../../audit/record';
 
 /**
  * The account's root user touching secrets at all, or a person reading secret values in the
@@ -30,7 +31,7 @@ export const rootOrConsoleRead: RecordDetector = {
       tenant: secret?.tenant,
       evidence: { root, console: record.principal.via === 'console', secrets: record.secrets.map((s) => s.name), ...recordEvidence(record) },
       dedupParts: [record.principal.key, root ? 'root' : 'console'],
-      occurrenceParts: [record.principal.key, record.secrets.map((s) => s.name).join(','), record.eventName, ctx.windowOf(record)],
+      occurrenceParts: [record.principal.key, record.secrets.map(secretKeyOf).join(','), record.eventName, ctx.windowOf(record)],
     };
   },
 };

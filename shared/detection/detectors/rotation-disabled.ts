@@ -1,5 +1,6 @@
 import type { RecordDetector } from '../detector';
 import { recordEvidence } from '../findings';
+import { secretKeyOf } from '../../audit/record';
 
 /**
  * Rotation cancelled on a secret: the credential stops changing, so a leaked copy stays good.
@@ -23,7 +24,7 @@ export const rotationDisabled: RecordDetector = {
       secret: secret ? { name: secret.name, arn: secret.arn } : undefined,
       tenant: secret?.tenant,
       evidence: recordEvidence(record),
-      dedupParts: [secret?.name ?? record.eventId],
+      dedupParts: [(secret && secretKeyOf(secret)) ?? record.eventId],
       occurrenceParts: [record.eventId],
     };
   },

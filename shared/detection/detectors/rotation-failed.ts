@@ -1,5 +1,6 @@
 import type { RecordDetector } from '../detector';
 import { recordEvidence } from '../findings';
+import { secretKeyOf } from '../../audit/record';
 
 const OUTCOMES: Record<string, { what: string; severity: 'high' | 'medium' }> = {
   RotationFailed: { what: 'failed', severity: 'high' },
@@ -32,7 +33,7 @@ export const rotationFailed: RecordDetector = {
       secret: secret ? { name: secret.name, arn: secret.arn } : undefined,
       tenant: secret?.tenant,
       evidence: { eventType: record.eventType, ...recordEvidence(record) },
-      dedupParts: [secret?.name ?? record.eventId],
+      dedupParts: [(secret && secretKeyOf(secret)) ?? record.eventId],
       occurrenceParts: [record.eventId],
     };
   },

@@ -2,6 +2,7 @@ import { functionIsOneOf } from '../config';
 import type { RecordDetector } from '../detector';
 import { recordEvidence } from '../findings';
 import { accountOf } from './common';
+import { secretKeyOf } from '../../audit/record';
 
 
 /**
@@ -35,7 +36,7 @@ export const rotationHijack: RecordDetector = {
       secret: secret ? { name: secret.name, arn: secret.arn } : undefined,
       tenant: secret?.tenant,
       evidence: { rotationLambdaArn: fn, functionAccount, secretAccount, approvedFunctions: ctx.config.rotationFunctions.slice(0, 10), ...recordEvidence(record) },
-      dedupParts: [secret?.name ?? '', fn],
+      dedupParts: [(secret && secretKeyOf(secret)) ?? '', fn],
       occurrenceParts: [record.eventId],
     };
   },

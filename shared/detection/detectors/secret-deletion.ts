@@ -1,4 +1,4 @@
-import type { AuditRecord } from '../../audit/record';
+import { secretKeyOf, type AuditRecord } from '../../audit/record';
 import type { FindingDraft, RecordContext, RecordDetector } from '../detector';
 import { recordEvidence } from '../findings';
 
@@ -32,7 +32,7 @@ export const secretDeletion: RecordDetector = {
       secret: secret ? { name: secret.name, arn: secret.arn } : undefined,
       tenant: secret?.tenant,
       evidence: { forceDeleteWithoutRecovery: force, recoveryWindowInDays: window, minRecoveryDays: ctx.config.minRecoveryDays, succeeded: true, ...recordEvidence(record) },
-      dedupParts: [secret?.name ?? record.eventId],
+      dedupParts: [(secret && secretKeyOf(secret)) ?? record.eventId],
       occurrenceParts: [record.eventId],
     };
   },

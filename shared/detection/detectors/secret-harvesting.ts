@@ -2,12 +2,13 @@ import type { AuditRecord } from '../../audit/record';
 import { batchPatternOf, isBatchCall } from '../batch-patterns';
 import type { PrincipalActivity, PrincipalDetector, WindowMeasure } from '../detector';
 import { activityEvidence, isValueRead, secretNames } from './common';
+import { secretKeyOf } from '../../audit/record';
 
 const NONE: readonly string[] = [];
 
 const secretsRead: WindowMeasure = {
   tag: 'h',
-  values: (record) => (!isValueRead(record) ? NONE : record.secrets.length === 1 ? [record.secrets[0]!.name] : record.secrets.map((s) => s.name)),
+  values: (record) => (!isValueRead(record) ? NONE : record.secrets.length === 1 ? [secretKeyOf(record.secrets[0]!)] : record.secrets.map(secretKeyOf)),
 };
 
 /**

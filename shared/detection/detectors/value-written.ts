@@ -1,4 +1,4 @@
-import type { AuditRecord } from '../../audit/record';
+import { secretKeyOf, type AuditRecord } from '../../audit/record';
 import { principalIsOneOf } from '../config';
 import type { RecordDetector } from '../detector';
 import { recordEvidence } from '../findings';
@@ -41,7 +41,7 @@ export const valueWritten: RecordDetector = {
       secret: secret ? { name: secret.name, arn: secret.arn } : undefined,
       tenant: secret?.tenant,
       evidence: { stages, ...recordEvidence(record) },
-      dedupParts: [record.principal.key, secret?.name ?? ''],
+      dedupParts: [record.principal.key, (secret && secretKeyOf(secret)) ?? ''],
       occurrenceParts: [record.eventId],
     };
   },

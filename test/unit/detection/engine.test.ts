@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseFinding } from '../../../shared/finding';
-import { APP_ROLE, ROTATE_ROLE, STALENESS_ROLE, USER, cloudTrail, envelope, getSecretValue, secretArn } from '../../support/cloudtrail-records';
+import { ACCOUNT, APP_ROLE, ROTATE_ROLE, STALENESS_ROLE, USER, cloudTrail, envelope, getSecretValue, secretArn } from '../../support/cloudtrail-records';
 import { memoryPipeline } from '../../support/memory-audit-pipeline';
 
 /** 12 distinct secrets read by one user within a minute: harvesting. */
@@ -40,6 +40,23 @@ describe('the detection engine', () => {
     expect(pipeline.store.size).toBe(12);
     expect(pipeline.published.map((f) => f.ruleId)).toEqual(['audit.secret-harvesting']);
     expect(pipeline.published[0]!.evidence.distinctSecrets).toBe(12);
+  });
+
+  it('attack: one principal reading the same six names in two member accounts reads twelve secrets, not six', async () => {
+    const members = ['444455556666', '777788889999'];
+    const pipeline = memoryPipeline();
+    pipeline.deps.accounts = { home: ACCOUNT, members: new Set(members) };
+    const base = Date.parse('2024-05-01T10:00:00Z');
+    const events = Array.from({ length: 12 }, (_, i) => {
+      const account = members[i < 6 ? 0 : 1]!;
+      const secretId = `arn:aws:secretsmanager:us-east-1:${account}:secret:app/tenant-1/secret-${i % 6}-AbCdEf`;
+      const record = { ...cloudTrail('GetSecretValue', { userIdentity: USER, eventTime: new Date(base + i * 2500).toISOString(), requestParameters: { secretId } }), recipientAccountId: account };
+      return { ...envelope(record), account };
+    });
+    await pipeline.run(events);
+    const harvesting = pipeline.published.filter((f) => f.ruleId === 'audit.secret-harvesting');
+    expect(harvesting).toHaveLength(1);
+    expect(harvesting[0]!.evidence.distinctSecrets).toBe(12);
   });
 
   it('counts an event repeated within one batch once', async () => {
