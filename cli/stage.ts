@@ -1,3 +1,4 @@
+import { InvalidRequestError } from '../shared/errors';
 import { readState } from './local/server';
 
 /**
@@ -24,7 +25,33 @@ export const STAGE_OPTION_HELP = `the stage (default: $KEYWARDEN_STAGE, else the
 
 /** The stage from `--stage`, the environment, the local AWS or the default, in that order. */
 export function resolveStage(option: string | undefined, target: StageTarget, env: NodeJS.ProcessEnv = process.env, localStage: () => string | undefined = () => readState()?.stage): string {
+  if (option?.trim()) dropResourceVariables(env);
   const given = option?.trim() || env.KEYWARDEN_STAGE?.trim();
   if (given) return given;
   return target.kind === 'local' ? localStage() || DEFAULT_LOCAL_STAGE : DEFAULT_STAGE;
+}
+
+/**
+ * The stage of a command that changes a stage's resources or answers for them (`emergency`,
+ * `bind`): the same rule, except that against AWS it is never guessed. With neither `--stage` nor
+ * `KEYWARDEN_STAGE`, it refuses: an emergency run against `dev` by default would rotate the real
+ * credential while its journal, review and pages went to another stage.
+ */
+export function resolveActingStage(option: string | undefined, target: StageTarget, env: NodeJS.ProcessEnv = process.env, localStage?: () => string | undefined): string {
+  if (target.kind === 'aws' && !option?.trim() && !env.KEYWARDEN_STAGE?.trim()) {
+    throw new InvalidRequestError('which stage? this command changes a stage\'s resources: pass --stage <stage> or set KEYWARDEN_STAGE (against AWS it has no default)');
+  }
+  return resolveStage(option, target, env, localStage);
+}
+
+/** Variables that name one resource of a stage (a table, the bus, a queue, a topic). */
+const RESOURCE_VARIABLE = /^KEYWARDEN_[A-Z0-9_]*(TABLE|BUS|QUEUE_URL|TOPIC_ARN)$/;
+
+/**
+ * An explicit `--stage` wins over resource names a shell still holds from another stage
+ * (`KEYWARDEN_AUDIT_TABLE`, `KEYWARDEN_FINDINGS_BUS`...): they are dropped from `env`, so every
+ * name follows the stage given.
+ */
+function dropResourceVariables(env: NodeJS.ProcessEnv): void {
+  for (const name of Object.keys(env)) if (RESOURCE_VARIABLE.test(name)) delete env[name];
 }

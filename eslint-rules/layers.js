@@ -9,6 +9,7 @@
 //   (settings/) import no stage at all.
 //   shared/aws/ is exempt: it implements the stages' interfaces over the SDK and wires them;
 // - inside a stage, the folders of INNER_ORDER import one way (rotation: values ← db ← strategies).
+import { statSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -64,7 +65,17 @@ export const BASE_FOLDERS = ['settings'];
 function stageOf(path) {
   const parts = path.split('/');
   if (parts[0] !== 'shared') return undefined;
-  return parts.length === 2 || BASE_FOLDERS.includes(parts[1]) ? '' : parts[1];
+  // `shared/<x>` is a top-level file, unless <x> is a folder (an import of a stage's index).
+  if (parts.length === 2 && !isFolder(join(ROOT, path))) return '';
+  return BASE_FOLDERS.includes(parts[1]) ? '' : parts[1];
+}
+
+function isFolder(path) {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Why importing `target` (a repo path, no extension) from `file` breaks a layer, or undefined. */
@@ -116,8 +127,21 @@ const rule = {
       ImportDeclaration: (node) => check(node, node.source.value),
       ExportNamedDeclaration: (node) => node.source && check(node, node.source.value),
       ExportAllDeclaration: (node) => check(node, node.source.value),
-      ImportExpression: (node) => node.source.type === 'Literal' && check(node, node.source.value),
+      ImportExpression: (node) => checkComputed(node, node.source),
+      // require() and `import x = require()` bundle like imports, so they are held to the same layers.
+      CallExpression: (node) => node.callee.type === 'Identifier' && node.callee.name === 'require' && node.arguments.length === 1 && checkComputed(node, node.arguments[0]),
+      TSImportEqualsDeclaration: (node) => node.moduleReference.type === 'TSExternalModuleReference' && check(node, node.moduleReference.expression.value),
     };
+    /**
+     * A literal or an expression-free template is checked; in the bundled code (shared/, functions/)
+     * any other path cannot be, so it is refused. The CLI loads the built bundles by their paths.
+     */
+    function checkComputed(node, source) {
+      if (source.type === 'Literal') return check(node, source.value);
+      if (source.type === 'TemplateLiteral' && source.expressions.length === 0) return check(node, source.quasis[0].value.cooked);
+      if (!file.startsWith('shared/') && !file.startsWith('functions/')) return;
+      context.report({ node, message: 'an import whose path is computed cannot be checked against the layers: write the path as a string' });
+    }
   },
 };
 

@@ -46,7 +46,7 @@ export interface StageResourceNames {
   };
   topics: { alerts: string; alertsFallback: string };
   rules: { findingsToAlerts: string; rotationEventsToAlerts: string; audit: string; rotationsToRefresh: string };
-  alarms: { alertsDeadLettered: string; staleSecrets: string; rotationFailing: string; stalenessScanMissing: string; asyncInvocationFailed: string };
+  alarms: { alertsDeadLettered: string; refreshDeadLettered: string; staleSecrets: string; rotationFailing: string; stalenessScanMissing: string; asyncInvocationFailed: string };
   dashboards: { staleness: string };
   /** The managed policy a parameter's own rotator attaches (deploy/ssm-parameters.cjs). */
   parameterRotatorPolicy: (region: string) => string;
@@ -101,6 +101,7 @@ export function resourceNames(stage: string): StageResourceNames {
     },
     alarms: {
       alertsDeadLettered: name('alerts-dead-lettered'),
+      refreshDeadLettered: name('refresh-dead-lettered'),
       staleSecrets: name('stale-secrets'),
       rotationFailing: name('rotation-failing'),
       stalenessScanMissing: name('staleness-scan-missing'),

@@ -12,7 +12,7 @@ import { AWSCURRENT } from '../../shared/secrets-store';
 import { CliExit, ExitCode } from '../exit-codes';
 import { outputFor, type Output } from '../output';
 import { resolveTarget, type Target } from '../target';
-import { resolveStage, STAGE_OPTION_HELP } from '../stage';
+import { resolveActingStage, STAGE_OPTION_HELP } from '../stage';
 
 interface BindOptions {
   engine?: string;
@@ -204,7 +204,7 @@ function listBindings(out: Output, bindings: RotationBinding[], table: string): 
 
 /** The table of --stage; else KEYWARDEN_BINDINGS_TABLE; else the table of the stage cli/stage.ts chooses. */
 function tableFor(target: Target, stage: string | undefined): string {
-  return bindingsTableFromEnv({ ...process.env, KEYWARDEN_STAGE: resolveStage(stage, target), ...(stage !== undefined && { KEYWARDEN_BINDINGS_TABLE: undefined }) });
+  return bindingsTableFromEnv({ ...process.env, KEYWARDEN_STAGE: resolveActingStage(stage, target), ...(stage !== undefined && { KEYWARDEN_BINDINGS_TABLE: undefined }) });
 }
 
 function parseDays(value: string): number {

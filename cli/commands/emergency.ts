@@ -9,7 +9,7 @@ import { outputFor, type Output } from '../output';
 import { resolveTarget } from '../target';
 import { looksLikeParameter } from '../../shared/ssm/scope';
 import { parameterEmergency, parameterRepair } from './emergency-parameter';
-import { resolveStage, STAGE_OPTION_HELP } from '../stage';
+import { resolveActingStage, STAGE_OPTION_HELP } from '../stage';
 
 interface EmergencyOptions {
   secret?: string;
@@ -54,7 +54,8 @@ export function registerEmergencyCommand(program: Command): void {
           throw new InvalidRequestError('--repair takes --secret /parameter/name; a secret\'s stuck rotation is repaired by keywarden doctor --fix or by its next emergency');
         }
         const target = await resolveTarget(options);
-        const stage = resolveStage(options.stage, target);
+        const stage = resolveActingStage(options.stage, target);
+        out.progress(`stage ${stage}`);
         const report = await parameterRepair(options.secret, stage, options.requestId ?? crypto.randomUUID());
         printReport(out, report);
         if (!report.ok) process.exitCode = ExitCode.Failure;
@@ -63,9 +64,9 @@ export function registerEmergencyCommand(program: Command): void {
       const payload = requestPayload(options);
       const request = parseEmergencyRequest(payload);
       const target = await resolveTarget(options);
-      const stage = resolveStage(options.stage, target);
+      const stage = resolveActingStage(options.stage, target);
       if (request.target.kind === 'secret' && looksLikeParameter(request.target.secretId)) {
-        out.progress(`${payload.dryRun ? 'planning' : 'running'} emergency ${request.requestId} for parameter ${request.target.secretId} in this process`);
+        out.progress(`${payload.dryRun ? 'planning' : 'running'} emergency ${request.requestId} for parameter ${request.target.secretId} in this process (stage ${stage})`);
         const report = await parameterEmergency(request, request.target.secretId, stage);
         printReport(out, report);
         if (!report.ok) process.exitCode = ExitCode.Failure;

@@ -9,7 +9,7 @@ export { DEFAULT_MAX_ATTEMPTS, resetClients } from './client-cache';
 // file in every chunk of every bundle that reaches it through any import, even an unused
 // re-export, so the rotate handler imports Secrets Manager's file alone at a cold start, and its
 // bindings table and findings bus reach DynamoDB's and EventBridge's only through `await import()`.
-export { documentClient, dynamoDb } from './dynamodb-client';
+export { dynamoDb } from './dynamodb-client';
 export { eventBridge } from './eventbridge-client';
 export { secretsManager } from './secrets-manager-client';
 

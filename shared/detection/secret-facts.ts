@@ -25,6 +25,9 @@ const DEMOTED_PREFIX = 'o.';
  * Secrets Manager calls (its bundle holds DynamoDB, EventBridge and SQS clients only), so a decoy
  * tagged before the trail was watched must be listed in the configuration.
  */
+/** A member account's key prefix (`<account>:`); secret names cannot hold `:`. */
+const MEMBER_PREFIX = /^\d{12}:/;
+
 export class SecretFactsPhase implements StatePhase {
   private readonly names = new Map<string, string>();
   private readonly changes = new Map<string, SecretChange>();
@@ -95,8 +98,14 @@ export class SecretFactsPhase implements StatePhase {
     return new LearnedFacts(this.configuredDecoy(name) || taggedBefore || taggedNow, item, change);
   }
 
-  private configuredDecoy(name: string): boolean {
-    return this.config.decoySecrets.has(name) || (this.config.decoyNamePattern?.test(name) ?? false);
+  /**
+   * `key` is the secret as detection keys it (`<account>:<name>` for a member account's,
+   * secretKeyOf): the configured decoys name secrets by name, so the bare name is what is matched,
+   * and an entry may also name one account's secret by its key.
+   */
+  private configuredDecoy(key: string): boolean {
+    const name = key.replace(MEMBER_PREFIX, '');
+    return this.config.decoySecrets.has(key) || this.config.decoySecrets.has(name) || (this.config.decoyNamePattern?.test(name) ?? false);
   }
 
   // No closure made per record: a function made in a hot loop costs an allocation each time (and,

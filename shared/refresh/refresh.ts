@@ -122,11 +122,9 @@ export async function refreshAfterRotation(event: RotationEventDetail, deps: Ref
       if (claim.outcome === 'done') refreshed.push({ action: target.action, target: label });
       continue;
     }
+    let what: string;
     try {
-      const what = await run(deps.actions, target, ctx);
-      await deps.records.finish(key(target.action, label), claim.token);
-      report.done.push({ action: target.action, target: label, what });
-      refreshed.push({ action: target.action, target: label });
+      what = await run(deps.actions, target, ctx);
     } catch (error) {
       await deps.records.release(key(target.action, label), claim.token);
       if (signal.aborted) {
@@ -137,7 +135,18 @@ export async function refreshAfterRotation(event: RotationEventDetail, deps: Ref
       await deps.records.markFailed(metadata.arn, target.action, label);
       findings.push(refreshFailedFinding(facts(target.action, label), error));
       report.failed.push({ action: target.action, target: label });
+      continue;
     }
+    // The action took effect: a failure to record it is not a failed refresh (releasing the claim
+    // or raising refresh-failed would invite a second deployment). The claim then lapses and a
+    // redelivery may repeat the action once, which the log says.
+    try {
+      await deps.records.finish(key(target.action, label), claim.token);
+    } catch (error) {
+      deps.log.warn('a refresh took effect but could not be recorded done; a redelivery after the claim lapses may repeat it', { secret: metadata.name, action: target.action, target: label, error: (error as Error).name });
+    }
+    report.done.push({ action: target.action, target: label, what });
+    refreshed.push({ action: target.action, target: label });
   }
   // A done target (now, or before a redelivery whose first try could not publish) resolves its open failure.
   const resolved: TargetName[] = [];

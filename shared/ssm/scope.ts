@@ -26,8 +26,10 @@ const PREFIX = /^\/([A-Za-z0-9._-]+\/)+$/;
 
 /** The scope from `KEYWARDEN_SSM_PATH_PREFIXES`. */
 export function parameterScopeFromEnv(env: NodeJS.ProcessEnv = process.env): ParameterScope {
-  const raw = readSettings({ prefixes: optionalSetting('KEYWARDEN_SSM_PATH_PREFIXES', anyText) }, env).prefixes;
+  // Set blank, the variable means no parameters at all (as `none`), never the default scope.
+  const raw = readSettings({ prefixes: { ...optionalSetting('KEYWARDEN_SSM_PATH_PREFIXES', anyText), keepsBlank: true } }, env).prefixes;
   if (raw === undefined) return DEFAULT_PARAMETER_SCOPE;
+  if (raw.trim() === '') return { prefixes: [] };
   if (raw.trim() === 'none') return { prefixes: [] };
   const prefixes = raw.split(',').map((p) => p.trim()).filter(Boolean);
   for (const prefix of prefixes) {

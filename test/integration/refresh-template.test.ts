@@ -22,6 +22,16 @@ describe('the packaged template without refresh params', () => {
     expect(JSON.stringify(rule.Targets)).toContain('RefreshDeadLetterQueue');
   });
 
+  it('alarms on the refresh dead-letter queue to the fallback topic: a refresh that failed for good is never silent', () => {
+    expect(Resources.RefreshDeadLetterAlarm?.Properties).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['RefreshDeadLetterQueue', 'QueueName'] } }],
+      Threshold: 1,
+      AlarmActions: [{ Ref: 'AlertFallbackTopic' }],
+    });
+  });
+
   it('attack: the refresh role may write only refresh records in the rotation ledger, never the rotate function\'s pending# or the emergency function\'s revoke# items', () => {
     const writes = roleStatements(Resources, 'RefreshRole').filter((s) => actions([s]).some((a) => a.startsWith('dynamodb:')));
     expect(writes).toEqual([

@@ -121,6 +121,7 @@ describe('resourceNames (shared/resource-names.ts) against serverless.yml and de
       AuditRule: names.rules.audit,
       RotationEventsToRefreshQueueRule: names.rules.rotationsToRefresh,
       AlertDeadLetterAlarm: names.alarms.alertsDeadLettered,
+      RefreshDeadLetterAlarm: names.alarms.refreshDeadLettered,
       StaleSecretsAlarm: names.alarms.staleSecrets,
       RotationFailingAlarm: names.alarms.rotationFailing,
       StalenessScanMissingAlarm: names.alarms.stalenessScanMissing,

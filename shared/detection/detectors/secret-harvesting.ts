@@ -54,8 +54,8 @@ export const secretHarvesting: PrincipalDetector = {
     const reads = activity.records.filter((r) => isValueRead(r) && !scheduled.has(r));
     if (reads.length === 0) return undefined;
     // The window's distinct count holds the schedule's secrets too: take off those read only by it.
-    const readBesides = new Set(reads.flatMap((r) => r.secrets.map((s) => s.name)));
-    const onlyScheduled = new Set([...scheduled].flatMap((r) => (isValueRead(r) ? r.secrets.map((s) => s.name) : [])).filter((name) => !readBesides.has(name)));
+    const readBesides = new Set(reads.flatMap((r) => r.secrets.map(secretKeyOf)));
+    const onlyScheduled = new Set([...scheduled].flatMap((r) => (isValueRead(r) ? r.secrets.map(secretKeyOf) : [])).filter((name) => !readBesides.has(name)));
     const distinct = (activity.measures.h ?? 0) - onlyScheduled.size;
     if (distinct < config.harvestDistinctSecrets) return undefined;
     const names = secretNames(reads);

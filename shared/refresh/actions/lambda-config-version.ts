@@ -21,7 +21,8 @@ export interface LambdaWait {
  * RevisionId read so a deploy in between is not overwritten (PreconditionFailed instead), wait
  * while the update is InProgress, and publish that revision. Aliases are not moved: an alias on a
  * fixed version keeps it (say so in the function's runbook). A function already at this version
- * is left alone, so a redelivered event changes nothing.
+ * is not changed again, only published (an unchanged configuration publishes no new version), so a
+ * redelivered event changes nothing and a try cut short before publishing is finished.
  */
 export function lambdaConfigVersion(lambda: LambdaConfigurations, wait: LambdaWait): RefreshAction<{ action: 'lambda-config-version'; functionName: string }> {
   return {
@@ -34,8 +35,11 @@ export function lambdaConfigVersion(lambda: LambdaConfigurations, wait: LambdaWa
         throw new KeywardenError(`cannot read the environment of ${FunctionName} (${current.environmentError}); its variables would be lost`);
       }
       const variables = current.variables;
-      if (variables[SECRET_VERSION_VARIABLE] === ctx.versionId) return `Lambda function ${FunctionName} already configured for version ${ctx.versionId}`;
-      const updated = await lambda.setVariables(FunctionName, { ...variables, [SECRET_VERSION_VARIABLE]: ctx.versionId }, current.revisionId, ctx.callSignal());
+      // Already configured (an earlier try set it and was cut short before publishing, or finished):
+      // wait and publish all the same. PublishVersion of an unchanged configuration returns the
+      // version already published, so a finished one gains no new version.
+      const configured = variables[SECRET_VERSION_VARIABLE] === ctx.versionId;
+      const updated = configured ? current : await lambda.setVariables(FunctionName, { ...variables, [SECRET_VERSION_VARIABLE]: ctx.versionId }, current.revisionId, ctx.callSignal());
       const applied = await untilApplied(lambda, FunctionName, updated, wait, ctx);
       const published = await lambda.publish(FunctionName, applied.revisionId, ctx.callSignal());
       return `Lambda function ${FunctionName} configuration version ${published ?? '?'} for secret version ${ctx.versionId}`;

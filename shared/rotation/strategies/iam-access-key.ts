@@ -3,7 +3,7 @@ import { bindingViolation } from '../binding';
 import { IAM_ACCESS_KEY_ENGINE, requireIamAccessKeyBinding, type IamAccessKeyBinding } from '../binding-iam-access-key';
 import type { AccessKeyInfo, IamKeyAdmin, IamKeyServices } from '../iam-key-services';
 import type { RevokeOutcome, RotationContext, RotationStrategy } from '../strategy';
-import { decimalNumber, setting } from '../../settings/fields';
+import { setting } from '../../settings/fields';
 import { readSettings } from '../../settings/read';
 import { asTestFailure, optionalStringField, readSecretDocument, secretFormatError, withOwnedFields, type SecretObject, type ValueLabel } from '../values/json-secret';
 
@@ -182,5 +182,12 @@ async function identityOf(services: IamKeyServices, key: AccessKeyValue, ctx: Ro
 }
 
 function propagationSeconds(): number {
-  return readSettings({ seconds: setting(IAM_KEY_PROPAGATION_ENV, decimalNumber(0, 60), DEFAULT_PROPAGATION_SECONDS) }).seconds;
+  // Clamped, never refused: this is read in testSecret, after createSecret made the key, and a
+  // configuration error there would fail a rotation half-way over a timing setting.
+  return readSettings({ seconds: setting(IAM_KEY_PROPAGATION_ENV, clampedSeconds, DEFAULT_PROPAGATION_SECONDS) }).seconds;
+}
+
+function clampedSeconds(text: string): number {
+  const seconds = Number(text);
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds, 60) : DEFAULT_PROPAGATION_SECONDS;
 }

@@ -3,7 +3,8 @@ import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, Tra
 import { describe, expect, it } from 'vitest';
 
 // The DynamoDB patches (cli/local/moto_patches/dynamodb.py), each test named after its patch.
-// Each test fails on moto without its patch.
+// Each fails on moto without its patch, but the speed-only one ("transactions copy only what they
+// touch"): its test here proves the rollback it must keep; its speed is `npm run bench -- local-aws`.
 const db = new DynamoDBClient({});
 
 async function table(): Promise<string> {

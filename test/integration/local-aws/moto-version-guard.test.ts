@@ -56,6 +56,17 @@ describe('moto version guard (cli/local/moto_patches/version.py)', () => {
     expect(stderr).toMatch(/Re-create the venv: delete \S+ and run `keywarden local up` again, which installs moto\[server\]==/);
   });
 
+  it('refuses a moto whose internals the patches cannot even import, before importing them (the refusal, not a traceback)', async () => {
+    const dir = pythonPathWithMoto('4.0.0');
+    // A moto package with none of the modules the patches read: importing any patch would fail.
+    mkdirSync(join(dir, 'moto'));
+    writeFileSync(join(dir, 'moto', '__init__.py'), '');
+    const { code, stderr } = await launch({ PYTHONPATH: dir });
+    expect(code).toBe(1);
+    expect(stderr).toContain('moto 4.0.0 is installed in');
+    expect(stderr).not.toContain('Traceback');
+  });
+
   it('surfaces the refusal through startServer, as `keywarden local up` and the test setup report it', async () => {
     const venv = await ensureVenv();
     const dir = pythonPathWithMoto('9.9.9');

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../../cli/main';
-import { DEFAULT_LOCAL_STAGE, DEFAULT_STAGE, resolveStage, STAGE_OPTION_HELP } from '../../../cli/stage';
+import { DEFAULT_LOCAL_STAGE, DEFAULT_STAGE, resolveActingStage, resolveStage, STAGE_OPTION_HELP } from '../../../cli/stage';
 
 const noLocalAws = () => undefined;
 
@@ -25,6 +25,22 @@ describe('the stage a command acts on (cli/stage.ts)', () => {
   it("then serverless.yml's own default stage, dev; blank values count as unset", () => {
     expect(resolveStage(undefined, { kind: 'aws' }, {}, () => 'ci')).toBe(DEFAULT_STAGE);
     expect(resolveStage('  ', { kind: 'aws' }, { KEYWARDEN_STAGE: '' }, noLocalAws)).toBe('dev');
+  });
+
+  it('attack: emergency and bind against AWS never guess the stage: with neither --stage nor KEYWARDEN_STAGE they refuse', () => {
+    expect(() => resolveActingStage(undefined, { kind: 'aws' }, {}, noLocalAws)).toThrow(/which stage\?/);
+    expect(resolveActingStage('prod', { kind: 'aws' }, {}, noLocalAws)).toBe('prod');
+    expect(resolveActingStage(undefined, { kind: 'aws' }, { KEYWARDEN_STAGE: 'staging' }, noLocalAws)).toBe('staging');
+    expect(resolveActingStage(undefined, { kind: 'local' }, {}, () => 'ci')).toBe('ci');
+  });
+
+  it('an explicit --stage drops the resource names a shell still holds from another stage', () => {
+    const env: NodeJS.ProcessEnv = { KEYWARDEN_STAGE: 'staging', KEYWARDEN_AUDIT_TABLE: 'keywarden-staging-audit', KEYWARDEN_EMERGENCY_TABLE: 'keywarden-staging-emergency', KEYWARDEN_FINDINGS_BUS: 'keywarden-staging', KEYWARDEN_LEARNING_DAYS: '7' };
+    expect(resolveStage('prod', { kind: 'aws' }, env, noLocalAws)).toBe('prod');
+    expect(env).toEqual({ KEYWARDEN_STAGE: 'staging', KEYWARDEN_LEARNING_DAYS: '7' });
+    const kept: NodeJS.ProcessEnv = { KEYWARDEN_STAGE: 'staging', KEYWARDEN_AUDIT_TABLE: 'custom-audit' };
+    expect(resolveStage(undefined, { kind: 'aws' }, kept, noLocalAws)).toBe('staging');
+    expect(kept.KEYWARDEN_AUDIT_TABLE).toBe('custom-audit');
   });
 
   it('every command with --stage documents this one rule and sets no default of its own', () => {

@@ -59,6 +59,16 @@ describe('the detection engine', () => {
     expect(harvesting[0]!.evidence.distinctSecrets).toBe(12);
   });
 
+  it('a decoy configured by name is a decoy in a member account too', async () => {
+    const member = '444455556666';
+    const pipeline = memoryPipeline({ KEYWARDEN_DECOY_SECRETS: 'app/decoy/db' });
+    pipeline.deps.accounts = { home: ACCOUNT, members: new Set([member]) };
+    const secretId = `arn:aws:secretsmanager:us-east-1:${member}:secret:app/decoy/db-AbCdEf`;
+    const record = { ...cloudTrail('GetSecretValue', { userIdentity: USER, eventTime: '2024-05-01T10:00:00Z', requestParameters: { secretId } }), recipientAccountId: member };
+    await pipeline.run([{ ...envelope(record), account: member }]);
+    expect(pipeline.published.map((f) => f.ruleId)).toContain('audit.decoy-touched');
+  });
+
   it('counts an event repeated within one batch once', async () => {
     const pipeline = memoryPipeline();
     const events = harvest().slice(0, 9);

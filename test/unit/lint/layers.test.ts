@@ -49,6 +49,14 @@ describe('the layers rule (eslint-rules/layers.js)', () => {
     expect(await lintAt('cli/local/x.ts', sdk)).toEqual([]);
     const upward = "import { detectAnomalies } from '../detection/engine';\nexport const d = detectAnomalies;\n";
     expect(await lintAt('shared/audit/x.ts', upward)).toEqual([expect.stringMatching(/not below it/)]);
+    const templated = "export const load = () => import(`@aws-sdk/client-ecs`);\n";
+    expect(await lintAt('shared/refresh/x.ts', templated)).toEqual([expect.stringMatching(/outside shared\/aws/)]);
+    const required = "export const ecs = require('@aws-sdk/client-ecs');\n";
+    expect((await lintAt('shared/refresh/x.ts', required)).some((m) => /outside shared\/aws/.test(m))).toBe(true);
+    const computed = "const name = 'x';\nexport const load = () => import(`../aws/${name}`);\n";
+    expect(await lintAt('shared/refresh/x.ts', computed)).toEqual([expect.stringMatching(/computed/)]);
+    const viaIndex = "export * from '../emergency';\n";
+    expect(await lintAt('shared/ssm/x.ts', viaIndex)).toEqual([expect.stringMatching(/contract/)]);
     const lazy = "export const load = () => import('../../aws/iam-access-keys');\n";
     expect(await lintAt('shared/rotation/strategies/x.ts', lazy)).toEqual([expect.stringMatching(/adapters/)]);
   });

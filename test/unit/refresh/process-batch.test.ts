@@ -106,6 +106,18 @@ describe('the refresh queue\'s batch (events/refresh/sqs-rotation-succeeded.json
     expect(h.warned).toEqual(Array(3).fill('dropped a message that is not a rotation event'));
   });
 
+  it('a refresh that took effect but could not be recorded is done, not failed: no refresh-failed finding, the claim is not released', async () => {
+    const h = harness({ tags: { 'keywarden:refresh-lambda': 'team-tenant-1-reporter' } });
+    h.records.finish = async () => Promise.reject(Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' }));
+    expect(await processRefreshBatch(records(sample), h.deps, plenty)).toEqual({ batchItemFailures: [] });
+    expect(h.ran).toHaveLength(1);
+    expect(h.published).toEqual([]);
+    expect(h.warned).toEqual([expect.stringContaining('could not be recorded done')]);
+    // The claim stands until it lapses: an immediate redelivery does not deploy again.
+    await processRefreshBatch(records(sample), h.deps, plenty);
+    expect(h.ran).toHaveLength(1);
+  });
+
   it('hands back the messages the time budget does not reach, and the one it cut short; only those are retried', async () => {
     const h = harness({ tags: { 'keywarden:refresh-lambda': 'team-tenant-1-reporter' } }, { actionMs: 200 });
     const deadline = Date.now() + 300;

@@ -155,6 +155,9 @@ describe('parameter scope', () => {
     expect(parameterScopeFromEnv({}).prefixes).toEqual(['/multitenant-ai-poc/']);
     expect(parameterScopeFromEnv({ KEYWARDEN_SSM_PATH_PREFIXES: '/a/, /b/c/' }).prefixes).toEqual(['/a/', '/b/c/']);
     expect(parameterScopeFromEnv({ KEYWARDEN_SSM_PATH_PREFIXES: 'none' }).prefixes).toEqual([]);
+    // Blanked by an operator: no parameters, never the default scope.
+    expect(parameterScopeFromEnv({ KEYWARDEN_SSM_PATH_PREFIXES: '' }).prefixes).toEqual([]);
+    expect(parameterScopeFromEnv({ KEYWARDEN_SSM_PATH_PREFIXES: '  ' }).prefixes).toEqual([]);
     expect(() => parameterScopeFromEnv({ KEYWARDEN_SSM_PATH_PREFIXES: '/a' })).toThrow(/is not a path like/);
     expect(() => parameterScopeFromEnv({ KEYWARDEN_SSM_PATH_PREFIXES: '/*/' })).toThrow(/is not a path like/);
   });
