@@ -44,7 +44,9 @@ export function parseEgressPolicy(value: string | undefined): EgressPolicy {
     .filter(Boolean);
   const bad = entries.filter((entry) => !HOST_ENTRY.test(entry));
   if (bad.length > 0) {
-    throw new ConfigError(`${EGRESS_ALLOW_ENV} takes host names (optionally host:port), comma-separated; not ${bad.map((b) => JSON.stringify(b.slice(0, 100))).join(', ')}`);
+    // Positions, never the entries: a webhook URL pasted here by mistake carries its token.
+    const positions = entries.flatMap((entry, index) => (HOST_ENTRY.test(entry) ? [] : [index + 1]));
+    throw new ConfigError(`${EGRESS_ALLOW_ENV} takes host names (optionally host:port), comma-separated; entries ${positions.join(', ')} are not (a URL, a path or a wildcard?)`);
   }
   return { extraHosts: entries };
 }

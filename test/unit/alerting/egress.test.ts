@@ -45,6 +45,19 @@ describe('egress', () => {
   it('refuses an allow-list entry that is not a host', () => {
     expect(() => parseEgressPolicy('https://proxy.example/')).toThrow(ConfigError);
     expect(() => parseEgressPolicy('*.example.com')).toThrow(/takes host names/);
+    // A webhook URL pasted into the allow-list by mistake: its token never reaches the error.
+    const token = 'T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX';
+    expect(() => parseEgressPolicy(`relay.example, https://hooks.slack.com/services/${token}`)).toThrow(/entries 2 are not/);
+    const message = (() => {
+      try {
+        parseEgressPolicy(`https://hooks.slack.com/services/${token}`);
+        return 'no error';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+    expect(message).toMatch(/entries 1 are not/);
+    expect(message).not.toContain('B00000000');
   });
 
   it('attack: a channel URL outside the allow-list -> refused before any request, not retryable', async () => {
