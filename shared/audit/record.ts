@@ -1,3 +1,5 @@
+import { accountQualified } from './member-accounts';
+
 /**
  * One Secrets Manager call (or service event) as keywarden keeps it: normalised from a CloudTrail
  * record, stored in the audit table, and read by every detector. Holds names, ids, addresses and
@@ -61,7 +63,7 @@ export interface AuditSecretRef {
  * detector's memory, a count or a dedup key.
  */
 export function secretKeyOf(secret: Pick<AuditSecretRef, 'name' | 'account'>): string {
-  return secret.account === undefined ? secret.name : `${secret.account}:${secret.name}`;
+  return accountQualified(secret.name, secret.account);
 }
 
 /** A normalised audit record. */

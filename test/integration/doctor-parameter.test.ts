@@ -1,4 +1,4 @@
-import { GetParameterCommand, GetParameterHistoryCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parameterEmergencyDeps } from '../../cli/commands/emergency-parameter';
@@ -7,6 +7,7 @@ import { runParameterEmergency, type ParameterEmergencyDeps } from '../../shared
 import { uniqueSuffix } from '../support/db-services';
 import { runKeywarden } from '../support/run-cli';
 import { applyAuditFunctionEnv } from '../support/local-audit-pipeline';
+import { parameterHistory as history, putApiKeyParameter } from '../support/ssm-parameters';
 
 /**
  * `keywarden doctor` and the parameter emergencies' journal (the emergency table) on the local
@@ -22,15 +23,8 @@ beforeEach(() => {
   applyAuditFunctionEnv();
 });
 
-async function parameter(): Promise<string> {
-  const name = `/multitenant-ai-poc/tenant-1/doctor-${uniqueSuffix()}`;
-  await ssm.send(new PutParameterCommand({ Name: name, Value: JSON.stringify({ apiKey: OLD_KEY, partner: 'acme' }), Type: 'SecureString', Tags: [{ Key: 'keywarden:strategy', Value: 'api-key' }] }));
-  return name;
-}
-
-async function history(name: string): Promise<Array<{ version: number; labels: string[] }>> {
-  const out = await ssm.send(new GetParameterHistoryCommand({ Name: name, WithDecryption: false }));
-  return (out.Parameters ?? []).map((p) => ({ version: p.Version!, labels: [...(p.Labels ?? [])].sort() }));
+function parameter(): Promise<string> {
+  return putApiKeyParameter(`/multitenant-ai-poc/tenant-1/doctor-${uniqueSuffix()}`, OLD_KEY);
 }
 
 /** An emergency whose process dies once its journal says `tested`: nothing after that reaches AWS but the lock's release. */

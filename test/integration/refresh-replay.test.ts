@@ -2,7 +2,7 @@ import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { invokeBundle } from '../../cli/bundles';
 import { drainQueue } from '../../cli/local/sqs-event-source';
 import { eventBridge, sqs } from '../../shared/aws/clients';
@@ -35,19 +35,10 @@ const FUNCTION_ENV: Record<string, string> = {
   // Small, so the budget test's invocation can be short; the other tests give the default 60 s.
   KEYWARDEN_REFRESH_RESERVE_MS: '400',
 };
-const saved: Record<string, string | undefined> = {};
 beforeAll(() => {
-  for (const [name, value] of Object.entries(FUNCTION_ENV)) {
-    saved[name] = process.env[name];
-    process.env[name] = value;
-  }
+  for (const [name, value] of Object.entries(FUNCTION_ENV)) vi.stubEnv(name, value);
 });
-afterAll(() => {
-  for (const [name, value] of Object.entries(saved)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-});
+afterAll(() => vi.unstubAllEnvs());
 
 let standin: KubernetesStandin;
 beforeEach(async () => {

@@ -3,7 +3,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-s
 import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { invokeBundle } from '../../cli/bundles';
 import { drainQueue } from '../../cli/local/sqs-event-source';
 import { eventBridge, sqs } from '../../shared/aws/clients';
@@ -45,19 +45,10 @@ const FUNCTION_ENV: Record<string, string> = {
   KEYWARDEN_REFRESH_LAMBDA_WAIT_SECONDS: '5',
   KEYWARDEN_REFRESH_TIMEOUT_MS: '5000',
 };
-const saved: Record<string, string | undefined> = {};
 beforeAll(() => {
-  for (const [name, value] of Object.entries(FUNCTION_ENV)) {
-    saved[name] = process.env[name];
-    process.env[name] = value;
-  }
+  for (const [name, value] of Object.entries(FUNCTION_ENV)) vi.stubEnv(name, value);
 });
-afterAll(() => {
-  for (const [name, value] of Object.entries(saved)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-});
+afterAll(() => vi.unstubAllEnvs());
 
 let standin: KubernetesStandin;
 beforeEach(async () => {

@@ -1,9 +1,10 @@
-import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { jsonLines } from '../support/capture-output';
+import { createSecret as createCiSecret } from '../support/db-rotation';
 import { runKeywarden } from '../support/run-cli';
 
 // `keywarden rotate --schedule/--window/--no-rotate-immediately` and `keywarden stale` on the
@@ -11,17 +12,9 @@ import { runKeywarden } from '../support/run-cli';
 const sm = new SecretsManagerClient({});
 const DAY_MS = 86_400_000;
 
+/** A generated secret of `strategy`, tagged for the ci stage (test/support/db-rotation.ts). */
 async function createSecret(name: string, value: object, strategy: string): Promise<void> {
-  await sm.send(
-    new CreateSecretCommand({
-      Name: name,
-      SecretString: JSON.stringify(value),
-      Tags: [
-        { Key: 'keywarden:strategy', Value: strategy },
-        { Key: 'keywarden:stage', Value: 'ci' },
-      ],
-    }),
-  );
+  await createCiSecret(name, value, { 'keywarden:strategy': strategy });
 }
 
 async function stale(...args: string[]): Promise<Array<Record<string, unknown>>> {

@@ -1,4 +1,4 @@
-import { AddTagsToResourceCommand, GetParameterCommand, GetParameterHistoryCommand, LabelParameterVersionCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { AddTagsToResourceCommand, GetParameterCommand, LabelParameterVersionCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parameterEmergencyDeps } from '../../cli/commands/emergency-parameter';
 import { dynamoDb } from '../../shared/aws/clients';
@@ -11,6 +11,7 @@ import type { ParameterStore } from '../../shared/ssm/parameter-store';
 import { uniqueSuffix } from '../support/db-services';
 import { runKeywarden } from '../support/run-cli';
 import { applyAuditFunctionEnv } from '../support/local-audit-pipeline';
+import { parameterHistory as history, putApiKeyParameter } from '../support/ssm-parameters';
 
 /**
  * The parameter emergency's guarantees on the local AWS (Parameter Store and the emergency table
@@ -25,15 +26,8 @@ beforeEach(() => {
   applyAuditFunctionEnv();
 });
 
-async function parameter(): Promise<string> {
-  const name = `/multitenant-ai-poc/tenant-1/ledger-${uniqueSuffix()}`;
-  await ssm.send(new PutParameterCommand({ Name: name, Value: JSON.stringify({ apiKey: OLD_KEY, partner: 'acme' }), Type: 'SecureString', Tags: [{ Key: 'keywarden:strategy', Value: 'api-key' }] }));
-  return name;
-}
-
-async function history(name: string): Promise<Array<{ version: number; labels: string[] }>> {
-  const out = await ssm.send(new GetParameterHistoryCommand({ Name: name, WithDecryption: false }));
-  return (out.Parameters ?? []).map((p) => ({ version: p.Version!, labels: [...(p.Labels ?? [])].sort() }));
+function parameter(): Promise<string> {
+  return putApiKeyParameter(`/multitenant-ai-poc/tenant-1/ledger-${uniqueSuffix()}`, OLD_KEY);
 }
 
 async function apiKeyAt(selector: string): Promise<string> {

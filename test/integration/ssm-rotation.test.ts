@@ -1,10 +1,11 @@
-import { GetParameterCommand, GetParameterHistoryCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { describe, expect, it } from 'vitest';
 import { parseApiKey } from '../../shared/rotation/strategies/api-key';
 import { runKeywarden } from '../support/run-cli';
 import { jsonLines } from '../support/capture-output';
 import { APP_ROLE, cloudTrail } from '../support/cloudtrail-records';
 import { applyAuditFunctionEnv, putCloudTrailEvents, runAuditQueue, subscribeToFindings } from '../support/local-audit-pipeline';
+import { parameterHistory as history } from '../support/ssm-parameters';
 
 /**
  * `keywarden rotate` and `keywarden emergency` on SSM SecureString parameters, as a person runs
@@ -19,11 +20,6 @@ async function putParameter(name: string, value: string, options: { type?: 'Secu
   await ssm.send(
     new PutParameterCommand({ Name: name, Value: value, Type: options.type ?? 'SecureString', Tags: Object.entries(options.tags ?? {}).map(([Key, Value]) => ({ Key, Value })) }),
   );
-}
-
-async function history(name: string): Promise<Array<{ version: number; labels: string[] }>> {
-  const out = await ssm.send(new GetParameterHistoryCommand({ Name: name, WithDecryption: false }));
-  return (out.Parameters ?? []).map((p) => ({ version: p.Version!, labels: [...(p.Labels ?? [])].sort() }));
 }
 
 async function valueOf(selector: string): Promise<string> {

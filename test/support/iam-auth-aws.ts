@@ -111,7 +111,7 @@ export function adminClients(aws: AuthAws) {
 }
 
 /** What STS says of a key: its user's ARN, or the error name it was refused with. */
-export async function whoIs(aws: AuthAws, key: KeyPair): Promise<string> {
+export async function whoIs(aws: Pick<AuthAws, 'endpoint'>, key: KeyPair): Promise<string> {
   const sts = new STSClient(clientConfig(aws.endpoint, key));
   try {
     return (await sts.send(new GetCallerIdentityCommand({}))).Arn!;

@@ -2,11 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, stopServer, type ServerState } from '../../../cli/local/server';
 import { ensureVenv } from '../../../cli/local/venv';
-import { clientConfig, type KeyPair } from '../../support/iam-auth-aws';
+import { clientConfig, whoIs, type KeyPair } from '../../support/iam-auth-aws';
 
 // The IAM patch (cli/local/moto_patches/iam.py), on a moto of this file's own that enforces IAM
 // authentication (the shared test moto accepts any key): a request signed with an inactive access
@@ -31,18 +30,6 @@ async function keyOf(iam: IAMClient, user: string): Promise<KeyPair> {
   return { accessKeyId: AccessKey!.AccessKeyId!, secretAccessKey: AccessKey!.SecretAccessKey! };
 }
 
-/** What STS says of a key on this moto: its user's ARN, or the error name it was refused with. */
-async function whoIs(key: KeyPair): Promise<string> {
-  const sts = new STSClient(clientConfig(server.endpoint, key));
-  try {
-    return (await sts.send(new GetCallerIdentityCommand({}))).Arn!;
-  } catch (error) {
-    return `refused: ${(error as Error).name}`;
-  } finally {
-    sts.destroy();
-  }
-}
-
 describe('moto IAM patch (cli/local/moto_patches/iam.py)', () => {
   it('inactive access key: a request signed with it is InvalidClientTokenId (moto accepted it); the same user\'s active key works', async () => {
     // Set up before authentication is on (moto's INITIAL_NO_AUTH_ACTION_COUNT is unlimited by default).
@@ -55,8 +42,8 @@ describe('moto IAM patch (cli/local/moto_patches/iam.py)', () => {
     const on = await fetch(`${server.endpoint}/moto-api/reset-auth`, { method: 'POST', body: '0' });
     expect(on.ok).toBe(true);
 
-    expect(await whoIs(active)).toBe('arn:aws:iam::123456789012:user/kw-moto-iam');
-    expect(await whoIs(inactive)).toBe('refused: InvalidClientTokenId');
-    expect(await whoIs({ accessKeyId: 'AKIAUNKNOWNKEY000000', secretAccessKey: 'x' })).toBe('refused: InvalidClientTokenId');
+    expect(await whoIs(server, active)).toBe('arn:aws:iam::123456789012:user/kw-moto-iam');
+    expect(await whoIs(server, inactive)).toBe('refused: InvalidClientTokenId');
+    expect(await whoIs(server, { accessKeyId: 'AKIAUNKNOWNKEY000000', secretAccessKey: 'x' })).toBe('refused: InvalidClientTokenId');
   });
 });
