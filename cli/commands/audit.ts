@@ -165,9 +165,14 @@ async function reportUnreadable(rejected: readonly RejectedMessage[], out: Outpu
   return new Set();
 }
 
-/** Table and bus names: explicit variables win, else the stage's (cli/stage.ts). */
+/**
+ * Table and bus names: the stage's (cli/stage.ts), unless a variable names one and no --stage was
+ * given. The stage is resolved first: an explicit --stage drops the resource variables from
+ * process.env, and the copy must be taken after that.
+ */
 function settingsFor(target: Target, stage: string | undefined): AuditSettings {
-  return auditSettingsFromEnv({ ...process.env, KEYWARDEN_STAGE: resolveStage(stage, target) });
+  const resolved = resolveStage(stage, target);
+  return auditSettingsFromEnv({ ...process.env, KEYWARDEN_STAGE: resolved });
 }
 
 function describeRecord(record: AuditRecord): string {

@@ -204,7 +204,9 @@ function listBindings(out: Output, bindings: RotationBinding[], table: string): 
 
 /** The table of --stage; else KEYWARDEN_BINDINGS_TABLE; else the table of the stage cli/stage.ts chooses. */
 function tableFor(target: Target, stage: string | undefined): string {
-  return bindingsTableFromEnv({ ...process.env, KEYWARDEN_STAGE: resolveActingStage(stage, target), ...(stage !== undefined && { KEYWARDEN_BINDINGS_TABLE: undefined }) });
+  // Resolved first: an explicit --stage drops KEYWARDEN_BINDINGS_TABLE from process.env (cli/stage.ts).
+  const resolved = resolveActingStage(stage, target);
+  return bindingsTableFromEnv({ ...process.env, KEYWARDEN_STAGE: resolved });
 }
 
 function parseDays(value: string): number {
