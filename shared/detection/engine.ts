@@ -58,10 +58,36 @@ const CLAIM_LIFETIME_MS = days(15);
  *   (and counted) already.
  */
 export async function detectAnomalies(records: readonly AuditRecord[], deps: DetectionDeps): Promise<DetectionOutcome> {
-  const { config, state } = deps;
   const nowMs = deps.clock.now().getTime();
+  const batch = prepareBatch(records, deps, nowMs);
+  if (!batch) return nothing();
+  await runPhases(batch.phases, deps.state);
+  const { findings, unjudged } = judgeBatch(batch, deps.config);
+  return { ...(await claim(findings, deps.state, nowMs)), unjudged };
+}
+
+/**
+ * The detectors and phases of one batch. The engine's steps are synchronous functions around
+ * two awaits (the state's read and write, the claim): V8 deoptimised the whole engine when it
+ * was one async function, at the resume after an await, batch after batch, so every batch's
+ * detector loop ran unoptimised.
+ */
+interface PreparedBatch {
+  watched: AuditRecord[];
+  recordDetectors: RecordDetector[];
+  principalDetectors: PrincipalDetector[];
+  facts: SecretFactsPhase;
+  learning: LearningPhase;
+  firstReads: FirstReadPhase | undefined;
+  habits: HabitsPhase | undefined;
+  activity: ActivityPhase | undefined;
+  phases: StatePhase[];
+}
+
+function prepareBatch(records: readonly AuditRecord[], deps: DetectionDeps, nowMs: number): PreparedBatch | undefined {
+  const { config } = deps;
   const detectors = deps.detectors.filter((d) => !config.disabledDetectors.has(d.name));
-  if (records.length === 0 || detectors.length === 0) return nothing();
+  if (records.length === 0 || detectors.length === 0) return undefined;
 
   const own = new Map<string, boolean>();
   const watched = records.filter((record) => {
@@ -86,8 +112,26 @@ export async function detectAnomalies(records: readonly AuditRecord[], deps: Det
   if (firstReads) phases.push(firstReads);
   if (habits) phases.push(habits);
   if (activity) phases.push(activity);
-  await runPhases(phases, state);
+  return { watched, recordDetectors, principalDetectors, facts, learning, firstReads, habits, activity, phases };
+}
 
+/** Every detector over the batch, once its state is read: the findings, one per id, and the records a detector failed on. */
+function judgeBatch(batch: PreparedBatch, config: DetectionConfig): { findings: Finding[]; unjudged: Map<string, string> } {
+  const drafts: Array<[Detector, FindingDraft]> = [];
+  const unjudged = judgeRecords(batch, config, drafts);
+  if (batch.activity) judgePrincipals(batch, config, drafts);
+  const byId = new Map<string, Finding>();
+  for (const [detector, draft] of drafts) {
+    const finding = toFinding(detector, draft);
+    const known = byId.get(finding.id);
+    if (known) countOccurrence(known, finding);
+    else byId.set(finding.id, finding);
+  }
+  return { findings: [...byId.values()], unjudged };
+}
+
+function judgeRecords(batch: PreparedBatch, config: DetectionConfig, drafts: Array<[Detector, FindingDraft]>): Map<string, string> {
+  const { facts, firstReads, learning, habits } = batch;
   const ctx: RecordContext = {
     config,
     secretFacts: (name) => facts.factsOf(name),
@@ -97,12 +141,11 @@ export async function detectAnomalies(records: readonly AuditRecord[], deps: Det
     isFirstOfItsKind: (record) => habits?.isFirstOfItsKind(record) ?? false,
     isNovelAccess: (record) => habits?.isNovelAccess(record) ?? false,
   };
-  const drafts: Array<[Detector, FindingDraft]> = [];
   const unjudged = new Map<string, string>();
   const byEvent = new Map<string, RecordDetector[]>();
-  for (const record of watched) {
+  for (const record of batch.watched) {
     let relevant = byEvent.get(record.eventName);
-    if (!relevant) byEvent.set(record.eventName, (relevant = recordDetectors.filter((d) => !d.events || d.events.includes(record.eventName))));
+    if (!relevant) byEvent.set(record.eventName, (relevant = batch.recordDetectors.filter((d) => !d.events || d.events.includes(record.eventName))));
     for (const detector of relevant) {
       let out: ReturnType<RecordDetector['inspect']>;
       try {
@@ -116,21 +159,18 @@ export async function detectAnomalies(records: readonly AuditRecord[], deps: Det
       for (const draft of Array.isArray(out) ? out : [out]) drafts.push([detector, draft]);
     }
   }
-  for (const found of activity?.activities() ?? []) {
+  return unjudged;
+}
+
+function judgePrincipals(batch: PreparedBatch, config: DetectionConfig, drafts: Array<[Detector, FindingDraft]>): void {
+  const { habits, learning } = batch;
+  for (const found of batch.activity?.activities() ?? []) {
     const act = { ...found, habits: habits?.of(found.principal), afterLearning: found.records[0] !== undefined && learning.isOverAt(found.records[0]) };
-    for (const detector of principalDetectors) {
+    for (const detector of batch.principalDetectors) {
       const draft = detector.evaluate(act, config);
       if (draft) drafts.push([detector, draft]);
     }
   }
-  const byId = new Map<string, Finding>();
-  for (const [detector, draft] of drafts) {
-    const finding = toFinding(detector, draft);
-    const known = byId.get(finding.id);
-    if (known) countOccurrence(known, finding);
-    else byId.set(finding.id, finding);
-  }
-  return { ...(await claim([...byId.values()], state, nowMs)), unjudged };
 }
 
 async function runPhases(phases: readonly StatePhase[], state: DetectorState): Promise<void> {
